@@ -1,0 +1,3 @@
+from dssync.cli import main
+
+raise SystemExit(main())

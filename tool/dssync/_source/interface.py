@@ -1,0 +1,76 @@
+"""What every upstream source offers: its tags, and files' bytes at a tag.
+
+A source is one way of reaching upstream (GitHub's API, the package index, git). Sources are
+tried in the configured order; ``SourceUnavailable`` lets the next one try, any other
+``UpstreamError`` (``NotFound``, ``IntegrityError``) is final.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Protocol, Sequence
+
+from dssync.cache import Cache
+from dssync.models import Origin
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A file's bytes and exactly where they came from."""
+
+    content: bytes
+    origin: Origin
+
+
+@dataclass
+class SourceContext:
+    """Settings shared by all sources in one run."""
+
+    cache: Cache
+    offline: bool = False
+    verbose: bool = False
+    index_url: str | None = None
+    """Overrides the package index pip would use."""
+    github_api_url: str = "https://api.github.com"
+    github_raw_url: str = "https://raw.githubusercontent.com"
+    tag_format: str = "v{version}"
+    """How a release version maps to an upstream tag (and back)."""
+    log: Callable[[str], None] = lambda line: None
+    """Where verbose request lines and fall-through notices go (stderr in the CLI)."""
+    timeout: tuple[float, float] = (10.0, 60.0)
+    max_retry_seconds: float = 60.0
+
+
+class UpstreamSource(Protocol):
+    kind: str
+    """``github``, ``pypi`` or ``git``."""
+    spec: str
+    """How the user names it, e.g. ``github:microsoft/DeepSpeed``."""
+
+    def list_tags(self) -> list[str]:
+        """Every tag name upstream has, in no particular order."""
+        ...
+
+    def fetch(self, tag: str, paths: Sequence[str]) -> dict[str, Fetched]:
+        """The files at ``paths`` (repository-relative, ``/``-separated) as of ``tag``.
+
+        Raises ``NotFound`` naming the missing tag or path, ``SourceUnavailable`` when the source
+        cannot be reached, ``IntegrityError`` when content fails verification.
+        """
+        ...
+
+
+def parse_source_spec(spec: str) -> tuple[str, str]:
+    """Split ``kind:target`` into its parts; validation is the factory's job."""
+    kind, sep, target = spec.partition(":")
+    if not sep or not target:
+        return "", spec
+    return kind, target
+
+
+SourceFactory = Callable[[str, SourceContext], UpstreamSource]
+
+
+def local_path(target: str) -> Path:
+    return Path(target).expanduser()

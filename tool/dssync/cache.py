@@ -1,0 +1,101 @@
+"""An on-disk store for content that never changes under its key.
+
+Keys name immutable things (a commit SHA plus a path, an archive's sha256, a content hash), so an
+entry, once written, is never stale. Several dssync processes may share one cache: writes go to a
+temporary file in the same directory and are renamed into place under a file lock, so a reader
+sees either nothing or a whole entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from dssync.errors import DssyncError
+
+APP_NAME = "dssync"
+
+
+def default_cache_root() -> Path:
+    """The platform's user cache directory for dssync, or ``$DSSYNC_CACHE_DIR``."""
+    env = os.environ.get("DSSYNC_CACHE_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
+def _slot(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+class Cache:
+    """Content-addressed entries grouped in namespaces; ``root=None`` disables caching."""
+
+    def __init__(self, root: Path | None) -> None:
+        self.root = Path(root) if root is not None else None
+
+    @property
+    def enabled(self) -> bool:
+        return self.root is not None
+
+    @property
+    def http_dir(self) -> Path | None:
+        """Where the HTTP layer keeps responses it may revalidate (ETag)."""
+        return self.root / "http" if self.root is not None else None
+
+    def _path(self, namespace: str, key: str) -> Path:
+        assert self.root is not None
+        slot = _slot(key)
+        return self.root / namespace / slot[:2] / slot
+
+    def read(self, namespace: str, key: str) -> bytes | None:
+        if self.root is None:
+            return None
+        try:
+            return self._path(namespace, key).read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise DssyncError(f"cannot read cache entry: {exc.strerror}", path=exc.filename,
+                              hint="check permissions or pass --no-cache") from None
+
+    def write(self, namespace: str, key: str, data: bytes) -> None:
+        if self.root is None:
+            return
+        target = self._path(namespace, key)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            import filelock
+
+            with filelock.FileLock(str(target) + ".lock", timeout=60):
+                fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+                try:
+                    with os.fdopen(fd, "wb") as handle:
+                        handle.write(data)
+                        handle.flush()
+                        os.fsync(handle.fileno())
+                    os.replace(tmp, target)
+                except BaseException:
+                    Path(tmp).unlink(missing_ok=True)
+                    raise
+        except OSError as exc:
+            raise DssyncError(f"cannot write cache entry: {exc.strerror}", path=exc.filename,
+                              hint="check permissions, pass --cache-dir DIR or --no-cache") from None
+
+    def read_json(self, namespace: str, key: str) -> Any | None:
+        data = self.read(namespace, key)
+        if data is None:
+            return None
+        try:
+            return json.loads(data)
+        except ValueError:
+            return None  # a damaged entry is a miss; the next write replaces it
+
+    def write_json(self, namespace: str, key: str, value: Any) -> None:
+        self.write(namespace, key, json.dumps(value, sort_keys=True).encode("utf-8"))
