@@ -43,6 +43,8 @@ class Binding:
     """True when the binding sits inside a module-level ``if`` or ``try`` block."""
     index: int | None = None
     """For ``A, B = expr`` with a non-literal ``expr``: the position this name takes."""
+    literal: Any = field(default=UNRESOLVED, compare=False)
+    """The Python value when the expression is a literal, else ``UNRESOLVED``."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,73 @@
+"""Compare two constant tables by name and by meaning."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from dssync._diff.details import container_details, text_details
+from dssync._diff.renames import find_renames
+from dssync.models import (
+    UNRESOLVED, Added, Changed, ConstantTable, FileDrift, Pinned, Removed,
+)
+
+
+def _values_differ(a, b) -> bool:
+    if a is UNRESOLVED or b is UNRESOLVED:
+        return False
+    # 1 == 1.0 == True in Python; a constant that went from True to 1 did change.
+    return type(a) is not type(b) or a != b
+
+
+def compare_constant(old: ConstantTable, new: ConstantTable, name: str) -> Changed | None:
+    o, n = old[name], new[name]
+    ov, nv = old.value_of(name), new.value_of(name)
+    if o.key != n.key:
+        kind = "value"
+    elif _values_differ(ov, nv):
+        kind = "reference"
+    else:
+        return None
+    details = container_details(ov, nv) or text_details(ov, nv)
+    return Changed(name=name, kind=kind, old=o.key, new=n.key, old_line=o.line, new_line=n.line,
+                   old_source=o.source, new_source=n.source, old_resolved=ov, new_resolved=nv,
+                   details=details)
+
+
+def diff_tables(old: ConstantTable, new: ConstantTable, *, vendored: str | None = None,
+                upstream: str | None = None, pins: Mapping[str, str] | None = None,
+                renames: bool = True) -> FileDrift:
+    """``old`` is the vendored copy, ``new`` upstream; pinned names are reported, not drift."""
+    pins = pins or {}
+    drift = FileDrift(vendored=vendored or old.path, upstream=upstream or new.path)
+    for name, const in old.constants.items():
+        if name in pins:
+            continue
+        if name not in new:
+            drift.removed.append(Removed(name, const.key, const.line, const.source))
+        else:
+            change = compare_constant(old, new, name)
+            if change is not None:
+                drift.changed.append(change)
+    for name, const in new.constants.items():
+        if name not in old and name not in pins:
+            drift.added.append(Added(name, const.key, const.line, const.source))
+    if renames and drift.removed and drift.added:
+        drift.renamed = find_renames(old, new, drift.removed, drift.added)
+        gone = {r.old_name for r in drift.renamed}
+        came = {r.new_name for r in drift.renamed}
+        drift.removed = [r for r in drift.removed if r.name not in gone]
+        drift.added = [a for a in drift.added if a.name not in came]
+    drift.pinned = [_pinned(old, new, name, reason) for name, reason in pins.items()]
+    drift.pinned.sort(key=lambda p: p.line)
+    return drift
+
+
+def _pinned(old: ConstantTable, new: ConstantTable, name: str, reason: str) -> Pinned:
+    local = old[name].key if name in old else None
+    remote = new[name].key if name in new else None
+    line = old[name].line if name in old else 0
+    if name in old and name in new:
+        drifted = compare_constant(old, new, name) is not None
+    else:
+        drifted = local != remote
+    return Pinned(name=name, local=local, upstream=remote, line=line, reason=reason, drifted=drifted)

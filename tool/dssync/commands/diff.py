@@ -1,0 +1,35 @@
+"""``dssync diff``: two local files, or vendored files against an upstream tag."""
+
+from __future__ import annotations
+
+import argparse
+
+from dssync.commands.local_files import table_from_file
+from dssync.commands.output import write_report
+from dssync.errors import DssyncError
+from dssync.models import DriftReport
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.tag is None:
+        report = _local_report(args)
+    else:
+        from dssync.commands.upstream_diff import upstream_report
+
+        report = upstream_report(args)
+    from dssync._format.interface import get_formatter
+
+    write_report(get_formatter(args.format)(report), output=args.output, fmt=args.format)
+    return 1 if report.has_drift else 0
+
+
+def _local_report(args: argparse.Namespace) -> DriftReport:
+    if len(args.files) != 2:
+        raise DssyncError("diff needs two files (OLD.py NEW.py), or --tag TAG to compare with upstream",
+                          hint="see 'dssync diff --help'")
+    from dssync._diff.engine import diff_tables
+
+    old_path, new_path = args.files
+    old, new = table_from_file(old_path), table_from_file(new_path)
+    drift = diff_tables(old, new, vendored=old_path, upstream=new_path, renames=not args.no_renames)
+    return DriftReport(files=[drift])

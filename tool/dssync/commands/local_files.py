@@ -1,0 +1,31 @@
+"""Reading local modules into constant tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dssync.errors import DssyncError
+from dssync.models import ConstantTable
+
+
+def read_bytes(path: str | Path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise DssyncError("no such file", path=path, hint="check the path") from None
+    except IsADirectoryError:
+        raise DssyncError("is a directory, not a Python file", path=path) from None
+    except PermissionError:
+        raise DssyncError("permission denied", path=path, hint="make the file readable") from None
+    except OSError as exc:
+        raise DssyncError(f"cannot read: {exc.strerror}", path=path) from None
+
+
+def table_from_bytes(data: bytes, label: str) -> ConstantTable:
+    from dssync._extract.extract import extract_table
+
+    return extract_table(data, label)
+
+
+def table_from_file(path: str | Path) -> ConstantTable:
+    return table_from_bytes(read_bytes(path), str(path))
