@@ -1,0 +1,611 @@
+"""Find, read and strictly validate dssync's configuration.
+
+It lives in ``[tool.dssync]`` of pyproject.toml, or at the top level of a ``dssync.toml`` beside
+it. Every mistake is a ``ConfigError`` naming the file and the dotted key, because a typo that
+is silently ignored would make the drift audit quietly check less than the user believes.
+"""
+
+from __future__ import annotations
+
+import difflib
+import keyword
+import os
+import posixpath
+import re
+import sys
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+from dssync.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+PYPROJECT = "pyproject.toml"
+DSSYNC_TOML = "dssync.toml"
+DEFAULT_TAG_FORMAT = "v{version}"
+DEFAULT_LOCK = "dssync.lock"
+DEFAULT_REPORTS = "reports"
+
+_TOP_KEYS = ("github", "package", "tag-format", "sources", "prereleases", "lock", "reports",
+             "github-api-url", "github-raw-url", "index-url", "license", "files")
+_FILE_KEYS = ("vendored", "upstream", "pins")
+_LICENSE_KEYS = ("upstream", "vendored")
+
+_GITHUB_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}/[A-Za-z0-9._-]+")
+_PACKAGE_RE = re.compile(r"[A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9]", re.IGNORECASE)
+_BARE_KEY_RE = re.compile(r"[A-Za-z0-9_-]+")
+_TOML_POS_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+_TOML_END_RE = re.compile(r"\s*\(at end of document\)$")
+
+
+class _FrozenDict(dict):
+    """A read-only dict: frozen dataclasses stay effectively immutable, yet still copy,
+    pickle and convert with ``dataclasses.asdict`` like a plain dict."""
+
+    def _readonly(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("configuration mappings are read-only")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
+    __ior__ = _readonly  # type: ignore[assignment]
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(frozenset(self.items()))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (dict(self),))
+
+    def __copy__(self) -> _FrozenDict:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _FrozenDict:
+        return self
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    vendored: str
+    """Relative to the project root, ``/``-separated and normalized."""
+    upstream: str
+    """Relative to the upstream repository (or package source) root, ``/``-separated."""
+    pins: Mapping[str, str]
+    """Constants deliberately kept different from upstream, name -> reason."""
+
+
+@dataclass(frozen=True)
+class LicenseEntry:
+    upstream: str
+    vendored: str
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    """The directory holding the configuration file; relative paths start here."""
+    path: Path
+    github: str | None
+    package: str | None
+    tag_format: str
+    sources: tuple[str, ...]
+    """As written (``github``, ``pypi``, ``git:...``, ``github:o/n``, ``pypi:n``); a relative
+    ``git:`` path is relative to ``root``."""
+    prereleases: bool
+    lock: str
+    reports: str
+    github_api_url: str | None
+    github_raw_url: str | None
+    index_url: str | None
+    license: LicenseEntry | None
+    files: tuple[FileEntry, ...]
+
+    def source_specs(self) -> list[str]:
+        """The sources in order, with bare ``github``/``pypi`` naming the configured project."""
+        if not self.sources:
+            raise ConfigError("no upstream source is configured", path=_display(self.path),
+                              hint=f"set github = \"owner/name\" or package = \"name\""
+                                   f" in {self._table()}, or list sources")
+        specs = []
+        for source in self.sources:
+            if source == "github":
+                specs.append(f"github:{self.github}")
+            elif source == "pypi":
+                specs.append(f"pypi:{self.package}")
+            else:
+                specs.append(source)
+        return specs
+
+    def file_for(self, path: str | Path) -> FileEntry:
+        """The entry whose vendored file is ``path``: relative to the root, absolute, or (failing
+        those) relative to the current directory."""
+        for rel in self._candidates(Path(path)):
+            for entry in self.files:
+                if entry.vendored == rel:
+                    return entry
+        configured = ", ".join(f.vendored for f in self.files)
+        raise ConfigError(f"{path} is not a configured vendored file", path=_display(self.path),
+                          hint=f"add a [[{self._table()}.files]] entry for it"
+                               f" (configured: {configured})")
+
+    def resolve(self, relpath: str) -> Path:
+        return self.root / relpath
+
+    def _table(self) -> str:
+        return "tool.dssync" if self.path.name == PYPROJECT else "the top level of " + self.path.name
+
+    def _candidates(self, path: Path) -> list[str]:
+        found = []
+        if not path.is_absolute():
+            found.append(posixpath.normpath(path.as_posix()))
+            # As typed on the command line from a subdirectory: relative to the current one.
+            path = Path.cwd() / path
+        for candidate, root in ((Path(os.path.normpath(path)), self.root),
+                                (path.resolve(), self.root.resolve())):
+            try:
+                found.append(candidate.relative_to(root).as_posix())
+            except ValueError:
+                pass
+        return found
+
+
+def find_config(start: Path) -> Path | None:
+    """The configuration file of the nearest directory, from ``start`` up, that has one."""
+    here = Path(os.path.abspath(start))
+    if here.is_file():
+        here = here.parent
+    for directory in (here, *here.parents):
+        found = _config_in(directory)
+        if found is not None:
+            return found
+    return None
+
+
+def load_config(path: Path | None = None, *, start: Path | None = None) -> Config | None:
+    """Load ``path`` (a file, or a directory holding one), or the configuration found from
+    ``start`` (default: the current directory) upward; None when there is none to find."""
+    if path is None:
+        found = find_config(Path.cwd() if start is None else start)
+        if found is None:
+            return None
+        return _load_file(found)
+    path = Path(path)
+    if path.is_dir():
+        found = _config_in(path)
+        if found is None:
+            raise ConfigError("no dssync configuration in this directory", path=_display(path),
+                              hint=f"create {DSSYNC_TOML} or add [tool.dssync] to {PYPROJECT}")
+        return _load_file(found)
+    return _load_file(path)
+
+
+# -- locating and parsing --------------------------------------------------------------------
+
+
+def _config_in(directory: Path) -> Path | None:
+    own = directory / DSSYNC_TOML
+    if own.is_file():
+        return own
+    pyproject = directory / PYPROJECT
+    if pyproject.is_file() and _declares_dssync(pyproject):
+        return pyproject
+    return None
+
+
+def _declares_dssync(pyproject: Path) -> bool:
+    try:
+        return _pyproject_table(_parse_toml(pyproject), pyproject) is not None
+    except ConfigError:
+        # A broken pyproject.toml that mentions dssync is meant to be ours: claim it, so that
+        # loading reports the syntax error instead of silently searching further up.
+        try:
+            return b"dssync" in pyproject.read_bytes()
+        except OSError:
+            return False
+
+
+def _parse_toml(path: Path) -> dict[str, Any]:
+    shown = _display(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError("configuration file not found", path=shown,
+                          hint="check the path") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the configuration: {exc.strerror or exc}", path=shown,
+                          hint="check that it is a readable file") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line, column = _position(raw[:exc.start].decode("utf-8", "replace"))
+        raise ConfigError("not valid UTF-8", path=shown, line=line, column=column,
+                          hint="save the file as UTF-8") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message, line, column = _toml_error(exc, text)
+        raise ConfigError(message, path=shown, line=line, column=column,
+                          hint="fix the TOML syntax there") from None
+
+
+def _toml_error(exc: Exception, text: str) -> tuple[str, int, int]:
+    message = getattr(exc, "msg", None)
+    line, column = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+    if not isinstance(message, str) or line is None or column is None:
+        message = str(exc)
+        match = _TOML_POS_RE.search(message)
+        if match:
+            line, column = int(match.group(1)), int(match.group(2))
+        else:
+            match = _TOML_END_RE.search(message)
+            line, column = _position(text)
+        if match:
+            message = message[:match.start()]
+    return _lower_first(message), int(line), int(column)
+
+
+def _position(prefix: str) -> tuple[int, int]:
+    """Line and column (1-based) just after ``prefix``."""
+    lines = prefix.split("\n")
+    return len(lines), len(lines[-1]) + 1
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _pyproject_table(doc: dict[str, Any], path: Path) -> dict[str, Any] | None:
+    tool = doc.get("tool")
+    if tool is None:
+        return None
+    ctx = _Ctx(path, "")
+    ctx.expect(tool, dict, "tool", "a table")
+    table = tool.get("dssync")
+    if table is None:
+        return None
+    ctx.expect(table, dict, "tool.dssync", "a table")
+    return table
+
+
+def _load_file(path: Path) -> Config:
+    path = Path(os.path.abspath(path))
+    doc = _parse_toml(path)
+    if path.name == PYPROJECT:
+        table = _pyproject_table(doc, path)
+        sibling = path.with_name(DSSYNC_TOML)
+        if table is None:
+            if sibling.is_file():
+                return _load_file(sibling)
+            raise ConfigError("no [tool.dssync] table", path=_display(path),
+                              hint=f"add one, or create {DSSYNC_TOML} beside it")
+        if sibling.is_file():
+            raise _conflict(path)
+        prefix = "tool.dssync"
+    else:
+        if path.name == DSSYNC_TOML:
+            sibling = path.with_name(PYPROJECT)
+            if sibling.is_file() and _pyproject_table(_parse_toml(sibling), sibling) is not None:
+                raise _conflict(path)
+        table, prefix = doc, ""
+    return _build(_Ctx(path, prefix), table)
+
+
+def _conflict(path: Path) -> ConfigError:
+    return ConfigError(f"both {DSSYNC_TOML} and [tool.dssync] in {PYPROJECT} configure dssync",
+                       path=_display(path.parent), hint="keep only one of them")
+
+
+def _display(path: Path) -> str:
+    """The path relative to the current directory when it lies below it, as users type it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive, on Windows
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+# -- validation ------------------------------------------------------------------------------
+
+
+class _Ctx:
+    def __init__(self, path: Path, prefix: str) -> None:
+        self.path = path
+        self.prefix = prefix
+
+    def key(self, *parts: str | int) -> str:
+        text = self.prefix
+        for part in parts:
+            if isinstance(part, int):
+                text += f"[{part}]"
+            else:
+                name = part if _BARE_KEY_RE.fullmatch(part) else _quote(part)
+                text = f"{text}.{name}" if text else name
+        return text
+
+    def fail(self, key: str, message: str, hint: str | None = None) -> ConfigError:
+        text = f"{key}: {message}" if key else message
+        return ConfigError(text, path=_display(self.path), hint=hint)
+
+    def expect(self, value: Any, kind: type, key: str, what: str) -> Any:
+        # bool is an int in Python, but not in TOML
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.fail(key, f"expected {what}, got {_toml_type(value)}")
+        return value
+
+    def only(self, table: dict[str, Any], allowed: tuple[str, ...], *where: str | int) -> None:
+        for name in table:
+            if name not in allowed:
+                close = difflib.get_close_matches(name.replace("_", "-").lower(), allowed, n=1)
+                hint = (f"did you mean '{close[0]}'?" if close
+                        else "valid keys: " + ", ".join(allowed))
+                raise self.fail(self.key(*where, name), "unknown key", hint)
+
+    @property
+    def files_table(self) -> str:
+        return f"[[{self.key('files')}]]"
+
+
+def _quote(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def _toml_type(value: Any) -> str:
+    for kind, name in ((bool, "boolean"), (int, "integer"), (float, "float"), (str, "string"),
+                       (list, "array"), (dict, "table"), (datetime, "datetime"), (date, "date"),
+                       (time, "time")):
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
+def _build(ctx: _Ctx, table: dict[str, Any]) -> Config:
+    ctx.only(table, _TOP_KEYS)
+
+    def string(name: str, what: str = "a string") -> str | None:
+        value = table.get(name)
+        return None if value is None else ctx.expect(value, str, ctx.key(name), what)
+
+    github = string("github", "a string (owner/name)")
+    if github is not None:
+        _check_github(ctx, ctx.key("github"), github)
+    package = string("package", "a string (the package name)")
+    if package is not None:
+        _check_package(ctx, ctx.key("package"), package)
+
+    tag_format = string("tag-format")
+    if tag_format is None:
+        tag_format = DEFAULT_TAG_FORMAT
+    _check_tag_format(ctx, tag_format)
+
+    sources = _sources(ctx, table.get("sources"), github, package)
+
+    prereleases = table.get("prereleases", False)
+    ctx.expect(prereleases, bool, ctx.key("prereleases"), "a boolean (true or false)")
+
+    lock = _local_path(ctx, ctx.key("lock"), _default(string("lock"), DEFAULT_LOCK))
+    reports = _local_path(ctx, ctx.key("reports"), _default(string("reports"), DEFAULT_REPORTS))
+
+    urls = {}
+    for name, schemes in (("github-api-url", ("http", "https")),
+                          ("github-raw-url", ("http", "https")),
+                          ("index-url", ("http", "https", "file"))):
+        value = string(name, "a string (a URL)")
+        if value is not None:
+            _check_url(ctx, ctx.key(name), value, schemes)
+            if name.startswith("github"):
+                value = value.rstrip("/")  # endpoints are appended as "/repos/..."
+        urls[name] = value
+
+    license_entry = _license(ctx, table.get("license"))
+    files = _files(ctx, table.get("files"))
+
+    taken = {entry.vendored: ctx.key("files") for entry in files}
+    if license_entry is not None and license_entry.vendored in taken:
+        raise ctx.fail(ctx.key("license", "vendored"),
+                       f"{license_entry.vendored} is also a vendored constants file",
+                       hint="the license copy needs its own path")
+    if lock in taken:
+        raise ctx.fail(ctx.key("lock"), f"{lock} is also a vendored file",
+                       hint="choose another path for the lock file")
+
+    return Config(
+        root=ctx.path.parent,
+        path=ctx.path,
+        github=github,
+        package=package,
+        tag_format=tag_format,
+        sources=sources,
+        prereleases=prereleases,
+        lock=lock,
+        reports=reports,
+        github_api_url=urls["github-api-url"],
+        github_raw_url=urls["github-raw-url"],
+        index_url=urls["index-url"],
+        license=license_entry,
+        files=files,
+    )
+
+
+def _default(value: str | None, default: str) -> str:
+    return default if value is None else value
+
+
+def _check_github(ctx: _Ctx, key: str, value: str) -> None:
+    name = value.partition("/")[2]
+    if not _GITHUB_RE.fullmatch(value) or name in (".", ".."):
+        raise ctx.fail(key, f"'{value}' is not a GitHub repository name",
+                       hint="write it as owner/name, e.g. microsoft/DeepSpeed")
+
+
+def _check_package(ctx: _Ctx, key: str, value: str) -> None:
+    if not _PACKAGE_RE.fullmatch(value):
+        raise ctx.fail(key, f"'{value}' is not a valid package name",
+                       hint="use the name as published on the package index, e.g. deepspeed")
+
+
+def _check_tag_format(ctx: _Ctx, value: str) -> None:
+    count = value.count("{version}")
+    rest = value.replace("{version}", "")
+    if count != 1 or "{" in rest or "}" in rest:
+        problem = ("must contain {version} exactly once" if count != 1
+                   else "may contain no braces other than {version}")
+        raise ctx.fail(ctx.key("tag-format"), f"'{value}' {problem}",
+                       hint='e.g. "v{version}" for tags like v0.7.7')
+
+
+def _check_url(ctx: _Ctx, key: str, value: str, schemes: tuple[str, ...]) -> None:
+    parts = urlsplit(value)
+    if (parts.scheme not in schemes or (not parts.netloc and parts.scheme != "file")
+            or any(c.isspace() for c in value)):
+        raise ctx.fail(key, f"'{value}' is not a usable URL",
+                       hint=f"give a full {' or '.join(schemes)} URL")
+
+
+def _sources(ctx: _Ctx, value: Any, github: str | None,
+             package: str | None) -> tuple[str, ...]:
+    key = ctx.key("sources")
+    if value is None:
+        return tuple(name for name, setting in (("github", github), ("pypi", package))
+                     if setting is not None)
+    ctx.expect(value, list, key, "an array of strings")
+    if not value:
+        raise ctx.fail(key, "is empty", hint="list at least one source, or remove the key")
+    seen: dict[str, int] = {}
+    for i, source in enumerate(value):
+        item = ctx.key("sources", i)
+        ctx.expect(source, str, item, "a string")
+        if source == "github":
+            if github is None:
+                raise ctx.fail(item, "'github' needs the github key to be set",
+                               hint='add github = "owner/name", or write "github:owner/name"')
+            expanded = f"github:{github}"
+        elif source == "pypi":
+            if package is None:
+                raise ctx.fail(item, "'pypi' needs the package key to be set",
+                               hint='add package = "name", or write "pypi:name"')
+            expanded = f"pypi:{package}"
+        elif source.startswith("github:"):
+            _check_github(ctx, item, source[len("github:"):])
+            expanded = source
+        elif source.startswith("pypi:"):
+            _check_package(ctx, item, source[len("pypi:"):])
+            expanded = source
+        elif source.startswith("git:"):
+            target = source[len("git:"):]
+            if not target or target != target.strip():
+                raise ctx.fail(item, f"'{source}' names no repository",
+                               hint="write git:<path-or-url>, e.g. git:../DeepSpeed")
+            expanded = source
+        else:
+            raise ctx.fail(item, f"unknown source '{source}'",
+                           hint='use "github", "pypi", "git:<path-or-url>", "github:owner/name"'
+                                ' or "pypi:name"')
+        if expanded in seen:
+            raise ctx.fail(item, f"'{source}' is the same source as sources[{seen[expanded]}]",
+                           hint="list each source once")
+        seen[expanded] = i
+    return tuple(value)
+
+
+def _local_path(ctx: _Ctx, key: str, value: str) -> str:
+    """A path relative to the project root that stays inside it, normalized to ``/``."""
+    if "\\" in value:
+        raise ctx.fail(key, f"'{value}' uses '\\'", hint="separate path parts with '/'")
+    if value.startswith("/") or re.match(r"[A-Za-z]:", value):
+        raise ctx.fail(key, f"'{value}' is absolute",
+                       hint="give the path relative to the project root")
+    normalized = posixpath.normpath(value) if value else ""
+    if normalized in ("", "."):
+        raise ctx.fail(key, "names no file", hint="give a path relative to the project root")
+    if normalized == ".." or normalized.startswith("../"):
+        raise ctx.fail(key, f"'{value}' leads outside the project root",
+                       hint="keep the path inside the project root")
+    return normalized
+
+
+def _upstream_path(ctx: _Ctx, key: str, value: str) -> str:
+    parts = value.split("/")
+    if "\\" in value or any(part in ("", ".", "..") for part in parts):
+        raise ctx.fail(key, f"'{value}' is not a relative '/'-separated path",
+                       hint="give the path inside the upstream repository,"
+                            " e.g. deepspeed/runtime/constants.py")
+    return value
+
+
+def _license(ctx: _Ctx, value: Any) -> LicenseEntry | None:
+    if value is None:
+        return None
+    ctx.expect(value, dict, ctx.key("license"), "a table with upstream and vendored")
+    ctx.only(value, _LICENSE_KEYS, "license")
+    fields = {}
+    for name in _LICENSE_KEYS:
+        key = ctx.key("license", name)
+        if name not in value:
+            raise ctx.fail(key, "missing", hint=f"add {name} = \"path\" to license")
+        ctx.expect(value[name], str, key, "a string (a path)")
+    fields["upstream"] = _upstream_path(ctx, ctx.key("license", "upstream"), value["upstream"])
+    fields["vendored"] = _local_path(ctx, ctx.key("license", "vendored"), value["vendored"])
+    return LicenseEntry(**fields)
+
+
+def _files(ctx: _Ctx, value: Any) -> tuple[FileEntry, ...]:
+    key = ctx.key("files")
+    if value is None or value == []:
+        raise ctx.fail(key, "no files are configured",
+                       hint=f"add at least one {ctx.files_table} entry with vendored and"
+                            " upstream")
+    ctx.expect(value, list, key, f"an array of tables ({ctx.files_table})")
+    entries: list[FileEntry] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(value):
+        ctx.expect(item, dict, ctx.key("files", i), "a table with vendored and upstream")
+        ctx.only(item, _FILE_KEYS, "files", i)
+        for name in ("vendored", "upstream"):
+            field_key = ctx.key("files", i, name)
+            if name not in item:
+                raise ctx.fail(field_key, "missing", hint=f'add {name} = "path" to this entry')
+            ctx.expect(item[name], str, field_key, "a string (a path)")
+        vendored = _local_path(ctx, ctx.key("files", i, "vendored"), item["vendored"])
+        upstream = _upstream_path(ctx, ctx.key("files", i, "upstream"), item["upstream"])
+        if vendored in seen:
+            raise ctx.fail(ctx.key("files", i, "vendored"),
+                           f"{vendored} is already configured in files[{seen[vendored]}]",
+                           hint="configure each vendored file once")
+        seen[vendored] = i
+        entries.append(FileEntry(vendored, upstream, _pins(ctx, item.get("pins"), i)))
+    return tuple(entries)
+
+
+def _pins(ctx: _Ctx, value: Any, i: int) -> Mapping[str, str]:
+    if value is None:
+        return _FrozenDict()
+    ctx.expect(value, dict, ctx.key("files", i, "pins"), 'a table of NAME = "reason"')
+    pins: dict[str, str] = {}
+    for name, reason in _flatten_pins(value):
+        key = ctx.key("files", i, "pins", *name.split("."))
+        parts = name.split(".")
+        if len(parts) > 2 or not all(p.isidentifier() and not keyword.iskeyword(p)
+                                     for p in parts):
+            raise ctx.fail(key, f"'{name}' is not a constant name", hint="pin NAME or Class.NAME")
+        ctx.expect(reason, str, key, "a string (the reason)")
+        if not reason.strip():
+            raise ctx.fail(key, "the reason is empty", hint="say why the value is pinned")
+        if name in pins:
+            raise ctx.fail(key, f"{name} is pinned twice", hint="keep one of the two pins")
+        pins[name] = reason
+    return _FrozenDict(pins)
+
+
+def _flatten_pins(value: dict[str, Any]) -> list[tuple[str, Any]]:
+    # An unquoted dotted key, Class.NAME = "...", arrives as a nested table {Class: {NAME: ...}}.
+    flat: list[tuple[str, Any]] = []
+    for name, reason in value.items():
+        if isinstance(reason, dict) and "." not in name:
+            flat.extend((f"{name}.{sub}", inner) for sub, inner in reason.items())
+        else:
+            flat.append((name, reason))
+    return flat
