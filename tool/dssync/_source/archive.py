@@ -1,0 +1,240 @@
+"""Reading a few regular files out of a release archive held in memory.
+
+Archives come from the network and are untrusted, so nothing is extracted to disk and every read
+is bounded: a member's declared size, each member's actual bytes, and the total number of bytes
+decompressed (a small compressed stream can inflate without limit, and tar headers are inside the
+compressed stream, so headers alone cannot be trusted).
+"""
+
+from __future__ import annotations
+
+import io
+import stat
+from typing import BinaryIO, Sequence
+
+from dssync.errors import UpstreamError
+
+# Decompressed output is allowed to reach at least this much whatever the archive's size, so a
+# tiny but legitimate archive (tar pads to 10 KiB records) is never mistaken for a bomb.
+_MIN_TOTAL_BOUND = 1 * 2**20
+
+_TAR_COMPRESSION = (
+    (".tar.gz", "gz"),
+    (".tgz", "gz"),
+    (".tar.bz2", "bz2"),
+    (".tbz", "bz2"),
+    (".tar.xz", "xz"),
+    (".txz", "xz"),
+    (".tar", ""),
+)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _BoundedReader(io.RawIOBase):
+    """A read-only stream that fails once more than ``limit`` bytes have been read through it."""
+
+    def __init__(self, inner: BinaryIO, limit: int) -> None:
+        self._inner = inner
+        self._limit = limit
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        view = memoryview(buffer)
+        # Never ask for more than one byte beyond the bound, so a bomb is never buffered whole.
+        want = min(len(view), self._limit - self.count + 1)
+        data = self._inner.read(want)
+        n = len(data)
+        view[:n] = data
+        self.count += n
+        if self.count > self._limit:
+            raise _TooLarge()
+        return n
+
+
+def archive_suffix(filename: str) -> str | None:
+    """The supported archive extension ``filename`` ends with (``.tar.gz``, ``.zip``...)."""
+    lower = filename.lower()
+    for suffix in (".zip", *(s for s, _ in _TAR_COMPRESSION)):
+        if lower.endswith(suffix):
+            return suffix
+    return None
+
+
+def archive_format(filename: str) -> tuple[str, str] | None:
+    """``("tar", compression)`` or ``("zip", "")`` for a supported archive name, else None."""
+    suffix = archive_suffix(filename)
+    if suffix is None:
+        return None
+    if suffix == ".zip":
+        return "zip", ""
+    return "tar", dict(_TAR_COMPRESSION)[suffix]
+
+
+def safe_name(name: str) -> str | None:
+    """The member name in canonical ``a/b/c`` form, or None if it could escape its directory."""
+    if not name or "\x00" in name or "\\" in name:
+        return None
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        return None
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if not parts or ".." in parts:
+        return None
+    return "/".join(parts)
+
+
+def _strip(name: str, components: int) -> str | None:
+    parts = name.split("/")
+    if len(parts) <= components:
+        return None
+    return "/".join(parts[components:])
+
+
+def read_members(
+    data: bytes,
+    filename: str,
+    members: Sequence[str],
+    *,
+    max_member_bytes: int = 32 * 2**20,
+    max_total_ratio: int = 200,
+    strip_components: int = 0,
+) -> dict[str, bytes]:
+    """The bytes of each wanted member that exists as a regular file; absent members are left out.
+
+    ``members`` are ``/``-separated paths. With ``strip_components=1`` they are matched below the
+    archive's top-level directory (whatever it is called), as in sdists. Raises ``UpstreamError``
+    for corrupt or unsupported archives, oversized members or output, and wanted members that are
+    links, devices or directories.
+    """
+    fmt = archive_format(filename)
+    if fmt is None:
+        raise UpstreamError(f"unsupported archive format: {filename}",
+                            hint="expected .tar.gz, .tar.bz2, .tar.xz, .tar or .zip")
+    wanted = {m for m in (safe_name(m) for m in members) if m is not None}
+    total_bound = max(len(data) * max_total_ratio, _MIN_TOTAL_BOUND)
+    reader = _read_zip if fmt[0] == "zip" else _read_tar
+    try:
+        return reader(data, filename, fmt[1], wanted, max_member_bytes, total_bound,
+                      strip_components)
+    except _TooLarge:
+        raise UpstreamError(
+            f"archive {filename} decompresses to more than {total_bound} bytes "
+            f"({max_total_ratio}x its size); refusing it as a possible decompression bomb"
+        ) from None
+    except UpstreamError:
+        raise
+    except Exception as exc:  # every decompressor and parser has its own error types
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise UpstreamError(f"archive {filename} is corrupt or truncated: {detail}",
+                            hint="retry; if it persists the upstream file is damaged") from None
+
+
+def _match(raw: str, wanted: set[str], strip_components: int) -> tuple[str, str] | None:
+    """``(wanted path, canonical member name)`` if this archive entry is one we want."""
+    name = safe_name(raw)
+    if name is None:
+        return None
+    key = _strip(name, strip_components) if strip_components else name
+    if key is None or key not in wanted:
+        return None
+    return key, name
+
+
+def _record(found: dict[str, tuple[str, bytes]], key: str, name: str, content: bytes,
+            filename: str) -> None:
+    previous = found.get(key)
+    if previous is not None and previous[0] != name:
+        raise UpstreamError(f"archive {filename} has {key} under more than one top-level "
+                            f"directory ({previous[0]}, {name}); cannot tell which is meant")
+    found[key] = (name, content)
+
+
+def _refuse_kind(filename: str, name: str, kind: str) -> UpstreamError:
+    return UpstreamError(f"archive {filename}: {name} is a {kind}, not a regular file; "
+                         "refusing to follow it")
+
+
+def _check_size(filename: str, name: str, size: int, bound: int) -> None:
+    if size > bound:
+        raise UpstreamError(f"archive {filename}: {name} is {size} bytes, more than the "
+                            f"{bound}-byte limit for one file")
+
+
+def _read_tar(data: bytes, filename: str, compression: str, wanted: set[str],
+              max_member: int, total_bound: int, strip: int) -> dict[str, bytes]:
+    import tarfile
+
+    raw: BinaryIO = io.BytesIO(data)
+    if compression == "gz":
+        import gzip
+
+        raw = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
+    elif compression == "bz2":
+        import bz2
+
+        raw = bz2.BZ2File(raw, mode="rb")  # type: ignore[assignment]
+    elif compression == "xz":
+        import lzma
+
+        raw = lzma.LZMAFile(raw, mode="rb")  # type: ignore[assignment]
+    bounded = _BoundedReader(raw, total_bound)
+    found: dict[str, tuple[str, bytes]] = {}
+    # Stream mode reads strictly forward through the bounded reader: no seeking back, no index.
+    with tarfile.open(fileobj=bounded, mode="r|") as tar:  # type: ignore[call-overload]
+        for info in tar:
+            hit = _match(info.name, wanted, strip)
+            if hit is None:
+                continue
+            key, name = hit
+            if info.issym() or info.islnk():
+                raise _refuse_kind(filename, name, "link")
+            if info.isdir():
+                raise _refuse_kind(filename, name, "directory")
+            if not info.isreg():
+                raise _refuse_kind(filename, name, "device or special file")
+            _check_size(filename, name, info.size, max_member)
+            handle = tar.extractfile(info)
+            assert handle is not None  # regular files always have a handle
+            content = handle.read(max_member + 1)
+            if len(content) != info.size:
+                raise UpstreamError(f"archive {filename}: {name} is truncated "
+                                    f"({len(content)} of {info.size} bytes)")
+            _record(found, key, name, content, filename)
+    return {key: content for key, (_, content) in found.items()}
+
+
+def _read_zip(data: bytes, filename: str, _compression: str, wanted: set[str],
+              max_member: int, total_bound: int, strip: int) -> dict[str, bytes]:
+    import zipfile
+
+    found: dict[str, tuple[str, bytes]] = {}
+    total = 0
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            hit = _match(info.filename, wanted, strip)
+            if hit is None:
+                continue
+            key, name = hit
+            # Only Unix-made zips record a file type, in the high bits; zero means "regular".
+            kind = stat.S_IFMT(info.external_attr >> 16) if info.create_system == 3 else 0
+            if info.is_dir() or kind == stat.S_IFDIR:
+                raise _refuse_kind(filename, name, "directory")
+            if kind == stat.S_IFLNK:
+                raise _refuse_kind(filename, name, "link")
+            if kind not in (0, stat.S_IFREG):
+                raise _refuse_kind(filename, name, "device or special file")
+            _check_size(filename, name, info.file_size, max_member)
+            with archive.open(info) as handle:
+                # The declared size is only a claim; bound what is actually inflated.
+                content = handle.read(max_member + 1)
+            _check_size(filename, name, len(content), max_member)
+            total += len(content)
+            if total > total_bound:
+                raise _TooLarge()
+            _record(found, key, name, content, filename)
+    return {key: content for key, (_, content) in found.items()}

@@ -1,0 +1,490 @@
+"""Upstream files read from a release's sdist on the package index pip uses.
+
+The index is asked for the project's file list (PEP 691 JSON, or PEP 503 HTML from older
+indexes); the sdist of the release a tag names is downloaded once, checked against the sha256 the
+index announced, and cached under that hash. Which archive a tag maps to is cached as well, so
+``--offline`` can answer without the index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from urllib.parse import unquote, urljoin, urlsplit
+
+from dssync.errors import (
+    ConfigError,
+    IntegrityError,
+    NotFound,
+    OfflineMiss,
+    RateLimited,
+    SourceUnavailable,
+    UpstreamError,
+)
+from dssync.models import Origin
+from dssync._source.archive import archive_suffix, read_members, safe_name
+from dssync._source.interface import Fetched, SourceContext
+
+if TYPE_CHECKING:
+    from dssync._net.http import HttpClient
+
+ACCEPT = "application/vnd.pypi.simple.v1+json, text/html;q=0.1"
+_JSON_TYPES = ("application/vnd.pypi.simple.v1+json", "application/json")
+_HTML_TYPES = ("application/vnd.pypi.simple.v1+html", "text/html", "")
+_SUFFIX_PREFERENCE = (".tar.gz", ".zip", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+DEFAULT_MAX_ARCHIVE_BYTES = 200 * 2**20
+
+
+def canonical_name(name: str) -> str:
+    """PEP 503 normalization: runs of ``-_.`` become ``-``, lowercase."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@dataclass(frozen=True)
+class IndexFile:
+    """One file the index lists for the project."""
+
+    filename: str
+    url: str
+    sha256: str | None
+    yanked: bool = False
+    yanked_reason: str | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class Listing:
+    files: tuple[IndexFile, ...]
+    versions: tuple[str, ...] = ()
+
+
+def sdist_version(filename: str, project: str) -> str | None:
+    """The version of ``project`` an sdist ``filename`` holds, or None if it is not one.
+
+    Accepts every spelling of the name that normalizes the same (``DeepSpeed-``, ``deep_speed-``
+    as PEP 625 writes it), and versions that themselves contain ``-`` (old sdists).
+    """
+    suffix = archive_suffix(filename)
+    if suffix is None:
+        return None
+    stem = filename[: -len(suffix)]
+    want = canonical_name(project)
+    for match in re.finditer("-", stem):
+        if canonical_name(stem[: match.start()]) == want:
+            version = stem[match.end():]
+            return version or None
+    return None
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return ""
+
+
+def _sha256_of(hashes: Any) -> str | None:
+    if isinstance(hashes, dict):
+        value = hashes.get("sha256")
+        if isinstance(value, str) and _SHA256.match(value.lower()):
+            return value.lower()
+    return None
+
+
+def parse_json_page(body: bytes, page_url: str) -> Listing:
+    """A PEP 691 project page; raises ValueError if it is not one."""
+    data = json.loads(body.decode("utf-8"))
+    if not isinstance(data, dict) or not isinstance(data.get("files"), list):
+        raise ValueError("no 'files' list")
+    meta = data.get("meta")
+    if isinstance(meta, dict):
+        _check_api_version(str(meta.get("api-version", "1.0")))
+    files = []
+    for entry in data["files"]:
+        if not isinstance(entry, dict):
+            continue
+        filename, url = entry.get("filename"), entry.get("url")
+        if not isinstance(filename, str) or not isinstance(url, str):
+            continue
+        yanked = entry.get("yanked", False)
+        size = entry.get("size")
+        files.append(IndexFile(
+            filename=filename,
+            url=urljoin(page_url, url),
+            sha256=_sha256_of(entry.get("hashes")),
+            yanked=bool(yanked),
+            yanked_reason=yanked if isinstance(yanked, str) and yanked else None,
+            size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+        ))
+    listed = data.get("versions")
+    versions = tuple(v for v in listed if isinstance(v, str)) if isinstance(listed, list) else ()
+    return Listing(tuple(files), versions)
+
+
+def _check_api_version(version: str) -> None:
+    major = version.split(".", 1)[0]
+    if major != "1":
+        raise ValueError(f"unsupported simple API version {version}")
+
+
+class _AnchorParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.base: str | None = None
+        self.api_version: str | None = None
+        self.anchors: list[tuple[dict[str, str | None], str]] = []
+        self._open: dict[str, str | None] | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "base" and attributes.get("href") and self.base is None:
+            self.base = attributes["href"]
+        elif tag == "meta" and attributes.get("name") == "pypi:repository-version":
+            self.api_version = attributes.get("content") or "1.0"
+        elif tag == "a":
+            self._close()
+            self._open, self._text = attributes, []
+
+    def handle_data(self, data: str) -> None:
+        if self._open is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self._close()
+
+    def _close(self) -> None:
+        if self._open is not None:
+            self.anchors.append((self._open, "".join(self._text).strip()))
+        self._open, self._text = None, []
+
+
+def parse_html_page(body: bytes, page_url: str, charset: str = "utf-8") -> Listing:
+    """A PEP 503 project page; raises ValueError if it does not look like one."""
+    parser = _AnchorParser()
+    parser.feed(body.decode(charset or "utf-8", errors="replace"))
+    parser.close()
+    parser._close()
+    if parser.api_version is not None:
+        _check_api_version(parser.api_version)
+    base = urljoin(page_url, parser.base) if parser.base else page_url
+    files = []
+    for attributes, text in parser.anchors:
+        href = attributes.get("href")
+        if not href:
+            continue
+        url = urljoin(base, href)
+        parts = urlsplit(url)
+        filename = text or unquote(parts.path.rsplit("/", 1)[-1])
+        kind, _, digest = parts.fragment.partition("=")
+        sha256 = digest.lower() if kind == "sha256" and _SHA256.match(digest.lower()) else None
+        yanked = "data-yanked" in attributes
+        reason = attributes.get("data-yanked") or None
+        files.append(IndexFile(filename=filename, url=parts._replace(fragment="").geturl(),
+                               sha256=sha256, yanked=yanked, yanked_reason=reason))
+    if not files and parser.api_version is None:
+        # An index page always carries links or its version tag; a bare page is a proxy's or
+        # server's error page sent with status 200.
+        raise ValueError("HTML without file links or a repository-version tag")
+    return Listing(tuple(files))
+
+
+def _version_key(version: str) -> Any:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(version)
+    except InvalidVersion:
+        return None
+
+
+class PackageIndexSource:
+    """Release sdists on the package index pip would install ``package`` from."""
+
+    kind = "pypi"
+
+    def __init__(
+        self,
+        package: str,
+        ctx: SourceContext,
+        index_url: str | None = None,
+        *,
+        http: HttpClient | None = None,
+        max_archive_bytes: int = DEFAULT_MAX_ARCHIVE_BYTES,
+    ) -> None:
+        self.package = package
+        self.name = canonical_name(package)
+        self.spec = f"pypi:{package}"
+        self.ctx = ctx
+        self._explicit_index = index_url or ctx.index_url
+        self._index_url: str | None = None
+        self._http = http
+        self._own_http = http is None
+        self.max_archive_bytes = max_archive_bytes
+        self._listing: Listing | None = None
+
+    # -- public ------------------------------------------------------------------------------
+
+    @property
+    def index_url(self) -> str:
+        if self._index_url is None:
+            from dssync._net.index_url import resolve_index_url
+
+            self._index_url = resolve_index_url(self._explicit_index)
+        return self._index_url
+
+    def list_tags(self) -> list[str]:
+        by_version: dict[str, bool] = {}
+        for file in self._get_listing().files:
+            version = sdist_version(file.filename, self.name)
+            if version is not None:
+                by_version[version] = by_version.get(version, False) or not file.yanked
+        # Like pip, a release whose every sdist is yanked is not offered unless asked for exactly.
+        return [self._tag_for(v) for v, usable in by_version.items() if usable]
+
+    def fetch(self, tag: str, paths: Sequence[str]) -> dict[str, Fetched]:
+        version = self._version_for(tag)
+        filename, sha256, url = self._resolve(tag, version)
+        data = self._archive(tag, filename, sha256, url)
+        found = read_members(data, filename, list(paths), strip_components=1)
+        result: dict[str, Fetched] = {}
+        for path in paths:
+            content = found.get(safe_name(path) or "")
+            if content is None:
+                raise NotFound(
+                    f"{path} is not in {filename}, the sdist of {self.package} {version} "
+                    f"(tag {tag}) on the package index",
+                    hint="an sdist holds only the files packaged for release; "
+                         "try a github or git source for other files")
+            result[path] = Fetched(content, Origin(
+                source=self.spec, tag=tag, path=path,
+                sha256=hashlib.sha256(content).hexdigest(),
+                archive=filename, archive_sha256=sha256,
+            ))
+        return result
+
+    def close(self) -> None:
+        if self._http is not None and self._own_http:
+            self._http.close()
+            self._http = None
+
+    # -- tags <-> versions -------------------------------------------------------------------
+
+    def _format_parts(self) -> tuple[str, str]:
+        fmt = self.ctx.tag_format
+        parts = fmt.split("{version}")
+        if len(parts) != 2:
+            raise ConfigError(f"tag_format {fmt!r} must contain {{version}} exactly once",
+                              hint='e.g. tag_format = "v{version}"')
+        return parts[0], parts[1]
+
+    def _tag_for(self, version: str) -> str:
+        prefix, suffix = self._format_parts()
+        return f"{prefix}{version}{suffix}"
+
+    def _version_for(self, tag: str) -> str:
+        prefix, suffix = self._format_parts()
+        if (len(tag) > len(prefix) + len(suffix) and tag.startswith(prefix)
+                and tag.endswith(suffix)):
+            return tag[len(prefix): len(tag) - len(suffix)]
+        raise NotFound(
+            f"tag {tag!r} does not fit the tag format {self.ctx.tag_format!r}, so it names no "
+            f"release of {self.package} on the package index",
+            hint=f"pass a tag like {self._tag_for('1.2.3')!r} or change tag_format")
+
+    # -- index -------------------------------------------------------------------------------
+
+    def _client(self) -> HttpClient:
+        if self._http is None:
+            from dssync._net.http import HttpClient
+
+            self._http = HttpClient(self.ctx)
+        return self._http
+
+    def _where(self) -> str:
+        from dssync._net.http import redact
+
+        return redact(self.index_url)
+
+    def _get_listing(self) -> Listing:
+        if self._listing is not None:
+            return self._listing
+        page = f"{self.index_url.rstrip('/')}/{self.name}/"
+        try:
+            response = self._client().get(page, headers={"Accept": ACCEPT})
+        except NotFound:
+            raise NotFound(f"the package index {self._where()} has no project {self.name!r}",
+                           hint="check the package name in the source spec, or --index-url"
+                           ) from None
+        content_type, _, params = _header(response.headers, "content-type").partition(";")
+        content_type = content_type.strip().lower()
+        charset = "utf-8"
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key.lower() == "charset" and value:
+                charset = value.strip('"')
+        try:
+            if content_type in _JSON_TYPES:
+                listing = parse_json_page(response.content, response.url)
+            elif content_type in _HTML_TYPES:
+                listing = parse_html_page(response.content, response.url, charset)
+            else:
+                raise ValueError(f"content type {content_type!r}")
+        except (ValueError, LookupError) as exc:
+            detail = " ".join(str(exc).split())
+            raise SourceUnavailable(
+                f"the package index {self._where()} did not answer with a project page for "
+                f"{self.name} ({detail})",
+                hint="check --index-url / PIP_INDEX_URL; a proxy may be returning an error page"
+            ) from None
+        self._listing = listing
+        return listing
+
+    def _resolve(self, tag: str, version: str) -> tuple[str, str, str | None]:
+        """``(archive filename, sha256, url or None)`` of the sdist ``tag`` names."""
+        key = f"{self.spec}@{tag}"
+        if self.ctx.offline:
+            ref = self.ctx.cache.read_json("refs", key)
+            if (isinstance(ref, dict) and isinstance(ref.get("archive"), str)
+                    and isinstance(ref.get("sha256"), str)):
+                return ref["archive"], ref["sha256"], None
+            raise OfflineMiss(
+                f"--offline: the cache does not record which sdist {self.spec} tag {tag} is",
+                hint="run once without --offline to fill the cache")
+        chosen = self._choose_sdist(version)
+        if chosen.sha256 is None:
+            # Unverifiable is not wrong: another source may still give verified content.
+            raise SourceUnavailable(
+                f"the package index {self._where()} announces no sha256 for {chosen.filename}, "
+                "so it cannot be verified",
+                hint="use an index that publishes sha256 hashes (--index-url)")
+        if chosen.yanked:
+            why = f": {chosen.yanked_reason}" if chosen.yanked_reason else ""
+            self.ctx.log(f"note: {chosen.filename} is yanked on the package index{why}")
+        return chosen.filename, chosen.sha256, chosen.url
+
+    def _choose_sdist(self, version: str) -> IndexFile:
+        files = self._get_listing().files
+        sdists = [(f, v) for f in files
+                  if (v := sdist_version(f.filename, self.name)) is not None]
+        matches = [f for f, v in sdists if v == version]
+        if not matches:
+            wanted = _version_key(version)
+            if wanted is not None:
+                matches = [f for f, v in sdists if _version_key(v) == wanted]
+        if matches:
+            def rank(file: IndexFile) -> tuple[bool, int]:
+                suffix = archive_suffix(file.filename) or ""
+                order = (_SUFFIX_PREFERENCE.index(suffix) if suffix in _SUFFIX_PREFERENCE
+                         else len(_SUFFIX_PREFERENCE))
+                return file.yanked, order
+
+            return min(matches, key=rank)
+        if self._has_other_files(version, files):
+            raise NotFound(
+                f"{self.package} {version} has no sdist on the package index, only built "
+                "distributions, so its sources cannot be read there",
+                hint="use a github or git source for this release")
+        nearest = self._nearest(version, {v for _, v in sdists})
+        listed = f"nearest versions: {', '.join(nearest)}" if nearest else "it lists none"
+        raise NotFound(
+            f"the package index has no sdist of {self.package} {version}; {listed}",
+            hint="check the tag and tag_format")
+
+    def _has_other_files(self, version: str, files: Sequence[IndexFile]) -> bool:
+        if version in self._get_listing().versions:
+            return True
+        wanted = _version_key(version)
+        for file in files:
+            # Built distributions are named name-version-...; only the version matters here.
+            parts = file.filename.split("-")
+            if len(parts) < 3 or canonical_name(parts[0]) != self.name:
+                continue
+            if parts[1] == version or (wanted is not None and _version_key(parts[1]) == wanted):
+                return True
+        return False
+
+    @staticmethod
+    def _nearest(version: str, available: set[str], count: int = 5) -> list[str]:
+        keyed = sorted((k, v) for v in available if (k := _version_key(v)) is not None)
+        ordered = [v for _, v in keyed]
+        wanted = _version_key(version)
+        if wanted is None:
+            return ordered[-count:]
+        import bisect
+
+        at = bisect.bisect_left([k for k, _ in keyed], wanted)
+        start = max(0, min(at - count // 2, len(ordered) - count))
+        return ordered[start: start + count]
+
+    # -- archives ----------------------------------------------------------------------------
+
+    def _archive(self, tag: str, filename: str, sha256: str, url: str | None) -> bytes:
+        cache = self.ctx.cache
+        cached = cache.read("archives", sha256)
+        if cached is not None and hashlib.sha256(cached).hexdigest() == sha256:
+            if url is not None:
+                self._remember(tag, filename, sha256)
+            return cached
+        if cached is not None:
+            self.ctx.log(f"note: cached {filename} is damaged; it will be downloaded again")
+        if url is None:  # offline: only the cache may answer
+            raise OfflineMiss(
+                f"--offline: {filename} ({self.spec} tag {tag}) is not in the cache",
+                hint="run once without --offline to fill the cache")
+        size = self._announced_size(filename)
+        if size is not None and size > self.max_archive_bytes:
+            raise UpstreamError(f"{filename} is {size} bytes, more than the "
+                                f"{self.max_archive_bytes}-byte limit for an sdist")
+        if self.ctx.verbose:
+            self.ctx.log(f"pypi: downloading {filename} from {url}")
+        data = self._download(filename, url)
+        got = hashlib.sha256(data).hexdigest()
+        if got != sha256:
+            raise IntegrityError(
+                f"{filename} from the package index does not match the sha256 the index "
+                f"announced: expected {sha256}, got {got}",
+                hint="nothing was cached; retry, and report it to the index if it persists")
+        cache.write("archives", sha256, data)
+        self._remember(tag, filename, sha256)
+        return data
+
+    def _announced_size(self, filename: str) -> int | None:
+        listing = self._listing
+        if listing is None:
+            return None
+        return next((f.size for f in listing.files if f.filename == filename), None)
+
+    def _download(self, filename: str, url: str) -> bytes:
+        try:
+            # dssync keeps its own copy under the verified hash; a second one in the HTTP cache
+            # would only double the disk used.
+            response = self._client().get(url, headers={"Cache-Control": "no-store"},
+                                          max_bytes=self.max_archive_bytes)
+        except UpstreamError as exc:
+            # The client's message may carry the file URL (with tokens); keep it out of errors.
+            if self.ctx.verbose:
+                self.ctx.log(f"pypi: download of {filename} failed: {exc}")
+            if isinstance(exc, RateLimited):
+                raise RateLimited(f"the package index's file host is rate-limiting the "
+                                  f"download of {filename}", reset=exc.reset,
+                                  hint="wait and retry") from None
+            if isinstance(exc, (NotFound, SourceUnavailable)):
+                what = "is missing" if isinstance(exc, NotFound) else "could not be downloaded"
+                raise SourceUnavailable(
+                    f"{filename}, listed by the package index, {what}",
+                    hint="retry later, or pass --verbose for details") from None
+            raise UpstreamError(f"the download of {filename} from the package index failed",
+                                hint="pass --verbose for details") from None
+        return response.content
+
+    def _remember(self, tag: str, filename: str, sha256: str) -> None:
+        self.ctx.cache.write_json("refs", f"{self.spec}@{tag}",
+                                  {"archive": filename, "sha256": sha256})
