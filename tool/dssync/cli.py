@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     vendor = sub.add_parser("vendor", help="copy the configured files verbatim from an upstream tag "
                                            "and record them in the lock file")
     vendor.add_argument("files", nargs="*", metavar="FILE", help="vendored files to (re)write (default: all)")
+    vendor.add_argument("--force", action="store_true", help="overwrite files with local edits")
     _add_upstream_options(vendor)
     return parser
 

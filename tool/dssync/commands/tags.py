@@ -1,0 +1,20 @@
+"""``dssync tags``: upstream's tags, newest release first."""
+
+from __future__ import annotations
+
+import argparse
+
+from dssync.commands.upstream import load_project_config, make_chain
+
+
+def run(args: argparse.Namespace) -> int:
+    from dssync.versions import sort_tags_newest_first
+
+    config = load_project_config(args)
+    chain = make_chain(args, config)
+    _, tags = chain.list_tags()
+    ordered = sort_tags_newest_first(tags, chain.ctx.tag_format)
+    if args.limit > 0:
+        ordered = ordered[: args.limit]
+    print("\n".join(ordered))
+    return 0

@@ -1,0 +1,53 @@
+"""``dssync vendor --tag TAG``: write configured files verbatim from upstream, and lock them."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+
+from dssync.commands.targets import select_targets
+from dssync.commands.upstream import load_project_config, make_chain, resolve_tag
+from dssync.errors import ConfigError, DssyncError
+
+
+def run(args: argparse.Namespace) -> int:
+    from dssync.atomic import write_atomic
+    from dssync.lock import LockEntry, read_lock, write_lock
+
+    config = load_project_config(args)
+    if config is None:
+        raise ConfigError("vendor needs a [tool.dssync] configuration",
+                          hint="add [[tool.dssync.files]] entries to pyproject.toml")
+    targets = select_targets(args, config)
+    pairs = [(t.vendored, t.upstream) for t in targets]
+    if config.license is not None and not args.files:
+        pairs.append((config.license.vendored, config.license.upstream))
+    lock_path = config.resolve(config.lock)
+    lock = read_lock(lock_path)
+    for vendored, _ in pairs:
+        _refuse_local_edits(config, lock, vendored, force=args.force)
+    chain = make_chain(args, config)
+    tag = resolve_tag(args, chain, config)
+    source, fetched = chain.fetch(tag, [upstream for _, upstream in pairs])
+    for vendored, upstream in pairs:
+        got = fetched[upstream]
+        path = config.resolve(vendored)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, got.content, root=config.root)
+        lock = lock.with_entry(LockEntry.from_origin(vendored, got.origin,
+                                                     hashlib.sha256(got.content).hexdigest()))
+        print(f"wrote {vendored} ({len(got.content)} bytes) from {got.origin.source} at {tag}, "
+              f"{got.origin.identity()}")
+    changed = write_lock(lock_path, lock)
+    print(f"{'updated' if changed else 'unchanged'}: {config.lock}")
+    return 0
+
+
+def _refuse_local_edits(config, lock, vendored: str, *, force: bool) -> None:
+    path = config.resolve(vendored)
+    entry = lock.get(vendored)
+    if force or entry is None or not path.exists():
+        return
+    if hashlib.sha256(path.read_bytes()).hexdigest() != entry.sha256:
+        raise DssyncError("has local edits since it was vendored (its sha256 differs from the lock)",
+                          path=vendored, hint="use 'dssync update' to keep them, or --force to discard them")
