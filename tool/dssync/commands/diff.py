@@ -4,10 +4,24 @@ from __future__ import annotations
 
 import argparse
 
+from dssync._format.interface import FORMATS
 from dssync.commands.local_files import table_from_file
+from dssync.commands.options import add_report_options, add_upstream_options
 from dssync.commands.output import write_report
 from dssync.errors import DssyncError
 from dssync.models import DriftReport
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("diff", help="report how vendored constants differ from upstream",
+                       description="Compare two local files (dssync diff OLD.py NEW.py), or vendored "
+                                   "files with an upstream tag (dssync diff --tag v0.9.0). Exit status: "
+                                   "0 no drift, 1 drift, 2 trouble.")
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="OLD.py NEW.py; or, with --tag, the vendored files to check (default: all configured)")
+    add_report_options(p, FORMATS)
+    p.add_argument("--no-renames", action="store_true", help="report renames as removed + added")
+    add_upstream_options(p)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 
+from dssync.commands.options import add_upstream_options
 from dssync.commands.upstream import load_project_config, make_chain
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("tags", help="list upstream tags, newest first")
+    p.add_argument("--limit", type=int, default=0, help="show at most N tags")
+    add_upstream_options(p)
 
 
 def run(args: argparse.Namespace) -> int:

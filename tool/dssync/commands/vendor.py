@@ -5,9 +5,18 @@ from __future__ import annotations
 import argparse
 import hashlib
 
+from dssync.commands.options import add_upstream_options
 from dssync.commands.targets import select_targets
 from dssync.commands.upstream import load_project_config, make_chain, resolve_tag
 from dssync.errors import ConfigError, DssyncError
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("vendor", help="copy the configured files verbatim from an upstream tag "
+                                      "and record them in the lock file")
+    p.add_argument("files", nargs="*", metavar="FILE", help="vendored files to (re)write (default: all)")
+    p.add_argument("--force", action="store_true", help="overwrite files with local edits")
+    add_upstream_options(p)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,0 +1,30 @@
+"""Command-line options shared by every command that reads upstream."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_upstream_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("upstream")
+    g.add_argument("--tag", help="upstream tag to compare with, or 'latest' (highest release)")
+    g.add_argument("--source", action="append", metavar="SPEC",
+                   help="github:OWNER/REPO, pypi:PACKAGE or git:PATH_OR_URL (repeat to give an "
+                        "order; default: the configuration's sources)")
+    g.add_argument("--upstream-path", metavar="PATH",
+                   help="the file's path in the upstream repository (without configuration)")
+    g.add_argument("--prereleases", action="store_true",
+                   help="let --tag latest pick a prerelease")
+    g.add_argument("--index-url", metavar="URL",
+                   help="package index to use instead of the one pip is configured with")
+    g.add_argument("--offline", action="store_true", help="use only what is in the cache")
+    g.add_argument("--cache-dir", metavar="DIR", help="cache directory (default: the platform's user cache)")
+    g.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    g.add_argument("--config", metavar="PATH", help="pyproject.toml or dssync.toml to use")
+    g.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                   help="log each upstream request to stderr (secrets redacted)")
+
+
+def add_report_options(p: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
+    p.add_argument("--format", choices=formats, default="text")
+    p.add_argument("--output", metavar="PATH", help="write the report here instead of stdout")
