@@ -140,16 +140,42 @@ def test_missing_sha256_is_refused(index, ctx):
         source_for(index, ctx).fetch("v2.0", [PATH])
 
 
-def test_archive_is_cached_and_reused(index, ctx):
+def test_archive_is_cached_and_reused(index, tmp_path, lines):
+    ctx = make_ctx(tmp_path / "cache", lines, ref_ttl=0)
     first = source_for(index, ctx).fetch("v1.0", [PATH])
     again = source_for(index, ctx).fetch("v1.0", [PATH, "LICENSE"])
     assert again[PATH] == first[PATH]
     assert index.hits["/files/widgets-1.0.tar.gz"] == 1
-    assert index.hits["/simple/widgets/"] == 2  # the index is still asked what v1.0 is
+    assert index.hits["/simple/widgets/"] == 2  # with no freshness window, the index is asked again
     archive_sha = first[PATH].origin.archive_sha256
     assert ctx.cache.read("archives", archive_sha) is not None
-    assert ctx.cache.read_json("refs", "pypi:widgets@v1.0") == {
+    ref = ctx.cache.read_json("refs", "pypi:widgets@v1.0")
+    assert {k: ref[k] for k in ("archive", "sha256")} == {
         "archive": "widgets-1.0.tar.gz", "sha256": archive_sha}
+    assert isinstance(ref["checked_at"], float)
+
+
+def test_a_recent_answer_is_not_asked_again(index, ctx):
+    first = source_for(index, ctx).fetch("v1.0", [PATH])
+    again = source_for(index, ctx).fetch("v1.0", [PATH])
+    assert again == first
+    assert index.hits["/simple/widgets/"] == 1
+    assert index.hits["/files/widgets-1.0.tar.gz"] == 1
+
+
+def test_files_read_once_are_served_without_the_archive(index, ctx):
+    first = source_for(index, ctx).fetch("v1.0", [PATH])
+    os.unlink(ctx.cache._path("archives", first[PATH].origin.archive_sha256))
+    assert source_for(index, ctx).fetch("v1.0", [PATH]) == first
+    assert index.hits["/files/widgets-1.0.tar.gz"] == 1
+
+
+def test_a_file_not_read_before_brings_the_archive_back(index, ctx):
+    first = source_for(index, ctx).fetch("v1.0", [PATH])
+    os.unlink(ctx.cache._path("archives", first[PATH].origin.archive_sha256))
+    got = source_for(index, ctx).fetch("v1.0", ["LICENSE"])
+    assert got["LICENSE"].origin.archive_sha256 == first[PATH].origin.archive_sha256
+    assert index.hits["/files/widgets-1.0.tar.gz"] == 2
 
 
 def test_damaged_cache_entry_is_downloaded_again(index, ctx):
@@ -188,8 +214,8 @@ def test_offline_miss_without_a_cached_ref(index, tmp_path, lines):
 def test_offline_miss_when_the_archive_is_gone(index, tmp_path, lines):
     online = make_ctx(tmp_path / "cache", lines)
     origin = source_for(index, online).fetch("v1.0", [PATH])[PATH].origin
-    archive = online.cache._path("archives", origin.archive_sha256)
-    os.unlink(archive)
+    os.unlink(online.cache._path("archives", origin.archive_sha256))
+    os.unlink(online.cache._path("members", f"{origin.archive_sha256}:{PATH}"))
     offline = make_ctx(tmp_path / "cache", lines, offline=True)
     with pytest.raises(OfflineMiss, match="widgets-1.0.tar.gz"):
         source_for(index, offline).fetch("v1.0", [PATH])

@@ -53,6 +53,14 @@ class NotFound(UpstreamError):
     """The tag, release or file does not exist upstream."""
 
 
+class PathNotFound(NotFound):
+    """The tag exists, but the file ``path`` does not exist upstream at that tag."""
+
+    def __init__(self, message: str, *, upstream_path: str, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.upstream_path = upstream_path
+
+
 class SourceUnavailable(UpstreamError):
     """The source could not be reached or did not answer usefully; the next source may."""
 

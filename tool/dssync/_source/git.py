@@ -22,7 +22,7 @@ from typing import IO, Callable, Sequence
 
 from dssync import versions
 from dssync._source.interface import Fetched, SourceContext, local_path
-from dssync.errors import DssyncError, NotFound, OfflineMiss, SourceUnavailable
+from dssync.errors import DssyncError, NotFound, OfflineMiss, PathNotFound, SourceUnavailable
 from dssync.models import Origin
 
 # Variables that make git look at a different repository or rewrite what it reads.
@@ -459,7 +459,7 @@ class GitSource:
         return located
 
     def _missing_path(self, tag: str, path: str,
-                      entries: dict[bytes, tuple[str, str]] | None) -> NotFound:
+                      entries: dict[bytes, tuple[str, str]] | None) -> PathNotFound:
         parent, _, name = path.rpartition("/")
         if entries is None:
             hint = (f"directory {parent} does not exist at that tag" if parent
@@ -474,7 +474,8 @@ class GitSource:
                     f"{parent}/{c}" if parent else c for c in close) + "?"
             else:
                 hint = "paths are relative to the repository root"
-        return NotFound(f"{path} does not exist at tag {tag} in {self.spec}", hint=hint)
+        return PathNotFound(f"{path} does not exist at tag {tag} in {self.spec}", hint=hint,
+                            upstream_path=path)
 
     # -- partial clones -------------------------------------------------------------------
 

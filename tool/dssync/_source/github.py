@@ -23,6 +23,7 @@ from dssync.errors import (
     DssyncError,
     NotFound,
     OfflineMiss,
+    PathNotFound,
     SourceUnavailable,
     UpstreamError,
 )
@@ -267,9 +268,9 @@ class GitHubSource:
         try:
             resp = self.http.get(url, headers=headers)
         except NotFound:
-            raise NotFound(f"{path} does not exist in {self.spec} at tag {tag} "
-                           f"(commit {commit[:12]})",
-                           hint="check the upstream path in the configuration") from None
+            raise PathNotFound(f"{path} does not exist in {self.spec} at tag {tag} "
+                               f"(commit {commit[:12]})", upstream_path=path,
+                               hint="check the upstream path in the configuration") from None
         if _is_html(resp):
             host = urlsplit(resp.url).hostname or resp.url
             raise SourceUnavailable(f"{host} served an HTML page where {path} was expected "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
@@ -21,6 +22,7 @@ from dssync.errors import (
     IntegrityError,
     NotFound,
     OfflineMiss,
+    PathNotFound,
     RateLimited,
     SourceUnavailable,
     UpstreamError,
@@ -252,23 +254,40 @@ class PackageIndexSource:
     def fetch(self, tag: str, paths: Sequence[str]) -> dict[str, Fetched]:
         version = self._version_for(tag)
         filename, sha256, url = self._resolve(tag, version)
-        data = self._archive(tag, filename, sha256, url)
-        found = read_members(data, filename, list(paths), strip_components=1)
-        result: dict[str, Fetched] = {}
-        for path in paths:
-            content = found.get(safe_name(path) or "")
-            if content is None:
-                raise NotFound(
-                    f"{path} is not in {filename}, the sdist of {self.package} {version} "
-                    f"(tag {tag}) on the package index",
-                    hint="an sdist holds only the files packaged for release; "
-                         "try a github or git source for other files")
-            result[path] = Fetched(content, Origin(
+        found = self._cached_members(sha256, paths)
+        missing = [p for p in paths if p not in found]
+        if missing:
+            if url is None and not self.ctx.offline and self.ctx.cache.read("archives", sha256) is None:
+                filename, sha256, url = self._resolve(tag, version, reuse=False)
+            data = self._archive(tag, filename, sha256, url)
+            members = read_members(data, filename, missing, strip_components=1)
+            for path in missing:
+                content = members.get(safe_name(path) or "")
+                if content is None:
+                    raise PathNotFound(
+                        f"{path} is not in {filename}, the sdist of {self.package} {version} "
+                        f"(tag {tag}) on the package index", upstream_path=path,
+                        hint="an sdist holds only the files packaged for release; "
+                             "try a github or git source for other files")
+                found[path] = content
+                self.ctx.cache.write("members", f"{sha256}:{path}", content)
+        return {
+            path: Fetched(found[path], Origin(
                 source=self.spec, tag=tag, path=path,
-                sha256=hashlib.sha256(content).hexdigest(),
+                sha256=hashlib.sha256(found[path]).hexdigest(),
                 archive=filename, archive_sha256=sha256,
             ))
-        return result
+            for path in paths
+        }
+
+    def _cached_members(self, sha256: str, paths: Sequence[str]) -> dict[str, bytes]:
+        """Files already read out of this (verified) archive on an earlier run."""
+        found = {}
+        for path in paths:
+            content = self.ctx.cache.read("members", f"{sha256}:{path}")
+            if content is not None:
+                found[path] = content
+        return found
 
     def close(self) -> None:
         if self._http is not None and self._own_http:
@@ -347,13 +366,25 @@ class PackageIndexSource:
         self._listing = listing
         return listing
 
-    def _resolve(self, tag: str, version: str) -> tuple[str, str, str | None]:
-        """``(archive filename, sha256, url or None)`` of the sdist ``tag`` names."""
+    def _resolve(self, tag: str, version: str, *, reuse: bool = True) -> tuple[str, str, str | None]:
+        """``(archive filename, sha256, url or None)`` of the sdist ``tag`` names.
+
+        The URL is None when the answer came from the cache: offline, or checked recently
+        enough (``ctx.ref_ttl``) that asking the index again would tell nothing new.
+        """
         key = f"{self.spec}@{tag}"
+        ref = self.ctx.cache.read_json("refs", key) if (reuse or self.ctx.offline) else None
+        valid = (isinstance(ref, dict) and isinstance(ref.get("archive"), str)
+                 and isinstance(ref.get("sha256"), str))
+        if valid and not self.ctx.offline:
+            checked = ref.get("checked_at")
+            age = time.time() - checked if isinstance(checked, (int, float)) else None
+            if age is not None and 0 <= age < self.ctx.ref_ttl:
+                if self.ctx.verbose:
+                    self.ctx.log(f"pypi: {tag} is {ref['archive']} (checked {age:.0f}s ago, cache hit)")
+                return ref["archive"], ref["sha256"], None
         if self.ctx.offline:
-            ref = self.ctx.cache.read_json("refs", key)
-            if (isinstance(ref, dict) and isinstance(ref.get("archive"), str)
-                    and isinstance(ref.get("sha256"), str)):
+            if valid:
                 return ref["archive"], ref["sha256"], None
             raise OfflineMiss(
                 f"--offline: the cache does not record which sdist {self.spec} tag {tag} is",
@@ -487,4 +518,4 @@ class PackageIndexSource:
 
     def _remember(self, tag: str, filename: str, sha256: str) -> None:
         self.ctx.cache.write_json("refs", f"{self.spec}@{tag}",
-                                  {"archive": filename, "sha256": sha256})
+                                  {"archive": filename, "sha256": sha256, "checked_at": time.time()})

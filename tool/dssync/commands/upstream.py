@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
 from dssync._source.interface import Fetched, SourceContext, UpstreamSource, parse_source_spec
 from dssync.cache import Cache, default_cache_root
 from dssync.errors import (
-    ConfigError, DssyncError, NotFound, OfflineMiss, SourceUnavailable,
+    ConfigError, DssyncError, NotFound, OfflineMiss, PathNotFound, SourceUnavailable,
 )
 
 SOURCE_KINDS = ("github", "pypi", "git")
@@ -71,22 +71,67 @@ def make_source(spec: str, ctx: SourceContext) -> UpstreamSource:
 
 
 @dataclass
-class SourceChain:
-    """Sources in the order to try them; an unreachable one hands over to the next."""
+class FetchResult:
+    files: dict[str, Fetched] = field(default_factory=dict)
+    missing: dict[str, PathNotFound] = field(default_factory=dict)
+    """Files no source has at the tag: they do not exist upstream (any more, or yet)."""
+    answered: list[str] = field(default_factory=list)
+    """The specs of the sources that answered, in the order asked."""
+    unchecked: list[str] = field(default_factory=list)
+    """Sources that could not be asked about the missing files (unreachable)."""
 
-    sources: list[UpstreamSource]
-    ctx: SourceContext
+
+def _fetch_present(source: UpstreamSource, tag: str, paths: Sequence[str]):
+    """``source.fetch`` for the paths it has; the ones it lacks are returned, not raised."""
+    absent: dict[str, PathNotFound] = {}
+    todo = list(paths)
+    while todo:
+        try:
+            return source.fetch(tag, todo), absent
+        except PathNotFound as exc:
+            if exc.upstream_path not in todo:
+                raise
+            absent[exc.upstream_path] = exc
+            todo.remove(exc.upstream_path)
+    return {}, absent
+
+
+class SourceChain:
+    """Sources in the order to try them; an unreachable one hands over to the next.
+
+    A source is built only when its turn comes, so a run the first source answers never
+    imports (or connects to) the others.
+    """
+
+    def __init__(self, specs: Sequence[str], ctx: SourceContext) -> None:
+        self.specs = list(specs)
+        self.ctx = ctx
+        self._built: dict[str, UpstreamSource] = {}
+
+    def source(self, spec: str) -> UpstreamSource:
+        if spec not in self._built:
+            self._built[spec] = make_source(spec, self.ctx)
+        return self._built[spec]
 
     def _each(self, what: str, call):
         misses: list[str] = []
-        for i, source in enumerate(self.sources):
+        not_found: NotFound | None = None
+        for i, spec in enumerate(self.specs):
             try:
+                source = self.source(spec)
                 return source, call(source)
             except (SourceUnavailable, OfflineMiss) as exc:
-                misses.append(f"{source.spec}: {exc}")
-                if i + 1 < len(self.sources):
-                    _stderr(f"dssync: {source.spec} could not answer ({exc}); trying "
-                            f"{self.sources[i + 1].spec}")
+                misses.append(f"{spec}: {exc}")
+                reason = f"could not answer ({exc})"
+            except NotFound as exc:
+                # Sources need not agree on what exists: an sdist lacks files a repository has,
+                # a repository may have tags that were never released on the index.
+                not_found = not_found or exc
+                reason = f"does not have it ({exc})"
+            if i + 1 < len(self.specs):
+                _stderr(f"dssync: {spec} {reason}; trying {self.specs[i + 1]}")
+        if not_found is not None:
+            raise not_found
         if self.ctx.offline:
             raise OfflineMiss(f"no cached answer for {what}: " + " | ".join(misses),
                               hint="run once without --offline to fill the cache")
@@ -96,8 +141,49 @@ class SourceChain:
     def list_tags(self) -> tuple[UpstreamSource, list[str]]:
         return self._each("the list of tags", lambda s: s.list_tags())
 
+    def fetch_available(self, tag: str, paths: Sequence[str]) -> FetchResult:
+        """The files that exist upstream at ``tag``, and those that exist in no source."""
+        result = FetchResult()
+        remaining = list(paths)
+        specs = self.specs
+        try:
+            while remaining:
+                try:
+                    source, (got, absent) = self._each(f"{', '.join(remaining)} at {tag}",
+                                                       lambda s: _fetch_present(s, tag, remaining))
+                except (SourceUnavailable, OfflineMiss) as exc:
+                    if not result.answered:
+                        raise
+                    # One source said these files do not exist; no other could say otherwise.
+                    result.unchecked.extend(self.specs)
+                    break
+                result.answered.append(source.spec)
+                result.files.update(got)
+                result.missing.update(absent)
+                later = self.specs[self.specs.index(source.spec) + 1:]
+                if not absent or not later:
+                    break
+                _stderr(f"dssync: {source.spec} has no {', '.join(absent)} at {tag}; trying {later[0]}")
+                remaining = list(absent)
+                self.specs = later
+        finally:
+            self.specs = specs
+        for path in result.files:
+            result.missing.pop(path, None)
+        return result
+
     def fetch(self, tag: str, paths: Sequence[str]) -> tuple[UpstreamSource, dict[str, Fetched]]:
-        return self._each(f"{', '.join(paths)} at {tag}", lambda s: s.fetch(tag, paths))
+        """Every one of ``paths`` at ``tag``; a file no source has is an error."""
+        result = self.fetch_available(tag, paths)
+        if result.missing:
+            raise next(iter(result.missing.values()))
+        return self.source(result.answered[0]), result.files
+
+    def close(self) -> None:
+        for source in self._built.values():
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
 
 
 def source_specs(args: argparse.Namespace, config) -> list[str]:
@@ -111,7 +197,12 @@ def source_specs(args: argparse.Namespace, config) -> list[str]:
 
 def make_chain(args: argparse.Namespace, config) -> SourceChain:
     ctx = make_context(args, config)
-    return SourceChain([make_source(spec, ctx) for spec in source_specs(args, config)], ctx)
+    specs = source_specs(args, config)
+    for spec in specs:
+        if parse_source_spec(spec)[0] not in SOURCE_KINDS:
+            raise DssyncError(f"unknown source {spec!r}",
+                              hint="use github:OWNER/REPO, pypi:PACKAGE or git:PATH_OR_URL")
+    return SourceChain(specs, ctx)
 
 
 def resolve_tag(args: argparse.Namespace, chain: SourceChain, config) -> str:

@@ -8,22 +8,34 @@ from dssync._diff.engine import diff_tables
 from dssync.commands.local_files import table_from_bytes, table_from_file
 from dssync.commands.targets import select_targets
 from dssync.commands.upstream import load_project_config, make_chain, resolve_tag
-from dssync.models import DriftReport
+from dssync.models import ConstantTable, DriftReport
 
 
 def upstream_report(args: argparse.Namespace) -> DriftReport:
     config = load_project_config(args)
     targets = select_targets(args, config)
     chain = make_chain(args, config)
-    tag = resolve_tag(args, chain, config)
-    source, fetched = chain.fetch(tag, [t.upstream for t in targets])
+    try:
+        tag = resolve_tag(args, chain, config)
+        result = chain.fetch_available(tag, [t.upstream for t in targets])
+    finally:
+        chain.close()
+    notes = [f"upstream {tag} read from {', '.join(result.answered)}"]
     files = []
     for target in targets:
-        got = fetched[target.upstream]
         old = table_from_file(target.path)
-        new = table_from_bytes(got.content, f"{target.upstream}@{tag}")
+        got = result.files.get(target.upstream)
+        if got is None:
+            # The file is gone upstream (or not there yet): every constant in it is drift.
+            new = ConstantTable(path=f"{target.upstream}@{tag}", constants={})
+            note = f"{target.upstream} does not exist upstream at {tag} according to {' and '.join(result.answered)}"
+            if result.unchecked:
+                note += f" ({', '.join(result.unchecked)} could not be reached to confirm)"
+            notes.append(note)
+        else:
+            new = table_from_bytes(got.content, f"{target.upstream}@{tag}")
         drift = diff_tables(old, new, vendored=target.vendored, upstream=target.upstream,
                             pins=target.pins, renames=not args.no_renames)
-        drift.origin = got.origin
+        drift.origin = got.origin if got is not None else None
         files.append(drift)
-    return DriftReport(files=files, tag=tag, notes=[f"upstream {tag} read from {source.spec}"])
+    return DriftReport(files=files, tag=tag, notes=notes)
