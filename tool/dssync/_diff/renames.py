@@ -2,19 +2,28 @@
 
 A pair counts as a rename when all of these hold:
 - both values are the same (resolved values when both resolve, else the normalized source);
-- the names are similar: difflib's ratio over the names is at least ``SIMILARITY`` (0.6);
+- the names are similar: difflib's ratio over the names' words (split at ``_``, ``.`` and
+  camel-case humps, so ``FP16_LOSS_SCALE`` -> ``FP16_LOSS_SCALE_VALUE`` is 0.86) is at least
+  ``SIMILARITY`` (0.6), or ``SIMILARITY_COMMON`` (0.75) when the value is one many constants
+  share (``True``, ``False``, ``None``, ``0``, ``1``, ``-1``, ``""``, empty containers), since
+  an equal value then says little;
 - the pairing is unambiguous: each is the other's only best candidate.
-Anything less certain stays a plain removal and addition.
+Anything less certain stays a plain removal and addition. Whole words matter, not letters:
+``AMP_ENABLED_DEFAULT`` and ``TORCH_AUTOCAST_ENABLED_DEFAULT`` share a suffix, not a meaning.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any, Sequence
 
 from dssync.models import UNRESOLVED, Added, ConstantTable, Removed, Renamed
 
 SIMILARITY = 0.6
+SIMILARITY_COMMON = 0.75
+_COMMON_VALUES = (True, False, None, 0, 1, -1, "", (), [], {})
+_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 
 def _value_key(table: ConstantTable, name: str) -> tuple[str, Any]:
@@ -24,8 +33,19 @@ def _value_key(table: ConstantTable, name: str) -> tuple[str, Any]:
     return ("source", table[name].key)
 
 
+def words(name: str) -> list[str]:
+    return [w.lower() for w in _WORDS.findall(name)]
+
+
 def similarity(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+    return difflib.SequenceMatcher(None, words(a), words(b), autojunk=False).ratio()
+
+
+def _threshold(table: ConstantTable, name: str) -> float:
+    value = table.value_of(name)
+    common = value is not UNRESOLVED and any(
+        type(value) is type(c) and value == c for c in _COMMON_VALUES)
+    return SIMILARITY_COMMON if common else SIMILARITY
 
 
 def find_renames(old: ConstantTable, new: ConstantTable, removed: Sequence[Removed],
@@ -36,9 +56,10 @@ def find_renames(old: ConstantTable, new: ConstantTable, removed: Sequence[Remov
     best_for_removed: dict[str, list[tuple[float, Added]]] = {}
     best_for_added: dict[str, list[tuple[float, Removed]]] = {}
     for r in removed:
+        threshold = _threshold(old, r.name)
         for a in by_value.get(_value_key(old, r.name), ()):
             score = similarity(r.name, a.name)
-            if score >= SIMILARITY:
+            if score >= threshold:
                 best_for_removed.setdefault(r.name, []).append((score, a))
                 best_for_added.setdefault(a.name, []).append((score, r))
     renames = []
