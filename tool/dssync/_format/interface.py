@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Callable
 
 from dssync.models import DriftReport
 
 Formatter = Callable[[DriftReport], str]
 
-FORMATS = ("text", "json", "markdown")
+_MODULES = {
+    "text": "dssync._format.text",
+    "json": "dssync._format.json_format",
+    "markdown": "dssync._format.markdown",
+    "github": "dssync._format.github",
+    "sarif": "dssync._format.sarif",
+    "html": "dssync._format.html",
+}
+FORMATS = tuple(_MODULES)
+
+REPORT_FILES = (("markdown", ".md"), ("json", ".json"), ("sarif", ".sarif"), ("html", ".html"))
+"""The formats written to a reports directory, with their file name suffixes."""
 
 
 def get_formatter(name: str) -> Formatter:
-    if name == "json":
-        from dssync._format.json_format import render
-    elif name == "markdown":
-        from dssync._format.markdown import render
-    else:
-        from dssync._format.text import render
-    return render
+    return importlib.import_module(_MODULES.get(name, _MODULES["text"])).render

@@ -7,7 +7,7 @@ import argparse
 from dssync._format.interface import FORMATS
 from dssync.commands.local_files import table_from_file
 from dssync.commands.options import add_report_options, add_upstream_options
-from dssync.commands.output import write_report
+from dssync.commands.output import deliver, reports_directory
 from dssync.errors import DssyncError
 from dssync.models import DriftReport
 
@@ -21,6 +21,9 @@ def add_parser(sub) -> None:
                    help="OLD.py NEW.py; or, with --tag, the vendored files to check (default: all configured)")
     add_report_options(p, FORMATS)
     p.add_argument("--no-renames", action="store_true", help="report renames as removed + added")
+    p.add_argument("--write-reports", action="store_true",
+                   help="also write drift-<tag>.md/.json/.sarif/.html to the configured reports "
+                        "directory (--output DIR writes them to DIR)")
     add_upstream_options(p)
 
 
@@ -31,9 +34,8 @@ def run(args: argparse.Namespace) -> int:
         from dssync.commands.upstream_diff import upstream_report
 
         report = upstream_report(args)
-    from dssync._format.interface import get_formatter
-
-    write_report(get_formatter(args.format)(report), output=args.output, fmt=args.format)
+    reports_dir = reports_directory(args) if args.write_reports else None
+    deliver(report, fmt=args.format, output=args.output, reports_dir=reports_dir)
     return 1 if report.has_drift else 0
 
 

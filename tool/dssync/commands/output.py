@@ -1,11 +1,20 @@
-"""Writing a finished report to stdout (coloured on a terminal) or to a file."""
+"""Writing a finished report: to stdout (coloured on a terminal) or a file, as a set of files
+in a reports directory, and to GitHub's job summary."""
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 from pathlib import Path
 
 from dssync.errors import DssyncError
+from dssync.models import DriftReport
+
+STEP_SUMMARY_LIMIT = 1024 * 1024
+"""GitHub refuses a step's summary from 1 MiB on, and then shows none of it."""
+
+_UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._+-]+")
 
 
 def write_report(text: str, *, output: str | None, fmt: str) -> None:
@@ -36,3 +45,88 @@ def _write_coloured(text: str) -> None:
     console = Console(highlight=False, soft_wrap=True)
     for line in text.rstrip("\n").split("\n"):
         console.print(Text(line, style=style_for(line) or ""))
+
+
+def report_stem(tag: str | None) -> str:
+    """``drift-<tag>``; a tag's characters that are unsafe in a file name become ``-``."""
+    name = _UNSAFE_IN_NAME.sub("-", tag).strip(".-") if tag else ""
+    return f"drift-{name or 'local'}"
+
+
+def write_report_set(report: DriftReport, directory: Path) -> list[Path]:
+    """The report in every file format, under stable names; an existing file is replaced."""
+    from dssync._format.interface import REPORT_FILES, get_formatter
+    from dssync.atomic import write_atomic
+
+    stem = report_stem(report.tag)
+    written = []
+    for fmt, suffix in REPORT_FILES:
+        path = directory / f"{stem}{suffix}"
+        write_atomic(path, get_formatter(fmt)(report).encode("utf-8"))
+        written.append(path)
+    return written
+
+
+def reports_directory(args) -> Path:
+    """``--write-reports``: the configured ``reports`` directory (``reports`` beside the
+    configuration, or in the current directory without one), created when missing."""
+    from dssync.commands.upstream import load_project_config
+    from dssync.config import DEFAULT_REPORTS
+
+    config = load_project_config(args)
+    directory = config.resolve(config.reports) if config is not None else Path(DEFAULT_REPORTS)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DssyncError(f"cannot create the reports directory: {exc.strerror}", path=directory,
+                          hint="set reports = \"DIR\" in the configuration, or use --output DIR") from None
+    return directory
+
+
+def truncate_markdown(text: str, limit: int) -> str:
+    """``text`` cut at a line boundary so that it and a closing note fit in ``limit`` bytes."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    note = ("\n> **Note:** this report was cut to fit GitHub's 1 MiB job summary limit; "
+            "the whole report is in the `drift-<tag>.md` report file (`--write-reports`).\n")
+    budget = limit - len(note.encode("utf-8"))
+    if budget <= 0:
+        return ""
+    head = data[:budget].decode("utf-8", errors="ignore")
+    cut = head.rfind("\n")
+    return (head[: cut + 1] if cut >= 0 else "") + note
+
+
+def append_step_summary(markdown: str, path: str, *, limit: int = STEP_SUMMARY_LIMIT) -> None:
+    """Add the report to the job summary, keeping the file under ``limit`` bytes. A summary that
+    cannot be written is reported on stderr: it must not turn a drift verdict into trouble."""
+    target = Path(path)
+    try:
+        used = target.stat().st_size if target.exists() else 0
+        text = truncate_markdown(markdown, limit - used - 1)
+        if not text:
+            print(f"dssync: no room left in the job summary ({path}); not adding the report",
+                  file=sys.stderr)
+            return
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        print(f"dssync: cannot write the job summary {path}: {exc.strerror or exc}", file=sys.stderr)
+
+
+def deliver(report: DriftReport, *, fmt: str, output: str | None, reports_dir: Path | None = None) -> None:
+    """Everything ``diff`` writes: the report sets first (so a failure there stops before any
+    verdict is printed), then ``fmt`` to stdout or to ``output``, then the job summary."""
+    from dssync._format.interface import get_formatter
+
+    directories = [d for d in (reports_dir,) if d is not None]
+    if output and Path(output).is_dir():
+        directories.insert(0, Path(output))
+        output = None
+    for directory in directories:
+        write_report_set(report, directory)
+    write_report(get_formatter(fmt)(report), output=output, fmt=fmt)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        append_step_summary(get_formatter("markdown")(report), summary)

@@ -1,0 +1,48 @@
+"""The report as GitHub Actions workflow commands: annotations on the vendored files' lines.
+
+GitHub shows only the first ten warnings of a step, so dssync prints at most ``LIMIT``
+annotations, the most consequential first (see ``sarif.findings``), then one ``::notice`` saying
+how many more there are, and last the summary as a plain log line (not a command). An added
+constant has no line in the vendored file and is annotated on line 1 (``sarif.ADDED_LINE``).
+"""
+
+from __future__ import annotations
+
+from dssync._format.sarif import Finding, findings
+from dssync._format.text import summary_line
+from dssync.models import DriftReport
+
+LIMIT = 10
+
+
+def escape_data(text: str) -> str:
+    """A command's message: GitHub's runner decodes exactly these, so a newline in a value
+    cannot end the command and start another one."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A command property's value: additionally ``:`` and ``,``, which separate properties."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(level: str, message: str, **properties: str | int) -> str:
+    props = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
+    return f"::{level} {props}::{escape_data(message)}" if props else f"::{level}::{escape_data(message)}"
+
+
+def annotation(x: Finding) -> str:
+    level = "notice" if x.rule.level == "note" else "warning"
+    return command(level, x.message, file=x.file, line=x.line, title=f"{x.rule.title}: {x.name}")
+
+
+def render(report: DriftReport, limit: int = LIMIT) -> str:
+    found = findings(report)
+    lines = [annotation(x) for x in found[:limit]]
+    if len(found) > limit:
+        more = len(found) - limit
+        lines.append(command("notice", f"{more} more drift finding{'s' if more != 1 else ''} not shown "
+                                       f"as annotations ({len(found)} in all); the Markdown report "
+                                       "lists every one", title="dssync"))
+    lines.append(summary_line(report))
+    return "\n".join(lines) + "\n"

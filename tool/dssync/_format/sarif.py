@@ -1,0 +1,187 @@
+"""The report as SARIF 2.1.0, for code scanning: one result per drifted constant.
+
+Rule ids are part of the interface (code scanning keys alerts on them): never renumber, only add.
+Each result points at the vendored file, relative to the project root, and carries a fingerprint
+built from what stays put between runs (rule, file, constant name), not from line numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+from dataclasses import dataclass
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Any
+from urllib.parse import quote
+
+from dssync._format.values import display
+from dssync.models import UNRESOLVED, DriftReport, FileDrift
+
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SRCROOT = "%SRCROOT%"
+FINGERPRINT_KEY = "dssyncFinding/v1"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    kind: str
+    name: str
+    title: str
+    description: str
+    level: str
+
+
+RULES = (
+    Rule("DSS001", "added", "ConstantAddedUpstream", "Constant added upstream",
+         "Upstream defines a constant that the vendored copy does not have.", "warning"),
+    Rule("DSS002", "removed", "ConstantRemovedUpstream", "Constant removed upstream",
+         "The vendored copy defines a constant that upstream no longer has.", "warning"),
+    Rule("DSS003", "changed-value", "ConstantValueChanged", "Constant value changed upstream",
+         "The constant's value expression differs between the vendored copy and upstream.", "warning"),
+    Rule("DSS004", "changed-reference", "ConstantReferenceChanged", "Referenced constant changed upstream",
+         "The constant is written the same, but a constant it refers to changed, so its value differs.",
+         "warning"),
+    Rule("DSS005", "renamed", "ConstantRenamedUpstream", "Constant renamed upstream",
+         "Upstream renamed the constant; the vendored copy still uses the old name.", "warning"),
+    Rule("DSS006", "pin-obsolete", "PinNoLongerNeeded", "Pinned constant now equals upstream",
+         "A constant pinned to a local value now has the same value upstream; the pin could go.", "note"),
+)
+RULE_BY_KIND = {rule.kind: rule for rule in RULES}
+# Most consequential first: the GitHub format shows only the first few.
+_KIND_ORDER = {kind: i for i, kind in enumerate(
+    ("changed-value", "changed-reference", "removed", "renamed", "added", "pin-obsolete"))}
+
+# An added constant has no line in the vendored file. Findings for it point at line 1, the top
+# of the file: the report does not know where the vendored copy would put it, and a guessed
+# insertion point would look more precise than it is.
+ADDED_LINE = 1
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One drifted constant, located in the vendored file."""
+
+    rule: Rule
+    file: str
+    line: int
+    name: str
+    """The constant (for a rename: ``OLD -> NEW``); with rule and file, the finding's identity."""
+    message: str
+    properties: dict[str, Any]
+
+
+def _upstream_at(f: FileDrift, tag: str | None, line: int | None = None) -> str:
+    where = f"{f.upstream} line {line}" if line else f.upstream
+    return f"upstream {tag} ({where})" if tag else f"upstream ({where})"
+
+
+def _resolved(value: Any) -> str:
+    return "an unknown value" if value is UNRESOLVED else display(repr(value))
+
+
+def file_findings(f: FileDrift, tag: str | None) -> list[Finding]:
+    out: list[Finding] = []
+    for c in f.changed:
+        if c.kind == "reference":
+            msg = (f"{c.name} = {display(c.old)} is written the same as in {_upstream_at(f, tag, c.new_line)}, "
+                   f"but a constant it refers to changed: it is {_resolved(c.old_resolved)} here "
+                   f"and {_resolved(c.new_resolved)} upstream")
+            rule = RULE_BY_KIND["changed-reference"]
+        else:
+            msg = f"{c.name} is {display(c.old)} here but {display(c.new)} in {_upstream_at(f, tag, c.new_line)}"
+            rule = RULE_BY_KIND["changed-value"]
+        out.append(Finding(rule, f.vendored, max(c.old_line, 1), c.name, msg,
+                           {"constant": c.name, "vendored": c.old, "upstream": c.new,
+                            "upstreamLine": c.new_line}))
+    for r in f.removed:
+        msg = f"{r.name} = {display(r.value)} is defined here but no longer in {_upstream_at(f, tag)}"
+        out.append(Finding(RULE_BY_KIND["removed"], f.vendored, max(r.line, 1), r.name, msg,
+                           {"constant": r.name, "vendored": r.value}))
+    for rn in f.renamed:
+        msg = (f"{rn.old_name} was renamed to {rn.new_name} in {_upstream_at(f, tag, rn.new_line)} "
+               f"(value {display(rn.value)})")
+        out.append(Finding(RULE_BY_KIND["renamed"], f.vendored, max(rn.old_line, 1),
+                           f"{rn.old_name} -> {rn.new_name}", msg,
+                           {"constant": rn.old_name, "upstreamName": rn.new_name,
+                            "upstreamLine": rn.new_line, "similarity": rn.similarity}))
+    for a in f.added:
+        msg = (f"{a.name} = {display(a.value)} was added in {_upstream_at(f, tag, a.line)}; "
+               "the vendored copy does not define it")
+        out.append(Finding(RULE_BY_KIND["added"], f.vendored, ADDED_LINE, a.name, msg,
+                           {"constant": a.name, "upstream": a.value, "upstreamLine": a.line}))
+    for p in f.pinned:
+        if p.drifted:
+            continue
+        msg = (f"{p.name} is pinned ({p.reason}) but now equals {_upstream_at(f, tag)}; "
+               "the pin could go")
+        out.append(Finding(RULE_BY_KIND["pin-obsolete"], f.vendored, max(p.line, 1), p.name, msg,
+                           {"constant": p.name, "reason": p.reason}))
+    return out
+
+
+def findings(report: DriftReport) -> list[Finding]:
+    """Every finding, most consequential kind first, then in file order and line order."""
+    indexed = [(i, x) for i, f in enumerate(report.files) for x in file_findings(f, report.tag)]
+    indexed.sort(key=lambda item: (_KIND_ORDER[item[1].rule.kind], item[0], item[1].line))
+    return [x for _, x in indexed]
+
+
+def fingerprint(x: Finding) -> str:
+    key = "\0".join((x.rule.id, x.file, x.name))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def artifact_location(path: str) -> dict[str, str]:
+    """A project-relative path as SARIF wants it: a percent-encoded URI reference."""
+    if PureWindowsPath(path).is_absolute() and not PurePosixPath(path).is_absolute():
+        return {"uri": PureWindowsPath(path).as_uri()}
+    if PurePosixPath(path).is_absolute():
+        return {"uri": "file://" + quote(posixpath.normpath(path))}
+    clean = posixpath.normpath(path.replace("\\", "/"))
+    return {"uri": quote(clean), "uriBaseId": SRCROOT}
+
+
+def _rule_object(rule: Rule) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": rule.description},
+        "help": {"text": f"{rule.description} Compare with 'dssync diff --tag TAG', then bring the "
+                         "vendored copy up to date with 'dssync update --tag TAG' or pin the constant."},
+        "defaultConfiguration": {"level": rule.level},
+        "properties": {"tags": ["dssync", "drift", rule.kind]},
+    }
+
+
+def _result(x: Finding) -> dict[str, Any]:
+    return {
+        "ruleId": x.rule.id,
+        "ruleIndex": RULES.index(x.rule),
+        "level": x.rule.level,
+        "message": {"text": x.message},
+        "locations": [{"physicalLocation": {"artifactLocation": artifact_location(x.file),
+                                            "region": {"startLine": x.line}}}],
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(x)},
+        "properties": x.properties,
+    }
+
+
+def report_to_sarif(report: DriftReport) -> dict[str, Any]:
+    from dssync import __version__
+
+    run: dict[str, Any] = {
+        "tool": {"driver": {"name": "dssync", "version": __version__, "semanticVersion": __version__,
+                            "rules": [_rule_object(rule) for rule in RULES]}},
+        "originalUriBaseIds": {SRCROOT: {"description": {
+            "text": "The project root: the directory holding the dssync configuration."}}},
+        "results": [_result(x) for x in findings(report)],
+        "properties": {"tag": report.tag, "summary": report.summary(), "notes": list(report.notes)},
+    }
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def render(report: DriftReport) -> str:
+    return json.dumps(report_to_sarif(report), indent=2, ensure_ascii=False) + "\n"
