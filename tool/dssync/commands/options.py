@@ -27,4 +27,5 @@ def add_upstream_options(p: argparse.ArgumentParser) -> None:
 
 def add_report_options(p: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
     p.add_argument("--format", choices=formats, default="text")
-    p.add_argument("--output", metavar="PATH", help="write the report here instead of stdout")
+    p.add_argument("--output", metavar="PATH",
+                   help="write the report to FILE instead of stdout, or every report format to an existing DIR")
