@@ -21,11 +21,16 @@ def read_bytes(path: str | Path) -> bytes:
         raise DssyncError(f"cannot read: {exc.strerror}", path=path) from None
 
 
-def table_from_bytes(data: bytes, label: str) -> ConstantTable:
+def table_from_bytes(data: bytes, label: str, cache=None) -> ConstantTable:
+    """The constants of ``data``; with a cache, content parsed before is not parsed again."""
+    if cache is not None and cache.enabled:
+        from dssync._extract.table_json import load_table
+
+        return load_table(data, label, cache)
     from dssync._extract.extract import extract_table
 
     return extract_table(data, label)
 
 
-def table_from_file(path: str | Path) -> ConstantTable:
-    return table_from_bytes(read_bytes(path), str(path))
+def table_from_file(path: str | Path, cache=None) -> ConstantTable:
+    return table_from_bytes(read_bytes(path), str(path), cache)

@@ -23,7 +23,7 @@ def upstream_report(args: argparse.Namespace) -> DriftReport:
     notes = [f"upstream {tag} read from {', '.join(result.answered)}"]
     files = []
     for target in targets:
-        old = table_from_file(target.path)
+        old = table_from_file(target.path, chain.ctx.cache)
         got = result.files.get(target.upstream)
         if got is None:
             # The file is gone upstream (or not there yet): every constant in it is drift.
@@ -33,7 +33,7 @@ def upstream_report(args: argparse.Namespace) -> DriftReport:
                 note += f" ({', '.join(result.unchecked)} could not be reached to confirm)"
             notes.append(note)
         else:
-            new = table_from_bytes(got.content, f"{target.upstream}@{tag}")
+            new = table_from_bytes(got.content, f"{target.upstream}@{tag}", chain.ctx.cache)
         drift = diff_tables(old, new, vendored=target.vendored, upstream=target.upstream,
                             pins=target.pins, renames=not args.no_renames)
         drift.origin = got.origin if got is not None else None
