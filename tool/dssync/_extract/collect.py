@@ -108,9 +108,10 @@ def _ast_sites(body: list[ast.stmt], conditional: bool, scope: str | None) -> It
             yield stmt, conditional, scope
 
 
-def sites(module: cst.Module, tree: ast.Module, path: str) -> Iterator[Site]:
+def sites(module: cst.Module, body: list[ast.stmt], path: str) -> Iterator[Site]:
+    """Pairs of the same statement in libcst's ``module`` and in the AST statements ``body``."""
     cst_iter = _cst_sites(module.body, False, None)
-    ast_iter = _ast_sites(tree.body, False, None)
+    ast_iter = _ast_sites(body, False, None)
     for (c_node, cond, scope), (a_node, _, a_scope) in zip(cst_iter, ast_iter):
         if type(c_node).__name__ != type(a_node).__name__ or scope != a_scope:
             raise DssyncError(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ast
 import hashlib
-from typing import Iterable
+import re
+from typing import Iterable, Iterator
 
 from dssync._extract.collect import BindingCollector, RawBinding, sites
 from dssync._extract.decode import SourceText, decode_source
@@ -14,10 +15,17 @@ from dssync.errors import DssyncError
 from dssync.models import Augment, Binding, Constant, ConstantTable
 
 
-def parse_trees(source: SourceText, path: str):
-    """Both syntax trees of a module, or one clear error naming where it fails to parse."""
+CHUNK_LINES = 400
+"""libcst's trees are large (about 8 KB a line) and its parse slows down as they grow, so a long
+module is parsed a few hundred lines at a time, cut between top-level statements."""
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def parse_ast(source: SourceText, path: str) -> ast.Module:
+    """The standard AST of a module, or one clear error naming where it fails to parse."""
     try:
-        tree = ast.parse(source.text, filename=path)
+        return ast.parse(source.text, filename=path)
     except SyntaxError as exc:
         raise DssyncError(
             f"not valid Python: {exc.msg}",
@@ -29,18 +37,54 @@ def parse_trees(source: SourceText, path: str):
     except (RecursionError, MemoryError, ValueError) as exc:
         raise DssyncError(f"cannot parse: {type(exc).__name__}: too deeply nested or too large",
                           path=path, hint="dssync refuses inputs Python itself cannot compile") from None
+
+
+def _first_line(stmt: ast.stmt) -> int:
+    decorators = getattr(stmt, "decorator_list", None) or ()
+    return min([stmt.lineno, *(d.lineno for d in decorators)])
+
+
+def chunks(text: str, tree: ast.Module, size: int = CHUNK_LINES) -> Iterator[tuple[int, str, list[ast.stmt]]]:
+    """``(first line, text, statements)`` pieces of a module, each a module of its own."""
+    starts = [0] + [m.end() for m in _LINE_END.finditer(text)]
+    if starts[-1] != len(text):
+        starts.append(len(text))
+    first, body = 1, []
+    for stmt in tree.body:
+        begin = _first_line(stmt)
+        if body and begin - first >= size and begin > (body[-1].end_lineno or body[-1].lineno):
+            yield first, text[starts[first - 1]:starts[begin - 1]], body
+            first, body = begin, []
+        body.append(stmt)
+    yield first, text[starts[first - 1]:], body
+
+
+def parse_chunk(text: str, first_line: int, path: str):
     import libcst as cst
 
     try:
-        module = cst.parse_module(source.text)
+        return cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         raise DssyncError(f"libcst cannot parse this file: {exc.message}", path=path,
-                          line=exc.raw_line, column=exc.raw_column + 1,
+                          line=exc.raw_line + first_line - 1, column=exc.raw_column + 1,
                           hint="simplify the syntax near this point") from None
     except (RecursionError, MemoryError) as exc:
         raise DssyncError(f"cannot parse: {type(exc).__name__}: too deeply nested or too large",
                           path=path, hint="dssync refuses inputs it cannot parse safely") from None
-    return module, tree
+
+
+def parse_trees(source: SourceText, path: str):
+    """Both whole-module syntax trees: libcst's (for rewriting) and the standard AST."""
+    tree = parse_ast(source, path)
+    return parse_chunk(source.text, 1, path), tree
+
+
+def raw_bindings(source: SourceText, path: str) -> Iterator[RawBinding]:
+    """Every binding in the module, in source order, parsing it chunk by chunk."""
+    tree = parse_ast(source, path)
+    for first_line, text, body in chunks(source.text, tree):
+        module = parse_chunk(text, first_line, path)
+        yield from BindingCollector(module).collect(sites(module, body, path))
 
 
 def build_constants(raw: Iterable[RawBinding]) -> tuple[dict[str, Constant], dict[str, ast.expr]]:
@@ -75,9 +119,7 @@ def build_constants(raw: Iterable[RawBinding]) -> tuple[dict[str, Constant], dic
 
 def extract_table(data: bytes, path: str) -> ConstantTable:
     source = decode_source(data, path)
-    module, tree = parse_trees(source, path)
-    collector = BindingCollector(module)
-    constants, nodes = build_constants(collector.collect(sites(module, tree, path)))
+    constants, nodes = build_constants(raw_bindings(source, path))
     table = ConstantTable(path=path, constants=constants, sha256=hashlib.sha256(data).hexdigest())
     table.resolved = Resolver(constants, nodes).resolve_all()
     return table
