@@ -23,7 +23,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_TROUBLE, f"{self.prog}: error: {message}; see '{self.prog} --help'\n")
 
 
-COMMANDS = ("diff", "tags", "vendor")
+COMMANDS = ("diff", "tags", "vendor", "history", "identify", "impact", "update", "status")
 """Each names a module in dssync.commands with ``add_parser(subparsers)`` and ``run(args)``."""
 
 
@@ -33,15 +33,25 @@ def _command_module(name: str):
     return importlib.import_module(f"dssync.commands.{name}")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The command named on the command line (top-level options take no values)."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The full parser; given ``argv`` naming a command, only that command's module is loaded."""
     parser = _Parser(prog="dssync", description="Audit and sync vendored copies of upstream Python "
                                                  "constants modules. Exit status: 0 no drift, 1 drift, 2 trouble.")
     parser.add_argument("--version", action="version", version=f"dssync {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="log each upstream request to stderr (secrets redacted)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    wanted = _command_in(argv) if argv is not None else None
     for name in COMMANDS:
-        _command_module(name).add_parser(sub)
+        if wanted in COMMANDS and name != wanted:
+            sub.add_parser(name)  # a placeholder: the command line does not use it
+        else:
+            _command_module(name).add_parser(sub)
     return parser
 
 
@@ -53,7 +63,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    if argv is None:
+        argv = sys.argv[1:]
+    args = build_parser(argv).parse_args(argv)
     try:
         return _run(args)
     except DssyncError as exc:

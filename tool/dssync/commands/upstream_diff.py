@@ -38,4 +38,6 @@ def upstream_report(args: argparse.Namespace) -> DriftReport:
                             pins=target.pins, renames=not args.no_renames)
         drift.origin = got.origin if got is not None else None
         files.append(drift)
-    return DriftReport(files=files, tag=tag, notes=notes)
+    from dssync._history.moves import detect_moves
+
+    return detect_moves(DriftReport(files=files, tag=tag, notes=notes))

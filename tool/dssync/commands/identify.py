@@ -1,0 +1,93 @@
+"""``dssync identify``: which upstream release a vendored copy (with no lock) came from."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from dssync.commands.history import add_walk_options, walk_upstream
+from dssync.errors import ConfigError
+
+FORMATS = ("text", "json")
+
+
+@dataclass(frozen=True)
+class Copy:
+    shown: str
+    path: Path
+    upstream: str
+    pins: Mapping[str, str] = field(default_factory=dict)
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "identify", help="find the upstream release a vendored copy matches best",
+        description="Score every upstream release tag by constant-level distance to a vendored "
+                    "copy (constants added + removed + changed) and name the best tag, or the "
+                    "range of consecutive tags that tie. Exit status: 0 exact match, 1 closest "
+                    "match only, 2 trouble.")
+    p.add_argument("vendored", nargs="?", metavar="VENDORED.py",
+                   help="the copy to identify (default: every configured vendored file)")
+    p.add_argument("--file", metavar="PATH",
+                   help="a configured vendored file whose upstream path to compare with")
+    p.add_argument("--format", choices=FORMATS, default="text")
+    p.add_argument("--output", metavar="PATH", help="write the report here instead of stdout")
+    add_walk_options(p)
+
+
+def select_copies(args: argparse.Namespace, config) -> list[Copy]:
+    if args.upstream_path:
+        if not args.vendored:
+            raise ConfigError("--upstream-path needs the vendored file to identify",
+                              hint="dssync identify VENDORED.py --source SPEC --upstream-path PATH")
+        return [Copy(args.vendored, Path(args.vendored), args.upstream_path.strip("/"))]
+    if config is None:
+        raise ConfigError("no [tool.dssync] configuration found in this directory or above",
+                          hint="add one, or pass VENDORED.py --source SPEC --upstream-path PATH")
+    if args.file:
+        entry = config.file_for(args.file)
+        if args.vendored:
+            return [Copy(args.vendored, Path(args.vendored), entry.upstream)]
+        return [Copy(entry.vendored, config.resolve(entry.vendored), entry.upstream, entry.pins)]
+    if args.vendored:
+        entry = config.file_for(args.vendored)
+        return [Copy(entry.vendored, config.resolve(entry.vendored), entry.upstream, entry.pins)]
+    return [Copy(e.vendored, config.resolve(e.vendored), e.upstream, e.pins)
+            for e in config.files]
+
+
+def run(args: argparse.Namespace) -> int:
+    from dssync._history.identify import best_match, combine_scores, score_tags
+    from dssync.commands.local_files import table_from_file
+    from dssync.commands.output import write_report
+    from dssync.commands.upstream import load_project_config
+
+    config = load_project_config(args)
+    copies = select_copies(args, config)
+    if not copies:
+        raise ConfigError("the configuration lists no files",
+                          hint="add [[tool.dssync.files]] entries, or name VENDORED.py")
+    tables = [table_from_file(c.path) for c in copies]  # fail on a bad local file before fetching
+    walked = walk_upstream(args, config, list(dict.fromkeys(c.upstream for c in copies)))
+    per_file = [score_tags(table, walked.snapshots[c.upstream], walked.tags, c.pins)
+                for c, table in zip(copies, tables)]
+    matches = [best_match(scores, skipped) for scores, skipped in per_file]
+    combined = best_match(*combine_scores(per_file, walked.tags)) if len(copies) > 1 else None
+    if args.format == "json":
+        from dssync._history.report_json import render_identify
+
+        text = render_identify(walked.source, walked.tags,
+                               [(c.shown, c.upstream, m) for c, m in zip(copies, matches)],
+                               combined, walked.notes)
+    else:
+        from dssync._history.report_text import render_identify
+
+        text = render_identify(walked.source, walked.tags,
+                               [(f"{c.shown} vs upstream {c.upstream}", m)
+                                for c, m in zip(copies, matches)],
+                               combined, walked.notes)
+    write_report(text, output=args.output, fmt=args.format)
+    overall = combined if combined is not None else matches[0]
+    return 0 if overall is not None and overall.exact else 1
