@@ -1,0 +1,150 @@
+"""Bring a vendored module to upstream's constants: decode, plan, transform, re-encode.
+
+``merge`` keeps the vendored file and changes only drifted constants; ``replace`` takes
+upstream's file and puts the pinned (and deselected) constants' local values back in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+from dssync._extract.decode import SourceText, decode_source
+from dssync._rewrite.layout import Layout, build_layout
+from dssync._rewrite.plan import MergePlan, Selection, plan_merge
+from dssync._rewrite.textstyle import encode_source, ends_with_newline, with_newlines, with_trailing_newline
+from dssync.errors import DssyncError
+from dssync.models import ConstantTable, FileDrift
+
+MODES = ("merge", "replace")
+
+
+@dataclass
+class MergeResult:
+    original: bytes
+    data: bytes
+    mode: str
+    plan: MergePlan
+    """In ``replace`` mode: what was put back from the vendored file into upstream's."""
+    drift: FileDrift = field(repr=False)
+    """Vendored against upstream before the update (pins left out)."""
+
+    @property
+    def changed(self) -> bool:
+        return self.data != self.original
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def _parse_cst(source: SourceText, path: str):
+    import libcst as cst
+
+    try:
+        return cst.parse_module(source.text)
+    except cst.ParserSyntaxError as exc:
+        raise DssyncError(f"libcst cannot parse this file: {exc.message}", path=path,
+                          line=exc.raw_line, column=exc.raw_column + 1,
+                          hint="simplify the syntax near this point") from None
+    except (RecursionError, MemoryError) as exc:
+        raise DssyncError(f"cannot parse: {type(exc).__name__}: too deeply nested or too large",
+                          path=path, hint="dssync refuses inputs it cannot parse safely") from None
+
+
+def read_side(source: SourceText, path: str, sha256: str = "") -> tuple[Layout, ConstantTable]:
+    """One parse gives both the layout the rewrite needs and the table the diff needs. The
+    rewrite needs the whole module as one libcst tree, so it is not parsed in chunks."""
+    from dssync._extract.extract import build_constants, parse_ast
+    from dssync._extract.resolve import Resolver
+
+    tree = parse_ast(source, path)
+    layout = build_layout(_parse_cst(source, path), tree, path)
+    constants, nodes = build_constants(layout.raws)
+    table = ConstantTable(path=path, constants=constants, sha256=sha256)
+    table.resolved = Resolver(constants, nodes).resolve_all()
+    return layout, table
+
+
+def _wants_newline(text: str) -> bool:
+    # An empty file has no last line to end; what is added to it ends as lines do.
+    return ends_with_newline(text) or not text.strip()
+
+
+def _restyled(source: SourceText, newline: str) -> SourceText:
+    return SourceText(with_newlines(source.text, newline), source.encoding, source.bom, newline)
+
+
+def _apply(base: Layout, plan: MergePlan) -> str:
+    from dssync._rewrite.change import ChangeValues
+    from dssync._rewrite.insert import InsertConstants, after_removal
+    from dssync._rewrite.remove import RemoveConstants
+
+    holders = {id(slot.stmt.node) for slot in base.slots.values() if id(slot.value) in plan.values}
+    holders |= {id(base.bodies[None][slot.stmt.body].node) for slot in base.slots.values()
+                if id(slot.value) in plan.values and slot.stmt.body is not None}
+    every = {id(stmt.node) for body in base.bodies.values() for stmt in body}
+    module = base.module
+    if plan.values:
+        module = module.visit(ChangeValues(plan.values, frozenset(every - holders)))
+    module = module.visit(RemoveConstants(plan.remove, plan.remove_smalls))
+    module = module.visit(InsertConstants(after_removal(plan.insertions, plan.remove)))
+    return module.code
+
+
+def merge(vendored: bytes, upstream: bytes, *, vendored_path: str = "vendored",
+          upstream_path: str = "upstream", pins: Mapping[str, str] | None = None,
+          select: Callable[[str], bool] | None = None, keep_removed: bool = False,
+          mode: str = "merge") -> MergeResult:
+    """The vendored file's new bytes. Raises ``DssyncError`` for input that cannot be parsed or
+    stored, never returns bytes that do not parse."""
+    from dssync._diff.engine import diff_tables
+
+    if mode not in MODES:
+        raise DssyncError(f"unknown mode {mode!r}", hint=f"use one of: {', '.join(MODES)}")
+    pins = dict(pins or {})
+    select = select or Selection()
+    v_src = decode_source(vendored, vendored_path)
+    u_src = _restyled(decode_source(upstream, upstream_path), v_src.newline)
+    v_layout, v_table = read_side(v_src, vendored_path, hashlib.sha256(vendored).hexdigest())
+    u_layout, u_table = read_side(u_src, upstream_path)
+    drift = diff_tables(v_table, u_table, vendored=vendored_path, upstream=upstream_path,
+                        pins=pins, renames=False)
+    if mode == "merge":
+        plan = plan_merge(v_layout, v_table, u_layout, u_table, drift, select=select,
+                          keep_removed=keep_removed)
+        if plan.empty:
+            return MergeResult(vendored, vendored, mode, plan, drift)
+        # libcst drops the final newline after a comment ending in a backslash; put it back.
+        text = with_trailing_newline(_apply(v_layout, plan), _wants_newline(v_src.text),
+                                     v_src.newline)
+    else:
+        text = with_trailing_newline(u_src.text, _wants_newline(v_src.text), v_src.newline)
+        base_src = SourceText(text, u_src.encoding, u_src.bom, v_src.newline)
+        b_layout, b_table = read_side(base_src, upstream_path)
+        reverse = diff_tables(b_table, v_table, renames=False)
+
+        def keep_local(name: str) -> bool:
+            return name in pins or not select(name)
+
+        plan = plan_merge(b_layout, b_table, v_layout, v_table, reverse,
+                          select=keep_local)
+        plan.skipped = []
+        if not plan.empty:
+            text = with_trailing_newline(_apply(b_layout, plan), ends_with_newline(text),
+                                         v_src.newline)
+    data = encode_source(text, v_src.bom, vendored_path)
+    _check(data, vendored_path)
+    return MergeResult(vendored, data, mode, plan, drift)
+
+
+def _check(data: bytes, path: str) -> None:
+    import ast
+
+    try:
+        ast.parse(data, filename=path)
+    except (SyntaxError, ValueError) as exc:  # a bug in the merge: refuse to write a broken file
+        raise DssyncError(f"internal error: the merged file would not parse ({exc});"
+                          " nothing was written", path=path,
+                          hint="please report this pair of files to the dssync developers") from None

@@ -1,0 +1,302 @@
+"""Decide, from a FileDrift, exactly which nodes of the vendored module change and how.
+
+The plan names statements by position (body, index) in the vendored module as parsed, and
+value nodes by identity; the transformers that carry it out never decide anything themselves.
+A drift the merge cannot carry out without guessing (a constant bound inside an ``if`` block, a
+statement that also binds a constant that must stay) is listed in ``manual`` with the reason,
+and left alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+
+import libcst as cst
+
+from dssync._rewrite.layout import Layout, Stmt
+from dssync.models import ConstantTable, FileDrift
+
+
+@dataclass(frozen=True)
+class Selection:
+    """``--only`` / ``--exclude``: glob patterns over (qualified) constant names."""
+
+    only: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    def __call__(self, name: str) -> bool:
+        if self.only and not any(fnmatchcase(name, p) for p in self.only):
+            return False
+        return not any(fnmatchcase(name, p) for p in self.exclude)
+
+
+@dataclass(frozen=True)
+class Insertion:
+    body: int | None
+    """The vendored body (``None``: module; else the class's module-level index)."""
+    position: int
+    """Insert before this statement index of that body."""
+    node: cst.BaseStatement
+    order: tuple[int, int]
+    """Upstream's document order, to keep upstream's order among insertions at one place."""
+    before: bool = False
+    """Placed before the nearest following common statement (none precedes upstream): the
+    blank lines and banner above that statement then go above the insertion."""
+
+
+@dataclass
+class MergePlan:
+    values: dict[int, cst.BaseExpression] = field(default_factory=dict)
+    """``id`` of a vendored value node -> the node that replaces it."""
+    remove: dict[int | None, set[int]] = field(default_factory=dict)
+    """Body -> indexes of statements to delete whole."""
+    remove_smalls: dict[tuple[int | None, int], set[int]] = field(default_factory=dict)
+    """(body, index) -> small statements to delete from a line that otherwise stays."""
+    insertions: list[Insertion] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    manual: list[tuple[str, str]] = field(default_factory=list)
+    """Drift left for a person, with the reason."""
+    skipped: list[str] = field(default_factory=list)
+    """Drift left out by ``--only`` / ``--exclude``."""
+    kept: list[str] = field(default_factory=list)
+    """Constants upstream removed that ``--keep-removed`` keeps."""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.values or self.remove or self.remove_smalls or self.insertions)
+
+
+def _augments(table: ConstantTable, name: str) -> tuple[tuple[str, str], ...]:
+    return tuple((a.op, a.normalized) for a in table[name].augments)
+
+
+class _Planner:
+    def __init__(self, base: Layout, base_table: ConstantTable, donor: Layout,
+                 donor_table: ConstantTable, select: Selection) -> None:
+        self.base, self.bt = base, base_table
+        self.donor, self.dt = donor, donor_table
+        self.select = select
+        self.plan = MergePlan()
+
+    # --- changed values -------------------------------------------------------------------
+
+    def changes(self, drift: FileDrift) -> None:
+        wanted = []
+        for change in drift.changed:
+            if change.kind != "value":
+                continue  # only what it refers to changed; that change is applied on its own
+            if self.select(change.name):
+                wanted.append(change.name)
+            else:
+                self.plan.skipped.append(change.name)
+        groups: dict[int, list[str]] = {}
+        for name in wanted:
+            groups.setdefault(id(self.base.slots[name].value), []).append(name)
+        for names in groups.values():
+            reason = self._change_blocker(names)
+            if reason:
+                self.plan.manual += [(n, reason) for n in names]
+                continue
+            slot = self.base.slots[names[0]]
+            self.plan.values[id(slot.value)] = _fit(self.donor.slots[names[0]].value, slot.direct)
+            self.plan.changed += names
+
+    def _change_blocker(self, names: list[str]) -> str | None:
+        slot = self.base.slots[names[0]]
+        others = [n for n in self.base.sharers(slot.value) if n not in names]
+        if others:
+            return f"its statement also binds {', '.join(others)}, which must stay"
+        if len({self.dt[n].source for n in names}) > 1:
+            return f"{', '.join(names)} share one value here but not upstream"
+        for n in names:
+            if self.bt[n].binding.index != self.dt[n].binding.index:
+                return "it is unpacked differently upstream"
+            if _augments(self.bt, n) != _augments(self.dt, n):
+                return "it is modified after its assignment (+=, item or attribute) differently upstream"
+        return None
+
+    # --- removed constants ----------------------------------------------------------------
+
+    def removals(self, drift: FileDrift, keep_removed: bool) -> set[str]:
+        names: set[str] = set()
+        for r in drift.removed:
+            if keep_removed:
+                self.plan.kept.append(r.name)
+            elif self.select(r.name):
+                names.add(r.name)
+            else:
+                self.plan.skipped.append(r.name)
+        blocked: dict[str, str] = {}
+        while True:
+            stay = set(self.bt.constants) - names
+            for name in sorted(names):
+                reason = self._removal_blocker(name, names, stay)
+                if reason:
+                    blocked[name] = reason
+            if not blocked.keys() & names:
+                break
+            names -= blocked.keys()
+        self.plan.manual += sorted(blocked.items())
+        return names
+
+    def _removal_blocker(self, name: str, names: set[str], stay: set[str]) -> str | None:
+        for stmt, j in self.base.touches[name]:
+            if stmt.nested:
+                return "it is bound inside an if/try block or a one-line class"
+            others = (stmt.smalls[j] if j is not None else stmt.names) - names
+            if others:
+                return f"its statement also binds {', '.join(sorted(others))}, which must stay"
+        users = [n for n in stay if name in self._final_refs(n)]
+        if users:
+            return f"{', '.join(sorted(users))} still refers to it"
+        return None
+
+    def _final_refs(self, name: str) -> tuple[str, ...]:
+        # A constant whose change is applied will refer to what upstream's value refers to.
+        if id(self.base.slots[name].value) in self.plan.values:
+            return self.dt[name].references
+        return self.bt[name].references
+
+    def apply_removals(self, names: set[str]) -> None:
+        marked: dict[tuple[int | None, int], set[int]] = {}
+        stmts: dict[tuple[int | None, int], Stmt] = {}
+        for name in names:
+            for stmt, j in self.base.touches[name]:
+                assert j is not None
+                marked.setdefault((stmt.body, stmt.index), set()).add(j)
+                stmts[(stmt.body, stmt.index)] = stmt
+        for key, smalls in marked.items():
+            if len(smalls) == len(stmts[key].smalls):
+                self.plan.remove.setdefault(key[0], set()).add(key[1])
+            else:
+                self.plan.remove_smalls[key] = smalls
+        self.plan.removed = sorted(names, key=lambda n: self.bt[n].line)
+
+    # --- added constants ------------------------------------------------------------------
+
+    def additions(self, drift: FileDrift, removed: set[str]) -> None:
+        names = set()
+        for a in drift.added:
+            if self.select(a.name):
+                names.add(a.name)
+            else:
+                self.plan.skipped.append(a.name)
+        blocked: dict[str, str] = {}
+        while True:
+            final = (set(self.bt.constants) - removed) | names
+            for name in sorted(names):
+                reason = self._addition_blocker(name, names, final)
+                if reason:
+                    blocked[name] = reason
+            if not blocked.keys() & names:
+                break
+            names -= blocked.keys()
+        self.plan.manual += sorted(blocked.items())
+        units: dict[tuple[int | None, int], set[int] | None] = {}
+        for name in names:
+            for stmt, j in self.donor.touches[name]:
+                if stmt.body is not None and self._class_name(stmt) not in self.base.classes:
+                    units[(None, stmt.body)] = None  # the whole class is new
+                else:
+                    assert j is not None
+                    units.setdefault((stmt.body, stmt.index), set()).add(j)  # type: ignore[union-attr]
+        for (body, index), smalls in units.items():
+            if body is not None and (None, body) in units:
+                continue
+            self._insert(body, index, smalls)
+        self.plan.added = sorted(names, key=lambda n: self.dt[n].line)
+
+    def _class_name(self, stmt: Stmt) -> str:
+        return self.donor.bodies[None][stmt.body].class_name  # type: ignore[index,return-value]
+
+    def _addition_blocker(self, name: str, names: set[str], final: set[str]) -> str | None:
+        for stmt, j in self.donor.touches[name]:
+            if stmt.nested:
+                return "upstream binds it inside an if/try block or a one-line class"
+            if stmt.body is not None and self._class_name(stmt) not in self.base.classes:
+                others = self.donor.bodies[None][stmt.body].names - names
+            else:
+                others = (stmt.smalls[j] if j is not None else stmt.names) - names
+            if others:
+                return f"upstream's statement also binds {', '.join(sorted(others))}"
+        missing = [r for r in self.dt[name].references if r not in final]
+        if missing:
+            return f"it refers to {', '.join(missing)}, which is not being added"
+        return None
+
+    def _insert(self, donor_body: int | None, index: int, smalls: set[int] | None) -> None:
+        stmt = self.donor.bodies[donor_body][index]
+        node = stmt.node
+        if smalls is not None and len(smalls) < len(stmt.smalls):
+            node = _only_smalls(node, sorted(smalls))  # type: ignore[arg-type]
+        base_body = None if donor_body is None else self.base.classes[self._class_name(stmt)]
+        position, before = self._anchor(donor_body, index, base_body)
+        order = (index, -1) if donor_body is None else (donor_body, index)
+        self.plan.insertions.append(Insertion(base_body, position, node, order, before))
+
+    def _anchor(self, donor_body: int | None, index: int, base_body: int | None) -> tuple[int, bool]:
+        """After the nearest preceding statement both files have; else before the nearest
+        following one; else at the end of the body."""
+        stmts = self.donor.bodies[donor_body]
+        for k in range(index - 1, -1, -1):
+            found = self._match(stmts[k], base_body, max)
+            if found is not None:
+                return found + 1, False
+        for k in range(index + 1, len(stmts)):
+            found = self._match(stmts[k], base_body, min)
+            if found is not None:
+                return found, True
+        return len(self.base.bodies[base_body]), False
+
+    def _match(self, stmt: Stmt, base_body: int | None, pick) -> int | None:
+        if base_body is None and stmt.class_name is not None:
+            if stmt.class_name in self.base.classes:
+                return self.base.classes[stmt.class_name]
+            return None
+        hits = [self.base.slots[n].stmt.index for n in stmt.names
+                if n in self.bt and n in self.base.slots and self.base.slots[n].stmt.body == base_body]
+        return pick(hits) if hits else None
+
+    # --- classes left empty ---------------------------------------------------------------
+
+    def empty_classes(self) -> None:
+        """A class whose every statement goes, and that upstream no longer has, goes too."""
+        receiving = {i.body for i in self.plan.insertions}
+        for name, ci in self.base.classes.items():
+            gone = self.plan.remove.get(ci, set())
+            if (self.base.bodies[ci] and len(gone) == len(self.base.bodies[ci])
+                    and ci not in receiving and name not in self.donor.classes):
+                del self.plan.remove[ci]
+                self.plan.remove.setdefault(None, set()).add(ci)
+
+
+def _fit(node: cst.BaseExpression, direct: bool) -> cst.BaseExpression:
+    """Upstream's value, made valid where the vendored one stood."""
+    if not direct and isinstance(node, cst.Tuple) and not node.lpar:
+        return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return node
+
+
+def _only_smalls(line: cst.SimpleStatementLine, keep: list[int]) -> cst.SimpleStatementLine:
+    body = [line.body[j] for j in keep]
+    body[-1] = body[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+    leading = line.leading_lines if keep[0] == 0 else ()
+    return line.with_changes(body=body, leading_lines=leading)
+
+
+def plan_merge(base: Layout, base_table: ConstantTable, donor: Layout, donor_table: ConstantTable,
+               drift: FileDrift, *, select: Selection | None = None,
+               keep_removed: bool = False) -> MergePlan:
+    """How to bring ``base`` (the vendored module) to ``donor`` (upstream) for ``drift``, which
+    must come from ``diff_tables(base_table, donor_table, renames=False)``: pinned names are
+    already out of it."""
+    planner = _Planner(base, base_table, donor, donor_table, select or Selection())
+    planner.changes(drift)
+    removed = planner.removals(drift, keep_removed)
+    planner.apply_removals(removed)
+    planner.additions(drift, removed)
+    planner.empty_classes()
+    return planner.plan

@@ -1,0 +1,184 @@
+"""``dssync status`` (or ``verify``): do the vendored files still hold what the lock recorded?
+
+A file whose sha256 differs from the lock's was edited since the last sync. To say how, constant
+by constant, the upstream file the lock names is fetched again (the cache usually has it) and
+compared with the file; when it cannot be had, only the hash difference is reported.
+Exit status: 0 every file matches, 1 some differ, 2 trouble.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dssync.errors import ConfigError, DssyncError
+from dssync.models import FileDrift
+
+
+@dataclass
+class LocalState:
+    """One vendored file against its lock entry."""
+
+    vendored: str
+    locked: object | None
+    """The ``LockEntry``, or None when the file was never synced."""
+    sha256: str | None
+    """Of the file as it is now; None when it is missing."""
+    edits: FileDrift | None = None
+    """Upstream as locked (old) against the file now (new), pins apart; None if not known."""
+    note: str | None = None
+    """Why ``edits`` is unknown."""
+    pins: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def matches(self) -> bool:
+        return self.locked is not None and self.sha256 == self.locked.sha256  # type: ignore[attr-defined]
+
+    def edited_names(self) -> set[str]:
+        if self.edits is None:
+            return set()
+        e = self.edits
+        return ({a.name for a in e.added} | {r.name for r in e.removed}
+                | {c.name for c in e.changed} | {r.old_name for r in e.renamed}
+                | {r.new_name for r in e.renamed})
+
+
+def file_sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise DssyncError(f"cannot read: {exc.strerror or exc}", path=path,
+                          hint="check the file's permissions") from None
+
+
+def locked_upstream(args: argparse.Namespace, config, entry) -> tuple[bytes | None, str | None]:
+    """The upstream bytes the lock entry records, or None and the reason they are unavailable.
+    The lock's own source is asked first, then the configured ones."""
+    from dssync.commands.upstream import SourceChain, make_context, source_specs
+
+    specs = [entry.source]
+    try:
+        specs += [s for s in source_specs(args, config) if s != entry.source]
+    except ConfigError:
+        pass
+    chain = SourceChain(specs, make_context(args, config))
+    try:
+        _, fetched = chain.fetch(entry.tag, [entry.upstream])
+    except DssyncError as exc:  # unreachable, gone, not cached offline, misconfigured source
+        return None, f"upstream {entry.upstream} at {entry.tag} is unavailable ({exc})"
+    finally:
+        chain.close()
+    content = fetched[entry.upstream].content
+    if hashlib.sha256(content).hexdigest() != entry.upstream_sha256:
+        return None, (f"upstream {entry.upstream} at {entry.tag} no longer has the sha256 the lock"
+                      " recorded")
+    return content, None
+
+
+def inspect(args: argparse.Namespace, config, target, entry) -> LocalState:
+    """How ``target`` (a ``Target``) stands against its lock ``entry``."""
+    state = LocalState(target.vendored, entry, file_sha256(target.path), pins=dict(target.pins))
+    if entry is None or state.sha256 is None or state.matches:
+        return state
+    content, why = locked_upstream(args, config, entry)
+    if content is None:
+        state.note = why
+        return state
+    from dssync._diff.engine import diff_tables
+    from dssync.commands.local_files import table_from_bytes, table_from_file
+
+    try:
+        current = table_from_file(target.path)
+    except DssyncError as exc:
+        state.note = f"the file no longer parses ({exc})"
+        return state
+    old = table_from_bytes(content, f"{entry.upstream}@{entry.tag}")
+    state.edits = diff_tables(old, current, vendored=target.vendored, upstream=entry.upstream,
+                              pins=target.pins)
+    return state
+
+
+# --- the command -------------------------------------------------------------------------
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("status", aliases=["verify"],
+                       help="check that vendored files still match the lock; list local edits",
+                       description="For each configured file: does it still have the sha256 the "
+                                   "lock recorded? Local edits are listed constant by constant. "
+                                   "Exit status: 0 all match, 1 some differ, 2 trouble.")
+    p.set_defaults(command="status")
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="vendored files to check (default: all configured)")
+    g = p.add_argument_group("upstream (to list local edits)")
+    g.add_argument("--offline", action="store_true", help="use only what is in the cache")
+    g.add_argument("--cache-dir", metavar="DIR", help="cache directory (default: the platform's user cache)")
+    g.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    g.add_argument("--index-url", metavar="URL",
+                   help="package index to use instead of the one pip is configured with")
+    g.add_argument("--config", metavar="PATH", help="pyproject.toml or dssync.toml to use")
+    g.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                   help="log each upstream request to stderr (secrets redacted)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from dssync.commands.targets import select_targets
+    from dssync.commands.upstream import load_project_config
+    from dssync.lock import read_lock
+
+    for name, default in (("source", None), ("tag", None), ("upstream_path", None),
+                          ("prereleases", False)):
+        if not hasattr(args, name):
+            setattr(args, name, default)
+    config = load_project_config(args)
+    if config is None:
+        raise ConfigError("status needs a [tool.dssync] configuration and its lock file",
+                          hint="run it inside the project, or pass --config PATH")
+    targets = select_targets(args, config)
+    lock = read_lock(config.resolve(config.lock))
+    states = [inspect(args, config, t, lock.get(t.vendored)) for t in targets]
+    print(render(states), end="")
+    return 0 if all(s.matches for s in states) else 1
+
+
+def render(states: list[LocalState]) -> str:
+    from dssync._format.values import display
+
+    lines: list[str] = []
+    for s in states:
+        entry = s.locked
+        if entry is None:
+            lines.append(f"{s.vendored}: not in the lock (never synced; run 'dssync vendor' or "
+                         "'dssync update')")
+            continue
+        since = f"{entry.tag} from {entry.source}"  # type: ignore[attr-defined]
+        if s.sha256 is None:
+            lines.append(f"{s.vendored}: missing (locked at {since})")
+            continue
+        if s.matches:
+            lines.append(f"{s.vendored}: ok, as synced at {since}")
+            continue
+        lines.append(f"{s.vendored}: modified since {since} (sha256 differs from the lock)")
+        if s.edits is None:
+            lines.append(f"    constants not compared: {s.note}")
+            continue
+        e = s.edits
+        lines += [f"    ~ {c.name}: {display(c.old)} -> {display(c.new)}  (line {c.new_line})"
+                  for c in e.changed]
+        lines += [f"    + {a.name} = {display(a.value)}  (added locally, line {a.line})"
+                  for a in e.added]
+        lines += [f"    - {r.name} = {display(r.value)}  (removed locally)" for r in e.removed]
+        lines += [f"    > {r.old_name} -> {r.new_name}  (renamed locally, line {r.new_line})"
+                  for r in e.renamed]
+        lines += [f"    = {p.name}: pinned ({p.reason})" for p in e.pinned if p.drifted]
+        if not e.has_drift:
+            lines.append("    no constant differs from upstream: the edits are elsewhere"
+                         " (comments, formatting, code)")
+    ok = sum(s.matches for s in states)
+    lines.append(f"{len(states)} file{'s' if len(states) != 1 else ''}: {ok} match the lock, "
+                 f"{len(states) - ok} differ")
+    return "\n".join(lines) + "\n"

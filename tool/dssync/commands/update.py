@@ -1,0 +1,264 @@
+"""``dssync update``: rewrite vendored files in place to an upstream tag, keeping local intent.
+
+``dssync update --tag TAG`` updates the configured files (or those named with ``--file``) and
+records the result in the lock; ``dssync update VENDORED.py UPSTREAM.py`` merges two local
+files, rewriting the first. Every merge is computed before anything is written, so a failure
+leaves every file as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from dssync.commands.options import add_upstream_options
+from dssync.errors import ConfigError, DssyncError
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "update", help="rewrite vendored files to an upstream tag, constant by constant",
+        description="Bring vendored files to an upstream tag (dssync update --tag TAG), or merge "
+                    "two local files (dssync update VENDORED.py UPSTREAM.py, rewriting the first). "
+                    "Changed constants take upstream's value, added ones go where upstream has "
+                    "them, removed ones go with their own comments; everything else stays byte "
+                    "for byte. Exit status: 0 done (with --dry-run: nothing to change), 1 with "
+                    "--dry-run: something would change, 2 trouble.")
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="VENDORED.py UPSTREAM.py (without --tag)")
+    p.add_argument("--file", dest="only_files", action="append", metavar="PATH", default=[],
+                   help="with --tag: update only this configured file (repeatable)")
+    p.add_argument("--only", nargs="+", action="extend", metavar="NAME", default=[],
+                   help="apply only drift of constants matching these glob patterns "
+                        "(Class.NAME for class constants)")
+    p.add_argument("--exclude", nargs="+", action="extend", metavar="NAME", default=[],
+                   help="leave drift of constants matching these glob patterns alone")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print a unified diff of what would be written; write nothing")
+    p.add_argument("--mode", choices=("merge", "replace"), default="merge",
+                   help="merge: change only drifted constants (default); replace: take "
+                        "upstream's file verbatim, then put pinned constants back")
+    p.add_argument("--keep-removed", action="store_true",
+                   help="keep constants that upstream removed")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite local edits that the lock does not know about")
+    add_upstream_options(p)
+
+
+@dataclass
+class _Job:
+    label: str
+    """How the file is named in messages (relative to the project root when configured)."""
+    path: Path
+    root: Path
+    result: object
+    """The ``MergeResult``."""
+    lock_entry: object | None = None
+
+
+def run(args: argparse.Namespace) -> int:
+    from dssync._rewrite import Selection
+
+    select = Selection(tuple(args.only), tuple(args.exclude))
+    if args.tag is None:
+        if len(args.files) != 2 or args.only_files:
+            raise DssyncError("update needs --tag TAG (the configured files), or two files: "
+                              "VENDORED.py UPSTREAM.py", hint="see 'dssync update --help'")
+        jobs, config = [_local_job(args, select)], None
+    else:
+        if args.files:
+            raise DssyncError("with --tag, name configured files with --file PATH",
+                              hint=f"dssync update --tag {args.tag} --file {args.files[0]}")
+        jobs, config = _upstream_jobs(args, select)
+    if args.dry_run:
+        return _show(jobs)
+    _write(jobs, config)
+    return 0
+
+
+# --- two local files ---------------------------------------------------------------------
+
+
+def _local_job(args: argparse.Namespace, select) -> _Job:
+    from dssync._rewrite import merge
+    from dssync.commands.local_files import read_bytes
+    from dssync.commands.upstream import load_project_config
+
+    vendored, upstream = args.files
+    config = load_project_config(args)
+    pins: dict[str, str] = {}
+    root = Path.cwd()
+    if config is not None:
+        try:
+            pins = dict(config.file_for(vendored).pins)
+        except ConfigError:
+            pass  # not a configured file: no pins
+        if _inside(Path(vendored), config.root):
+            root = config.root
+    result = merge(read_bytes(vendored), read_bytes(upstream), vendored_path=vendored,
+                   upstream_path=upstream, pins=pins, select=select,
+                   keep_removed=args.keep_removed, mode=args.mode)
+    return _Job(vendored, Path(vendored), root, result)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    import os
+
+    absolute = Path(os.path.abspath(path))
+    root = Path(os.path.abspath(root))
+    return absolute == root or root in absolute.parents
+
+
+# --- configured files against an upstream tag -------------------------------------------
+
+
+def _upstream_jobs(args: argparse.Namespace, select) -> tuple[list[_Job], object]:
+    from dssync._rewrite import merge
+    from dssync.commands.local_files import read_bytes
+    from dssync.commands.targets import select_targets
+    from dssync.commands.upstream import load_project_config, make_chain, resolve_tag
+    from dssync.lock import LockEntry, read_lock
+
+    config = load_project_config(args)
+    picked = argparse.Namespace(files=args.only_files, upstream_path=args.upstream_path)
+    targets = select_targets(picked, config)
+    lock = read_lock(config.resolve(config.lock)) if config is not None else None
+    chain = make_chain(args, config)
+    try:
+        tag = resolve_tag(args, chain, config)
+        _, fetched = chain.fetch(tag, [t.upstream for t in targets])
+    finally:
+        chain.close()
+    jobs = []
+    for target in targets:
+        got = fetched[target.upstream]
+        if not target.path.exists():
+            raise DssyncError("no such file", path=target.vendored,
+                              hint=f"vendor it first: dssync vendor --tag {tag}")
+        result = merge(read_bytes(target.path), got.content, vendored_path=target.vendored,
+                       upstream_path=f"{target.upstream}@{tag}", pins=target.pins,
+                       select=select, keep_removed=args.keep_removed, mode=args.mode)
+        job = _Job(target.vendored, target.path, config.root if config else Path.cwd(), result)
+        if lock is not None and _configured(config, target):
+            _refuse_local_edits(args, config, target, lock.get(target.vendored), result, select)
+            job.lock_entry = LockEntry.from_origin(target.vendored, got.origin, result.sha256)
+        jobs.append(job)
+    return jobs, config
+
+
+def _configured(config, target) -> bool:
+    return any(e.vendored == target.vendored and e.upstream == target.upstream
+               for e in config.files)
+
+
+def _refuse_local_edits(args, config, target, entry, result, select) -> None:
+    """Local edits the lock does not know about may be overwritten only with --force, or when
+    the update leaves each of them alone (pinned, deselected, or not touched by the merge)."""
+    from dssync.commands.status import inspect
+
+    if args.force or entry is None:
+        return
+    state = inspect(args, config, target, entry)
+    if state.sha256 is None or state.matches:
+        return
+    if state.edits is None:
+        raise DssyncError(f"has local edits since {entry.tag} (sha256 differs from the lock) and "
+                          f"they cannot be checked: {state.note}", path=target.vendored,
+                          hint="make that upstream reachable, or use --force")
+    edited = state.edited_names()
+    if args.mode == "replace":
+        if not edited:
+            raise DssyncError(f"has local edits since {entry.tag} outside its constants, which "
+                              "--mode replace would discard", path=target.vendored,
+                              hint="use --mode merge to keep them, or --force")
+        lost = {n for n in edited if n not in target.pins and select(n)}
+    else:
+        plan = result.plan
+        lost = edited & set(plan.changed + plan.added + plan.removed)
+    if lost:
+        raise DssyncError(f"has local edits since {entry.tag} that this update would overwrite: "
+                          f"{', '.join(sorted(lost))}", path=target.vendored,
+                          hint="pin the constants you changed, or use --force to overwrite them")
+
+
+# --- output ------------------------------------------------------------------------------
+
+
+def _text(data: bytes) -> list[str]:
+    return data.decode("utf-8", "replace").lstrip("\ufeff").splitlines(keepends=True)
+
+
+def unified_diff(job: _Job) -> str:
+    result = job.result
+    lines = difflib.unified_diff(_text(result.original), _text(result.data),  # type: ignore[attr-defined]
+                                 f"a/{job.label}", f"b/{job.label}")
+    out = []
+    for line in lines:
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def _notes(job: _Job) -> list[str]:
+    plan = job.result.plan  # type: ignore[attr-defined]
+    notes = [f"{job.label}: left for you to merge: {name} ({why})" for name, why in plan.manual]
+    if plan.skipped:
+        notes.append(f"{job.label}: left out by --only/--exclude: {', '.join(sorted(plan.skipped))}")
+    return notes
+
+
+def _summary(job: _Job) -> str:
+    result = job.result
+    plan = result.plan  # type: ignore[attr-defined]
+    if result.mode == "replace":  # type: ignore[attr-defined]
+        kept = len(plan.changed) + len(plan.added) + len(plan.removed)
+        what = f"replaced with upstream, {kept} local constant(s) kept"
+    else:
+        what = (f"{len(plan.changed)} changed, {len(plan.added)} added, "
+                f"{len(plan.removed)} removed")
+        if plan.kept:
+            what += f", {len(plan.kept)} kept (--keep-removed)"
+    verb = "updated" if result.changed else "unchanged"  # type: ignore[attr-defined]
+    return f"{verb}: {job.label} ({what})"
+
+
+def _show(jobs: list[_Job]) -> int:
+    for job in jobs:
+        sys.stdout.write(unified_diff(job))
+        for note in _notes(job):
+            print(f"dssync: {note}", file=sys.stderr)
+    sys.stdout.flush()
+    return 1 if any(job.result.changed for job in jobs) else 0  # type: ignore[attr-defined]
+
+
+def _write(jobs: list[_Job], config) -> None:
+    from dssync.atomic import write_atomic
+
+    done: list[_Job] = []
+    try:
+        for job in jobs:
+            if job.result.changed:  # type: ignore[attr-defined]
+                write_atomic(job.path, job.result.data, root=job.root)  # type: ignore[attr-defined]
+            done.append(job)
+            print(_summary(job))
+            for note in _notes(job):
+                print(f"dssync: {note}", file=sys.stderr)
+    finally:
+        # Files already written are recorded even when a later one fails, so that the lock
+        # keeps describing what is on disk.
+        entries = [job.lock_entry for job in done if job.lock_entry is not None]
+        if entries:
+            _record(entries, config)
+
+
+def _record(entries: list, config) -> None:
+    from dssync.lock import read_lock, write_lock
+
+    path = config.resolve(config.lock)
+    lock = read_lock(path)
+    for entry in entries:
+        lock = lock.with_entry(entry)
+    changed = write_lock(path, lock, root=config.root)
+    print(f"{'updated' if changed else 'unchanged'}: {config.lock}")
