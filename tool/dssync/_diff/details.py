@@ -9,6 +9,8 @@ from dssync.models import UNRESOLVED
 
 CONTAINERS = (dict, list, tuple, set, frozenset)
 MAX_DETAILS = 50
+MAX_DETAIL_SIZE = 5_000
+"""deepdiff's cost grows quickly with size; beyond this, details are not worth their time."""
 
 
 def _short(value: Any) -> str:
@@ -22,6 +24,11 @@ def container_details(old: Any, new: Any) -> tuple[str, ...] | None:
         return None
     if not (isinstance(old, CONTAINERS) and isinstance(new, CONTAINERS)):
         return None
+    from dssync._extract.evaluate import value_size
+
+    size = max(value_size(old, MAX_DETAIL_SIZE), value_size(new, MAX_DETAIL_SIZE))
+    if size > MAX_DETAIL_SIZE:
+        return (f"(too large to compare item by item: more than {MAX_DETAIL_SIZE} elements)",)
     from deepdiff import DeepDiff  # heavy: only paid for when a container changed
 
     diff = DeepDiff(old, new, verbose_level=2, ignore_type_in_groups=[(set, frozenset)])

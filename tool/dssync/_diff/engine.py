@@ -14,8 +14,27 @@ from dssync.models import (
 def _values_differ(a, b) -> bool:
     if a is UNRESOLVED or b is UNRESOLVED:
         return False
-    # 1 == 1.0 == True in Python; a constant that went from True to 1 did change.
-    return type(a) is not type(b) or a != b
+    return not same_value(a, b)
+
+
+def _typed(items) -> set:
+    return {(type(x), x) for x in items}
+
+
+def same_value(a, b) -> bool:
+    """Equal and of the same types all the way down: ``1 == 1.0 == True`` in Python, but a
+    constant that went from ``True`` to ``1``, or from ``[True]`` to ``[1]``, did change."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return _typed(a) == _typed(b) and all(same_value(a[k], b[k]) for k in a)
+    if isinstance(a, (set, frozenset)):
+        return _typed(a) == _typed(b)
+    if isinstance(a, float) and a != a:
+        return b != b  # NaN is itself, as a constant
+    return a == b
 
 
 def compare_constant(old: ConstantTable, new: ConstantTable, name: str) -> Changed | None:

@@ -33,7 +33,8 @@ class Site:
 class RawBinding:
     name: str
     kind: str
-    """``bind`` (a new value), ``augment`` (``X += v``) or ``item`` (``X[k] = v``, ``X.a = v``)."""
+    """``bind`` (a new value), ``augment`` (``X += v``), ``item`` (``X[k] = v``, ``X.a = v``)
+    or ``delete`` (``del X``)."""
     line: int
     end_line: int
     source: str
@@ -108,12 +109,17 @@ def _ast_sites(body: list[ast.stmt], conditional: bool, scope: str | None) -> It
             yield stmt, conditional, scope
 
 
+_CST_TO_AST_NAMES = {"Del": "Delete"}
+"""Statement classes the two libraries name differently."""
+
+
 def sites(module: cst.Module, body: list[ast.stmt], path: str) -> Iterator[Site]:
     """Pairs of the same statement in libcst's ``module`` and in the AST statements ``body``."""
     cst_iter = _cst_sites(module.body, False, None)
     ast_iter = _ast_sites(body, False, None)
     for (c_node, cond, scope), (a_node, _, a_scope) in zip(cst_iter, ast_iter):
-        if type(c_node).__name__ != type(a_node).__name__ or scope != a_scope:
+        c_name = type(c_node).__name__
+        if _CST_TO_AST_NAMES.get(c_name, c_name) != type(a_node).__name__ or scope != a_scope:
             raise DssyncError(
                 f"internal error: syntax trees disagree at {type(c_node).__name__} vs "
                 f"{type(a_node).__name__}",
@@ -142,6 +148,12 @@ class BindingCollector:
             elif isinstance(a, ast.AnnAssign) and isinstance(c, cst.AnnAssign):
                 if a.value is not None and c.value is not None:
                     yield from self._target(site, a.target, c.target, a.value, c.value)
+            elif isinstance(a, ast.Delete) and isinstance(c, cst.Del):
+                for target in a.targets:
+                    name = self._qualified(site, target)
+                    if name is not None:
+                        yield RawBinding(name, "delete", a.lineno, a.end_lineno or a.lineno, "",
+                                         target, site.conditional)
             elif isinstance(a, ast.AugAssign) and isinstance(c, cst.AugAssign):
                 name = self._qualified(site, a.target)
                 if name is not None:
@@ -201,8 +213,20 @@ class BindingCollector:
             for a_t, c_t, a_v, c_v in zip(a_elts, c_elts, a_value.elts, (e.value for e in c_value.elements)):
                 yield from self._target(site, a_t, c_t, a_v, c_v)
             return
+        count = len(a_elts)
         for i, (a_t, c_t) in enumerate(zip(a_elts, c_elts)):
-            inner = a_t.value if isinstance(a_t, ast.Starred) else a_t
-            name = self._qualified(site, inner)
+            if isinstance(a_t, ast.Starred):
+                # ``*REST`` takes a slice; the evaluator leaves slices unresolved.
+                name = self._qualified(site, a_t.value)
+                after = count - i - 1
+                part = ast.Subscript(value=a_value, slice=ast.Slice(
+                    lower=ast.Constant(i) if i else None,
+                    upper=ast.Constant(-after) if after else None), ctx=ast.Load())
+                if name is not None:
+                    yield self._raw(site, name, "bind", part, c_value)
+                continue
+            name = self._qualified(site, a_t)
             if name is not None:
-                yield self._raw(site, name, "bind", a_value, c_value, index=None if starred else i)
+                star = next((j for j, e in enumerate(a_elts) if isinstance(e, ast.Starred)), count)
+                index = i if i < star else i - count  # after a star, count from the end
+                yield self._raw(site, name, "bind", a_value, c_value, index=index)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 import tokenize
 from dataclasses import dataclass
 
@@ -24,6 +25,29 @@ def _line_of_offset(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def _first_lines_error(data: bytes, path: str) -> DssyncError:
+    """Why Python would refuse the first two lines: a bad coding cookie, or bytes that are not
+    UTF-8 where no cookie says otherwise."""
+    for number, line in enumerate(data.splitlines()[:2], start=1):
+        match = _COOKIE.match(line)
+        if match:
+            name = match.group(1).decode("ascii", "replace")
+            return DssyncError(f"unknown or unusable source encoding {name!r}", path=path,
+                               line=number, hint="declare a codec Python knows (PEP 263)")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return DssyncError(
+            f"not valid UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r}) and no "
+            "coding declaration", path=path, line=_line_of_offset(data, exc.start),
+            hint="save the file as UTF-8 or declare its encoding (PEP 263)")
+    return DssyncError("invalid source encoding declaration", path=path, line=1,
+                       hint="fix the '# -*- coding: ... -*-' line (PEP 263)")
+
+
 def decode_source(data: bytes, path: str) -> SourceText:
     if b"\x00" in data:
         offset = data.index(b"\x00")
@@ -35,12 +59,8 @@ def decode_source(data: bytes, path: str) -> SourceText:
         )
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:
-        raise DssyncError(
-            f"bad source encoding declaration: {exc.msg if hasattr(exc, 'msg') else exc}",
-            path=path,
-            hint="fix the '# -*- coding: ... -*-' line (PEP 263)",
-        ) from None
+    except SyntaxError:
+        raise _first_lines_error(data, path) from None
     bom = data.startswith(codecs.BOM_UTF8)
     try:
         text = data.decode(encoding)

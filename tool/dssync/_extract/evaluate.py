@@ -16,6 +16,8 @@ from dssync.models import UNRESOLVED
 
 MAX_SIZE = 1_000_000
 """Largest string, bytes or container a resolved value may be."""
+ELEMENT_WEIGHT = 10
+"""So that a resolved container holds at most MAX_SIZE / ELEMENT_WEIGHT (100,000) elements."""
 MAX_FORMAT_WIDTH = 10_000
 MAX_INT_BITS = 4096
 
@@ -52,16 +54,39 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float, complex))
 
 
+def value_size(value: Any, budget: int = MAX_SIZE) -> int:
+    """How big ``value`` is: its characters plus ``ELEMENT_WEIGHT`` per element, counting a
+    shared part once per use (as printing or comparing it would); stops once past ``budget``."""
+    total = 0
+    stack = [value]
+    while stack and total <= budget:
+        item = stack.pop()
+        total += ELEMENT_WEIGHT
+        if isinstance(item, (str, bytes)):
+            total += len(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+        elif isinstance(item, int) and not isinstance(item, bool):
+            total += item.bit_length() // 3
+    return total
+
+
 def _sized_ok(value: Any) -> bool:
-    if isinstance(value, (str, bytes, list, tuple, dict, set, frozenset)):
-        return len(value) <= MAX_SIZE
     if isinstance(value, int) and not isinstance(value, bool):
         return value.bit_length() <= MAX_INT_BITS
+    if isinstance(value, (str, bytes)):
+        return len(value) <= MAX_SIZE
+    if isinstance(value, (list, tuple, dict, set, frozenset)):
+        return value_size(value) <= MAX_SIZE
     return True
 
 
 def _format_is_bounded(spec: str) -> bool:
-    return all(int(d) <= MAX_FORMAT_WIDTH for d in _DIGITS.findall(spec))
+    # ``*`` takes the width from the arguments, where it cannot be checked in advance.
+    return "*" not in spec and all(int(d) <= MAX_FORMAT_WIDTH for d in _DIGITS.findall(spec))
 
 
 def _binop(op: ast.operator, left: Any, right: Any) -> Any:
@@ -93,10 +118,16 @@ def _binop(op: ast.operator, left: Any, right: Any) -> Any:
 
 def _plain(value: Any) -> bool:
     """Values whose formatting cannot call back into code or explode in size."""
+    if value_size(value) > MAX_SIZE:
+        return False
+    return _plain_types(value)
+
+
+def _plain_types(value: Any) -> bool:
     if isinstance(value, tuple):
-        return all(_plain(v) for v in value)
+        return all(_plain_types(v) for v in value)
     if isinstance(value, dict):
-        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+        return all(isinstance(k, str) and _plain_types(v) for k, v in value.items())
     return value is None or isinstance(value, (str, int, float, bool))
 
 
@@ -109,7 +140,7 @@ class Evaluator:
     def __call__(self, node: ast.AST) -> Any:
         try:
             value = self._eval(node)
-        except (ArithmeticError, ValueError, TypeError, RecursionError, MemoryError, OverflowError):
+        except (ArithmeticError, LookupError, ValueError, TypeError, RecursionError, MemoryError):
             return UNRESOLVED
         if value is not UNRESOLVED and not _sized_ok(value):
             return UNRESOLVED
@@ -127,7 +158,7 @@ class Evaluator:
             if isinstance(n, ast.Starred):
                 return None
             v = self._eval(n)
-            if v is UNRESOLVED or not _sized_ok(v):
+            if v is UNRESOLVED:
                 return None
             values.append(v)
         return values
@@ -252,7 +283,7 @@ def combine(op: ast.operator, left: Any, right: Any) -> Any:
         return UNRESOLVED
     try:
         value = _binop(op, left, right)
-    except (ArithmeticError, ValueError, TypeError, MemoryError, OverflowError):
+    except (ArithmeticError, LookupError, ValueError, TypeError, MemoryError):
         return UNRESOLVED
     return value if value is UNRESOLVED or _sized_ok(value) else UNRESOLVED
 

@@ -52,11 +52,17 @@ def chunks(text: str, tree: ast.Module, size: int = CHUNK_LINES) -> Iterator[tup
     first, body = 1, []
     for stmt in tree.body:
         begin = _first_line(stmt)
-        if body and begin - first >= size and begin > (body[-1].end_lineno or body[-1].lineno):
+        if (body and begin - first >= size and begin > (body[-1].end_lineno or body[-1].lineno)
+                and not _continues(text, starts, begin - 1)):
             yield first, text[starts[first - 1]:starts[begin - 1]], body
             first, body = begin, []
         body.append(stmt)
     yield first, text[starts[first - 1]:], body
+
+
+def _continues(text: str, starts: list[int], line: int) -> bool:
+    """Whether ``line`` (1-based) ends in a backslash that joins it to the next one."""
+    return text[starts[line - 1]:starts[line]].rstrip("\r\n").endswith("\\")
 
 
 def parse_chunk(text: str, first_line: int, path: str):
@@ -87,14 +93,31 @@ def raw_bindings(source: SourceText, path: str) -> Iterator[RawBinding]:
         yield from BindingCollector(module).collect(sites(module, body, path))
 
 
+def normalize(node: ast.expr, source: str) -> str:
+    """The canonical text of a value: ``ast.unparse``, which drops formatting and quote style.
+
+    A few values cannot be unparsed (an integer too long to print in decimal); their source
+    text with white space folded stands in, so they still compare by what was written.
+    """
+    try:
+        return ast.unparse(node)
+    except (ValueError, RecursionError):
+        return "<source> " + " ".join(source.split())
+
+
 def build_constants(raw: Iterable[RawBinding]) -> tuple[dict[str, Constant], dict[str, ast.expr]]:
     """Group raw bindings by name: the last one wins; augments after it modify it."""
     bindings: dict[str, list[Binding]] = {}
     augments: dict[str, list[Augment]] = {}
     nodes: dict[str, ast.expr] = {}
-    all_nodes: list[tuple[str, ast.expr]] = []
-    for rb in raw:
-        normalized = ast.unparse(rb.value)
+    order: dict[str, int] = {}
+    deleted: set[str] = set()
+    for position, rb in enumerate(raw):
+        if rb.kind == "delete":
+            if not rb.conditional and rb.name in bindings:
+                deleted.add(rb.name)
+            continue
+        normalized = normalize(rb.value, rb.source)
         nodes.setdefault(normalized, rb.value)
         if rb.kind == "bind":
             bindings.setdefault(rb.name, []).append(
@@ -102,12 +125,15 @@ def build_constants(raw: Iterable[RawBinding]) -> tuple[dict[str, Constant], dic
                         literal_value(rb.value))
             )
             augments[rb.name] = []
-            all_nodes.append((rb.name, rb.value))
-        elif rb.name in bindings:
+            order[rb.name] = position
+            deleted.discard(rb.name)
+        elif rb.name in bindings and rb.name not in deleted:
             augments[rb.name].append(Augment(rb.line, rb.op, rb.source, normalized))
-    ordered = sorted(bindings, key=lambda n: (bindings[n][-1].line, n))
+    # ``del X`` at module level (a helper cleaned up after use) leaves no constant X behind.
+    ordered = sorted((n for n in bindings if n not in deleted),
+                     key=lambda n: (bindings[n][-1].line, order[n]))
     constants: dict[str, Constant] = {}
-    known = dict.fromkeys(bindings)
+    known = dict.fromkeys(ordered)
     for name in ordered:
         binding = bindings[name][-1]
         scope = name.rpartition(".")[0] or None

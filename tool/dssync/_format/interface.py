@@ -24,4 +24,19 @@ REPORT_FILES = (("markdown", ".md"), ("json", ".json"), ("sarif", ".sarif"), ("h
 
 
 def get_formatter(name: str) -> Formatter:
-    return importlib.import_module(_MODULES.get(name, _MODULES["text"])).render
+    render = importlib.import_module(_MODULES.get(name, _MODULES["text"])).render
+
+    def writable(report: DriftReport) -> str:
+        return encodable(render(report))
+
+    return writable
+
+
+def encodable(text: str) -> str:
+    """``text`` that can be written as UTF-8: upstream strings may hold lone surrogates
+    (``'\\ud800'``), which become backslash escapes (valid in JSON strings too)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text

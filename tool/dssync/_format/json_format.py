@@ -53,4 +53,6 @@ def report_to_dict(report: DriftReport) -> dict[str, Any]:
 
 
 def render(report: DriftReport) -> str:
-    return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"
+    from dssync._format.interface import encodable
+
+    return encodable(json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n")
