@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from jsonschema import Draft202012Validator, ValidationError
+from jsonschema import Draft202012Validator
 
 from dssync._diff.engine import diff_tables
 from dssync._extract.extract import extract_table

@@ -231,6 +231,7 @@ class PackageIndexSource:
         self._own_http = http is None
         self.max_archive_bytes = max_archive_bytes
         self._listing: Listing | None = None
+        self._last_archive: tuple[str, bytes] | None = None
 
     # -- public ------------------------------------------------------------------------------
 
@@ -257,10 +258,12 @@ class PackageIndexSource:
         found = self._cached_members(sha256, paths)
         missing = [p for p in paths if p not in found]
         if missing:
-            if url is None and not self.ctx.offline and self.ctx.cache.read("archives", sha256) is None:
+            if (url is None and not self.ctx.offline and self._held(sha256) is None
+                    and self.ctx.cache.read("archives", sha256) is None):
                 filename, sha256, url = self._resolve(tag, version, reuse=False)
-            data = self._archive(tag, filename, sha256, url)
+            data, fresh = self._archive(tag, filename, sha256, url)
             members = read_members(data, filename, missing, strip_components=1)
+            read: dict[str, bytes] = {}
             for path in missing:
                 content = members.get(safe_name(path) or "")
                 if content is None:
@@ -269,8 +272,16 @@ class PackageIndexSource:
                         f"(tag {tag}) on the package index", upstream_path=path,
                         hint="an sdist holds only the files packaged for release; "
                              "try a github or git source for other files")
-                found[path] = content
+                read[path] = content
+            # Cached only now: an archive that is refused (links, a bomb, files missing) leaves
+            # the cache exactly as it was.
+            if fresh:
+                self.ctx.cache.write("archives", sha256, data)
+            for path, content in read.items():
                 self.ctx.cache.write("members", f"{sha256}:{path}", content)
+            if url is not None:
+                self._remember(tag, filename, sha256)
+            found.update(read)
         return {
             path: Fetched(found[path], Origin(
                 source=self.spec, tag=tag, path=path,
@@ -457,13 +468,21 @@ class PackageIndexSource:
 
     # -- archives ----------------------------------------------------------------------------
 
-    def _archive(self, tag: str, filename: str, sha256: str, url: str | None) -> bytes:
+    def _held(self, sha256: str) -> bytes | None:
+        held = self._last_archive
+        return held[1] if held is not None and held[0] == sha256 else None
+
+    def _archive(self, tag: str, filename: str, sha256: str, url: str | None
+                 ) -> tuple[bytes, bool]:
+        """The verified archive, and whether it is new to the cache (for the caller to store)."""
+        held = self._held(sha256)
+        if held is not None:
+            return held, False
         cache = self.ctx.cache
         cached = cache.read("archives", sha256)
         if cached is not None and hashlib.sha256(cached).hexdigest() == sha256:
-            if url is not None:
-                self._remember(tag, filename, sha256)
-            return cached
+            self._last_archive = (sha256, cached)
+            return cached, False
         if cached is not None:
             self.ctx.log(f"note: cached {filename} is damaged; it will be downloaded again")
         if url is None:  # offline: only the cache may answer
@@ -483,9 +502,9 @@ class PackageIndexSource:
                 f"{filename} from the package index does not match the sha256 the index "
                 f"announced: expected {sha256}, got {got}",
                 hint="nothing was cached; retry, and report it to the index if it persists")
-        cache.write("archives", sha256, data)
-        self._remember(tag, filename, sha256)
-        return data
+        # Kept for this run: a second fetch (of the files the first did not find) reuses it.
+        self._last_archive = (sha256, data)
+        return data, True
 
     def _announced_size(self, filename: str) -> int | None:
         listing = self._listing

@@ -19,7 +19,7 @@ def add_parser(sub) -> None:
                                    "0 no drift, 1 drift, 2 trouble.")
     p.add_argument("files", nargs="*", metavar="FILE",
                    help="OLD.py NEW.py; or, with --tag, the vendored files to check (default: all configured)")
-    add_report_options(p, FORMATS)
+    add_report_options(p, FORMATS, report_sets=True)
     p.add_argument("--no-renames", action="store_true", help="report renames as removed + added")
     p.add_argument("--write-reports", action="store_true",
                    help="also write drift-<tag>.md/.json/.sarif/.html to the configured reports "

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Sequence
 
-from dssync.commands.options import add_report_options
+from dssync.commands.options import add_report_options, add_upstream_options
 from dssync.errors import ConfigError
 
 FORMATS = ("text", "json", "html")
@@ -14,27 +14,12 @@ FORMATS = ("text", "json", "html")
 
 def add_walk_options(p: argparse.ArgumentParser) -> None:
     """The options of commands that read every release tag (no ``--tag``)."""
-    g = p.add_argument_group("upstream")
+    g = add_upstream_options(p, with_tag=False)
     g.add_argument("--since", metavar="TAG", help="first release to read (a tag or a version)")
     g.add_argument("--until", metavar="TAG", help="last release to read (a tag or a version)")
-    g.add_argument("--source", action="append", metavar="SPEC",
-                   help="github:OWNER/REPO, pypi:PACKAGE or git:PATH_OR_URL (repeat to give an "
-                        "order; default: the configuration's sources)")
-    g.add_argument("--upstream-path", metavar="PATH",
-                   help="the file's path in the upstream repository (without configuration)")
-    g.add_argument("--prereleases", action="store_true", help="read prerelease tags too")
     g.add_argument("--jobs", type=int, default=8, metavar="N",
                    help="concurrent downloads from the package index (default 8; GitHub is "
                         "always read one request at a time)")
-    g.add_argument("--index-url", metavar="URL",
-                   help="package index to use instead of the one pip is configured with")
-    g.add_argument("--offline", action="store_true", help="use only what is in the cache")
-    g.add_argument("--cache-dir", metavar="DIR",
-                   help="cache directory (default: the platform's user cache)")
-    g.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-    g.add_argument("--config", metavar="PATH", help="pyproject.toml or dssync.toml to use")
-    g.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                   help="log each upstream request to stderr (secrets redacted)")
 
 
 def add_parser(sub) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Mapping
 
 from dssync.commands.history import add_walk_options, walk_upstream
+from dssync.commands.options import add_report_options
 from dssync.errors import ConfigError
 
 FORMATS = ("text", "json")
@@ -32,8 +33,7 @@ def add_parser(sub) -> None:
                    help="the copy to identify (default: every configured vendored file)")
     p.add_argument("--file", metavar="PATH",
                    help="a configured vendored file whose upstream path to compare with")
-    p.add_argument("--format", choices=FORMATS, default="text")
-    p.add_argument("--output", metavar="PATH", help="write the report here instead of stdout")
+    add_report_options(p, FORMATS)
     add_walk_options(p)
 
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 import argparse
 
 
-def add_upstream_options(p: argparse.ArgumentParser) -> None:
+def add_upstream_options(p: argparse.ArgumentParser, *, with_tag: bool = True):
+    """Where and how to read upstream; returns the group for command-specific additions."""
     g = p.add_argument_group("upstream")
-    g.add_argument("--tag", help="upstream tag to compare with, or 'latest' (highest release)")
+    if with_tag:
+        g.add_argument("--tag", help="upstream tag to compare with, or 'latest' (highest release)")
     g.add_argument("--source", action="append", metavar="SPEC",
                    help="github:OWNER/REPO, pypi:PACKAGE or git:PATH_OR_URL (repeat to give an "
                         "order; default: the configuration's sources)")
     g.add_argument("--upstream-path", metavar="PATH",
                    help="the file's path in the upstream repository (without configuration)")
     g.add_argument("--prereleases", action="store_true",
-                   help="let --tag latest pick a prerelease")
+                   help="consider prerelease tags too (for --tag latest, or when reading every release)")
     g.add_argument("--index-url", metavar="URL",
                    help="package index to use instead of the one pip is configured with")
     g.add_argument("--offline", action="store_true", help="use only what is in the cache")
@@ -23,9 +25,12 @@ def add_upstream_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--config", metavar="PATH", help="pyproject.toml or dssync.toml to use")
     g.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                    help="log each upstream request to stderr (secrets redacted)")
+    return g
 
 
-def add_report_options(p: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
+def add_report_options(p: argparse.ArgumentParser, formats: tuple[str, ...], *,
+                       report_sets: bool = False) -> None:
     p.add_argument("--format", choices=formats, default="text")
-    p.add_argument("--output", metavar="PATH",
-                   help="write the report to FILE instead of stdout, or every report format to an existing DIR")
+    where = ("write the report to FILE instead of stdout, or every report format to an existing DIR"
+             if report_sets else "write the report to FILE instead of stdout")
+    p.add_argument("--output", metavar="PATH", help=where)

@@ -151,7 +151,7 @@ class SourceChain:
                 try:
                     source, (got, absent) = self._each(f"{', '.join(remaining)} at {tag}",
                                                        lambda s: _fetch_present(s, tag, remaining))
-                except (SourceUnavailable, OfflineMiss) as exc:
+                except (SourceUnavailable, OfflineMiss):
                     if not result.answered:
                         raise
                     # One source said these files do not exist; no other could say otherwise.
