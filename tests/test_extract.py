@@ -409,7 +409,9 @@ def test_syntax_error_far_down_a_long_module_names_its_line():
 
 
 def test_a_continuation_line_at_a_chunk_boundary_is_valid():
-    source = "".join(f"A{i} = {i}\n" for i in range(400)) + "\\\nB = 2\n"
+    from dssync._extract.extract import CHUNK_LINES
+
+    source = "".join(f"A{i} = {i}\n" for i in range(CHUNK_LINES)) + "\\\nB = 2\n"
     compile(source, "m.py", "exec")
     assert table(source).value_of("B") == 2
 

@@ -2,8 +2,10 @@
 
 Keys name immutable things (a commit SHA plus a path, an archive's sha256, a content hash), so an
 entry, once written, is never stale. Several dssync processes may share one cache: writes go to a
-temporary file in the same directory and are renamed into place under a file lock, so a reader
-sees either nothing or a whole entry.
+temporary file in the same directory, synced, and renamed into place, so a reader sees either
+nothing or a whole entry. Two processes writing one key write the same bytes, so whichever rename
+comes last changes nothing and no lock is needed (the few entries that are not content-addressed,
+such as when a tag was last checked, are last-writer-wins by design).
 """
 
 from __future__ import annotations
@@ -71,19 +73,16 @@ class Cache:
         target = self._path(namespace, key)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            import filelock
-
-            with filelock.FileLock(str(target) + ".lock", timeout=60):
-                fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-                try:
-                    with os.fdopen(fd, "wb") as handle:
-                        handle.write(data)
-                        handle.flush()
-                        os.fsync(handle.fileno())
-                    os.replace(tmp, target)
-                except BaseException:
-                    Path(tmp).unlink(missing_ok=True)
-                    raise
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
         except OSError as exc:
             raise DssyncError(f"cannot write cache entry: {exc.strerror}", path=exc.filename,
                               hint="check permissions, pass --cache-dir DIR or --no-cache") from None

@@ -15,9 +15,9 @@ from dssync.errors import DssyncError
 from dssync.models import Augment, Binding, Constant, ConstantTable
 
 
-CHUNK_LINES = 400
+CHUNK_LINES = 1000
 """libcst's trees are large (about 8 KB a line) and its parse slows down as they grow, so a long
-module is parsed a few hundred lines at a time, cut between top-level statements."""
+module is parsed about a thousand lines at a time, cut between top-level statements."""
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
