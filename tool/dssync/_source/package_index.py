@@ -282,6 +282,10 @@ class PackageIndexSource:
             if url is not None:
                 self._remember(tag, filename, sha256)
             found.update(read)
+        elif url is not None:
+            # The index was asked and named an archive whose files are all cached: that answer
+            # is fresh again.
+            self._remember(tag, filename, sha256)
         return {
             path: Fetched(found[path], Origin(
                 source=self.spec, tag=tag, path=path,

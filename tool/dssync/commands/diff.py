@@ -45,7 +45,10 @@ def _local_report(args: argparse.Namespace) -> DriftReport:
                           hint="see 'dssync diff --help'")
     from dssync._diff.engine import diff_tables
 
+    from dssync.commands.upstream import cache_from_args
+
+    cache = cache_from_args(args)
     old_path, new_path = args.files
-    old, new = table_from_file(old_path), table_from_file(new_path)
+    old, new = table_from_file(old_path, cache), table_from_file(new_path, cache)
     drift = diff_tables(old, new, vendored=old_path, upstream=new_path, renames=not args.no_renames)
     return DriftReport(files=[drift])

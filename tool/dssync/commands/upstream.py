@@ -28,11 +28,14 @@ def load_project_config(args: argparse.Namespace):
     return load_config(explicit, start=Path.cwd())
 
 
-def make_context(args: argparse.Namespace, config) -> SourceContext:
+def cache_from_args(args: argparse.Namespace) -> Cache:
     if args.no_cache:
-        cache = Cache(None)
-    else:
-        cache = Cache(Path(args.cache_dir) if args.cache_dir else default_cache_root())
+        return Cache(None)
+    return Cache(Path(args.cache_dir) if args.cache_dir else default_cache_root())
+
+
+def make_context(args: argparse.Namespace, config) -> SourceContext:
+    cache = cache_from_args(args)
     ctx = SourceContext(cache=cache, offline=args.offline, verbose=getattr(args, "verbose", False),
                         log=_stderr)
     if args.offline and not cache.enabled:
