@@ -207,7 +207,26 @@ def _declares_dssync(pyproject: Path) -> bool:
             return False
 
 
+_PARSED: dict[tuple[str, int, int], dict[str, Any]] = {}
+"""Documents already parsed in this process, by path, modification time and size: finding the
+configuration reads pyproject.toml, and loading it would otherwise parse it again."""
+
+
 def _parse_toml(path: Path) -> dict[str, Any]:
+    try:
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        key = None
+    if key is not None and key in _PARSED:
+        return _PARSED[key]
+    doc = _parse_toml_file(path)
+    if key is not None:
+        _PARSED[key] = doc
+    return doc
+
+
+def _parse_toml_file(path: Path) -> dict[str, Any]:
     shown = _display(path)
     try:
         raw = path.read_bytes()

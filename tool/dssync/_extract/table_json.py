@@ -58,7 +58,7 @@ def _int(value: Any) -> int:
     return value
 
 
-def _binding_from_json(item: Any) -> Binding:
+def _binding_from_json(item: Any, nodes: dict) -> Binding:
     from dssync._extract.evaluate import literal_value
     from dssync._extract.resolve import parse_expression
     from dssync.models import UNRESOLVED
@@ -66,7 +66,9 @@ def _binding_from_json(item: Any) -> Binding:
     line, end_line, source, normalized, conditional, index = item
     if not isinstance(conditional, bool) or not (index is None or isinstance(index, int)):
         raise ValueError("malformed binding")
-    node = parse_expression(_str(normalized))
+    if _str(normalized) not in nodes:
+        nodes[normalized] = parse_expression(normalized)
+    node = nodes[normalized]
     literal = literal_value(node) if node is not None else UNRESOLVED
     return Binding(_int(line), _int(end_line), _str(source), normalized, conditional, index,
                    literal)
@@ -80,9 +82,10 @@ def table_from_json(data: Any, path: str) -> ConstantTable:
         if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
             raise ValueError("unknown table format")
         constants: dict[str, Constant] = {}
+        nodes: dict = {}  # each text parsed once, shared by the literals and the resolver
         for item in data["constants"]:
             name = _str(item["name"])
-            bindings = tuple(_binding_from_json(b) for b in item["bindings"])
+            bindings = tuple(_binding_from_json(b, nodes) for b in item["bindings"])
             if not bindings:
                 raise ValueError(f"{name} has no binding")
             augments = tuple(Augment(_int(a[0]), _str(a[1]), _str(a[2]), _str(a[3]))
@@ -93,7 +96,7 @@ def table_from_json(data: Any, path: str) -> ConstantTable:
     except (KeyError, TypeError, IndexError) as exc:
         raise ValueError(f"malformed table: {type(exc).__name__}") from None
     table = ConstantTable(path=path, constants=constants, sha256=sha256)
-    table.resolved = Resolver(constants).resolve_all()
+    table.resolved = Resolver(constants, nodes).resolve_all()
     return table
 
 

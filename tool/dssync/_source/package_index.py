@@ -13,7 +13,6 @@ import json
 import re
 import time
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -135,42 +134,48 @@ def _check_api_version(version: str) -> None:
         raise ValueError(f"unsupported simple API version {version}")
 
 
-class _AnchorParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.base: str | None = None
-        self.api_version: str | None = None
-        self.anchors: list[tuple[dict[str, str | None], str]] = []
-        self._open: dict[str, str | None] | None = None
-        self._text: list[str] = []
+def _anchor_parser():
+    """A parser for PEP 503 pages; html.parser is imported only when an index serves HTML."""
+    from html.parser import HTMLParser
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        if tag == "base" and attributes.get("href") and self.base is None:
-            self.base = attributes["href"]
-        elif tag == "meta" and attributes.get("name") == "pypi:repository-version":
-            self.api_version = attributes.get("content") or "1.0"
-        elif tag == "a":
-            self._close()
-            self._open, self._text = attributes, []
+    class _AnchorParser(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.base: str | None = None
+            self.api_version: str | None = None
+            self.anchors: list[tuple[dict[str, str | None], str]] = []
+            self._open: dict[str, str | None] | None = None
+            self._text: list[str] = []
 
-    def handle_data(self, data: str) -> None:
-        if self._open is not None:
-            self._text.append(data)
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            attributes = dict(attrs)
+            if tag == "base" and attributes.get("href") and self.base is None:
+                self.base = attributes["href"]
+            elif tag == "meta" and attributes.get("name") == "pypi:repository-version":
+                self.api_version = attributes.get("content") or "1.0"
+            elif tag == "a":
+                self._close()
+                self._open, self._text = attributes, []
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a":
-            self._close()
+        def handle_data(self, data: str) -> None:
+            if self._open is not None:
+                self._text.append(data)
 
-    def _close(self) -> None:
-        if self._open is not None:
-            self.anchors.append((self._open, "".join(self._text).strip()))
-        self._open, self._text = None, []
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "a":
+                self._close()
+
+        def _close(self) -> None:
+            if self._open is not None:
+                self.anchors.append((self._open, "".join(self._text).strip()))
+            self._open, self._text = None, []
+
+    return _AnchorParser()
 
 
 def parse_html_page(body: bytes, page_url: str, charset: str = "utf-8") -> Listing:
     """A PEP 503 project page; raises ValueError if it does not look like one."""
-    parser = _AnchorParser()
+    parser = _anchor_parser()
     parser.feed(body.decode(charset or "utf-8", errors="replace"))
     parser.close()
     parser._close()
