@@ -9,11 +9,15 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
+from typing import TYPE_CHECKING
+
 from dssync._format.values import to_json
-from dssync._history.drifted import Impact
-from dssync._history.identify import Match
-from dssync._history.timeline import Event, FileHistory, History
 from dssync.models import UNRESOLVED
+
+if TYPE_CHECKING:  # annotations only: impact's module imports libcst, history must not
+    from dssync._history.drifted import Impact
+    from dssync._history.identify import Match
+    from dssync._history.timeline import Event, FileHistory, History
 
 HISTORY_SCHEMA = "dssync.history/1"
 IDENTIFY_SCHEMA = "dssync.identify/1"
