@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
+import warnings
 from typing import Iterable, Iterator
 
 from dssync._extract.collect import BindingCollector, RawBinding, sites
@@ -25,7 +26,11 @@ _LINE_END = re.compile(r"\r\n|\r|\n")
 def parse_ast(source: SourceText, path: str) -> ast.Module:
     """The standard AST of a module, or one clear error naming where it fails to parse."""
     try:
-        return ast.parse(source.text, filename=path)
+        with warnings.catch_warnings():
+            # Python's warnings about upstream's code (invalid escapes, ``1if``) are not ours
+            # to print: the report is the one place dssync speaks about upstream.
+            warnings.simplefilter("ignore")
+            return ast.parse(source.text, filename=path)
     except SyntaxError as exc:
         raise DssyncError(
             f"not valid Python: {exc.msg}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import warnings
 from typing import Any, Mapping
 
 from dssync._extract.evaluate import Evaluator, combine, dotted_name
@@ -17,7 +18,9 @@ _AUG_OPS: dict[str, ast.operator] = {
 
 def parse_expression(text: str) -> ast.expr | None:
     try:
-        return ast.parse(text, mode="eval").body
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text, mode="eval").body
     except (SyntaxError, RecursionError, ValueError, MemoryError):
         return None
 

@@ -141,9 +141,12 @@ def merge(vendored: bytes, upstream: bytes, *, vendored_path: str = "vendored",
 
 def _check(data: bytes, path: str) -> None:
     import ast
+    import warnings
 
     try:
-        ast.parse(data, filename=path)
+        with warnings.catch_warnings():  # upstream's own oddities are not ours to print
+            warnings.simplefilter("ignore")
+            ast.parse(data, filename=path)
     except (SyntaxError, ValueError) as exc:  # a bug in the merge: refuse to write a broken file
         raise DssyncError(f"internal error: the merged file would not parse ({exc});"
                           " nothing was written", path=path,

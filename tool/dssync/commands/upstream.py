@@ -110,11 +110,19 @@ class SourceChain:
         self.specs = list(specs)
         self.ctx = ctx
         self._built: dict[str, UpstreamSource] = {}
+        self.answered_index = 0
+        """Where in ``specs`` the source that answered last stands."""
 
     def source(self, spec: str) -> UpstreamSource:
         if spec not in self._built:
             self._built[spec] = make_source(spec, self.ctx)
         return self._built[spec]
+
+    def shown(self, spec: str) -> str:
+        """How a source is named in messages: never with the credentials a URL may carry."""
+        from dssync._net.http import redact
+
+        return redact(spec)
 
     def _each(self, what: str, call):
         misses: list[str] = []
@@ -122,9 +130,10 @@ class SourceChain:
         for i, spec in enumerate(self.specs):
             try:
                 source = self.source(spec)
+                self.answered_index = i
                 return source, call(source)
             except (SourceUnavailable, OfflineMiss) as exc:
-                misses.append(f"{spec}: {exc}")
+                misses.append(f"{self.shown(spec)}: {exc}")
                 reason = f"could not answer ({exc})"
             except NotFound as exc:
                 # Sources need not agree on what exists: an sdist lacks files a repository has,
@@ -132,7 +141,7 @@ class SourceChain:
                 not_found = not_found or exc
                 reason = f"does not have it ({exc})"
             if i + 1 < len(self.specs):
-                _stderr(f"dssync: {spec} {reason}; trying {self.specs[i + 1]}")
+                _stderr(f"dssync: {self.shown(spec)} {reason}; trying {self.shown(self.specs[i + 1])}")
         if not_found is not None:
             raise not_found
         if self.ctx.offline:
@@ -163,10 +172,11 @@ class SourceChain:
                 result.answered.append(source.spec)
                 result.files.update(got)
                 result.missing.update(absent)
-                later = self.specs[self.specs.index(source.spec) + 1:]
+                later = self.specs[self.answered_index + 1:]
                 if not absent or not later:
                     break
-                _stderr(f"dssync: {source.spec} has no {', '.join(absent)} at {tag}; trying {later[0]}")
+                _stderr(f"dssync: {source.spec} has no {', '.join(absent)} at {tag}; "
+                        f"trying {self.shown(later[0])}")
                 remaining = list(absent)
                 self.specs = later
         finally:
