@@ -48,7 +48,40 @@ def _first_lines_error(data: bytes, path: str) -> DssyncError:
                        hint="fix the '# -*- coding: ... -*-' line (PEP 263)")
 
 
+MAX_SOURCE_BYTES = 32 * 2**20
+"""Larger than any constants module; a 10 MB string literal still fits."""
+MAX_TOKENS = 2_000_000
+"""Python's parser needs about 500 bytes per token of a module, all at once: a 10 MB line of
+``1,1,1,...`` (10 million tokens) would take gigabytes. Real constants modules have a few
+thousand tokens; a generated 200,000-line one about 1.4 million, which still fits."""
+
+_WORD = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
+_CLASSES = bytes(ord("a") if b in _WORD else ord(" ") if b in b" \t\r\n\f\v" else ord(".")
+                 for b in range(256))
+
+
+def token_estimate(data: bytes) -> int:
+    """At least the number of tokens Python would see (each run of word characters and each
+    other non-space byte counted as one), found at the speed of ``bytes.translate``."""
+    classes = data.translate(_CLASSES)
+    words = classes.count(b" a") + classes.count(b".a") + classes.startswith(b"a")
+    return words + classes.count(b".")
+
+
+def _check_size(data: bytes, path: str) -> None:
+    if len(data) > MAX_SOURCE_BYTES:
+        raise DssyncError(f"too large to be a constants module ({len(data)} bytes, the limit is "
+                          f"{MAX_SOURCE_BYTES})", path=path,
+                          hint="check that this is the right file")
+    if len(data) > MAX_TOKENS and token_estimate(data) > MAX_TOKENS:
+        raise DssyncError(f"too large to analyse safely (about {token_estimate(data)} tokens, "
+                          f"the limit is {MAX_TOKENS})", path=path,
+                          hint="dssync reads constants modules; parsing this one would take "
+                               "more memory than it is worth")
+
+
 def decode_source(data: bytes, path: str) -> SourceText:
+    _check_size(data, path)
     if b"\x00" in data:
         offset = data.index(b"\x00")
         raise DssyncError(

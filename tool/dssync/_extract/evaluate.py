@@ -18,6 +18,9 @@ MAX_SIZE = 1_000_000
 """Largest string, bytes or container a resolved value may be."""
 ELEMENT_WEIGHT = 10
 """So that a resolved container holds at most MAX_SIZE / ELEMENT_WEIGHT (100,000) elements."""
+MAX_DEPTH = 32
+"""Deepest nesting of containers a resolved value may have: comparing, printing and diffing
+values recurse, and a chain like ``A1 = (A0,)``, ``A2 = (A1,)``... nests without limit."""
 MAX_FORMAT_WIDTH = 10_000
 MAX_INT_BITS = 4096
 
@@ -56,19 +59,21 @@ def _is_number(value: Any) -> bool:
 
 def value_size(value: Any, budget: int = MAX_SIZE) -> int:
     """How big ``value`` is: its characters plus ``ELEMENT_WEIGHT`` per element, counting a
-    shared part once per use (as printing or comparing it would); stops once past ``budget``."""
+    shared part once per use (as printing or comparing it would); stops once past ``budget``.
+    Containers nested deeper than ``MAX_DEPTH`` count as over the budget."""
     total = 0
-    stack = [value]
+    stack = [(value, 0)]
     while stack and total <= budget:
-        item = stack.pop()
+        item, depth = stack.pop()
         total += ELEMENT_WEIGHT
         if isinstance(item, (str, bytes)):
             total += len(item)
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple, set, frozenset)):
-            stack.extend(item)
+        elif isinstance(item, (dict, list, tuple, set, frozenset)):
+            if depth >= MAX_DEPTH:
+                return budget + 1
+            stack.extend((child, depth + 1) for child in item)
+            if isinstance(item, dict):
+                stack.extend((child, depth + 1) for child in item.values())
         elif isinstance(item, int) and not isinstance(item, bool):
             total += item.bit_length() // 3
     return total

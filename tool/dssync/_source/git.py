@@ -69,10 +69,29 @@ def redact_url(target: str) -> str:
     return f"{head}://{userinfo}@{hostpath}"
 
 
+def without_secret(target: str) -> str:
+    """``target`` without what ``redact_url`` would mask: the URL git may store and print."""
+    head, sep, rest = target.partition("://")
+    netloc, slash, path = rest.partition("/")
+    if not sep or "@" not in netloc:
+        return target
+    userinfo, _, host = netloc.rpartition("@")
+    if head.lower() in ("http", "https"):
+        kept = ""
+    elif ":" in userinfo:
+        kept = userinfo.split(":", 1)[0] + "@"
+    else:
+        return target
+    return f"{head}://{kept}{host}{slash}{path}"
+
+
+_USERINFO = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://)[^/\s@'\"]+@")
+
+
 def _last_line(stderr: bytes) -> str:
     lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines()]
     lines = [ln for ln in lines if ln and ln not in _TRAILERS]
-    return lines[-1] if lines else "git gave no message"
+    return _USERINFO.sub(r"\1***@", lines[-1]) if lines else "git gave no message"
 
 
 def _check_path(path: str) -> None:
@@ -169,6 +188,15 @@ class GitSource:
             # An unknown protocol name allows none: lazy blob fetches fail instead of
             # reaching the network.
             env["GIT_ALLOW_PROTOCOL"] = "none"
+        self._url = without_secret(target)
+        """The URL git is given, and stores in a cached clone's config: no credentials."""
+        if self._url != target:
+            # The credentials reach git only through the environment of each command, as a
+            # rewrite of the plain URL; the command line and the clone's config never hold them.
+            count = int(env.get("GIT_CONFIG_COUNT", "0") or 0)
+            env.update({"GIT_CONFIG_COUNT": str(count + 1),
+                        f"GIT_CONFIG_KEY_{count}": f"url.{target}.insteadOf",
+                        f"GIT_CONFIG_VALUE_{count}": self._url})
         self._env = env
 
     def __repr__(self) -> str:
@@ -289,7 +317,7 @@ class GitSource:
                                   hint="set TMPDIR to a writable directory") from None
             self._cleanup = weakref.finalize(self, shutil.rmtree, tmp, ignore_errors=True)
             dest = Path(tmp) / "repo.git"
-            self._clone(url, dest)
+            self._clone(self._url, dest)
             return dest
 
         slot = hashlib.sha256(url.encode("utf-8")).hexdigest()[:32]
@@ -305,12 +333,15 @@ class GitSource:
             dest.parent.mkdir(parents=True, exist_ok=True)
             with filelock.FileLock(str(dest) + ".lock", timeout=LOCK_TIMEOUT):
                 if self._valid_repo(dest):
+                    if self._url != url:  # a clone made before credentials were kept out
+                        self._run(["--git-dir", str(dest), "config", "remote.origin.url",
+                                   self._url], repo=False)
                     self._fetch_tags(dest)
                 else:
                     shutil.rmtree(dest, ignore_errors=True)
                     staging = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{slot}-"))
                     try:
-                        self._clone(url, staging / "repo.git")
+                        self._clone(self._url, staging / "repo.git")
                         os.replace(staging / "repo.git", dest)
                     finally:
                         shutil.rmtree(staging, ignore_errors=True)

@@ -503,7 +503,9 @@ class PackageIndexSource:
             raise UpstreamError(f"{filename} is {size} bytes, more than the "
                                 f"{self.max_archive_bytes}-byte limit for an sdist")
         if self.ctx.verbose:
-            self.ctx.log(f"pypi: downloading {filename} from {url}")
+            from dssync._net.http import redact
+
+            self.ctx.log(f"pypi: downloading {filename} from {redact(url)}")
         data = self._download(filename, url)
         got = hashlib.sha256(data).hexdigest()
         if got != sha256:
