@@ -129,11 +129,19 @@ class _Planner:
                 names.add(r.name)
             else:
                 self.plan.skipped.append(r.name)
+        return self._settle(names, lambda chosen: set(self.bt.constants) - chosen,
+                            self._removal_blocker)
+
+    def _settle(self, names: set[str], context, blocker) -> set[str]:
+        """``names`` less those ``blocker`` refuses, asked again until it refuses no more:
+        leaving one name out can block another that depended on it. The refused are left for
+        a person (``plan.manual``). ``context(names)`` is what the blocker needs to know about
+        the file as it would end up, worked out once a round."""
         blocked: dict[str, str] = {}
         while True:
-            stay = set(self.bt.constants) - names
+            known = context(names)
             for name in sorted(names):
-                reason = self._removal_blocker(name, names, stay)
+                reason = blocker(name, names, known)
                 if reason:
                     blocked[name] = reason
             if not blocked.keys() & names:
@@ -184,17 +192,8 @@ class _Planner:
                 names.add(a.name)
             else:
                 self.plan.skipped.append(a.name)
-        blocked: dict[str, str] = {}
-        while True:
-            final = (set(self.bt.constants) - removed) | names
-            for name in sorted(names):
-                reason = self._addition_blocker(name, names, final)
-                if reason:
-                    blocked[name] = reason
-            if not blocked.keys() & names:
-                break
-            names -= blocked.keys()
-        self.plan.manual += sorted(blocked.items())
+        names = self._settle(names, lambda chosen: (set(self.bt.constants) - removed) | chosen,
+                             self._addition_blocker)
         units: dict[tuple[int | None, int], set[int] | None] = {}
         for name in names:
             for stmt, j in self.donor.touches[name]:
