@@ -142,14 +142,6 @@ def _many(version: int, count: int = 1500) -> bytes:
     return "".join(f"C{i} = {i * version}\n" for i in range(count)).encode()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (dssync update, commands/update.py): no project-level lock and a time-of-check/"
-    "time-of-use gap. _upstream_jobs merges the bytes it read first, but _refuse_local_edits "
-    "reads the file again (status.inspect) and compares it with the lock read at the start. "
-    "When another update replaces the file in between, the second update reports that "
-    "update's changes as 'local edits ... this update would overwrite' and exits 2. Fix: hold "
-    "an exclusive lock (e.g. filelock on the lock file's path + '.lock') from reading the lock "
-    "to writing it, and check local edits against the same bytes the merge used."))
 def test_an_update_racing_another_update_is_not_mistaken_for_local_edits(tmp_path):
     upstream = tmp_path / "up"
     make_repo(upstream, [("v1", {UPSTREAM: _many(1)}), ("v2", {UPSTREAM: _many(2)})])

@@ -67,16 +67,41 @@ def run(args: argparse.Namespace) -> int:
         if len(args.files) != 2 or args.only_files:
             raise DssyncError("update needs --tag TAG (the configured files), or two files: "
                               "VENDORED.py UPSTREAM.py", hint="see 'dssync update --help'")
-        jobs, config = [_local_job(args, select)], None
-    else:
-        if args.files:
-            raise DssyncError("with --tag, name configured files with --file PATH",
-                              hint=f"dssync update --tag {args.tag} --file {args.files[0]}")
+        return _finish(args, [_local_job(args, select)], None)
+    if args.files:
+        raise DssyncError("with --tag, name configured files with --file PATH",
+                          hint=f"dssync update --tag {args.tag} --file {args.files[0]}")
+    with _project_lock(args):
         jobs, config = _upstream_jobs(args, select)
+        return _finish(args, jobs, config)
+
+
+def _finish(args: argparse.Namespace, jobs: list[_Job], config) -> int:
     if args.dry_run:
         return _show(jobs)
     _write(jobs, config)
     return 0
+
+
+def _project_lock(args: argparse.Namespace):
+    """One update of a project at a time: from reading its lock file to writing it, another
+    update must not replace the files in between (its changes would look like local edits)."""
+    import contextlib
+    import hashlib
+    import tempfile
+
+    from dssync.commands.upstream import cache_from_args, load_project_config
+
+    config = load_project_config(args)
+    if config is None:
+        return contextlib.nullcontext()
+    import filelock
+
+    cache = cache_from_args(args)
+    where = cache.root / "locks" if cache.root is not None else Path(tempfile.gettempdir())
+    where.mkdir(parents=True, exist_ok=True)
+    key = hashlib.sha256(str(config.resolve(config.lock).resolve()).encode()).hexdigest()[:32]
+    return filelock.FileLock(str(where / f"update-{key}.lock"), timeout=600)
 
 
 # --- two local files ---------------------------------------------------------------------
