@@ -30,40 +30,40 @@ def assert_no_drift(data: bytes, upstream: bytes, pins=None) -> None:
 
 DS_OLD = '''\
 """
-Copyright (c) Microsoft Corporation
-Licensed under the MIT license.
+Training runtime configuration keys (vendored copy).
+See the upstream project for its licence.
 """
 
 #############################################
-# Optimizer and lr scheduler
+# Optimiser settings
 #############################################
 ZERO_ALLOW_UNTESTED_OPTIMIZER = "zero_allow_untested_optimizer"
 ZERO_ALLOW_UNTESTED_OPTIMIZER_DEFAULT = False
 
-# Steps
-STEPS_PER_PRINT = "steps_per_print"
-STEPS_PER_PRINT_DEFAULT = 10
+# Logging cadence
+LOG_EVERY = "log_every"
+LOG_EVERY_DEFAULT = 10
 
 #########################################
-# FP16 support
+# Half precision
 #########################################
-# FP16 feature. By default, this feature is not enabled.
+# Half precision stays off unless configured.
 FP16_FORMAT = \'\'\'
-FP16 parameters should be of the format:
+Half precision is configured like this:
 "fp16": {
   "enabled": true,
   "initial_scale_power": 32,
   "min_loss_scale": 1
 }
 \'\'\'
-FP16 = "fp16"
+HALF_PRECISION = "fp16"
 
-# FP16 initial dynamic scale loss power
+# The dynamic loss scaler starts at 2**power
 FP16_INITIAL_SCALE_POWER = "initial_scale_power"
 FP16_INITIAL_SCALE_POWER_DEFAULT = 32
 
-PLD_GAMMA = "gamma"
-PLD_GAMMA_DEFAULT = 0.001
+DROP_RATE = "drop_rate"
+DROP_RATE_DEFAULT = 0.001
 
 #########################################
 # Curriculum Learning
@@ -75,7 +75,7 @@ CURRICULUM_ENABLED_DEFAULT = False
 
 
 #########################################
-# Validation modes
+# How checkpoint tags are checked
 #########################################
 class ValidationMode:
     WARN = "WARN"
@@ -91,53 +91,53 @@ CHECKPOINT_TAG_VALIDATION_MODES = [
 ]
 
 #########################################
-# PIPELINE PARALLELISM
+# PIPELINE STAGES
 #########################################
-PIPE_REPLICATED = 'ds_pipe_replicated'
+STAGE_REPLICATED = 'stage_replicated'
 '''
 
 DS_NEW = '''\
-# Copyright (c) Microsoft Corporation.
-# SPDX-License-Identifier: Apache-2.0
+# Training runtime configuration keys.
+# Released under the upstream licence.
 
-# DeepSpeed Team
+# Runtime team
 
 #############################################
-# Optimizer and lr scheduler
+# Optimiser settings
 #############################################
 ZERO_ALLOW_UNTESTED_OPTIMIZER = "zero_allow_untested_optimizer"
 ZERO_ALLOW_UNTESTED_OPTIMIZER_DEFAULT = False
 ZERO_FORCE_DS_CPU_OPTIMIZER = "zero_force_ds_cpu_optimizer"
 ZERO_FORCE_DS_CPU_OPTIMIZER_DEFAULT = True
 
-# Steps
-STEPS_PER_PRINT = "steps_per_print"
-STEPS_PER_PRINT_DEFAULT = 10
+# Logging cadence
+LOG_EVERY = "log_every"
+LOG_EVERY_DEFAULT = 10
 
 #########################################
-# FP16 support
+# Half precision
 #########################################
-# FP16 feature. By default, this feature is not enabled.
+# Half precision stays off unless configured.
 FP16_FORMAT = \'\'\'
-FP16 parameters should be of the format:
+Half precision is configured like this:
 "fp16": {
   "enabled": true,
   "initial_scale_power": 16,
   "min_loss_scale": 1
 }
 \'\'\'
-FP16 = "fp16"
+HALF_PRECISION = "fp16"
 
-# FP16 initial dynamic scale loss power
+# The dynamic loss scaler starts at 2**power
 FP16_INITIAL_SCALE_POWER = "initial_scale_power"
 FP16_INITIAL_SCALE_POWER_DEFAULT = 16
 
-PLD_GAMMA = "gamma"
-PLD_GAMMA_DEFAULT = 0.001
+DROP_RATE = "drop_rate"
+DROP_RATE_DEFAULT = 0.001
 
 
 #########################################
-# Validation modes
+# How checkpoint tags are checked
 #########################################
 class ValidationMode:
     WARN = "WARN"
@@ -149,9 +149,9 @@ CHECKPOINT_TAG_VALIDATION_DEFAULT = ValidationMode.WARN
 CHECKPOINT_TAG_VALIDATION_MODES = [ValidationMode.WARN, ValidationMode.IGNORE, ValidationMode.FAIL]
 
 #########################################
-# PIPELINE PARALLELISM
+# PIPELINE STAGES
 #########################################
-PIPE_REPLICATED = 'ds_pipe_replicated'
+STAGE_REPLICATED = 'stage_replicated'
 
 #########################################
 # DATA PARALLELISM
@@ -185,9 +185,9 @@ def test_deepspeed_situations_offline():
                   '#########################################\n'
                   'DATA_PARALLEL_GROUP = "data_parallel_group"\nGLOBAL_RANK = "global_rank"\n')
     assert text == expected
-    assert text.startswith('"""\nCopyright (c) Microsoft Corporation\nLicensed under the MIT license.\n"""\n')
+    assert text.startswith('"""\nTraining runtime configuration keys (vendored copy).\nSee the upstream project for its licence.\n"""\n')
     assert "CHECKPOINT_TAG_VALIDATION_MODES = [\n    ValidationMode.WARN," in text
-    assert "PLD_GAMMA_DEFAULT = 0.001\n\n\n#########################################\n# Validation" in text
+    assert "DROP_RATE_DEFAULT = 0.001\n\n\n#########################################\n# How checkpoint tags" in text
     assert_no_drift(result.data, DS_NEW.encode())
     again = merge(result.data, DS_NEW.encode())
     assert again.plan.empty and again.data is result.data
