@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from dssync.commands.history import add_walk_options, walk_upstream
 from dssync.commands.options import add_report_options
+from dssync.commands.targets import Target
 from dssync.errors import ConfigError
 
 FORMATS = ("text", "json")
-
-
-@dataclass(frozen=True)
-class Copy:
-    shown: str
-    path: Path
-    upstream: str
-    pins: Mapping[str, str] = field(default_factory=dict)
 
 
 def add_parser(sub) -> None:
@@ -37,24 +28,24 @@ def add_parser(sub) -> None:
     add_walk_options(p)
 
 
-def select_copies(args: argparse.Namespace, config) -> list[Copy]:
+def select_copies(args: argparse.Namespace, config) -> list[Target]:
     if args.upstream_path:
         if not args.vendored:
             raise ConfigError("--upstream-path needs the vendored file to identify",
                               hint="dssync identify VENDORED.py --source SPEC --upstream-path PATH")
-        return [Copy(args.vendored, Path(args.vendored), args.upstream_path.strip("/"))]
+        return [Target(args.vendored, Path(args.vendored), args.upstream_path.strip("/"))]
     if config is None:
         raise ConfigError("no [tool.dssync] configuration found in this directory or above",
                           hint="add one, or pass VENDORED.py --source SPEC --upstream-path PATH")
     if args.file:
         entry = config.file_for(args.file)
         if args.vendored:
-            return [Copy(args.vendored, Path(args.vendored), entry.upstream)]
-        return [Copy(entry.vendored, config.resolve(entry.vendored), entry.upstream, entry.pins)]
+            return [Target(args.vendored, Path(args.vendored), entry.upstream)]
+        return [Target(entry.vendored, config.resolve(entry.vendored), entry.upstream, entry.pins)]
     if args.vendored:
         entry = config.file_for(args.vendored)
-        return [Copy(entry.vendored, config.resolve(entry.vendored), entry.upstream, entry.pins)]
-    return [Copy(e.vendored, config.resolve(e.vendored), e.upstream, e.pins)
+        return [Target(entry.vendored, config.resolve(entry.vendored), entry.upstream, entry.pins)]
+    return [Target(e.vendored, config.resolve(e.vendored), e.upstream, e.pins)
             for e in config.files]
 
 
@@ -79,13 +70,13 @@ def run(args: argparse.Namespace) -> int:
         from dssync._history.report_json import render_identify
 
         text = render_identify(walked.source, walked.tags,
-                               [(c.shown, c.upstream, m) for c, m in zip(copies, matches)],
+                               [(c.vendored, c.upstream, m) for c, m in zip(copies, matches)],
                                combined, walked.notes)
     else:
         from dssync._history.report_text import render_identify
 
         text = render_identify(walked.source, walked.tags,
-                               [(f"{c.shown} vs upstream {c.upstream}", m)
+                               [(f"{c.vendored} vs upstream {c.upstream}", m)
                                 for c, m in zip(copies, matches)],
                                combined, walked.notes)
     write_report(text, output=args.output, fmt=args.format)
