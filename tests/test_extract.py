@@ -372,8 +372,7 @@ def test_class_inside_module_level_if_is_read():
     assert t["Mode.A"].conditional
 
 
-def test_long_modules_are_read_across_chunk_boundaries():
-    """Long modules are parsed in pieces cut between top-level statements (CHUNK_LINES)."""
+def test_long_modules_keep_every_line_number():
     parts, expected = [], {}
     line = 1
     for i in range(300):
@@ -408,15 +407,13 @@ def test_syntax_error_far_down_a_long_module_names_its_line():
     assert info.value.line == 1501
 
 
-def test_a_continuation_line_at_a_chunk_boundary_is_valid():
-    from dssync._extract.extract import CHUNK_LINES
-
-    source = "".join(f"A{i} = {i}\n" for i in range(CHUNK_LINES)) + "\\\nB = 2\n"
+def test_a_line_continued_into_a_statement_is_read():
+    source = "".join(f"A{i} = {i}\n" for i in range(1000)) + "\\\nB = 2\n"
     compile(source, "m.py", "exec")
     assert table(source).value_of("B") == 2
 
 
-def test_many_constants_across_chunks_resolve():
+def test_many_constants_resolve():
     source = "".join(f"CONST_{i} = {{'k': [{i}, 'v{i}']}}\nREF_{i} = CONST_{i}\n" for i in range(2000))
     t = table(source)
     assert len(t) == 4000

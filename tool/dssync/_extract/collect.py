@@ -1,10 +1,10 @@
-"""Find every module-level binding of a constant, with libcst and the standard AST in lockstep.
+"""Find every module-level binding of a constant in the standard AST of a module.
 
-libcst gives the concrete syntax: which statements bind what, and each value exactly as written.
-The standard AST of the same text gives, cheaply, what libcst would need its slow metadata pass
-for: line numbers, and the canonical form of each value. Both trees are walked by the same
-rules (module body, module-level class bodies, and the blocks of module-level ``if`` and
-``try``), so the n-th simple statement of one is the n-th of the other.
+The scopes that can hold constants are the module body, module-level class bodies, and the
+blocks of module-level ``if`` and ``try`` statements (bindings there are *conditional*). Each
+value's text as written is cut from the source by the AST's positions (``slices``), so reading
+a module needs nothing slower than ``ast.parse``; the rewriter pairs these same sites with
+libcst's statements when it needs the concrete syntax.
 """
 
 from __future__ import annotations
@@ -13,17 +13,14 @@ import ast
 from dataclasses import dataclass
 from typing import Iterator
 
-import libcst as cst
-
-from dssync.errors import DssyncError
+from dssync._extract.slices import SourceSlicer
 
 
 @dataclass(frozen=True)
 class Site:
     """One simple statement in a scope that can bind constants."""
 
-    cst_node: cst.BaseSmallStatement
-    ast_node: ast.stmt
+    node: ast.stmt
     conditional: bool
     scope: str | None
     """The enclosing module-level class, if any."""
@@ -42,41 +39,12 @@ class RawBinding:
     conditional: bool
     index: int | None = None
     op: str = ""
+    path: tuple[int, ...] = ()
+    """Where the written value sits in the statement's right-hand side: element indexes
+    through literal tuples and lists (``A, (B, C) = 1, (2, 3)`` puts C at ``(1, 1)``)."""
 
 
-def _cst_blocks(node: cst.CSTNode) -> Iterator[cst.BaseSuite]:
-    if isinstance(node, cst.If):
-        yield node.body
-        if isinstance(node.orelse, cst.If):
-            yield from _cst_blocks(node.orelse)
-        elif node.orelse is not None:
-            yield node.orelse.body
-    elif isinstance(node, (cst.Try, cst.TryStar)):
-        yield node.body
-        for handler in node.handlers:
-            yield handler.body
-        if node.orelse is not None:
-            yield node.orelse.body
-        if node.finalbody is not None:
-            yield node.finalbody.body
-
-
-def _cst_sites(body, conditional: bool, scope: str | None) -> Iterator[tuple[cst.BaseSmallStatement, bool, str | None]]:
-    for stmt in body:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                yield small, conditional, scope
-        elif isinstance(stmt, cst.BaseSmallStatement):
-            yield stmt, conditional, scope
-        elif isinstance(stmt, cst.ClassDef):
-            if scope is None:
-                yield from _cst_sites(stmt.body.body, conditional, stmt.name.value)
-        elif isinstance(stmt, (cst.If, cst.Try, cst.TryStar)):
-            for block in _cst_blocks(stmt):
-                yield from _cst_sites(block.body, True, scope)
-
-
-def _ast_blocks(node: ast.stmt) -> Iterator[list[ast.stmt]]:
+def _blocks(node: ast.stmt) -> Iterator[list[ast.stmt]]:
     if isinstance(node, ast.If):
         yield node.body
         if node.orelse:
@@ -89,76 +57,72 @@ def _ast_blocks(node: ast.stmt) -> Iterator[list[ast.stmt]]:
         yield node.finalbody  # type: ignore[attr-defined]
 
 
-_AST_TRY = tuple(t for t in (getattr(ast, "Try", None), getattr(ast, "TryStar", None)) if t)
-_AST_SKIPPED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.For, ast.AsyncFor, ast.While,
-                ast.With, ast.AsyncWith) + ((ast.Match,) if hasattr(ast, "Match") else ())
+_TRY = tuple(t for t in (getattr(ast, "Try", None), getattr(ast, "TryStar", None)) if t)
+_SKIPPED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.For, ast.AsyncFor, ast.While,
+            ast.With, ast.AsyncWith) + ((ast.Match,) if hasattr(ast, "Match") else ())
 
 
-def _ast_sites(body: list[ast.stmt], conditional: bool, scope: str | None) -> Iterator[tuple[ast.stmt, bool, str | None]]:
+def sites(body: list[ast.stmt], conditional: bool = False, scope: str | None = None) -> Iterator[Site]:
+    """The simple statements of a module body that can bind constants, in source order."""
     for stmt in body:
         if isinstance(stmt, ast.ClassDef):
             if scope is None:
-                yield from _ast_sites(stmt.body, conditional, stmt.name)
-        elif isinstance(stmt, ast.If) or isinstance(stmt, _AST_TRY):
+                yield from sites(stmt.body, conditional, stmt.name)
+        elif isinstance(stmt, ast.If) or isinstance(stmt, _TRY):
             # An ``elif`` is an If inside orelse: the recursion below marks it conditional too.
-            for block in _ast_blocks(stmt):
-                yield from _ast_sites(block, True, scope)
-        elif isinstance(stmt, _AST_SKIPPED):
+            for block in _blocks(stmt):
+                yield from sites(block, True, scope)
+        elif isinstance(stmt, _SKIPPED):
             continue
         else:
-            yield stmt, conditional, scope
+            yield Site(stmt, conditional, scope)
 
 
-_CST_TO_AST_NAMES = {"Del": "Delete"}
-"""Statement classes the two libraries name differently."""
+_AUGMENT_OPS = {
+    ast.Add: "+=", ast.Sub: "-=", ast.Mult: "*=", ast.MatMult: "@=", ast.Div: "/=",
+    ast.FloorDiv: "//=", ast.Mod: "%=", ast.Pow: "**=", ast.LShift: "<<=", ast.RShift: ">>=",
+    ast.BitOr: "|=", ast.BitXor: "^=", ast.BitAnd: "&=",
+}
 
 
-def sites(module: cst.Module, body: list[ast.stmt], path: str) -> Iterator[Site]:
-    """Pairs of the same statement in libcst's ``module`` and in the AST statements ``body``."""
-    cst_iter = _cst_sites(module.body, False, None)
-    ast_iter = _ast_sites(body, False, None)
-    for (c_node, cond, scope), (a_node, _, a_scope) in zip(cst_iter, ast_iter):
-        c_name = type(c_node).__name__
-        if _CST_TO_AST_NAMES.get(c_name, c_name) != type(a_node).__name__ or scope != a_scope:
-            raise DssyncError(
-                f"internal error: syntax trees disagree at {type(c_node).__name__} vs "
-                f"{type(a_node).__name__}",
-                path=path,
-                line=a_node.lineno,
-                hint="please report this file to the dssync developers",
-            )
-        yield Site(c_node, a_node, cond, scope)
+@dataclass(frozen=True)
+class _Value:
+    """A value node with the offsets of its neighbours, to cut its text by."""
+
+    node: ast.expr
+    left: int
+    right: int
+    path: tuple[int, ...] = ()
 
 
 class BindingCollector:
     """Turns the assignment statements among the sites into raw bindings, in source order."""
 
-    def __init__(self, module: cst.Module) -> None:
-        self.module = module
-
-    def code(self, node: cst.CSTNode) -> str:
-        return self.module.code_for_node(node)
+    def __init__(self, slicer: SourceSlicer) -> None:
+        self.slicer = slicer
 
     def collect(self, site_iter: Iterator[Site]) -> Iterator[RawBinding]:
+        end = self.slicer.end
         for site in site_iter:
-            a, c = site.ast_node, site.cst_node
-            if isinstance(a, ast.Assign) and isinstance(c, cst.Assign):
-                for a_target, c_target in zip(a.targets, c.targets):
-                    yield from self._target(site, a_target, c_target.target, a.value, c.value)
-            elif isinstance(a, ast.AnnAssign) and isinstance(c, cst.AnnAssign):
-                if a.value is not None and c.value is not None:
-                    yield from self._target(site, a.target, c.target, a.value, c.value)
-            elif isinstance(a, ast.Delete) and isinstance(c, cst.Del):
+            a = site.node
+            if isinstance(a, ast.Assign):
+                value = _Value(a.value, end(a.targets[-1]), end(a))
+                for target in a.targets:
+                    yield from self._target(site, target, value)
+            elif isinstance(a, ast.AnnAssign):
+                if a.value is not None:
+                    yield from self._target(site, a.target, _Value(a.value, end(a.annotation), end(a)))
+            elif isinstance(a, ast.Delete):
                 for target in a.targets:
                     name = self._qualified(site, target)
                     if name is not None:
                         yield RawBinding(name, "delete", a.lineno, a.end_lineno or a.lineno, "",
                                          target, site.conditional)
-            elif isinstance(a, ast.AugAssign) and isinstance(c, cst.AugAssign):
+            elif isinstance(a, ast.AugAssign):
                 name = self._qualified(site, a.target)
                 if name is not None:
-                    yield self._raw(site, name, "augment", a.value, c.value,
-                                    op=self.code(c.operator).strip())
+                    yield self._raw(site, name, "augment", _Value(a.value, end(a.target), end(a)),
+                                    op=_AUGMENT_OPS[type(a.op)])
 
     @staticmethod
     def _qualified(site: Site, target: ast.expr) -> str | None:
@@ -166,67 +130,75 @@ class BindingCollector:
             return f"{site.scope}.{target.id}" if site.scope else target.id
         return None
 
-    def _raw(self, site: Site, name: str, kind: str, a_value: ast.expr, c_value: cst.BaseExpression,
-             *, index: int | None = None, op: str = "") -> RawBinding:
-        stmt = site.ast_node
+    def _raw(self, site: Site, name: str, kind: str, value: _Value, *,
+             node: ast.expr | None = None, index: int | None = None, op: str = "") -> RawBinding:
+        stmt = site.node
         return RawBinding(
             name=name,
             kind=kind,
             line=stmt.lineno,
             end_line=stmt.end_lineno or stmt.lineno,
-            source=self.code(c_value),
-            value=a_value,
+            source=self.slicer.value_text(value.node, value.left, value.right),
+            value=value.node if node is None else node,
             conditional=site.conditional,
             index=index,
             op=op,
+            path=value.path,
         )
 
-    def _target(self, site: Site, a_target: ast.expr, c_target: cst.BaseExpression,
-                a_value: ast.expr, c_value: cst.BaseExpression) -> Iterator[RawBinding]:
-        name = self._qualified(site, a_target)
+    def _target(self, site: Site, target: ast.expr, value: _Value) -> Iterator[RawBinding]:
+        name = self._qualified(site, target)
         if name is not None:
-            yield self._raw(site, name, "bind", a_value, c_value)
+            yield self._raw(site, name, "bind", value)
             return
-        if isinstance(a_target, (ast.Tuple, ast.List)) and isinstance(c_target, (cst.Tuple, cst.List)):
-            yield from self._unpack(site, a_target, c_target, a_value, c_value)
+        if isinstance(target, (ast.Tuple, ast.List)):
+            yield from self._unpack(site, target, value)
             return
-        base = a_target
+        base = target
         while isinstance(base, (ast.Attribute, ast.Subscript)):
             base = base.value
         base_name = self._qualified(site, base) if isinstance(base, ast.Name) else None
         if base_name is not None:
             # ``X[k] = v`` or ``X.a = v`` modifies X; the part after the name says where.
-            suffix = ast.unparse(a_target)[len(base.id):]  # type: ignore[attr-defined]
-            yield self._raw(site, base_name, "item", a_value, c_value, op=f"{suffix} =")
+            suffix = ast.unparse(target)[len(base.id):]  # type: ignore[attr-defined]
+            yield self._raw(site, base_name, "item", value, op=f"{suffix} =")
 
-    def _unpack(self, site: Site, a_target, c_target, a_value, c_value) -> Iterator[RawBinding]:
-        a_elts, c_elts = a_target.elts, [e.value for e in c_target.elements]
-        starred = any(isinstance(e, ast.Starred) for e in a_elts)
+    def _elements(self, value: _Value) -> list[_Value]:
+        """The elements of a literal tuple or list value, each with its neighbours' offsets."""
+        elts = value.node.elts  # type: ignore[attr-defined]
+        start, end = self.slicer.start, self.slicer.end
+        bounds = [start(value.node)] + [end(e) for e in elts]
+        rights = [start(e) for e in elts[1:]] + [end(value.node)]
+        return [_Value(e, bounds[i], rights[i], value.path + (i,)) for i, e in enumerate(elts)]
+
+    def _unpack(self, site: Site, target: ast.Tuple | ast.List, value: _Value) -> Iterator[RawBinding]:
+        targets = target.elts
+        starred = any(isinstance(e, ast.Starred) for e in targets)
+        node = value.node
         literal = (
-            isinstance(a_value, (ast.Tuple, ast.List))
-            and isinstance(c_value, (cst.Tuple, cst.List))
-            and len(a_value.elts) == len(a_elts)
+            isinstance(node, (ast.Tuple, ast.List))
+            and len(node.elts) == len(targets)
             and not starred
-            and not any(isinstance(e, ast.Starred) for e in a_value.elts)
+            and not any(isinstance(e, ast.Starred) for e in node.elts)
         )
         if literal:
-            for a_t, c_t, a_v, c_v in zip(a_elts, c_elts, a_value.elts, (e.value for e in c_value.elements)):
-                yield from self._target(site, a_t, c_t, a_v, c_v)
+            for t, element in zip(targets, self._elements(value)):
+                yield from self._target(site, t, element)
             return
-        count = len(a_elts)
-        for i, (a_t, c_t) in enumerate(zip(a_elts, c_elts)):
-            if isinstance(a_t, ast.Starred):
+        count = len(targets)
+        for i, t in enumerate(targets):
+            if isinstance(t, ast.Starred):
                 # ``*REST`` takes a slice; the evaluator leaves slices unresolved.
-                name = self._qualified(site, a_t.value)
+                name = self._qualified(site, t.value)
                 after = count - i - 1
-                part = ast.Subscript(value=a_value, slice=ast.Slice(
+                part = ast.Subscript(value=node, slice=ast.Slice(
                     lower=ast.Constant(i) if i else None,
                     upper=ast.Constant(-after) if after else None), ctx=ast.Load())
                 if name is not None:
-                    yield self._raw(site, name, "bind", part, c_value)
+                    yield self._raw(site, name, "bind", value, node=part)
                 continue
-            name = self._qualified(site, a_t)
+            name = self._qualified(site, t)
             if name is not None:
-                star = next((j for j, e in enumerate(a_elts) if isinstance(e, ast.Starred)), count)
+                star = next((j for j, e in enumerate(targets) if isinstance(e, ast.Starred)), count)
                 index = i if i < star else i - count  # after a star, count from the end
-                yield self._raw(site, name, "bind", a_value, c_value, index=index)
+                yield self._raw(site, name, "bind", value, index=index)

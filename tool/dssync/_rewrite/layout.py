@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from typing import Iterator
 
 import libcst as cst
 
 from dssync._extract.collect import BindingCollector, RawBinding, Site, sites
+from dssync._extract.slices import SourceSlicer
+from dssync.errors import DssyncError
 
 @dataclass
 class Stmt:
@@ -61,16 +64,75 @@ class Layout:
         return [s.name for s in self.slots.values() if s.value is node]
 
 
+def _cst_blocks(node: cst.CSTNode) -> Iterator[cst.BaseSuite]:
+    if isinstance(node, cst.If):
+        yield node.body
+        if isinstance(node.orelse, cst.If):
+            yield from _cst_blocks(node.orelse)
+        elif node.orelse is not None:
+            yield node.orelse.body
+    elif isinstance(node, (cst.Try, cst.TryStar)):
+        yield node.body
+        for handler in node.handlers:
+            yield handler.body
+        if node.orelse is not None:
+            yield node.orelse.body
+        if node.finalbody is not None:
+            yield node.finalbody.body
+
+
+def _cst_sites(body, scope: str | None = None) -> Iterator[tuple[cst.BaseSmallStatement, str | None]]:
+    """libcst's twin of ``collect.sites``: the same statements, walked by the same rules."""
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                yield small, scope
+        elif isinstance(stmt, cst.BaseSmallStatement):
+            yield stmt, scope
+        elif isinstance(stmt, cst.ClassDef):
+            if scope is None:
+                yield from _cst_sites(stmt.body.body, stmt.name.value)
+        elif isinstance(stmt, (cst.If, cst.Try, cst.TryStar)):
+            for block in _cst_blocks(stmt):
+                yield from _cst_sites(block.body, scope)
+
+
+_CST_TO_AST_NAMES = {"Del": "Delete"}
+"""Statement classes the two libraries name differently."""
+
+
+def _paired_sites(module: cst.Module, tree: ast.Module, path: str) -> Iterator[tuple[Site, cst.BaseSmallStatement]]:
+    """Each site of the AST with the same statement in libcst's ``module``."""
+    for (c_node, scope), site in zip(_cst_sites(module.body), sites(tree.body)):
+        c_name = type(c_node).__name__
+        if _CST_TO_AST_NAMES.get(c_name, c_name) != type(site.node).__name__ or scope != site.scope:
+            raise DssyncError(
+                f"internal error: syntax trees disagree at {c_name} vs {type(site.node).__name__}",
+                path=path,
+                line=site.node.lineno,
+                hint="please report this file to the dssync developers",
+            )
+        yield site, c_node
+
+
+def _written_value(small: cst.BaseSmallStatement, path: tuple[int, ...]) -> cst.BaseExpression:
+    """The libcst node of a value the collector found at ``path`` in ``small``'s right side."""
+    node = small.value  # type: ignore[attr-defined]
+    for i in path:
+        node = node.elements[i].value
+    return node
+
+
 class _SlotCollector(BindingCollector):
-    """The extractor's own walk, remembering which libcst nodes each binding came from."""
+    """The extractor's own walk, remembering the site each binding came from."""
 
-    def __init__(self, module: cst.Module) -> None:
-        super().__init__(module)
-        self.found: list[tuple[RawBinding, Site, cst.BaseExpression]] = []
+    def __init__(self, slicer: SourceSlicer) -> None:
+        super().__init__(slicer)
+        self.found: list[tuple[RawBinding, Site]] = []
 
-    def _raw(self, site, name, kind, a_value, c_value, *, index=None, op=""):  # type: ignore[override]
-        raw = super()._raw(site, name, kind, a_value, c_value, index=index, op=op)
-        self.found.append((raw, site, c_value))
+    def _raw(self, site, name, kind, value, **kwargs):  # type: ignore[override]
+        raw = super()._raw(site, name, kind, value, **kwargs)
+        self.found.append((raw, site))
         return raw
 
 
@@ -84,7 +146,7 @@ def _small_statements(node: cst.CSTNode):
         yield from _small_statements(child)
 
 
-def build_layout(module: cst.Module, tree: ast.Module, path: str) -> Layout:
+def build_layout(module: cst.Module, tree: ast.Module, text: str, path: str) -> Layout:
     bodies: dict[int | None, list[Stmt]] = {None: []}
     where: dict[int, tuple[Stmt, int | None]] = {}
     classes: dict[str, int] = {}
@@ -112,20 +174,22 @@ def build_layout(module: cst.Module, tree: ast.Module, path: str) -> Layout:
                 bodies[i].append(member)
                 register(member)
 
-    collector = _SlotCollector(module)
-    raws = list(collector.collect(sites(module, tree.body, path)))
+    paired = list(_paired_sites(module, tree, path))
+    cst_of = {id(site.node): small for site, small in paired}
+    collector = _SlotCollector(SourceSlicer(text))
+    raws = list(collector.collect(site for site, _ in paired))
     slots: dict[str, Slot] = {}
     touches: dict[str, list[tuple[Stmt, int | None]]] = {}
-    for raw, site, c_value in collector.found:
-        stmt, j = where[id(site.cst_node)]
+    for raw, site in collector.found:
+        small = cst_of[id(site.node)]
+        stmt, j = where[id(small)]
         touches.setdefault(raw.name, []).append((stmt, j))
         for owner in _owners(stmt, bodies):
             owner.names.add(raw.name)
         if j is not None:
             stmt.smalls[j].add(raw.name)
         if raw.kind == "bind":
-            direct = getattr(site.cst_node, "value", None) is c_value
-            slots[raw.name] = Slot(raw.name, c_value, stmt, direct)
+            slots[raw.name] = Slot(raw.name, _written_value(small, raw.path), stmt, not raw.path)
     return Layout(module, bodies, slots, touches, classes, raws)
 
 

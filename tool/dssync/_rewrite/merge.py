@@ -54,13 +54,12 @@ def _parse_cst(source: SourceText, path: str):
 
 
 def read_side(source: SourceText, path: str, sha256: str = "") -> tuple[Layout, ConstantTable]:
-    """One parse gives both the layout the rewrite needs and the table the diff needs. The
-    rewrite needs the whole module as one libcst tree, so it is not parsed in chunks."""
+    """One reading gives both the layout the rewrite needs and the table the diff needs."""
     from dssync._extract.extract import build_constants, parse_ast
     from dssync._extract.resolve import Resolver
 
     tree = parse_ast(source, path)
-    layout = build_layout(_parse_cst(source, path), tree, path)
+    layout = build_layout(_parse_cst(source, path), tree, source.text, path)
     constants, nodes = build_constants(layout.raws)
     table = ConstantTable(path=path, constants=constants, sha256=sha256)
     table.resolved = Resolver(constants, nodes).resolve_all()
