@@ -423,3 +423,38 @@ def test_many_constants_resolve():
 def test_extraction_error_is_a_dssync_error_not_a_crash():
     with pytest.raises(DssyncError):
         table("A = (\n")
+
+
+def test_pieces_are_cut_only_where_the_text_before_parses():
+    """A long module is read in pieces; a cut never falls inside a string, a bracket, a
+    decorated class or an ``else``, however the candidate lines fall."""
+    from dssync._extract.extract import _pieces
+
+    body = (
+        "A = 1\n"
+        'DOC = """\nB = 2\n"""\n'
+        "C = [\n1,\n]\n"
+        "@decorate\nclass K:\n    D = 3\n"
+        "if FLAG:\n    E = 4\nelse:\n    E = 5\n"
+        "try:\n    F = 6\nexcept ImportError:\n    F = 7\nfinally:\n    pass\n"
+    )
+    text = body * 50
+    pieces = list(_pieces(text, "m.py", size=1))
+    assert len(pieces) > 50
+    assert "".join(piece for _, piece, _ in pieces) == text
+    line = 1
+    for first, piece, _ in pieces:
+        assert not piece.startswith(("B = 2", "1,", "class K", "else", "except", "finally"))
+        assert first == line
+        line += piece.count("\n")
+    t = table(text)
+    assert t.value_of("DOC") == "\nB = 2\n"
+    assert "B" not in t.names() and t.value_of("C") == [1]
+    assert t["K.D"].line == body.count("\n") * 49 + 10  # the last copy's, read in its piece
+
+
+def test_a_syntax_error_in_a_late_piece_names_its_line_in_the_module():
+    source = "".join(f"A{i} = {i}\n" for i in range(5000)) + "B = (\n" + "C = 1\n" * 10
+    with pytest.raises(DssyncError) as info:
+        table(source)
+    assert info.value.line in (5001, 5011)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import given, note
@@ -200,6 +201,23 @@ def test_values_are_cut_from_the_text_as_libcst_writes_them(module, layout):
             checked += 1
     assert checked >= sum(1 for r in extract_module.raw_bindings(
         extract_module.decode_source(source.encode(), "m.py"), "m.py") if r.kind != "delete")
+
+
+@given(modules(min_size=1), layouts, st.integers(1, 6))
+def test_reading_in_pieces_gives_the_same_table(module, layout, size):
+    """Long modules are parsed a few thousand lines at a time; cut before any top-level
+    statement the text allows, the table must not change."""
+    source = render_module(module, layout).encode("utf-8")
+    whole = extract_table(source, "m.py")
+    real_pieces = extract_module._pieces
+    with mock.patch.object(extract_module, "_pieces",
+                           lambda text, path: real_pieces(text, path, size)):
+        pieces = extract_table(source, "m.py")
+    assert pieces.names() == whole.names()
+    for name in whole.names():
+        assert pieces[name] == whole[name], name
+        assert pieces[name].source == whole[name].source, name
+    assert pieces.resolved == whole.resolved
 
 
 @pytest.mark.parametrize("seed", range(5))

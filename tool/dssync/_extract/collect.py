@@ -98,8 +98,10 @@ class _Value:
 class BindingCollector:
     """Turns the assignment statements among the sites into raw bindings, in source order."""
 
-    def __init__(self, slicer: SourceSlicer) -> None:
+    def __init__(self, slicer: SourceSlicer, first_line: int = 1) -> None:
         self.slicer = slicer
+        self.shift = first_line - 1
+        """The sites' line numbers count from the start of a piece of the module."""
 
     def collect(self, site_iter: Iterator[Site]) -> Iterator[RawBinding]:
         end = self.slicer.end
@@ -116,7 +118,8 @@ class BindingCollector:
                 for target in a.targets:
                     name = self._qualified(site, target)
                     if name is not None:
-                        yield RawBinding(name, "delete", a.lineno, a.end_lineno or a.lineno, "",
+                        yield RawBinding(name, "delete", a.lineno + self.shift,
+                                         (a.end_lineno or a.lineno) + self.shift, "",
                                          target, site.conditional)
             elif isinstance(a, ast.AugAssign):
                 name = self._qualified(site, a.target)
@@ -136,8 +139,8 @@ class BindingCollector:
         return RawBinding(
             name=name,
             kind=kind,
-            line=stmt.lineno,
-            end_line=stmt.end_lineno or stmt.lineno,
+            line=stmt.lineno + self.shift,
+            end_line=(stmt.end_lineno or stmt.lineno) + self.shift,
             source=self.slicer.value_text(value.node, value.left, value.right),
             value=value.node if node is None else node,
             conditional=site.conditional,

@@ -25,13 +25,20 @@ def parse_expression(text: str) -> ast.expr | None:
         return None
 
 
-def references(node: ast.AST, scope: str | None, known: Mapping[str, object]) -> tuple[str, ...]:
-    """Constants of this module that an expression mentions, in order of first mention."""
+def mentions(node: ast.AST) -> tuple[str, ...]:
+    """The (dotted) names an expression mentions, in order of first mention."""
     found: dict[str, None] = {}
     for sub in ast.walk(node):
         name = dotted_name(sub)
-        if name is None:
-            continue
+        if name is not None:
+            found[name] = None
+    return tuple(found)
+
+
+def known_references(names: tuple[str, ...], scope: str | None, known: Mapping[str, object]) -> tuple[str, ...]:
+    """The constants of this module that ``names`` (from ``mentions``) stand for."""
+    found: dict[str, None] = {}
+    for name in names:
         for candidate in _candidates(name, scope):
             if candidate in known:
                 found[candidate] = None
@@ -88,10 +95,12 @@ class Resolver:
     def _compute(self, constant: Constant) -> Any:
         scope = constant.name.rpartition(".")[0] or None
         evaluate = Evaluator(self._lookup_for(scope))
-        node = self._node(constant.binding.normalized)
-        if node is None:
-            return UNRESOLVED
-        value = evaluate(node)
+        value = constant.binding.literal  # a literal evaluates to itself: no tree needed
+        if value is UNRESOLVED:
+            node = self._node(constant.binding.normalized)
+            if node is None:
+                return UNRESOLVED
+            value = evaluate(node)
         if constant.binding.index is not None and value is not UNRESOLVED:
             try:
                 value = value[constant.binding.index]

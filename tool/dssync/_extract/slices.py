@@ -21,12 +21,17 @@ _BLANK_BEFORE = frozenset(" \t\f\\\r\n(")
 _BLANK_AFTER = frozenset(" \t\f\\\r\n)")
 
 
+def line_starts(text: str) -> list[int]:
+    """The offset where each line of ``text`` starts (``[0]`` for one line)."""
+    return [0] + [m.end() for m in _LINE_END.finditer(text)]
+
+
 class SourceSlicer:
     """Offsets and slices of one module's text, by AST positions."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = [0] + [m.end() for m in _LINE_END.finditer(text)]
+        self.starts = line_starts(text)
 
     def offset(self, lineno: int, col_byte: int) -> int:
         """The index in ``text`` of the AST position (1-based line, UTF-8 byte column)."""
