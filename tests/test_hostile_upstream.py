@@ -256,6 +256,17 @@ def test_a_ten_megabyte_line_of_tokens_is_refused(tmp_path, gh, line):
     assert run.peak_rss_kb < 120 * MB, run.peak_rss_kb
 
 
+def test_one_statement_too_large_to_parse_at_once_is_refused(tmp_path, gh):
+    """Under the module's token limit, but one statement of 1.9 million tokens: Python's
+    parser would need about a gigabyte for it."""
+    statement = b"WIDE = [" + b"1," * 950_000 + b"]\n"
+    project = _project(tmp_path, gh, VENDORED + statement)
+    run = _diff(project, tmp_path)
+    _one_line(run, "cannot be read apart", UPSTREAM)
+    assert "the limit is 400000" in run.err
+    assert run.peak_rss_kb < 120 * MB, run.peak_rss_kb
+
+
 def test_update_refuses_a_ten_megabyte_line_and_writes_nothing(tmp_path):
     home = tmp_path / "local"
     home.mkdir()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +72,8 @@ class Cache:
         target = self._path(namespace, key)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
+            import tempfile  # only when writing: tempfile pulls in random and shutil
+
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
             try:
                 with os.fdopen(fd, "wb") as handle:

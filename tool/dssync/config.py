@@ -7,7 +7,6 @@ is silently ignored would make the drift audit quietly check less than the user 
 
 from __future__ import annotations
 
-import difflib
 import keyword
 import os
 import posixpath
@@ -357,6 +356,8 @@ class _Ctx:
     def only(self, table: dict[str, Any], allowed: tuple[str, ...], *where: str | int) -> None:
         for name in table:
             if name not in allowed:
+                import difflib  # only to suggest a name for a mistyped key
+
                 close = difflib.get_close_matches(name.replace("_", "-").lower(), allowed, n=1)
                 hint = (f"did you mean '{close[0]}'?" if close
                         else "valid keys: " + ", ".join(allowed))

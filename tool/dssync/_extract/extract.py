@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import Iterable, Iterator
 
 from dssync._extract.collect import BindingCollector, RawBinding, sites
-from dssync._extract.decode import SourceText, decode_source
+from dssync._extract.decode import SourceText, decode_source, token_estimate
 from dssync._extract.evaluate import literal_value
 from dssync._extract.resolve import Resolver, known_references, mentions
 from dssync._extract.slices import SourceSlicer, line_starts
@@ -58,7 +58,11 @@ CHUNK_LINES = 2000
 the syntax tree of a 200,000-line module never sits in memory whole: the tree costs about
 2 KB a line, the table built from it a tenth of that."""
 
-_CUT = re.compile(r"^(?!(?:else|elif|except|finally)\b)[A-Za-z_]", re.MULTILINE)
+MAX_PIECE_TOKENS = 400_000
+"""The most tokens parsed at once (about 200 MB of syntax tree): more than any real statement,
+a tenth of what ``decode.MAX_TOKENS`` lets through for a whole module."""
+
+_CUT = re.compile(r"(?:\A|(?<=\n)|(?<=\r))(?!(?:else|elif|except|finally)\b)[A-Za-z_]")
 """Lines that may begin a top-level statement: at column 0, not continuing an ``if``/``try``."""
 
 
@@ -77,9 +81,11 @@ def _pieces(text: str, path: str, size: int = CHUNK_LINES) -> Iterator[tuple[int
             cut = _cut_at_or_after(text, starts, first + reach)
             begin = starts[first - 1]
             if cut is None:
+                _check_piece(text[begin:], first, path)
                 yield first, text[begin:], _parse(text[begin:], path, first)
                 return
             piece = text[begin:starts[cut - 1]]
+            _check_piece(piece, first, path)
             try:
                 tree = _compile(piece)
             except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -88,6 +94,20 @@ def _pieces(text: str, path: str, size: int = CHUNK_LINES) -> Iterator[tuple[int
             yield first, piece, tree
             first = cut
             break
+
+
+def _check_piece(piece: str, first: int, path: str) -> None:
+    if len(piece) <= MAX_PIECE_TOKENS:
+        return
+    tokens = token_estimate(piece.encode("utf-8", "surrogatepass"))
+    if tokens > MAX_PIECE_TOKENS:
+        last = first + len(line_starts(piece)) - 1
+        raise DssyncError(
+            f"lines {first}-{last} cannot be read apart (one statement, or no line where a "
+            f"statement starts) and hold about {tokens} tokens; the limit is {MAX_PIECE_TOKENS}",
+            path=path, line=first,
+            hint="dssync reads constants modules; a statement this large would take gigabytes "
+                 "to parse")
 
 
 def _cut_at_or_after(text: str, starts: list[int], line: int) -> int | None:
