@@ -1,10 +1,15 @@
 """Constant tables as JSON, and a cache of parsed tables keyed by the content's sha256.
 
-Walking a hundred upstream tags parses the same few file contents again and again; parsing with
-libcst is the slow step, so a table, once built, is kept in the cache. Only what the extractor
-read from the source is stored (names, bindings, augments, references); each binding's literal
-and the resolved values are recomputed from the normalized text with the same evaluator and
-resolver ``extract_table`` uses, so a loaded table equals a freshly extracted one.
+Walking a hundred upstream tags parses the same few file contents again and again, so a table,
+once built, is kept in the cache with everything ``extract_table`` computed: names, bindings,
+augments, references, each binding's literal and each constant's resolved value (values in the
+exact encoding of ``value_json``), so loading one parses and evaluates nothing. When a value
+cannot be stored or rebuilt exactly (a set whose iteration order differs in this process), the
+values are recomputed from the normalized text with the evaluator and resolver
+``extract_table`` uses, so a loaded table always equals a freshly extracted one.
+
+Each constant is stored as a JSON text of its own: consecutive releases share most constants
+word for word, so a walk that loads many tables (``Memo``) decodes each distinct constant once.
 
 The cache key carries ``FORMAT_VERSION``, dssync's version and Python's minor version: the
 normalized text comes from ``ast.unparse``, whose output may differ between Python versions,
@@ -13,13 +18,25 @@ and a change in the extractor must not be hidden by old entries.
 
 from __future__ import annotations
 
+import json
 import sys
-from typing import Any
+from typing import Any, Dict
 
-from dssync.models import Augment, Binding, Constant, ConstantTable
+from dssync._extract.value_json import NotExact, decode_value, encode_value
+from dssync.models import UNRESOLVED, Augment, Binding, Constant, ConstantTable
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 NAMESPACE = "tables"
+
+SAME_AS_LITERAL = ["="]
+"""A resolved value that is the winning binding's literal itself (``value_json`` never
+produces a list starting with ``=``)."""
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+"""Built once: ``json.dumps`` with any option builds a new encoder at every call."""
+
+Memo = Dict[str, Constant]
+"""Constants already decoded, by their stored text; shared by the tables of one walk."""
 
 
 def cache_key(sha256: str) -> str:
@@ -29,78 +46,161 @@ def cache_key(sha256: str) -> str:
     return f"table/v{FORMAT_VERSION}/dssync-{__version__}/py{py}/{sha256}"
 
 
-def _binding_to_json(b: Binding) -> list[Any]:
-    return [b.line, b.end_line, b.source, b.normalized, b.conditional, b.index]
+def _record(c: Constant, exact: bool) -> str:
+    bindings = [[b.line, b.end_line, b.source, b.normalized, b.conditional, b.index,
+                 encode_value(b.literal) if exact else None] for b in c.bindings]
+    augments = [[a.line, a.op, a.source, a.normalized] for a in c.augments]
+    return _ENCODER.encode([c.name, bindings, augments, list(c.references)])
+
+
+def _resolved_to_json(table: ConstantTable) -> list[Any]:
+    out = []
+    for name, c in table.constants.items():
+        value = table.value_of(name)
+        literal = c.binding.literal
+        out.append(SAME_AS_LITERAL if value is literal and literal is not UNRESOLVED
+                   else encode_value(value))
+    return out
 
 
 def table_to_json(table: ConstantTable) -> dict[str, Any]:
     """What ``table_from_json`` needs to rebuild ``table``; plain JSON types only."""
-    constants = []
-    for c in table.constants.values():
-        constants.append({
-            "name": c.name,
-            "bindings": [_binding_to_json(b) for b in c.bindings],
-            "augments": [[a.line, a.op, a.source, a.normalized] for a in c.augments],
-            "references": list(c.references),
-        })
-    return {"format": FORMAT_VERSION, "sha256": table.sha256, "constants": constants}
+    try:
+        resolved = _resolved_to_json(table)
+        records = [_record(c, True) for c in table.constants.values()]
+    except (ValueError, RecursionError):
+        resolved = None  # stored without values: they are recomputed on loading
+        records = [_record(c, False) for c in table.constants.values()]
+    return {"format": FORMAT_VERSION, "sha256": table.sha256, "constants": records,
+            "resolved": resolved}
 
 
-def _str(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError("expected a string")
-    return value
+def _bad(what: str) -> ValueError:
+    return ValueError(f"malformed table: {what}")
 
 
-def _int(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValueError("expected an integer")
-    return value
+def _binding(item: Any, exact: bool) -> Binding:
+    line, end_line, source, normalized, conditional, index, literal = item
+    if (type(line) is not int or type(end_line) is not int or type(source) is not str
+            or type(normalized) is not str or type(conditional) is not bool
+            or not (index is None or type(index) is int)):
+        raise _bad("binding")
+    return Binding(line, end_line, source, normalized, conditional, index,
+                   decode_value(literal) if exact else UNRESOLVED)
 
 
-def _binding_from_json(item: Any, nodes: dict) -> Binding:
+def _constant(record: Any, exact: bool) -> Constant:
+    if type(record) is not str:
+        raise _bad("constant")
+    name, items, augment_items, refs = json.loads(record)
+    if type(name) is not str or type(items) is not list or not items:
+        raise _bad("constant")
+    bindings = tuple(_binding(item, exact) for item in items)
+    augments = []
+    for line, op, source, normalized in augment_items:
+        if (type(line) is not int or type(op) is not str or type(source) is not str
+                or type(normalized) is not str):
+            raise _bad("augment")
+        augments.append(Augment(line, op, source, normalized))
+    if type(refs) is not list or not all(type(r) is str for r in refs):
+        raise _bad("references")
+    return Constant(name, bindings[-1], tuple(refs), bindings, tuple(augments))
+
+
+def _constants(records: Any, exact: bool, memo: Memo | None) -> dict[str, Constant]:
+    if type(records) is not list:
+        raise _bad("constants")
+    constants: dict[str, Constant] = {}
+    for record in records:
+        const = memo.get(record) if memo is not None and exact else None
+        if const is None:
+            const = _constant(record, exact)
+            if memo is not None and exact:
+                memo[record] = const
+        constants[const.name] = const
+    if len(constants) != len(records):
+        raise _bad("a name stored twice")
+    return constants
+
+
+def _resolved(constants: dict[str, Constant], stored: list[Any]) -> dict[str, Any]:
+    if len(stored) != len(constants):
+        raise _bad("resolved values do not match the constants")
+    resolved = {}
+    for (name, c), value in zip(constants.items(), stored):
+        if value == SAME_AS_LITERAL:
+            if c.binding.literal is UNRESOLVED:
+                raise _bad("no literal to stand for the value")
+            resolved[name] = c.binding.literal
+        else:
+            resolved[name] = decode_value(value)
+    return resolved
+
+
+def _recomputed(constants: dict[str, Constant]) -> tuple[dict[str, Constant], dict[str, Any]]:
+    """Literals and resolved values evaluated afresh, as ``extract_table`` evaluates them."""
+    from dataclasses import replace
+
     from dssync._extract.evaluate import literal_value
-    from dssync._extract.resolve import parse_expression
-    from dssync.models import UNRESOLVED
+    from dssync._extract.resolve import Resolver, parse_expression
 
-    line, end_line, source, normalized, conditional, index = item
-    if not isinstance(conditional, bool) or not (index is None or isinstance(index, int)):
-        raise ValueError("malformed binding")
-    if _str(normalized) not in nodes:
-        nodes[normalized] = parse_expression(normalized)
-    node = nodes[normalized]
-    literal = literal_value(node) if node is not None else UNRESOLVED
-    return Binding(_int(line), _int(end_line), _str(source), normalized, conditional, index,
-                   literal)
+    nodes: dict = {}  # each text parsed once, shared by the literals and the resolver
+
+    def literal(text: str) -> Any:
+        if text not in nodes:
+            nodes[text] = parse_expression(text)
+        node = nodes[text]
+        return literal_value(node) if node is not None else UNRESOLVED
+
+    out: dict[str, Constant] = {}
+    for name, c in constants.items():
+        bindings = tuple(replace(b, literal=literal(b.normalized)) for b in c.bindings)
+        out[name] = replace(c, binding=bindings[-1], bindings=bindings)
+    return out, Resolver(out, nodes).resolve_all()
 
 
-def table_from_json(data: Any, path: str) -> ConstantTable:
-    """The table ``table_to_json`` described; ``ValueError`` if ``data`` is not such a table."""
-    from dssync._extract.resolve import Resolver
+def table_from_json(data: Any, path: str, memo: Memo | None = None) -> ConstantTable:
+    """The table ``table_to_json`` described; ``ValueError`` if ``data`` is not such a table.
 
+    ``memo`` lends constants decoded for earlier tables to this one (they are immutable).
+    """
     try:
         if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
             raise ValueError("unknown table format")
-        constants: dict[str, Constant] = {}
-        nodes: dict = {}  # each text parsed once, shared by the literals and the resolver
-        for item in data["constants"]:
-            name = _str(item["name"])
-            bindings = tuple(_binding_from_json(b, nodes) for b in item["bindings"])
-            if not bindings:
-                raise ValueError(f"{name} has no binding")
-            augments = tuple(Augment(_int(a[0]), _str(a[1]), _str(a[2]), _str(a[3]))
-                             for a in item["augments"])
-            refs = tuple(_str(r) for r in item["references"])
-            constants[name] = Constant(name, bindings[-1], refs, bindings, augments)
-        sha256 = _str(data.get("sha256", ""))
+        sha256 = data.get("sha256", "")
+        stored = data["resolved"]
+        if type(sha256) is not str or not (stored is None or type(stored) is list):
+            raise _bad("header")
+        records = data["constants"]
+        resolved = None
+        if stored is not None:
+            try:
+                constants = _constants(records, True, memo)
+                resolved = _resolved(constants, stored)
+            except NotExact:
+                pass
+        if resolved is None:
+            constants, resolved = _recomputed(_constants(records, False, None))
     except (KeyError, TypeError, IndexError) as exc:
         raise ValueError(f"malformed table: {type(exc).__name__}") from None
+    except RecursionError:
+        raise ValueError("malformed table: nested too deeply") from None
     table = ConstantTable(path=path, constants=constants, sha256=sha256)
-    table.resolved = Resolver(constants, nodes).resolve_all()
+    table.resolved = resolved
     return table
 
 
-def load_table(data: bytes, path: str, cache) -> ConstantTable:
+def _read(cache, key: str) -> Any:
+    data = cache.read(NAMESPACE, key)
+    if data is None:
+        return None
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError):
+        return None  # a damaged entry is a miss; the next write replaces it
+
+
+def load_table(data: bytes, path: str, cache, memo: Memo | None = None) -> ConstantTable:
     """``extract_table(data, path)``, answered from ``cache`` when this content was seen before.
 
     A damaged or outdated entry counts as a miss and is replaced. Errors in the content itself
@@ -110,15 +210,15 @@ def load_table(data: bytes, path: str, cache) -> ConstantTable:
 
     sha256 = hashlib.sha256(data).hexdigest()
     key = cache_key(sha256)
-    cached = cache.read_json(NAMESPACE, key) if cache is not None else None
+    cached = _read(cache, key) if cache is not None else None
     if cached is not None:
         try:
-            table = table_from_json(cached, path)
+            table = table_from_json(cached, path, memo)
         except ValueError:
             table = None
         if table is not None and table.sha256 == sha256:
             return table
-    from dssync._extract.extract import extract_table  # libcst: only for content not seen before
+    from dssync._extract.extract import extract_table  # only for content not seen before
 
     table = extract_table(data, path)
     if cache is not None:
