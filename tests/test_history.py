@@ -28,7 +28,7 @@ from dssync._diff.engine import diff_tables
 from dssync._extract import extract as extract_module
 from dssync._extract.extract import extract_table
 from dssync._extract.table_json import (
-    NAMESPACE, cache_key, load_table, table_from_json, table_to_json,
+    FORMAT_VERSION, NAMESPACE, cache_key, load_table, table_from_json, table_to_json,
 )
 from dssync._history.fetch import fetch_across
 from dssync._history.progress import NoProgress, progress_for_stderr
@@ -375,6 +375,81 @@ def test_each_distinct_content_is_parsed_once_then_comes_from_the_cache(tmp_path
     assert a.files[0].status == b.files[0].status
 
 
+def test_a_history_walked_again_is_read_whole_from_the_cache(upstream, evolution, tmp_path,
+                                                            capsys, monkeypatch):
+    from dssync._extract import table_json
+    from dssync._history import stored
+
+    cache = tmp_path / "cache"
+    base = ["history", "--source", f"git:{upstream.path}", "--upstream-path", CONST]
+    expected = {fmt: run_cli([*base, "--format", fmt, "--no-cache"], capsys)
+                for fmt in ("json", "text")}
+    for fmt in ("json", "text"):
+        assert run_cli([*base, "--format", fmt, "--cache-dir", str(cache)], capsys) == \
+            expected[fmt]
+    entries = [p for p in (cache / stored.NAMESPACE).rglob("*") if p.is_file()]
+    assert len(entries) == 1
+    # Without it, the tables come from the cache, sharing the constants releases have in common.
+    entries[0].unlink()
+    assert run_cli([*base, "--format", "json", "--cache-dir", str(cache)], capsys) == \
+        expected["json"]
+    assert entries[0].exists()
+
+    def no_tables(*args, **kwargs):
+        raise AssertionError("a table was loaded")
+
+    with monkeypatch.context() as m:
+        m.setattr(table_json, "load_table", no_tables)
+        for fmt in ("json", "text"):
+            assert run_cli([*base, "--format", fmt, "--cache-dir", str(cache)], capsys) == \
+                expected[fmt]
+
+    # A damaged entry, or one for other contents, is a miss: built again, and replaced.
+    entry = entries[0]
+    good = entry.read_bytes()
+    data = json.loads(good)
+    bad_details = json.loads(good)
+    bad_details["files"][0]["constants"][0][1][0][-1] = [1]
+    damaged = [b"{", b"[]", json.dumps({**data, "digest": "0" * 64}).encode(),
+               json.dumps({**data, "files": data["files"] * 2}).encode(),
+               good.replace(b'"introduced"', b'"invented"', 1),
+               json.dumps({**data, "files": [{**data["files"][0], "status": ["absent"] * 120}]})
+               .encode(),
+               json.dumps(bad_details).encode()]
+    for bad in damaged:
+        entry.write_bytes(bad)
+        assert run_cli([*base, "--format", "json", "--cache-dir", str(cache)], capsys) == \
+            expected["json"]
+        assert json.loads(entry.read_bytes()) == data
+
+    # A different walk (fewer tags) has an entry of its own, and the same answer as no cache.
+    until = [*base, "--format", "json", "--until", evolution.tags[60]]
+    assert run_cli([*until, "--cache-dir", str(cache)], capsys) == \
+        run_cli([*until, "--no-cache"], capsys)
+    assert len([p for p in (cache / stored.NAMESPACE).rglob("*") if p.is_file()]) == 2
+
+
+def test_a_cached_history_keeps_the_vendored_names_of_this_run(tmp_path, capsys, monkeypatch):
+    repo = make_repo(tmp_path / "up", [("v1.0.0", {CONST: b"A = 1\n"}),
+                                       ("v1.1.0", {CONST: b"A = 2\nB = {1, 2}\n"})])
+    project = tmp_path / "project"
+    project.mkdir()
+    monkeypatch.chdir(project)
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    for vendored in ("v/constants.py", "w/constants.py"):
+        (project / "dssync.toml").write_text(
+            f'sources = ["git:{repo.path}"]\n'
+            f'[[files]]\nvendored = "{vendored}"\nupstream = "{CONST}"\n')
+        code, out, err = run_cli(["history", "--format", "json", *cache], capsys)
+        assert code == 0, err
+        assert json.loads(out)["files"][0]["vendored"] == vendored
+    code, out, _ = run_cli(["history", "--source", f"git:{repo.path}", "--upstream-path", CONST,
+                            "--format", "json", *cache], capsys)
+    assert "vendored" not in json.loads(out)["files"][0]
+    assert out == run_cli(["history", "--source", f"git:{repo.path}", "--upstream-path", CONST,
+                           "--format", "json", "--no-cache"], capsys)[1]
+
+
 def test_since_until_limit_the_walk_and_mark_the_first_tag(upstream, evolution, shared_cache,
                                                            capsys):
     tags = evolution.tags
@@ -682,16 +757,68 @@ def test_damaged_or_foreign_cache_entries_are_misses(tmp_path):
     _same_table(load_table(TRICKY, "t.py", cache), extract_table(TRICKY, "t.py"))
     assert cache.read_json(NAMESPACE, key)["sha256"] == sha  # replaced by a good entry
     # An entry that parses but describes other content (or another format) is not trusted.
-    for bad in ({"format": 999, "constants": []},
-                {"format": 1, "sha256": "0" * 64, "constants": []},
-                {"format": 1, "sha256": sha, "constants": [{"name": "A"}]},
-                {"format": 1, "sha256": sha, "constants": [{"name": "A", "bindings": [[1]],
-                                                             "augments": [], "references": []}]}):
+    good = table_to_json(extract_table(TRICKY, "t.py"))
+    record = json.loads(good["constants"][0])
+    for bad in ({"format": 1, "sha256": sha, "constants": []},
+                {**good, "sha256": "0" * 64},
+                {**good, "constants": [{"name": "A"}]},
+                {**good, "constants": ["[1]"]},
+                {**good, "constants": [json.dumps([record[0], [[1]], [], []])]},
+                {**good, "constants": good["constants"] * 2},
+                {**good, "resolved": good["resolved"][1:]},
+                {**good, "resolved": [["="]] * len(good["resolved"])},
+                {**good, "resolved": [["?"]] * len(good["resolved"])},
+                {**good, "resolved": "x"}):
         cache.write_json(NAMESPACE, key, bad)
         _same_table(load_table(TRICKY, "t.py", cache), extract_table(TRICKY, "t.py"))
+        assert cache.read_json(NAMESPACE, key) == good
     with pytest.raises(ValueError):
-        table_from_json({"format": 1, "constants": [{"name": "A", "bindings": [],
-                                                    "augments": [], "references": []}]}, "x")
+        table_from_json({"format": FORMAT_VERSION, "constants": ["[]"], "resolved": None}, "x")
+
+
+def test_stored_values_are_used_as_stored_or_recomputed_when_not_exact(tmp_path, monkeypatch):
+    fresh = extract_table(TRICKY, "t.py")
+    stored = table_to_json(fresh)
+    assert stored["resolved"] is not None  # every value of TRICKY can be stored exactly
+    assert ["="] in stored["resolved"]  # a literal's value is not stored twice
+    # Loading evaluates nothing when the values are there...
+    from dssync._extract import evaluate, resolve
+
+    def boom(*args, **kwargs):
+        raise AssertionError("evaluated on loading")
+
+    with monkeypatch.context() as m:
+        m.setattr(evaluate, "literal_value", boom)
+        m.setattr(resolve.Resolver, "resolve_all", boom)
+        _same_table(table_from_json(json.loads(json.dumps(stored)), "t.py"), fresh)
+    # ...and evaluates afresh when a set cannot be rebuilt in its stored order here.
+    q = list(fresh.constants).index("Q")
+    unordered = json.loads(json.dumps(stored))
+    unordered["resolved"][q] = ["S", 2, 1]
+    _same_table(table_from_json(unordered, "t.py"), fresh)
+    # A table holding a value that cannot be stored keeps its text only.
+    monkeypatch.setattr("dssync._extract.table_json.encode_value",
+                        lambda value, depth=0: (_ for _ in ()).throw(ValueError("no")))
+    textual = json.loads(json.dumps(table_to_json(fresh)))
+    assert textual["resolved"] is None
+    monkeypatch.undo()
+    _same_table(table_from_json(textual, "t.py"), fresh)
+
+
+def test_tables_loaded_together_share_what_they_have_in_common(tmp_path):
+    cache = Cache(tmp_path)
+    old = TRICKY + b"Z = 1\n"
+    new = TRICKY + b"Z = 2\n"
+    for content in (old, new):
+        load_table(content, "t.py", cache)
+    memo: dict = {}
+    a = load_table(old, "t.py", cache, memo)
+    b = load_table(new, "t.py", cache, memo)
+    _same_table(a, extract_table(old, "t.py"))
+    _same_table(b, extract_table(new, "t.py"))
+    assert all(a[name] is b[name] for name in a.constants if name != "Z")
+    assert a.value_of("Z") == 1 and b.value_of("Z") == 2
+    assert diff_tables(a, b).counts()["changed"] == 1
 
 
 def test_cache_key_names_format_dssync_and_python_versions():
@@ -700,7 +827,7 @@ def test_cache_key_names_format_dssync_and_python_versions():
     from dssync import __version__
 
     key = cache_key("ab" * 32)
-    assert key.startswith("table/v1/") and f"dssync-{__version__}" in key
+    assert key.startswith(f"table/v{FORMAT_VERSION}/") and f"dssync-{__version__}" in key
     assert f"py{sys.version_info[0]}.{sys.version_info[1]}" in key and key.endswith("ab" * 32)
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Sequence, Union
+from typing import Callable, Iterator, Sequence, Union
 
 from dssync._history.fetch import DEFAULT_WORKERS, fetch_across
 from dssync._history.progress import NoProgress, Progress
@@ -41,6 +43,32 @@ class Walk:
     notes: list[str] = field(default_factory=list)
     parsed: int = 0
     """How many distinct contents were parsed (or loaded from the table cache)."""
+    fetched: dict[tuple[str, str], Fetched | None] = field(default_factory=dict, repr=False)
+    """After ``walk(parse=False)``: each (tag, path)'s content, until ``parse_walk`` turns them
+    into ``snapshots`` (which stay empty until then)."""
+
+    def contents(self, path: str) -> list[str | None]:
+        """The sha256 of ``path``'s content at each tag, None where it is absent."""
+        if self.fetched:
+            return [f.origin.sha256 if f is not None else None
+                    for f in (self.fetched.get((tag, path)) for tag in self.tags)]
+        snaps = self.snapshots.get(path, {})
+        return [s.sha256 if s is not None and s.status != ABSENT else None
+                for s in (snaps.get(tag) for tag in self.tags)]
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Parsing a hundred contents allocates millions of objects, nearly none in cycles, and
+    keeps every table; meanwhile the cyclic garbage collector would walk the ever larger heap
+    again and again (a third of the time it takes to serialize the tables) to find nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def parse_snapshots(fetched: dict[tuple[str, str], Fetched | None], tags: Sequence[str],
@@ -50,29 +78,45 @@ def parse_snapshots(fetched: dict[tuple[str, str], Fetched | None], tags: Sequen
     from dssync._extract.table_json import load_table
 
     by_sha: dict[str, ConstantTable | DssyncError] = {}
+    memo: dict = {}  # releases share most constants: each stored one is decoded once
     distinct = {f.origin.sha256 for f in fetched.values() if f is not None}
     progress.start("parsing", len(distinct))
     out: dict[str, dict[str, Snapshot]] = {path: {} for path in paths}
-    for tag in tags:
-        for path in paths:
-            got = fetched.get((tag, path))
-            if got is None:
-                out[path][tag] = Snapshot(tag, path, ABSENT)
-                continue
-            sha = got.origin.sha256
-            if sha not in by_sha:
-                try:
-                    by_sha[sha] = load_table(got.content, f"{path}@{tag}", cache)
-                except DssyncError as exc:
-                    by_sha[sha] = exc
-                progress.advance()
-            parsed = by_sha[sha]
-            if isinstance(parsed, DssyncError):
-                out[path][tag] = Snapshot(tag, path, UNREADABLE, sha256=sha, origin=got.origin,
-                                          error=str(parsed))
-            else:
-                out[path][tag] = Snapshot(tag, path, PRESENT, parsed, sha, got.origin)
+    with collector_paused():
+        for tag in tags:
+            for path in paths:
+                got = fetched.get((tag, path))
+                if got is None:
+                    out[path][tag] = Snapshot(tag, path, ABSENT)
+                    continue
+                sha = got.origin.sha256
+                if sha not in by_sha:
+                    try:
+                        by_sha[sha] = load_table(got.content, f"{path}@{tag}", cache, memo)
+                    except DssyncError as exc:
+                        by_sha[sha] = exc
+                    progress.advance()
+                parsed = by_sha[sha]
+                if isinstance(parsed, DssyncError):
+                    out[path][tag] = Snapshot(tag, path, UNREADABLE, sha256=sha,
+                                              origin=got.origin, error=str(parsed))
+                else:
+                    out[path][tag] = Snapshot(tag, path, PRESENT, parsed, sha, got.origin)
     return out, len(by_sha)
+
+
+def parse_walk(result: Walk, cache: Cache | None, progress: Progress | None = None) -> None:
+    """Parse what ``walk(parse=False)`` fetched: fills ``snapshots`` and ``parsed``."""
+    if not result.fetched:
+        return
+    paths = list(result.snapshots) or list(dict.fromkeys(p for _, p in result.fetched))
+    progress = progress or NoProgress()
+    try:
+        result.snapshots, result.parsed = parse_snapshots(result.fetched, result.tags, paths,
+                                                          cache, progress)
+    finally:
+        progress.stop()
+    result.fetched = {}
 
 
 SourceLike = Union[UpstreamSource, Callable[[], UpstreamSource]]
@@ -81,12 +125,15 @@ SourceLike = Union[UpstreamSource, Callable[[], UpstreamSource]]
 def walk(sources: Sequence[SourceLike], paths: Sequence[str], *, tag_format: str,
          since: str | None = None, until: str | None = None, prereleases: bool = False,
          cache: Cache | None = None, progress: Progress | None = None,
-         workers: int = DEFAULT_WORKERS, log: Callable[[str], None] = lambda line: None) -> Walk:
+         workers: int = DEFAULT_WORKERS, log: Callable[[str], None] = lambda line: None,
+         parse: bool = True) -> Walk:
     """Every path at every release tag, from the first source that can answer for all of them.
 
     ``sources`` are sources, or functions that build one when its turn comes. A source that
     cannot be reached (or, offline, has not been cached) or has no release tags hands the whole
-    walk to the next one, so one walk never mixes two sources' answers.
+    walk to the next one, so one walk never mixes two sources' answers. With ``parse=False``
+    the contents are only fetched (``Walk.fetched``), for a caller that may not need them
+    parsed; ``parse_walk`` parses them later.
     """
     progress = progress or NoProgress()
     paths = list(dict.fromkeys(paths))
@@ -99,7 +146,7 @@ def walk(sources: Sequence[SourceLike], paths: Sequence[str], *, tag_format: str
             try:
                 return _walk_one(source, paths, tag_format=tag_format, since=since, until=until,
                                  prereleases=prereleases, cache=cache, progress=progress,
-                                 workers=workers)
+                                 workers=workers, parse=parse)
             except (SourceUnavailable, OfflineMiss) as exc:
                 misses.append(f"{source.spec}: {exc}")
                 offline = offline or isinstance(exc, OfflineMiss)
@@ -123,15 +170,20 @@ def walk(sources: Sequence[SourceLike], paths: Sequence[str], *, tag_format: str
 
 
 def _walk_one(source: UpstreamSource, paths: list[str], *, tag_format: str, since, until,
-              prereleases: bool, cache: Cache | None, progress: Progress, workers: int) -> Walk:
+              prereleases: bool, cache: Cache | None, progress: Progress, workers: int,
+              parse: bool = True) -> Walk:
     tags = release_tags(source.list_tags(), tag_format, since=since, until=until,
                         prereleases=prereleases)
     progress.start(f"reading {len(tags)} tags from {source.spec}", len(tags))
     fetched = fetch_across(source, tags, paths, workers=workers, on_tag=progress.advance)
-    snapshots, parsed = parse_snapshots(fetched, tags, paths, cache, progress)
-    result = Walk(source=source.spec, tags=tags, snapshots=snapshots, parsed=parsed)
+    if parse:
+        snapshots, parsed = parse_snapshots(fetched, tags, paths, cache, progress)
+        result = Walk(source=source.spec, tags=tags, snapshots=snapshots, parsed=parsed)
+    else:
+        result = Walk(source=source.spec, tags=tags, snapshots={path: {} for path in paths},
+                      fetched=fetched)
     for path in paths:
-        if all(s.status == ABSENT for s in snapshots[path].values()):
+        if all(fetched.get((tag, path)) is None for tag in tags):
             result.notes.append(f"{path} exists at none of the {len(tags)} tags read from "
                                 f"{source.spec}")
     return result

@@ -62,6 +62,13 @@ def stderr_line(line: str) -> None:
 
 def walk_upstream(args: argparse.Namespace, config, paths: Sequence[str]):
     """The walk over every release tag, from the configured (or given) sources in order."""
+    return walk_with_cache(args, config, paths)[0]
+
+
+def walk_with_cache(args: argparse.Namespace, config, paths: Sequence[str], *,
+                    parse: bool = True):
+    """``walk_upstream``, and the cache it used; with ``parse=False`` the contents are only
+    fetched (see ``walk``)."""
     from functools import partial
 
     from dssync._history.progress import progress_for_stderr
@@ -77,21 +84,25 @@ def walk_upstream(args: argparse.Namespace, config, paths: Sequence[str]):
         sources = [partial(chain.source, spec) for spec in chain.specs]
         return walk(sources, paths, tag_format=chain.ctx.tag_format, since=args.since,
                     until=args.until, prereleases=prereleases, cache=chain.ctx.cache,
-                    progress=progress_for_stderr(), workers=args.jobs, log=stderr_line)
+                    progress=progress_for_stderr(), workers=args.jobs, log=stderr_line,
+                    parse=parse), chain.ctx.cache
     finally:
         chain.close()
 
 
 def run(args: argparse.Namespace) -> int:
-    from dssync._history.timeline import build_history
+    from dssync._history.progress import progress_for_stderr
+    from dssync._history.stored import cached_history
     from dssync.commands.output import write_report
     from dssync.commands.upstream import load_project_config
 
     config = load_project_config(args)
     files = history_files(args, config)
-    result = walk_upstream(args, config, [u for u, _ in files])
-    history = build_history(result, {u: v for u, v in files if v is not None},
-                            since=args.since, until=args.until)
+    # Fetched only: a history cached for the very same contents needs none of them parsed.
+    result, cache = walk_with_cache(args, config, [u for u, _ in files], parse=False)
+    history = cached_history(result, {u: v for u, v in files if v is not None},
+                             since=args.since, until=args.until, cache=cache,
+                             progress=progress_for_stderr())
     if args.only_changed:
         for f in history.files:
             f.hide_unchanged()
