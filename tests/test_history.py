@@ -763,6 +763,8 @@ def test_damaged_or_foreign_cache_entries_are_misses(tmp_path):
                 {**good, "sha256": "0" * 64},
                 {**good, "constants": [{"name": "A"}]},
                 {**good, "constants": ["[1]"]},
+                {**good, "constants": [good["constants"][0] + "," + good["constants"][1],
+                                       *good["constants"][2:]]},
                 {**good, "constants": [json.dumps([record[0], [[1]], [], []])]},
                 {**good, "constants": good["constants"] * 2},
                 {**good, "resolved": good["resolved"][1:]},

@@ -89,10 +89,8 @@ def _binding(item: Any, exact: bool) -> Binding:
                    decode_value(literal) if exact else UNRESOLVED)
 
 
-def _constant(record: Any, exact: bool) -> Constant:
-    if type(record) is not str:
-        raise _bad("constant")
-    name, items, augment_items, refs = json.loads(record)
+def _constant(item: Any, exact: bool) -> Constant:
+    name, items, augment_items, refs = item
     if type(name) is not str or type(items) is not list or not items:
         raise _bad("constant")
     bindings = tuple(_binding(item, exact) for item in items)
@@ -110,13 +108,19 @@ def _constant(record: Any, exact: bool) -> Constant:
 def _constants(records: Any, exact: bool, memo: Memo | None) -> dict[str, Constant]:
     if type(records) is not list:
         raise _bad("constants")
+    if not all(type(r) is str for r in records):
+        raise _bad("constant")
+    shared = memo if memo is not None and exact else {}
+    # The records not decoded before, read by one JSON parse rather than one each.
+    fresh = [r for r in records if r not in shared]
+    items = json.loads(f"[{','.join(fresh)}]")
+    if len(items) != len(fresh):  # a damaged record held a comma of its own
+        raise _bad("constant")
+    for record, item in zip(fresh, items):
+        shared[record] = _constant(item, exact)
     constants: dict[str, Constant] = {}
     for record in records:
-        const = memo.get(record) if memo is not None and exact else None
-        if const is None:
-            const = _constant(record, exact)
-            if memo is not None and exact:
-                memo[record] = const
+        const = shared[record]
         constants[const.name] = const
     if len(constants) != len(records):
         raise _bad("a name stored twice")
