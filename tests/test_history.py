@@ -28,7 +28,7 @@ from dssync._diff.engine import diff_tables
 from dssync._extract import extract as extract_module
 from dssync._extract.extract import extract_table
 from dssync._extract.table_json import (
-    FORMAT_VERSION, NAMESPACE, cache_key, load_table, table_from_json, table_to_json,
+    FORMAT_VERSION, NAMESPACE, Memo, cache_key, load_table, table_from_json, table_to_json,
 )
 from dssync._history.fetch import fetch_across
 from dssync._history.progress import NoProgress, progress_for_stderr
@@ -352,9 +352,9 @@ def test_each_distinct_content_is_parsed_once_then_comes_from_the_cache(tmp_path
     calls: list[str] = []
     real = extract_module.extract_table
 
-    def counting(data: bytes, path: str):
+    def counting(data: bytes, path: str, *memo):
         calls.append(hashlib.sha256(data).hexdigest())
-        return real(data, path)
+        return real(data, path, *memo)
 
     monkeypatch.setattr(extract_module, "extract_table", counting)
     blobs = {r.content for r in evolution.releases if r.content is not None}
@@ -813,7 +813,7 @@ def test_tables_loaded_together_share_what_they_have_in_common(tmp_path):
     new = TRICKY + b"Z = 2\n"
     for content in (old, new):
         load_table(content, "t.py", cache)
-    memo: dict = {}
+    memo = Memo()
     a = load_table(old, "t.py", cache, memo)
     b = load_table(new, "t.py", cache, memo)
     _same_table(a, extract_table(old, "t.py"))

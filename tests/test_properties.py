@@ -220,6 +220,27 @@ def test_reading_in_pieces_gives_the_same_table(module, layout, size):
     assert pieces.resolved == whole.resolved
 
 
+@given(st.data())
+def test_a_walk_sharing_value_facts_extracts_what_each_file_alone_would(data):
+    """A history walk lends each value's normalized form, literal and names from one release to
+    the next; every release must still come out as if it were extracted on its own."""
+    module = data.draw(modules())
+    edited, _ = data.draw(edits(module))
+    sources = [render_module(m, data.draw(layouts)).encode("utf-8")
+               for m in (module, edited, module)]
+    memo: dict = {}
+    for i, source in enumerate(sources):
+        shared = extract_table(source, f"{i}.py", memo)
+        alone = extract_table(source, f"{i}.py")
+        assert shared.constants == alone.constants
+        for name, const in alone.constants.items():
+            assert [repr(b.literal) for b in shared[name].bindings] == \
+                   [repr(b.literal) for b in const.bindings]
+        assert repr(shared.resolved) == repr(alone.resolved)
+        assert diff_tables(shared, alone).counts()["changed"] == 0
+    assert bool(memo) == bool(module.body or edited.body)
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_layouts_really_vary_the_source(seed):
     """Guards the generator: a reformatting that never changes anything would prove nothing."""

@@ -13,7 +13,7 @@ import hashlib
 import re
 import warnings
 from contextlib import contextmanager
-from typing import Iterable, Iterator
+from typing import Any, Dict, Iterable, Iterator, Tuple
 
 from dssync._extract.collect import BindingCollector, RawBinding, sites
 from dssync._extract.decode import SourceText, decode_source, token_estimate
@@ -136,12 +136,28 @@ def normalize(node: ast.expr, source: str) -> str:
         return "<source> " + " ".join(source.split())
 
 
-def build_constants(raw: Iterable[RawBinding]) -> tuple[dict[str, Constant], dict[str, ast.expr]]:
+ValueFacts = Tuple[str, Any, Tuple[str, ...]]
+"""What a value's text gives, whatever module it is in: its normalized form, its literal value
+(or ``UNRESOLVED``) and, when it is not a literal, the names it mentions."""
+
+ValueMemo = Dict[str, ValueFacts]
+"""``ValueFacts`` by the value's source text: the releases a history walk extracts share most
+of their values word for word, and an expression's tree (hence all three facts) depends on its
+text alone."""
+
+
+def value_facts(node: ast.expr, source: str) -> ValueFacts:
+    literal = literal_value(node)
+    return normalize(node, source), literal, mentions(node) if literal is UNRESOLVED else ()
+
+
+def build_constants(raw: Iterable[RawBinding], memo: ValueMemo | None = None,
+                    ) -> tuple[dict[str, Constant], dict[str, ast.expr]]:
     """Group raw bindings by name: the last one wins; augments after it modify it.
 
     Syntax trees are let go as soon as their text and literal value are known; only the
     expressions a literal cannot stand for (references, calls) are kept for the resolver, so
-    a long module's trees never pile up.
+    a long module's trees never pile up. ``memo`` lends the facts of values seen before.
     """
     bindings: dict[str, list[Binding]] = {}
     augments: dict[str, list[Augment]] = {}
@@ -154,13 +170,16 @@ def build_constants(raw: Iterable[RawBinding]) -> tuple[dict[str, Constant], dic
             if not rb.conditional and rb.name in bindings:
                 deleted.add(rb.name)
             continue
-        normalized = normalize(rb.value, rb.source)
+        facts = memo.get(rb.source) if memo is not None else None
+        if facts is None:
+            facts = value_facts(rb.value, rb.source)
+            if memo is not None:
+                memo[rb.source] = facts
+        normalized, literal, names = facts
         if rb.kind == "bind":
-            literal = literal_value(rb.value)
             if literal is UNRESOLVED:
                 nodes.setdefault(normalized, rb.value)
-                if normalized not in mentioned:
-                    mentioned[normalized] = mentions(rb.value)
+                mentioned.setdefault(normalized, names)
             bindings.setdefault(rb.name, []).append(
                 Binding(rb.line, rb.end_line, rb.source, normalized, rb.conditional, rb.index,
                         literal)
@@ -186,10 +205,11 @@ def build_constants(raw: Iterable[RawBinding]) -> tuple[dict[str, Constant], dic
 
 
 @contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Building a table allocates hundreds of thousands of small objects and no cycles; the
-    cyclic collector would walk every live object again and again while they pile up (a
-    200,000-line module took 3x the time of a 100,000-line one, instead of 2x)."""
+def collector_paused() -> Iterator[None]:
+    """Building tables allocates hundreds of thousands of small objects and no cycles; while
+    they pile up, the cyclic collector would walk every live object again and again to find
+    nothing (a 200,000-line module took 3x the time of a 100,000-line one instead of 2x; a
+    history walk spent a third of its time serializing tables in it)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -199,10 +219,11 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def extract_table(data: bytes, path: str) -> ConstantTable:
+def extract_table(data: bytes, path: str, memo: ValueMemo | None = None) -> ConstantTable:
+    """The constant table of a module's bytes; ``memo`` is shared by the tables of one walk."""
     source = decode_source(data, path)
-    with _no_cyclic_gc():
-        constants, nodes = build_constants(raw_bindings(source, path))
+    with collector_paused():
+        constants, nodes = build_constants(raw_bindings(source, path), memo)
         table = ConstantTable(path=path, constants=constants, sha256=hashlib.sha256(data).hexdigest())
         table.resolved = Resolver(constants, nodes).resolve_all()
     return table

@@ -35,8 +35,15 @@ produces a list starting with ``=``)."""
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 """Built once: ``json.dumps`` with any option builds a new encoder at every call."""
 
-Memo = Dict[str, Constant]
-"""Constants already decoded, by their stored text; shared by the tables of one walk."""
+class Memo:
+    """What the tables one walk loads share: constants already decoded, by their stored text,
+    and the facts of values already extracted (``extract.ValueMemo``)."""
+
+    __slots__ = ("constants", "values")
+
+    def __init__(self) -> None:
+        self.constants: Dict[str, Constant] = {}
+        self.values: dict = {}
 
 
 def cache_key(sha256: str) -> str:
@@ -110,7 +117,7 @@ def _constants(records: Any, exact: bool, memo: Memo | None) -> dict[str, Consta
         raise _bad("constants")
     if not all(type(r) is str for r in records):
         raise _bad("constant")
-    shared = memo if memo is not None and exact else {}
+    shared = memo.constants if memo is not None and exact else {}
     # The records not decoded before, read by one JSON parse rather than one each.
     fresh = [r for r in records if r not in shared]
     items = json.loads(f"[{','.join(fresh)}]")
@@ -224,7 +231,7 @@ def load_table(data: bytes, path: str, cache, memo: Memo | None = None) -> Const
             return table
     from dssync._extract.extract import extract_table  # only for content not seen before
 
-    table = extract_table(data, path)
+    table = extract_table(data, path, memo.values if memo is not None else None)
     if cache is not None:
         cache.write_json(NAMESPACE, key, table_to_json(table))
     return table

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Sequence, Union
+from typing import Callable, Sequence, Union
 
 from dssync._history.fetch import DEFAULT_WORKERS, fetch_across
 from dssync._history.progress import NoProgress, Progress
@@ -57,28 +55,15 @@ class Walk:
                 for s in (snaps.get(tag) for tag in self.tags)]
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Parsing a hundred contents allocates millions of objects, nearly none in cycles, and
-    keeps every table; meanwhile the cyclic garbage collector would walk the ever larger heap
-    again and again (a third of the time it takes to serialize the tables) to find nothing."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def parse_snapshots(fetched: dict[tuple[str, str], Fetched | None], tags: Sequence[str],
                     paths: Sequence[str], cache: Cache | None,
                     progress: Progress) -> tuple[dict[str, dict[str, Snapshot]], int]:
     """Snapshots of every fetched pair; identical contents share one parsed table."""
-    from dssync._extract.table_json import load_table
+    from dssync._extract.extract import collector_paused
+    from dssync._extract.table_json import Memo, load_table
 
     by_sha: dict[str, ConstantTable | DssyncError] = {}
-    memo: dict = {}  # releases share most constants: each stored one is decoded once
+    memo = Memo()  # releases share most constants and values: each is read once
     distinct = {f.origin.sha256 for f in fetched.values() if f is not None}
     progress.start("parsing", len(distinct))
     out: dict[str, dict[str, Snapshot]] = {path: {} for path in paths}
