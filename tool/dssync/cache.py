@@ -94,7 +94,7 @@ class Cache:
             return None
         try:
             return json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None  # a damaged entry is a miss; the next write replaces it
 
     def write_json(self, namespace: str, key: str, value: Any) -> None:

@@ -201,16 +201,6 @@ def table_from_json(data: Any, path: str, memo: Memo | None = None) -> ConstantT
     return table
 
 
-def _read(cache, key: str) -> Any:
-    data = cache.read(NAMESPACE, key)
-    if data is None:
-        return None
-    try:
-        return json.loads(data)
-    except (ValueError, RecursionError):
-        return None  # a damaged entry is a miss; the next write replaces it
-
-
 def load_table(data: bytes, path: str, cache, memo: Memo | None = None) -> ConstantTable:
     """``extract_table(data, path)``, answered from ``cache`` when this content was seen before.
 
@@ -221,7 +211,7 @@ def load_table(data: bytes, path: str, cache, memo: Memo | None = None) -> Const
 
     sha256 = hashlib.sha256(data).hexdigest()
     key = cache_key(sha256)
-    cached = _read(cache, key) if cache is not None else None
+    cached = cache.read_json(NAMESPACE, key) if cache is not None else None
     if cached is not None:
         try:
             table = table_from_json(cached, path, memo)

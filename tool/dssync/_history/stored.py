@@ -123,16 +123,6 @@ def histories_from_json(data: Any, walk: Walk, walk_digest: str) -> list[FileHis
         raise ValueError("malformed history: nested too deeply") from None
 
 
-def _read(cache: Cache, key: str) -> Any:
-    data = cache.read(NAMESPACE, key)
-    if data is None:
-        return None
-    try:
-        return json.loads(data)
-    except (ValueError, RecursionError):
-        return None
-
-
 def cached_history(walk: Walk, vendored: Mapping[str, str] | None = None, *,
                    since: str | None = None, until: str | None = None,
                    cache: Cache | None = None, progress: Progress | None = None) -> History:
@@ -146,7 +136,7 @@ def cached_history(walk: Walk, vendored: Mapping[str, str] | None = None, *,
     if cache is not None and cache.enabled:
         walk_digest = digest(walk)
         key = cache_key(walk_digest)
-        stored = _read(cache, key)
+        stored = cache.read_json(NAMESPACE, key)
         if stored is not None:
             try:
                 files = histories_from_json(stored, walk, walk_digest)
