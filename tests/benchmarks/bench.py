@@ -593,8 +593,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--scaling-lines", type=int, default=100_000,
                    help="the smaller generated module (default 100000; the other is twice that)")
     p.add_argument("--scaling-edits", type=int, default=300)
-    p.add_argument("--scaling-runs", type=int, default=3,
-                   help="runs of each size (default 3; fewer if a run is slow)")
+    p.add_argument("--scaling-runs", type=int, default=5,
+                   help="runs of each size (default 5, as the ratio of two medians moves with "
+                        "the load of a shared machine; fewer if a run is slow)")
     p.add_argument("--griffe-venv", type=Path,
                    help="griffe's venv; created there if missing (default: a temporary one)")
     p.add_argument("--work", type=Path,
