@@ -29,7 +29,7 @@ class _Unresolved:
 UNRESOLVED: Any = _Unresolved()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Binding:
     """One place in a module that binds a constant's name."""
 
@@ -47,7 +47,7 @@ class Binding:
     """The Python value when the expression is a literal, else ``UNRESOLVED``."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Augment:
     """An augmented assignment (``X += ...``) that modifies an existing constant."""
 
@@ -57,7 +57,7 @@ class Augment:
     normalized: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Constant:
     """A module-level (or module-level class-level) name bound to a value."""
 
