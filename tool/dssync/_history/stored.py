@@ -22,7 +22,7 @@ from dssync._extract.value_json import NotExact, decode_value, encode_value
 from dssync._history.progress import Progress
 from dssync._history.timeline import (
     CHANGED, INTRODUCED, REINTRODUCED, REMOVED, ConstantTimeline, Event, FileHistory, History,
-    build_history,
+    build_history, history_of,
 )
 from dssync._history.walk import ABSENT, PRESENT, UNREADABLE, Walk, parse_walk
 from dssync.cache import Cache
@@ -147,8 +147,7 @@ def cached_history(walk: Walk, vendored: Mapping[str, str] | None = None, *,
             if files is not None:
                 for f in files:
                     f.vendored = vendored.get(f.path)
-                return History(source=walk.source, tags=list(walk.tags), files=files,
-                               since=since, until=until, notes=list(walk.notes))
+                return history_of(walk, files, since=since, until=until)
     parse_walk(walk, cache, progress)
     history = build_history(walk, vendored, since=since, until=until)
     if key is not None and walk_digest is not None and rewrite:

@@ -149,5 +149,11 @@ def build_history(walk: Walk, vendored: Mapping[str, str] | None = None, *,
     vendored = vendored or {}
     files = [build_file_history(path, walk.tags, snaps, vendored.get(path))
              for path, snaps in walk.snapshots.items()]
+    return history_of(walk, files, since=since, until=until)
+
+
+def history_of(walk: Walk, files: list[FileHistory], *, since: str | None = None,
+               until: str | None = None) -> History:
+    """The history of ``walk`` made of ``files``, built or read back from the cache."""
     return History(source=walk.source, tags=list(walk.tags), files=files, since=since,
                    until=until, notes=list(walk.notes))

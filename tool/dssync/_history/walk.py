@@ -94,7 +94,7 @@ def parse_walk(result: Walk, cache: Cache | None, progress: Progress | None = No
     """Parse what ``walk(parse=False)`` fetched: fills ``snapshots`` and ``parsed``."""
     if not result.fetched:
         return
-    paths = list(result.snapshots) or list(dict.fromkeys(p for _, p in result.fetched))
+    paths = list(result.snapshots)  # ``walk`` lists every path there, even unparsed
     progress = progress or NoProgress()
     try:
         result.snapshots, result.parsed = parse_snapshots(result.fetched, result.tags, paths,
