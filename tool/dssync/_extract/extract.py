@@ -222,8 +222,14 @@ def collector_paused() -> Iterator[None]:
 def extract_table(data: bytes, path: str, memo: ValueMemo | None = None) -> ConstantTable:
     """The constant table of a module's bytes; ``memo`` is shared by the tables of one walk."""
     source = decode_source(data, path)
+    return table_of(raw_bindings(source, path), path, hashlib.sha256(data).hexdigest(), memo)
+
+
+def table_of(raw: Iterable[RawBinding], path: str, sha256: str,
+             memo: ValueMemo | None = None) -> ConstantTable:
+    """The table of a module's raw bindings, every value resolved."""
     with collector_paused():
-        constants, nodes = build_constants(raw_bindings(source, path), memo)
-        table = ConstantTable(path=path, constants=constants, sha256=hashlib.sha256(data).hexdigest())
+        constants, nodes = build_constants(raw, memo)
+        table = ConstantTable(path=path, constants=constants, sha256=sha256)
         table.resolved = Resolver(constants, nodes).resolve_all()
     return table

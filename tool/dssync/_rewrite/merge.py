@@ -55,15 +55,11 @@ def _parse_cst(source: SourceText, path: str):
 
 def read_side(source: SourceText, path: str, sha256: str = "") -> tuple[Layout, ConstantTable]:
     """One reading gives both the layout the rewrite needs and the table the diff needs."""
-    from dssync._extract.extract import build_constants, parse_ast
-    from dssync._extract.resolve import Resolver
+    from dssync._extract.extract import parse_ast, table_of
 
     tree = parse_ast(source, path)
     layout = build_layout(_parse_cst(source, path), tree, source.text, path)
-    constants, nodes = build_constants(layout.raws)
-    table = ConstantTable(path=path, constants=constants, sha256=sha256)
-    table.resolved = Resolver(constants, nodes).resolve_all()
-    return layout, table
+    return layout, table_of(layout.raws, path, sha256)
 
 
 def _wants_newline(text: str) -> bool:
