@@ -40,6 +40,8 @@ def same_value(a, b) -> bool:
 def compare_constant(old: ConstantTable, new: ConstantTable, name: str) -> Changed | None:
     o, n = old[name], new[name]
     ov, nv = old.value_of(name), new.value_of(name)
+    if o is n and ov is nv:
+        return None  # one object in both tables (the tables of a walk share them)
     if o.key != n.key:
         kind = "value"
     elif _values_differ(ov, nv):

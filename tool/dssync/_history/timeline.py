@@ -122,15 +122,12 @@ def build_file_history(path: str, tags: Sequence[str], snapshots: Mapping[str, S
                 timelines[name].events.append(Event(tag, REMOVED, None, const.key, const.line,
                                                     old_resolved=prev.value_of(name)))
         for name, const in table.constants.items():
-            before = prev.constants.get(name)
-            if before is None:
+            if name not in prev:
                 line = timelines.setdefault(name, ConstantTimeline(name))
                 kind = REINTRODUCED if line.events else INTRODUCED
                 line.events.append(Event(tag, kind, const.key, None, const.line,
                                          resolved=table.value_of(name)))
                 continue
-            if before is const and prev.value_of(name) is table.value_of(name):
-                continue  # shared by both tables (see table_json's memo): nothing can differ
             change = compare_constant(prev, table, name)
             if change is not None:
                 timelines[name].events.append(Event(
