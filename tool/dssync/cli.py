@@ -45,7 +45,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dssync {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="log each upstream request to stderr (secrets redacted)")
-    # prog given, argparse builds no help formatter (which imports shutil) until help is asked
+    # prog given, add_subparsers need not build a help formatter to work out the usage prefix
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser,
                                 prog=parser.prog)
     wanted = _command_in(argv) if argv is not None else None
