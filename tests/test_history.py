@@ -859,3 +859,33 @@ def test_a_source_without_releases_hands_over_and_sources_are_built_lazily(tmp_p
     assert "pypi:recording does not have it (upstream has no release tags" in lines[0]
     with pytest.raises(NotFound, match="no release tags"):
         walk([empty], [CONST], tag_format="v{version}")
+
+
+def test_history_through_a_package_index_runs_offline_from_what_an_online_walk_cached(
+        tmp_path, capsys):
+    """The release list and every release's archive are kept, so the walk needs no index."""
+    evo = evolve(seed=5, releases=8, start=2)
+    cache = tmp_path / "cache"
+    with FakeIndex() as index:
+        for r in evo.releases:
+            files = {"README": b"r\n"} if r.content is None else {CONST: r.content}
+            index.add_sdist("evolving", r.tag[1:], files)
+        url = index.url
+        base = ["history", "--source", "pypi:evolving", "--upstream-path", CONST,
+                "--index-url", url, "--cache-dir", str(cache), "--format", "json"]
+        online = run_cli(base, capsys)
+        assert online[0] == 0, online[2]
+        assert any(r.content is None for r in evo.releases)  # a release without the file too
+    # Nothing answers at the index URL any more; the finished history is not what is read.
+    stored = [p for p in (cache / "histories").rglob("*") if p.is_file()]
+    assert stored
+    for entry in stored:
+        entry.unlink()
+    offline = run_cli([*base, "--offline"], capsys)
+    assert offline[0] == 0, offline[2]
+    assert offline == online
+    tags = run_cli(["tags", "--source", "pypi:evolving", "--index-url", url,
+                    "--cache-dir", str(cache), "--offline"], capsys)
+    assert tags[0] == 0, tags[2]
+    assert tags[1].split() == sorted(evo.tags, key=lambda t: tuple(map(int, t[1:].split("."))),
+                                     reverse=True)

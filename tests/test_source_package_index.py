@@ -258,6 +258,37 @@ def test_missing_member_names_path_archive_and_tag(index, ctx):
     assert "v1.0" in message
 
 
+def test_a_release_without_the_file_is_answered_from_the_cache_next_time(index, tmp_path,
+                                                                          lines):
+    """A sound archive that lacks a path is a release without that file: kept, so neither a
+    second run nor an offline one downloads it again to learn the same thing."""
+    online = make_ctx(tmp_path / "cache", lines)
+    with pytest.raises(NotFound, match="widgets/absent.py"):
+        source_for(index, online).fetch("v1.0", ["widgets/absent.py"])
+    archive = "/files/widgets-1.0.tar.gz"
+    assert index.hits[archive] == 1
+    with pytest.raises(NotFound, match="widgets/absent.py"):
+        source_for(index, online).fetch("v1.0", ["widgets/absent.py"])
+    offline = make_ctx(tmp_path / "cache", lines, offline=True)
+    with pytest.raises(NotFound, match="widgets/absent.py"):
+        source_for(index, offline).fetch("v1.0", ["widgets/absent.py"])
+    assert index.hits[archive] == 1
+
+
+def test_offline_list_tags_reads_the_list_an_online_run_kept(index, tmp_path, lines):
+    online = make_ctx(tmp_path / "cache", lines)
+    listed = source_for(index, online).list_tags()
+    assert sorted(listed) == ["v0.9", "v1.0", "v1.1"]
+    index.add_sdist("widgets", "1.2", FILES_1_1)
+    asked = sum(index.hits.values())
+    offline = make_ctx(tmp_path / "cache", lines, offline=True)
+    assert source_for(index, offline).list_tags() == listed
+    # The list holds versions, so another tag format applies to it as well.
+    other = make_ctx(tmp_path / "cache", lines, offline=True, tag_format="release-{version}")
+    assert source_for(index, other).list_tags() == [f"release-{t[1:]}" for t in listed]
+    assert sum(index.hits.values()) == asked
+
+
 def test_unknown_project_is_not_found(index, ctx):
     with pytest.raises(NotFound, match="no project 'gizmos'"):
         source_for(index, ctx, "gizmos").list_tags()

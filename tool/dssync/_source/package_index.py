@@ -249,13 +249,27 @@ class PackageIndexSource:
         return self._index_url
 
     def list_tags(self) -> list[str]:
+        # Versions, not tags, are kept: a changed tag_format still applies to a cached list.
+        if self.ctx.offline:
+            cached = self.ctx.cache.read_json("tags", self.spec)
+            if not isinstance(cached, list):
+                raise OfflineMiss(f"--offline: the cache does not hold the release list of "
+                                  f"{self.spec}",
+                                  hint="run once without --offline to fill the cache")
+            versions = [v for v in cached if isinstance(v, str)]
+        else:
+            versions = self._usable_versions()
+            self.ctx.cache.write_json("tags", self.spec, versions)
+        return [self._tag_for(v) for v in versions]
+
+    def _usable_versions(self) -> list[str]:
         by_version: dict[str, bool] = {}
         for file in self._get_listing().files:
             version = sdist_version(file.filename, self.name)
             if version is not None:
                 by_version[version] = by_version.get(version, False) or not file.yanked
         # Like pip, a release whose every sdist is yanked is not offered unless asked for exactly.
-        return [self._tag_for(v) for v, usable in by_version.items() if usable]
+        return [v for v, usable in by_version.items() if usable]
 
     def fetch(self, tag: str, paths: Sequence[str]) -> dict[str, Fetched]:
         version = self._version_for(tag)
@@ -268,7 +282,13 @@ class PackageIndexSource:
                 filename, sha256, url = self._resolve(tag, version, reuse=False)
             data, fresh = self._archive(tag, filename, sha256, url)
             members = read_members(data, filename, missing, strip_components=1)
-            read: dict[str, bytes] = {}
+            # Cached only now: an archive that is refused (links, a bomb) leaves the cache
+            # exactly as it was. One that lacks a path is a sound release without that file:
+            # it is kept, so a later run (offline too) finds the same answer without the index.
+            if fresh:
+                self.ctx.cache.write("archives", sha256, data)
+            if url is not None:
+                self._remember(tag, filename, sha256)
             for path in missing:
                 content = members.get(safe_name(path) or "")
                 if content is None:
@@ -277,16 +297,8 @@ class PackageIndexSource:
                         f"(tag {tag}) on the package index", upstream_path=path,
                         hint="an sdist holds only the files packaged for release; "
                              "try a github or git source for other files")
-                read[path] = content
-            # Cached only now: an archive that is refused (links, a bomb, files missing) leaves
-            # the cache exactly as it was.
-            if fresh:
-                self.ctx.cache.write("archives", sha256, data)
-            for path, content in read.items():
                 self.ctx.cache.write("members", f"{sha256}:{path}", content)
-            if url is not None:
-                self._remember(tag, filename, sha256)
-            found.update(read)
+                found[path] = content
         elif url is not None:
             # The index was asked and named an archive whose files are all cached: that answer
             # is fresh again.
