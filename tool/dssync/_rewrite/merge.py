@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
-from dssync._extract.decode import SourceText, decode_source
+from dssync._extract.decode import SourceText, decode_source, token_estimate
 from dssync._rewrite.layout import Layout, build_layout
 from dssync._rewrite.plan import MergePlan, Selection, plan_merge
 from dssync._rewrite.textstyle import encode_source, ends_with_newline, with_newlines, with_trailing_newline
@@ -18,6 +18,11 @@ from dssync.errors import DssyncError
 from dssync.models import ConstantTable, FileDrift
 
 MODES = ("merge", "replace")
+
+MAX_REWRITE_TOKENS = 400_000
+"""Reading a module is bounded piece by piece, but a rewrite holds libcst's tree of the whole
+file, about 0.9 KB a token (130 MB measured for 144,000 tokens): at this bound some 360 MB.
+Real constants modules are a few thousand tokens (DeepSpeed's runtime/constants.py: 3,800)."""
 
 
 @dataclass
@@ -57,6 +62,11 @@ def read_side(source: SourceText, path: str, sha256: str = "") -> tuple[Layout, 
     """One reading gives both the layout the rewrite needs and the table the diff needs."""
     from dssync._extract.extract import parse_ast, table_of
 
+    tokens = token_estimate(source.text.encode("utf-8", "surrogatepass"))
+    if tokens > MAX_REWRITE_TOKENS:
+        raise DssyncError(f"too large to rewrite safely (about {tokens} tokens, the limit is "
+                          f"{MAX_REWRITE_TOKENS})", path=path,
+                          hint="dssync diff still reads it; merge by hand or split the module")
     tree = parse_ast(source, path)
     layout = build_layout(_parse_cst(source, path), tree, source.text, path)
     return layout, table_of(layout.raws, path, sha256)
