@@ -333,6 +333,8 @@ def test_constant_still_referred_to_is_not_removed():
     result = merge(src("A = 1\nB = A\n"), src("C = 1\n"), select=Selection(only=("A",)))
     assert result.plan.manual == [("A", "B still refers to it")]
     assert not result.changed
+    result = merge(src("A = 1\nC = A\nB = A + 1\n"), src("D = 1\n"), select=Selection(only=("A",)))
+    assert result.plan.manual == [("A", "B, C still refer to it")]
 
 
 def test_keep_removed():

@@ -3,7 +3,7 @@
 Run from the repository root with the development venv (see README.md in this directory):
 
     .venv/bin/python tests/benchmarks/bench.py                  # all groups, updates README.md
-    .venv/bin/python tests/benchmarks/bench.py --only startup   # startup, history, scaling, griffe
+    .venv/bin/python tests/benchmarks/bench.py --only startup   # startup, history, scaling, update, griffe
     .venv/bin/python tests/benchmarks/bench.py --profile DIR    # also write pyinstrument profiles
 
 Every command runs as a separate process, the way a user runs it. Noise from other work on the
@@ -42,7 +42,7 @@ OLD_TAG = "v0.7.7"
 ONE_FILE = "vendored/deepspeed/runtime/constants.py"
 UPSTREAM_PATH = "deepspeed/runtime/constants.py"
 HISTORY_PATH = "pkg/constants.py"
-GROUPS = ("startup", "history", "scaling", "griffe")
+GROUPS = ("startup", "history", "scaling", "update", "griffe")
 HEAVY = ("libcst", "deepdiff", "requests", "urllib3", "cachecontrol", "rich", "msgpack",
          "filelock", "platformdirs", "packaging", "charset_normalizer", "idna", "certifi")
 README_START = "<!-- results:start -->"
@@ -135,6 +135,7 @@ class Case:
     before: Callable[[], None] | None = None
     """Runs untimed before each timed run (e.g. dropping the parsed-table cache)."""
     ok: Sequence[int] = (0, 1)
+    cwd: Path = REPO
 
 
 def rounds(count: int, budget: float, minimum: int) -> Iterator[int]:
@@ -155,7 +156,7 @@ def interleave(cases: Sequence[Case], count: int, *, budget: float = 1e9,
         for case in cases:
             if case.before is not None:
                 case.before()
-            out[case.name].runs.append(run_once(case.cmd, ok=case.ok))
+            out[case.name].runs.append(run_once(case.cmd, ok=case.ok, cwd=case.cwd))
     return out
 
 
@@ -319,6 +320,8 @@ class Options:
     scaling_lines: int
     scaling_edits: int
     scaling_runs: int
+    update_lines: int
+    update_runs: int
     griffe_venv: Path | None
     profile: Path | None
     profile_lines: int
@@ -408,13 +411,13 @@ def distinct_blobs() -> int:
     return len({files[HISTORY_PATH] for _, files in steps})
 
 
-def scaling_files(opts: Options, lines: int) -> tuple[Path, Path]:
-    folder = opts.work / "scaling"
+def module_pair_files(opts: Options, lines: int, edits: int) -> tuple[Path, Path]:
+    folder = opts.work / "pairs"
     folder.mkdir(parents=True, exist_ok=True)
-    a, b = folder / f"old_{lines}.py", folder / f"new_{lines}.py"
+    a, b = folder / f"old_{lines}_{edits}.py", folder / f"new_{lines}_{edits}.py"
     if not (a.exists() and b.exists()):
         subprocess.run([sys.executable, HERE / "generate.py", "pair", str(lines),
-                        str(opts.scaling_edits), a, b], check=True, env=ENV)
+                        str(edits), a, b], check=True, env=ENV)
     return a, b
 
 
@@ -423,7 +426,7 @@ def group_scaling(opts: Options, results: Results) -> None:
     n = opts.scaling_lines
     cases = []
     for lines in (n, 2 * n):
-        a, b = scaling_files(opts, lines)
+        a, b = module_pair_files(opts, lines, opts.scaling_edits)
         cases.append(Case(f"diff two files, {lines:,} lines, --no-cache",
                           [DSSYNC, "diff", a, b, "--no-cache"], ok=(1,)))
     try:
@@ -444,6 +447,27 @@ def group_scaling(opts: Options, results: Results) -> None:
     results.note(f"scaling inputs: {n:,} and {2 * n:,}-line generated modules, each against a "
                  f"copy with {opts.scaling_edits} edits (changed values, removed and added "
                  "constants)")
+
+
+def group_update(opts: Options, results: Results) -> None:
+    """Target 7 (ours, not the issue's): ``update`` of a generated module with a quarter of its
+    lines edited, and of one twice the size; the time may at most double, as for reading."""
+    n = opts.update_lines
+    cases = []
+    for lines in (n, 2 * n):
+        old, new = module_pair_files(opts, lines, lines // 4)
+        vendored = old.with_name(f"vendored_{lines}.py")
+        cases.append(Case(f"update two files, {lines:,} lines, {lines // 4:,} edits",
+                          [DSSYNC, "update", vendored, new, "--no-cache"], ok=(0,),
+                          cwd=vendored.parent,  # update writes only inside the project it runs in
+                          before=lambda old=old, vendored=vendored: shutil.copyfile(old, vendored)))
+    s = interleave(cases, opts.update_runs, budget=150, minimum=1)
+    small, big = s[cases[0].name], s[cases[1].name]
+    ratio_row(results, f"7. `update` time {2 * n:,} lines / {n:,} lines", big, small, 2.2)
+    results.keep(s)
+    results.note(f"update inputs: {n:,} and {2 * n:,}-line generated modules against copies with "
+                 f"{n // 4:,} and {n // 2:,} edits (values changed, constants removed and added); "
+                 "the vendored file is restored before each run")
 
 
 def deepspeed_pair(cache: Path) -> dict[str, bytes]:
@@ -551,7 +575,7 @@ def profile(opts: Options) -> None:
     repo = history_repo(opts)
     hcache = opts.work / "history" / "profile-cache"
     drop(hcache)()
-    a, b = scaling_files(opts, opts.profile_lines)
+    a, b = module_pair_files(opts, opts.profile_lines, opts.scaling_edits)
     jobs = [
         ("diff-one-cold", ["diff", ONE_FILE, "--tag", TAG, "--cache-dir", cache], drop(cache / "tables")),
         ("diff-one-warm", ["diff", ONE_FILE, "--tag", TAG, "--cache-dir", cache], None),
@@ -596,6 +620,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--scaling-runs", type=int, default=5,
                    help="runs of each size (default 5, as the ratio of two medians moves with "
                         "the load of a shared machine; fewer if a run is slow)")
+    p.add_argument("--update-lines", type=int, default=10_000,
+                   help="the smaller module for the update group (default 10000, a quarter of "
+                        "its lines edited; the other is twice that)")
+    p.add_argument("--update-runs", type=int, default=5,
+                   help="runs of each update size (default 5; fewer if a run is slow)")
     p.add_argument("--griffe-venv", type=Path,
                    help="griffe's venv; created there if missing (default: a temporary one)")
     p.add_argument("--work", type=Path,
@@ -629,7 +658,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         work.mkdir(parents=True, exist_ok=True)
     opts = Options(work=work, rounds=args.rounds, history_rounds=args.history_rounds,
                    scaling_lines=args.scaling_lines, scaling_edits=args.scaling_edits,
-                   scaling_runs=args.scaling_runs, griffe_venv=args.griffe_venv,
+                   scaling_runs=args.scaling_runs, update_lines=args.update_lines,
+                   update_runs=args.update_runs, griffe_venv=args.griffe_venv,
                    profile=args.profile, profile_lines=args.profile_lines)
     info = machine()
     load_before = f"{os.getloadavg()[0]:.2f}"
@@ -638,7 +668,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     prepare_bytecode()
     results = Results()
     runners = {"startup": group_startup, "history": group_history, "scaling": group_scaling,
-               "griffe": group_griffe}
+               "update": group_update, "griffe": group_griffe}
     started = time.monotonic()
     try:
         for name in args.groups:

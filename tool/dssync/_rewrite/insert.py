@@ -4,6 +4,7 @@ before, that statement gives its copy up: upstream moved the section's start, no
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import Sequence
 
 import libcst as cst
@@ -14,9 +15,10 @@ from dssync._rewrite.sections import banner_text, split_leading
 
 def after_removal(insertions: list[Insertion], remove: dict[int | None, set[int]]) -> list[Insertion]:
     """Positions given for the module as parsed, moved to the module after deletions."""
+    ordered = {body: sorted(removed) for body, removed in remove.items()}
 
     def shift(body: int | None, position: int) -> int:
-        return position - sum(1 for r in remove.get(body, ()) if r < position)
+        return position - bisect_left(ordered.get(body, ()), position)  # deletions before it
 
     return [Insertion(None if i.body is None else shift(None, i.body), shift(i.body, i.position),
                       i.node, i.order, i.before) for i in insertions]

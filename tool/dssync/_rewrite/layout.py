@@ -58,10 +58,15 @@ class Layout:
     """Module-level classes with an indented body: name -> index in the module body."""
     raws: list[RawBinding] = field(default_factory=list)
     """The extractor's raw bindings, in source order, to build the constant table from."""
+    _by_value: dict[int, list[str]] | None = field(default=None, repr=False, compare=False)
 
     def sharers(self, node: cst.CSTNode) -> list[str]:
         """Constants whose winning value is this very node (``A = B = v``, ``A, B = f()``)."""
-        return [s.name for s in self.slots.values() if s.value is node]
+        if self._by_value is None:  # indexed once: asked for each change, a scan cost n * n
+            self._by_value = {}
+            for slot in self.slots.values():
+                self._by_value.setdefault(id(slot.value), []).append(slot.name)
+        return list(self._by_value.get(id(node), ()))
 
 
 def _cst_blocks(node: cst.CSTNode) -> Iterator[cst.BaseSuite]:

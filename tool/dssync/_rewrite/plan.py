@@ -80,6 +80,7 @@ class _Planner:
         self.donor, self.dt = donor, donor_table
         self.select = select
         self.plan = MergePlan()
+        self._anchors: dict[tuple[int | None, int | None], tuple[list, list]] = {}
 
     # --- changed values -------------------------------------------------------------------
 
@@ -129,8 +130,17 @@ class _Planner:
                 names.add(r.name)
             else:
                 self.plan.skipped.append(r.name)
-        return self._settle(names, lambda chosen: set(self.bt.constants) - chosen,
-                            self._removal_blocker)
+        return self._settle(names, self._users_staying, self._removal_blocker)
+
+    def _users_staying(self, chosen: set[str]) -> dict[str, list[str]]:
+        """For each constant, the staying ones (not in ``chosen``) that will refer to it:
+        worked out once a round, as asking it of every removal made n removals cost n * n."""
+        users: dict[str, list[str]] = {}
+        for name in self.bt.constants:
+            if name not in chosen:
+                for ref in self._final_refs(name):
+                    users.setdefault(ref, []).append(name)
+        return users
 
     def _settle(self, names: set[str], context, blocker) -> set[str]:
         """``names`` less those ``blocker`` refuses, asked again until it refuses no more:
@@ -150,16 +160,17 @@ class _Planner:
         self.plan.manual += sorted(blocked.items())
         return names
 
-    def _removal_blocker(self, name: str, names: set[str], stay: set[str]) -> str | None:
+    def _removal_blocker(self, name: str, names: set[str],
+                         users_staying: dict[str, list[str]]) -> str | None:
         for stmt, j in self.base.touches[name]:
             if stmt.nested:
                 return "it is bound inside an if/try block or a one-line class"
             others = (stmt.smalls[j] if j is not None else stmt.names) - names
             if others:
                 return f"its statement also binds {', '.join(sorted(others))}, which must stay"
-        users = [n for n in stay if name in self._final_refs(n)]
+        users = sorted(users_staying.get(name, ()))
         if users:
-            return f"{', '.join(sorted(users))} still refers to it"
+            return f"{', '.join(users)} still {'refers' if len(users) == 1 else 'refer'} to it"
         return None
 
     def _final_refs(self, name: str) -> tuple[str, ...]:
@@ -239,16 +250,35 @@ class _Planner:
     def _anchor(self, donor_body: int | None, index: int, base_body: int | None) -> tuple[int, bool]:
         """After the nearest preceding statement both files have; else before the nearest
         following one; else at the end of the body."""
-        stmts = self.donor.bodies[donor_body]
-        for k in range(index - 1, -1, -1):
-            found = self._match(stmts[k], base_body, max)
-            if found is not None:
-                return found + 1, False
-        for k in range(index + 1, len(stmts)):
-            found = self._match(stmts[k], base_body, min)
-            if found is not None:
-                return found, True
+        before, after = self._neighbours(donor_body, base_body)
+        if before[index] is not None:
+            return before[index] + 1, False
+        if after[index] is not None:
+            return after[index], True
         return len(self.base.bodies[base_body]), False
+
+    def _neighbours(self, donor_body: int | None, base_body: int | None) -> tuple[list, list]:
+        """For each statement of a donor body, where in the base body the nearest preceding
+        and the nearest following statement both files have stand. Found in one pass each
+        way: looking back from every addition made a run of n additions cost n * n."""
+        key = (donor_body, base_body)
+        if key not in self._anchors:
+            stmts = self.donor.bodies[donor_body]
+            before: list[int | None] = []
+            last = None
+            for stmt in stmts:
+                before.append(last)
+                found = self._match(stmt, base_body, max)
+                last = last if found is None else found
+            after: list[int | None] = []
+            last = None
+            for stmt in reversed(stmts):
+                after.append(last)
+                found = self._match(stmt, base_body, min)
+                last = last if found is None else found
+            after.reverse()
+            self._anchors[key] = (before, after)
+        return self._anchors[key]
 
     def _match(self, stmt: Stmt, base_body: int | None, pick) -> int | None:
         if base_body is None and stmt.class_name is not None:
