@@ -95,6 +95,53 @@ def test_module_entry_point_works_too(pair):
     assert result.returncode == 1 and "~ A: 1 -> 2" in result.stdout
 
 
+def test_output_the_reader_never_takes_is_trouble_without_a_traceback(pair):
+    """A reader that has gone is exit 2, not a traceback or Python's own exit warning."""
+    a, b = pair("A = 1\n", "A = 2\n")
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run([_dssync(), "diff", str(a), str(b)], stdout=write_end,
+                                stderr=subprocess.PIPE, text=True, env=_env(), timeout=60)
+    finally:
+        os.close(write_end)
+    assert result.returncode == 2
+    assert result.stderr == ""
+
+
+def test_the_command_runs_exit_handlers_and_flushes_before_it_leaves(tmp_path, pair):
+    """``run`` leaves without tearing the interpreter down, but not without what exit owes:
+    every atexit handler runs and the output is all there, with the command's exit status."""
+    a, b = pair("A = 1\n", "A = 2\n")
+    marker = tmp_path / "handler-ran"
+    code = ("import atexit, sys\n"
+            f"atexit.register(lambda: open({str(marker)!r}, 'w').close())\n"
+            "from dssync.cli import run\n"
+            "run(sys.argv[1:])\n")
+    result = subprocess.run([sys.executable, "-c", code, "diff", str(a), str(b), "--format",
+                             "json"], capture_output=True, text=True, env=_env(), timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert json.loads(result.stdout)["summary"]["changed"] == 1
+    assert marker.exists()
+
+
+def test_a_temporary_clone_is_gone_when_the_command_ends(tmp_path):
+    """A git source without a cache clones into a temporary directory; it is gone after."""
+    from tests.gitrepo import make_repo
+
+    repo = make_repo(tmp_path / "up", [("v1", {"pkg/c.py": b"A = 2\n"})])
+    (tmp_path / "c.py").write_text("A = 1\n", encoding="utf-8")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    result = subprocess.run(
+        [_dssync(), "diff", "c.py", "--tag", "v1", "--source", f"git:{repo.url}",
+         "--upstream-path", "pkg/c.py", "--no-cache"], capture_output=True, text=True,
+        env=_env(TMPDIR=str(scratch)), cwd=tmp_path, timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert "~ A: 1 -> 2" in result.stdout
+    assert list(scratch.iterdir()) == []
+
+
 def test_vendored_deepspeed_module_against_itself_has_no_drift():
     vendored = ROOT / "vendored" / "deepspeed" / "runtime" / "constants.py"
     if not vendored.exists():

@@ -82,8 +82,8 @@ upstream.make_context = _fast
 backoff = float(os.environ["DSSYNC_T_BACKOFF"])
 http.HttpClient.__init__.__kwdefaults__["backoff"] = backoff
 github.GitHubSource.__init__.__kwdefaults__["backoff"] = backoff
-from dssync.cli import main
-sys.exit(main(sys.argv[1:]))
+from dssync.cli import run
+run(sys.argv[1:])
 """
 """``python -c HARNESS ARGS`` is ``dssync ARGS`` with test-sized timeouts (see the env knobs)."""
 

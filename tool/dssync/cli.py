@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from dssync import __version__
 from dssync.errors import DssyncError
@@ -62,6 +62,33 @@ def _run(args: argparse.Namespace) -> int:
         build_parser().print_help(sys.stderr)
         return EXIT_TROUBLE
     return _command_module(args.command).run(args)
+
+
+def run(argv: Sequence[str] | None = None) -> NoReturn:
+    """The ``dssync`` command: ``main``, then out without tearing the interpreter down.
+
+    Freeing every module and object at exit took a fifth of a warm ``dssync diff`` (about
+    20 ms of 100). What must happen at exit still does: the standard streams are flushed and
+    ``atexit`` handlers run (temporary clones are removed). While another thread is alive, or
+    with DSSYNC_DEBUG set (a developer wants shutdown warnings), Python exits as usual.
+    ``main`` stays the entry point for callers that go on running.
+    """
+    code = main(argv)
+    threading = sys.modules.get("threading")
+    if os.environ.get("DSSYNC_DEBUG") or (threading is not None and threading.active_count() > 1):
+        sys.exit(code)
+    try:
+        sys.stdout.flush()
+    except OSError:  # e.g. the reader left before the last of the output: as in main
+        code = EXIT_TROUBLE
+    try:
+        sys.stderr.flush()
+    except OSError:
+        pass
+    import atexit
+
+    atexit._run_exitfuncs()
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
