@@ -138,15 +138,11 @@ class GitHubSource:
     # -- tags --------------------------------------------------------------------------------
 
     def list_tags(self) -> list[str]:
-        if self._tags is not None:
-            return list(self._tags)
-        if self.ctx.offline:
-            cached = self.ctx.cache.read_json("tags", self.spec)
-            if not isinstance(cached, list):
-                raise OfflineMiss(f"the tag list of {self.spec} is not cached",
-                                  hint=_OFFLINE_HINT)
-            self._tags = [t for t in cached if isinstance(t, str)]
-            return list(self._tags)
+        if self._tags is None:
+            self._tags = self.ctx.kept_names(self.spec, self._tags_asked)
+        return list(self._tags)
+
+    def _tags_asked(self) -> list[str]:
         names: list[str] = []
         url: str | None = f"{self._repo_api}/tags?per_page=100"
         seen: set[str] = set()
@@ -161,9 +157,7 @@ class GitHubSource:
                          if isinstance(t, dict) and isinstance(t.get("name"), str))
             link = _next_link(resp.headers.get("Link"))
             url = urljoin(resp.url, link) if link else None
-        self._tags = list(dict.fromkeys(names))
-        self.ctx.cache.write_json("tags", self.spec, self._tags)
-        return list(self._tags)
+        return list(dict.fromkeys(names))
 
     def resolve(self, tag: str) -> str:
         """The commit SHA ``tag`` names, following annotated tags."""

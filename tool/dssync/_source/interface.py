@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable, Protocol, Sequence
 
 from dssync.cache import Cache
+from dssync.errors import OfflineMiss
 from dssync.models import Origin
 
 
@@ -45,6 +46,19 @@ class SourceContext:
     A release's files on a package index cannot be replaced, only yanked; ten minutes matches the
     freshness package indexes announce for their project pages."""
     max_retry_seconds: float = 60.0
+
+    def kept_names(self, spec: str, fetch: Callable[[], list[str]]) -> list[str]:
+        """The names ``fetch`` lists for ``spec`` (tags, release versions), kept in the cache
+        so that ``--offline`` answers with what the last run that asked was told."""
+        if not self.offline:
+            names = fetch()
+            self.cache.write_json("tags", spec, names)
+            return names
+        cached = self.cache.read_json("tags", spec)
+        if not isinstance(cached, list):
+            raise OfflineMiss(f"--offline: the cache does not hold the tag list of {spec}",
+                              hint="run once without --offline to fill the cache")
+        return [name for name in cached if isinstance(name, str)]
 
 
 class UpstreamSource(Protocol):

@@ -250,17 +250,7 @@ class PackageIndexSource:
 
     def list_tags(self) -> list[str]:
         # Versions, not tags, are kept: a changed tag_format still applies to a cached list.
-        if self.ctx.offline:
-            cached = self.ctx.cache.read_json("tags", self.spec)
-            if not isinstance(cached, list):
-                raise OfflineMiss(f"--offline: the cache does not hold the release list of "
-                                  f"{self.spec}",
-                                  hint="run once without --offline to fill the cache")
-            versions = [v for v in cached if isinstance(v, str)]
-        else:
-            versions = self._usable_versions()
-            self.ctx.cache.write_json("tags", self.spec, versions)
-        return [self._tag_for(v) for v in versions]
+        return [self._tag_for(v) for v in self.ctx.kept_names(self.spec, self._usable_versions)]
 
     def _usable_versions(self) -> list[str]:
         by_version: dict[str, bool] = {}
