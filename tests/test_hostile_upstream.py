@@ -279,7 +279,6 @@ def test_update_refuses_a_ten_megabyte_line_and_writes_nothing(tmp_path):
     assert snapshot(home) == before
 
 
-
 def test_update_refuses_a_module_too_large_to_rewrite_and_writes_nothing(tmp_path):
     """Readable (540,000 tokens in 60,000 small statements), but libcst's tree of it would
     take about half a gigabyte: update stops before building it."""
@@ -293,6 +292,7 @@ def test_update_refuses_a_module_too_large_to_rewrite_and_writes_nothing(tmp_pat
     _one_line(run, "too large to rewrite safely", "upstream.py", "the limit is 400000")
     assert run.peak_rss_kb < 120 * MB, run.peak_rss_kb
     assert snapshot(home) == before
+
 
 def test_a_ten_megabyte_comment_line(tmp_path, gh):
     project = _project(tmp_path, gh, VENDORED + b"# " + b"x" * (10 * 2**20) + b"\nLATE = 1\n")

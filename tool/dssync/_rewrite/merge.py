@@ -61,7 +61,9 @@ def _parse_cst(source: SourceText, path: str):
 
 def read_side(source: SourceText, path: str, sha256: str = "") -> tuple[Layout, ConstantTable]:
     """One reading gives both the layout the rewrite needs and the table the diff needs."""
-    tokens = token_estimate(source.text.encode("utf-8", "surrogatepass"))
+    # Every token takes a character at least, so only a long text needs counting (as in decode).
+    tokens = (token_estimate(source.text.encode("utf-8", "surrogatepass"))
+              if len(source.text) > MAX_REWRITE_TOKENS else 0)
     if tokens > MAX_REWRITE_TOKENS:
         raise DssyncError(f"too large to rewrite safely (about {tokens} tokens, the limit is "
                           f"{MAX_REWRITE_TOKENS})", path=path,
