@@ -214,6 +214,23 @@ def test_no_renames_option(pair):
     assert plain["renamed"] == [] and [a["name"] for a in plain["added"]] == ["OLD_NAME_Y"]
 
 
+def test_a_class_renamed_as_a_whole_in_every_format(pair, tmp_path):
+    body = ("class {}:\n    RECORD = 1\n    COMPLETE = 2\n\n    def again(self):\n"
+            "        return {}.RECORD\n")
+    a, b = pair(body.format("TraceMode", "TraceMode"), "import os\n\n" + body.format("ZeRoTraceMode", "ZeRoTraceMode"))
+    result = run("diff", a, b)
+    assert result.returncode == 1, result.stderr
+    assert ("    > class TraceMode renamed to ZeRoTraceMode, its body otherwise the same "
+            "(2 constants: RECORD, COMPLETE)  (line 1 -> 3)") in result.stdout.splitlines()
+    assert result.stdout.rstrip().endswith("0 renamed, 1 class renamed")
+    data = json.loads(run("diff", a, b, "--format", "json").stdout)
+    VALIDATOR.validate(data)
+    assert data["files"][0]["renamed_classes"][0]["new_name"] == "ZeRoTraceMode"
+    assert data["files"][0]["added"] == data["files"][0]["removed"] == []
+    plain = json.loads(run("diff", a, b, "--format", "json", "--no-renames").stdout)["files"][0]
+    assert plain["renamed_classes"] == [] and len(plain["added"]) == 2
+
+
 # --- --output ------------------------------------------------------------------------------
 
 

@@ -333,6 +333,142 @@ def test_renames_can_be_turned_off():
     assert names(drift.added) == ["OLD_NAME_Y"]
 
 
+def test_a_rename_never_crosses_scopes():
+    # Two policy classes 446 lines apart that both hold ``_orig_layer_class = None`` (DeepSpeed's
+    # replace_policy.py, 0.6.7 -> 0.7.6): the constant went from one class, and the other class
+    # is new, not the first one renamed.
+    old = """\
+        class HFGPTNEOLayerPolicy(DSPolicy):
+            _orig_layer_class = None
+
+            def attention(self):
+                return self.client_module.attn
+        """
+    new = """\
+        class HFGPTNEOLayerPolicy(TransformerPolicy):
+            def attention(self):
+                return self.client_module.attn
+
+
+        class HFOPTLayerPolicy(TransformerPolicy):
+            _orig_layer_class = None
+
+            def attention(self):
+                return self.client_module.self_attn
+        """
+    drift = diff(old, new, modules=(old.encode(), new.encode()))
+    assert drift.renamed == [] and drift.renamed_classes == []
+    assert names(drift.removed) == ["HFGPTNEOLayerPolicy._orig_layer_class"]
+    assert names(drift.added) == ["HFOPTLayerPolicy._orig_layer_class"]
+    # Module level and class level are two scopes too, even for one name and one value.
+    drift = diff("MODEL_PARALLEL_SIZE = 'mp'\n", "class Keys:\n    MODEL_PARALLEL_SIZE = 'mp'\n")
+    assert drift.renamed == [] and names(drift.added) == ["Keys.MODEL_PARALLEL_SIZE"]
+    drift = diff("class A:\n    LOSS_SCALE_WINDOW = 5\n", "class B:\n    LOSS_SCALE_WINDOW_SIZE = 5\n")
+    assert drift.renamed == []
+
+
+def test_a_rename_within_one_class_is_found_and_judged_on_the_names_within_it():
+    drift = diff("class BaseOp:\n    inference_cuda_module = None\n    x = 1\n",
+                 "class BaseOp:\n    inference_module = None\n    x = 1\n")
+    assert [(r.old_name, r.new_name) for r in drift.renamed] == [
+        ("BaseOp.inference_cuda_module", "BaseOp.inference_module")]
+    # The shared class words would lift any pair over the bar; only the words within count.
+    assert similarity("DeepSpeedZeroOptimizer.LOSS_SCALE", "DeepSpeedZeroOptimizer.SEED") >= 0.6
+    drift = diff("class DeepSpeedZeroOptimizer:\n    LOSS_SCALE = 7\n",
+                 "class DeepSpeedZeroOptimizer:\n    SEED = 7\n")
+    assert drift.renamed == [] and names(drift.removed) == ["DeepSpeedZeroOptimizer.LOSS_SCALE"]
+
+
+TRACE_MODE = """\
+    import enum
+
+
+    @enum.unique
+    class {name}(enum.Enum):
+        \"\"\"Where the trace stands.\"\"\"
+        RECORD = 1
+        COMPLETE = 2
+        INVALID = 3
+
+        def restart(self):
+            return {name}.RECORD if self is not {name}.INVALID else super({name}, self).restart()
+
+
+    MODE_DEFAULT = "record"
+    """
+
+
+def class_pair(old_name: str, new_name: str, *, new_tail: str = "", old_tail: str = "",
+               edit=lambda text: text):
+    old = textwrap.dedent(TRACE_MODE.format(name=old_name)) + old_tail
+    new = edit(textwrap.dedent(TRACE_MODE.format(name=new_name))) + new_tail
+    return diff_tables(table(old, "old.py"), table(new, "new.py"),
+                       modules=(old.encode(), new.encode()))
+
+
+def test_a_class_renamed_as_a_whole_is_one_finding():
+    # Comments and formatting aside, the class is the same but for its name, which it also
+    # uses inside (TraceMode.RECORD, super(TraceMode, self)).
+    drift = class_pair("TraceMode", "ZeRoTraceMode",
+                       edit=lambda text: text.replace("RECORD = 1", "RECORD = (  1 )  # first")
+                       .replace('"record"', "'record'"))
+    [c] = drift.renamed_classes
+    assert (c.old_name, c.new_name, c.old_line, c.new_line) == ("TraceMode", "ZeRoTraceMode", 5, 5)
+    assert c.constants == ("RECORD", "COMPLETE", "INVALID")
+    assert (drift.added, drift.removed, drift.changed, drift.renamed) == ([], [], [], [])
+    assert drift.has_drift and drift.counts()["renamed_classes"] == 1
+    # Without the modules' text the bodies cannot be compared: the constants stay as they are.
+    plain = diff_tables(drift_table("TraceMode"), drift_table("ZeRoTraceMode"))
+    assert plain.renamed_classes == [] and len(plain.removed) == len(plain.added) == 3
+    assert plain.renamed == []  # and no constant of one class is "renamed" into the other
+    assert class_pair("TraceMode", "ZeRoTraceMode", edit=lambda t: t).renamed_classes
+    off = diff_tables(drift_table("TraceMode"), drift_table("ZeRoTraceMode"), renames=False,
+                      modules=(b"", b""))
+    assert off.renamed_classes == []
+
+
+def drift_table(name: str):
+    return table(TRACE_MODE.format(name=name), f"{name}.py")
+
+
+@pytest.mark.parametrize("edit", [
+    pytest.param(lambda t: t.replace("return ", "return None or "), id="a method changed"),
+    pytest.param(lambda t: t.replace("@enum.unique\n", ""), id="a decorator dropped"),
+    pytest.param(lambda t: t.replace("(enum.Enum)", "(enum.IntEnum)"), id="another base"),
+    pytest.param(lambda t: t.replace("Where the trace", "Where a trace"), id="the docstring changed"),
+    pytest.param(lambda t: t.replace("INVALID = 3", "INVALID = 4"), id="a value changed"),
+    pytest.param(lambda t: t.replace("    INVALID = 3\n", ""), id="a constant dropped"),
+    pytest.param(lambda t: t.replace("COMPLETE = 2", "DONE = 2"), id="a constant renamed"),
+])
+def test_a_class_whose_body_changed_is_not_renamed_as_a_whole(edit):
+    drift = class_pair("TraceMode", "ZeRoTraceMode", edit=edit)
+    assert drift.renamed_classes == [] and drift.renamed == []
+    assert {r.name.partition(".")[0] for r in drift.removed} == {"TraceMode"}
+    assert {a.name.partition(".")[0] for a in drift.added} == {"ZeRoTraceMode"}
+
+
+def test_a_class_that_stays_or_existed_before_is_not_renamed():
+    # The old class is still there upstream (without constants): the new one is another class.
+    still = "\nclass TraceMode:\n    pass\n"
+    assert class_pair("TraceMode", "ZeRoTraceMode", new_tail=still).renamed_classes == []
+    # The new class already existed in the vendored copy (without constants).
+    before = "\nclass ZeRoTraceMode:\n    pass\n"
+    assert class_pair("TraceMode", "ZeRoTraceMode", old_tail=before).renamed_classes == []
+
+
+def test_two_classes_that_fit_are_not_guessed_between():
+    twin = textwrap.dedent(TRACE_MODE.format(name="OtherMode")).replace("import enum\n", "")
+    drift = class_pair("TraceMode", "ZeRoTraceMode", new_tail=twin)
+    assert drift.renamed_classes == [] and len(drift.added) == 6
+
+
+def test_a_module_that_does_not_parse_gives_no_class_renames():
+    old = textwrap.dedent(TRACE_MODE.format(name="TraceMode"))
+    new = textwrap.dedent(TRACE_MODE.format(name="ZeRoTraceMode"))
+    drift = diff_tables(table(old, "old.py"), table(new, "new.py"), modules=(old.encode(), b"def ("))
+    assert drift.renamed_classes == [] and len(drift.removed) == 3
+
+
 # --- pins ----------------------------------------------------------------------------------
 
 

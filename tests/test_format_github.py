@@ -74,7 +74,9 @@ def test_kinds_levels_and_lines():
     assert by_title["Constant removed upstream: OLD_FLAG"]["props"]["line"] == "20"
     assert by_title["Constant renamed upstream: MAX_SIZ -> MAX_SIZE"]["props"]["line"] == "22"
     # An added constant has no vendored line: it is annotated on line 1.
-    assert by_title["Constant added upstream: NEW_MODE"]["props"]["line"] == "1"
+    assert by_title["Constant added upstream: WEIRD"]["props"]["line"] == "1"
+    renamed = by_title["Class renamed upstream: TraceMode -> ZeRoTraceMode"]
+    assert renamed["props"]["line"] == "40" and "body otherwise the same" in renamed["message"]
     ref = by_title["Referenced constant changed upstream: ENDPOINT"]
     assert "'v1/x' here and 'v2/x' upstream" in ref["message"]
     stale = by_title["Pinned constant now equals upstream: PINNED_OK"]

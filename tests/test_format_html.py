@@ -101,8 +101,8 @@ def test_summary_and_tables():
     rows = [a for tag, a in parsed.tags if tag == "tr" and "data-kind" in a]
     assert [(r["data-kind"], r["data-name"]) for r in rows] == [
         ("changed-value", "TIMEOUT"), ("changed-value", "CONFIG"), ("changed-reference", "ENDPOINT"),
-        ("removed", "OLD_FLAG"), ("renamed", "MAX_SIZ → MAX_SIZE"), ("added", "NEW_MODE"),
-        ("added", "WEIRD"), ("added", "TEXT"), ("pinned", "PINNED_OK"), ("pinned", "PINNED_DIFF"),
+        ("removed", "OLD_FLAG"), ("renamed", "MAX_SIZ → MAX_SIZE"),
+        ("renamed-class", "class TraceMode → ZeRoTraceMode"), ("added", "WEIRD"), ("added", "TEXT"), ("pinned", "PINNED_OK"), ("pinned", "PINNED_DIFF"),
         ("changed-value", "RATIO")]
     sections = [a["id"] for tag, a in parsed.tags if tag == "section"]
     assert sections == ["file-1", "file-2", "file-3"]
@@ -186,7 +186,7 @@ def test_the_request_check_can_fail(chromium, tmp_path):
 def test_dump_dom_and_screenshot(tmp_path):
     page = _open_report_page(tmp_path)
     dom = browser.dump_dom(page)
-    assert dom.count('data-kind="added"') == 3
+    assert dom.count('data-kind="added"') == 2 and dom.count('data-kind="renamed-class"') == 1
     png = browser.screenshot(page, tmp_path / "report.png", size=(1000, 700))
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -110,7 +110,8 @@ def test_shape_one_run_tool_and_rules():
     assert driver["name"] == "dssync" and driver["version"] == __version__
     assert [(r["id"], r["properties"]["tags"][-1]) for r in driver["rules"]] == [
         ("DSS001", "added"), ("DSS002", "removed"), ("DSS003", "changed-value"),
-        ("DSS004", "changed-reference"), ("DSS005", "renamed"), ("DSS006", "pin-obsolete")]
+        ("DSS004", "changed-reference"), ("DSS005", "renamed"), ("DSS006", "pin-obsolete"),
+        ("DSS007", "class-renamed")]
     for result in run["results"]:
         assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
     assert run["properties"]["tag"] == "v2.0.0"
@@ -118,12 +119,12 @@ def test_shape_one_run_tool_and_rules():
 
 def test_results_locate_the_vendored_file():
     run = json.loads(sarif.render(fixed_report()))["runs"][0]
-    located = {(r["ruleId"], r["properties"]["constant"]): r["locations"][0]["physicalLocation"]
-               for r in run["results"]}
+    located = {(r["ruleId"], _subject(r)): r["locations"][0]["physicalLocation"] for r in run["results"]}
     timeout = located[("DSS003", "TIMEOUT")]
     assert timeout == {"artifactLocation": {"uri": "vendored/pkg/constants.py", "uriBaseId": "%SRCROOT%"},
                        "region": {"startLine": 10}}
-    assert located[("DSS001", "NEW_MODE")]["region"] == {"startLine": 1}
+    assert located[("DSS001", "WEIRD")]["region"] == {"startLine": 1}
+    assert located[("DSS007", "TraceMode")]["region"] == {"startLine": 40}
     assert located[("DSS004", "ENDPOINT")]["region"] == {"startLine": 18}
     assert located[("DSS005", "MAX_SIZ")]["region"] == {"startLine": 22}
     assert located[("DSS006", "PINNED_OK")]["region"] == {"startLine": 5}
@@ -138,9 +139,15 @@ def test_absolute_paths_become_file_uris():
     assert sarif.artifact_location("pkg/./x.py") == {"uri": "pkg/x.py", "uriBaseId": "%SRCROOT%"}
 
 
+def _subject(result: dict) -> str:
+    """The constant a result is about, or for a class renamed, the class."""
+    properties = result["properties"]
+    return properties["constant"] if "constant" in properties else properties["class"]
+
+
 def _fingerprints(report) -> dict[tuple[str, str], str]:
     run = json.loads(sarif.render(report))["runs"][0]
-    return {(r["ruleId"], r["properties"]["constant"]): r["partialFingerprints"]["dssyncFinding/v1"]
+    return {(r["ruleId"], _subject(r)): r["partialFingerprints"]["dssyncFinding/v1"]
             for r in run["results"]}
 
 

@@ -14,7 +14,9 @@ from dssync._diff.engine import diff_tables
 from dssync._extract.extract import extract_table
 from dssync._format import json_format, markdown, text
 from dssync._format.interface import get_formatter
-from dssync.models import Added, Changed, DriftReport, FileDrift, Origin, Pinned, Removed, Renamed
+from dssync.models import (
+    Added, Changed, ClassRenamed, DriftReport, FileDrift, Origin, Pinned, Removed, Renamed,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((ROOT / "tool" / "dssync" / "schema" / "drift.schema.json").read_text(encoding="utf-8"))
@@ -50,6 +52,8 @@ def full_report() -> DriftReport:
                     new_resolved=frozenset({2}), details=("root[1] removed", "root[2] added")),
         ],
         renamed=[Renamed("FP16_LOSS_WINDOW", "FP16_LOSS_SCALE_WINDOW", "1000", 20, 21, 0.889)],
+        renamed_classes=[ClassRenamed("TraceMode", "ZeRoTraceMode", 36, 37,
+                                      ("RECORD", "COMPLETE", "INVALID", "A", "B", "C"))],
         pinned=[
             Pinned("FP16_HYSTERESIS_DEFAULT", "4", "2", 30, "our training is unstable", True),
             Pinned("LEGACY", "1", None, 31, "kept for old configs", True),
@@ -118,6 +122,10 @@ def _mutations():
     yield "unknown change key", lambda d: d["files"][0]["changed"][0].update(value=1)
     yield "similarity above 1", lambda d: d["files"][0]["renamed"][0].update(similarity=1.5)
     yield "renamed without new_name", lambda d: d["files"][0]["renamed"][0].pop("new_name")
+    yield "class rename without constants", lambda d: d["files"][0]["renamed_classes"][0].pop("constants")
+    yield "class rename constants not names", \
+        lambda d: d["files"][0]["renamed_classes"][0].update(constants=[""])
+    yield "class rename with a value", lambda d: d["files"][0]["renamed_classes"][0].update(value="1")
     yield "pin drifted not boolean", lambda d: d["files"][0]["pinned"][0].update(drifted=1)
     yield "pin without reason", lambda d: d["files"][0]["pinned"][0].pop("reason")
     yield "origin without sha256", lambda d: d["files"][0]["origin"].pop("sha256")
@@ -144,7 +152,7 @@ def test_json_report_content():
     assert data["schema"] == "dssync.drift/1" and data["tag"] == "v0.9.0" and data["drift"] is True
     assert data["notes"] == ["github: rate limited; used git"]
     assert data["summary"] == {"files": 2, "files_with_drift": 1, "added": 1, "removed": 1,
-                               "changed": 8, "renamed": 1, "pinned": 3}
+                               "changed": 8, "renamed": 1, "renamed_classes": 1, "pinned": 3}
     f = data["files"][0]
     assert f["origin"] == {"source": "github:example/upstream", "tag": "v0.9.0",
                            "path": "deepspeed/runtime/constants.py", "sha256": "0" * 64, "commit": "a" * 40}
@@ -162,11 +170,15 @@ def test_json_report_content():
         assert "old_value" not in changed[name] and "new_value" not in changed[name], name
     assert "details" not in changed["HOME"]
     assert f["renamed"][0]["similarity"] == 0.889
+    assert f["renamed_classes"] == [{"old_name": "TraceMode", "new_name": "ZeRoTraceMode", "old_line": 36,
+                                     "new_line": 37, "constants": ["RECORD", "COMPLETE", "INVALID",
+                                                                   "A", "B", "C"]}]
     assert f["pinned"][1] == {"name": "LEGACY", "local": "1", "upstream": None, "line": 31,
                               "reason": "kept for old configs", "drifted": True}
     clean = data["files"][1]
     assert "origin" not in clean
-    assert [clean[k] for k in ("added", "removed", "changed", "renamed", "pinned")] == [[]] * 5
+    assert [clean[k] for k in ("added", "removed", "changed", "renamed", "renamed_classes", "pinned")
+            ] == [[]] * 6
 
 
 def test_json_report_without_tag_or_notes_omits_them():
@@ -212,13 +224,16 @@ def test_text_report_lists_every_finding():
     assert ref.endswith("[reference]")
     assert "        root['stage']: 2 -> 3" in lines
     assert "    > FP16_LOSS_WINDOW -> FP16_LOSS_SCALE_WINDOW = 1000  (line 20 -> 21)" in lines
+    assert "  classes renamed (1)" in lines
+    assert ("    > class TraceMode renamed to ZeRoTraceMode, its body otherwise the same (6 constants: "
+            "RECORD, COMPLETE, INVALID, A, B and 1 more)  (line 36 -> 37)") in lines
     pin = next(line for line in lines if "FP16_HYSTERESIS_DEFAULT" in line)
     assert "differs from upstream" in pin and "our training is unstable" in pin
     gone = next(line for line in lines if "GONE" in line)
     assert "<absent>" in gone and "the pin could go" in gone
     assert "vendored/deepspeed/constants.py vs deepspeed/constants.py" in lines
     assert lines[lines.index("vendored/deepspeed/constants.py vs deepspeed/constants.py") + 1] == "  no drift"
-    assert lines[-1] == "drift: 2 files, 1 added, 1 removed, 8 changed, 1 renamed, 3 pinned"
+    assert lines[-1] == "drift: 2 files, 1 added, 1 removed, 8 changed, 1 renamed, 1 class renamed, 3 pinned"
 
 
 def test_text_report_of_the_fixture():
@@ -269,13 +284,16 @@ def test_markdown_report_structure():
     md = markdown.render(full_report())
     assert not ANSI.search(md)
     assert md.startswith("# dssync drift report: v0.9.0\n")
-    assert "**drift: 2 files, 1 added, 1 removed, 8 changed, 1 renamed, 3 pinned**" in md
+    assert "**drift: 2 files, 1 added, 1 removed, 8 changed, 1 renamed, 1 class renamed, 3 pinned**" in md
     assert "> github: rate limited; used git" in md
     assert "## `vendored/deepspeed/runtime/constants.py`" in md
     assert "### Added upstream (1)" in md and "### Removed upstream (1)" in md
     assert "### Changed (8)" in md and "### Renamed (1)" in md and "### Pinned (3)" in md
+    assert "### Classes renamed (1)" in md
+    assert "| `TraceMode` | `ZeRoTraceMode` | `RECORD`, `COMPLETE`, `INVALID`, `A`, `B`, `C` | 36 → 37 |" in md
     assert "No drift." in md.split("## `vendored/deepspeed/constants.py`")[1]
-    for heading in ("### Added", "### Removed", "### Changed", "### Renamed", "### Pinned"):
+    for heading in ("### Added", "### Removed", "### Changed", "### Renamed", "### Classes renamed",
+                    "### Pinned"):
         rows = _table_rows(md, heading)
         header_cells = _cells(rows[0])
         assert all(_cells(row) == header_cells for row in rows), heading

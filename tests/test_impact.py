@@ -22,7 +22,8 @@ from dssync._history.modules import (
     ModuleTarget, best_target, dotted_name, package_of, resolve_relative,
 )
 from dssync._history.moves import Moved, MovedDriftReport, detect_moves
-from dssync.models import Added, Changed, DriftReport, FileDrift, Removed
+from dssync._history.drifted import drifted_constants
+from dssync.models import Added, Changed, ClassRenamed, DriftReport, FileDrift, Removed
 
 FIXTURE = Path(__file__).parent / "fixtures" / "impact"
 RUNTIME = "app/vendored/deepspeed/runtime/constants.py"
@@ -279,6 +280,14 @@ def test_file_discovery_skips_what_is_not_consuming_code(tmp_path):
 def drift(vendored: str, upstream: str, added=(), removed=(), changed=()) -> FileDrift:
     return FileDrift(vendored, upstream, added=[Added(n, v, 10, v) for n, v in added],
                      removed=[Removed(n, v, 20, v) for n, v in removed], changed=list(changed))
+
+
+def test_a_class_renamed_as_a_whole_drifts_each_of_its_constants():
+    report = DriftReport(files=[FileDrift("v/c.py", "c.py", renamed_classes=[
+        ClassRenamed("TraceMode", "ZeRoTraceMode", 3, 3, ("RECORD", "COMPLETE"))])])
+    assert [(d.name, d.kind, d.new) for d in drifted_constants(report)] == [
+        ("TraceMode.RECORD", "renamed", "ZeRoTraceMode.RECORD"),
+        ("TraceMode.COMPLETE", "renamed", "ZeRoTraceMode.COMPLETE")]
 
 
 def test_detect_moves_pairs_a_removal_with_an_addition_elsewhere():

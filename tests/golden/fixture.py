@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 from dssync.models import (
-    Added, Changed, DriftReport, FileDrift, Origin, Pinned, Removed, Renamed,
+    Added, Changed, ClassRenamed, DriftReport, FileDrift, Origin, Pinned, Removed, Renamed,
 )
 
 GOLDEN = Path(__file__).parent
@@ -49,8 +49,9 @@ def fixed_report() -> DriftReport:
         removed=[Removed(name="OLD_FLAG", value="True", line=20, source="True")],
         renamed=[Renamed(old_name="MAX_SIZ", new_name="MAX_SIZE", value="1024", old_line=22,
                          new_line=25, similarity=0.93)],
+        renamed_classes=[ClassRenamed(old_name="TraceMode", new_name="ZeRoTraceMode", old_line=40,
+                                      new_line=44, constants=("RECORD", "COMPLETE"))],
         added=[
-            Added(name="NEW_MODE", value="'fast'", line=30, source="'fast'"),
             Added(name="WEIRD", value=NASTY, line=31, source=NASTY),
             Added(name="TEXT", value=MULTILINE, line=33, source=MULTILINE),
         ],

@@ -208,6 +208,20 @@ class Renamed:
 
 
 @dataclass(frozen=True)
+class ClassRenamed:
+    """A module-level class upstream renamed as a whole: its statement is the same but for the
+    name (read as the new name wherever the class names itself)."""
+
+    old_name: str
+    new_name: str
+    old_line: int
+    new_line: int
+    constants: tuple[str, ...]
+    """The names of its constants within the class (``RECORD``), in the vendored file's order;
+    as ``Old.RECORD`` and ``New.RECORD`` they are neither removed nor added."""
+
+
+@dataclass(frozen=True)
 class Pinned:
     """A constant the project deliberately keeps different from upstream."""
 
@@ -232,10 +246,12 @@ class FileDrift:
     renamed: list[Renamed] = field(default_factory=list)
     pinned: list[Pinned] = field(default_factory=list)
     origin: Origin | None = None
+    renamed_classes: list[ClassRenamed] = field(default_factory=list)
 
     @property
     def has_drift(self) -> bool:
-        return bool(self.added or self.removed or self.changed or self.renamed)
+        return bool(self.added or self.removed or self.changed or self.renamed
+                    or self.renamed_classes)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -243,6 +259,7 @@ class FileDrift:
             "removed": len(self.removed),
             "changed": len(self.changed),
             "renamed": len(self.renamed),
+            "renamed_classes": len(self.renamed_classes),
             "pinned": len(self.pinned),
         }
 

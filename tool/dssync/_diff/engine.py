@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from dssync._diff.classes import find_class_renames
 from dssync._diff.details import container_details, text_details
 from dssync._diff.renames import find_renames
 from dssync.models import (
@@ -56,8 +57,13 @@ def compare_constant(old: ConstantTable, new: ConstantTable, name: str) -> Chang
 
 def diff_tables(old: ConstantTable, new: ConstantTable, *, vendored: str | None = None,
                 upstream: str | None = None, pins: Mapping[str, str] | None = None,
-                renames: bool = True) -> FileDrift:
-    """``old`` is the vendored copy, ``new`` upstream; pinned names are reported, not drift."""
+                renames: bool = True, modules: tuple[bytes | None, bytes | None] | None = None,
+                ) -> FileDrift:
+    """``old`` is the vendored copy, ``new`` upstream; pinned names are reported, not drift.
+
+    ``modules``, the two modules' bytes, lets a class renamed as a whole be found (their class
+    statements are compared); without them, its constants stay removed and added.
+    """
     pins = pins or {}
     drift = FileDrift(vendored=vendored or old.path, upstream=upstream or new.path)
     for name, const in old.constants.items():
@@ -72,15 +78,22 @@ def diff_tables(old: ConstantTable, new: ConstantTable, *, vendored: str | None 
     for name, const in new.constants.items():
         if name not in old and name not in pins:
             drift.added.append(Added(name, const.key, const.line, const.source))
+    if renames and drift.removed and drift.added and modules is not None:
+        drift.renamed_classes = find_class_renames(old, new, drift.removed, drift.added, modules)
+        _take_out(drift, {f"{c.old_name}.{m}" for c in drift.renamed_classes for m in c.constants},
+                  {f"{c.new_name}.{m}" for c in drift.renamed_classes for m in c.constants})
     if renames and drift.removed and drift.added:
         drift.renamed = find_renames(old, new, drift.removed, drift.added)
-        gone = {r.old_name for r in drift.renamed}
-        came = {r.new_name for r in drift.renamed}
-        drift.removed = [r for r in drift.removed if r.name not in gone]
-        drift.added = [a for a in drift.added if a.name not in came]
+        _take_out(drift, {r.old_name for r in drift.renamed}, {r.new_name for r in drift.renamed})
     drift.pinned = [_pinned(old, new, name, reason) for name, reason in pins.items()]
     drift.pinned.sort(key=lambda p: p.line)
     return drift
+
+
+def _take_out(drift: FileDrift, gone: set[str], came: set[str]) -> None:
+    """Removed ``gone`` and added ``came`` constants are reported as renamed instead."""
+    drift.removed = [r for r in drift.removed if r.name not in gone]
+    drift.added = [a for a in drift.added if a.name not in came]
 
 
 def _pinned(old: ConstantTable, new: ConstantTable, name: str, reason: str) -> Pinned:

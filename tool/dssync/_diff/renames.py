@@ -1,8 +1,11 @@
 """Decide which removed + added pairs are really one constant under a new name.
 
 A pair counts as a rename when all of these hold:
+- both are in the same scope: both module-level, or both in the same class. Two classes that
+  each hold ``_orig_layer_class = None`` do not share a constant; a class renamed as a whole
+  is its own finding (``classes.find_class_renames``), decided before this;
 - both values are the same (resolved values when both resolve, else the normalized source);
-- the names are similar: difflib's ratio over the names' words (split at ``_``, ``.`` and
+- the names are similar: difflib's ratio over the words of the names within their scope (split at ``_``, ``.`` and
   camel-case humps, so ``FP16_LOSS_SCALE`` -> ``FP16_LOSS_SCALE_VALUE`` is 0.86) is at least
   ``SIMILARITY`` (0.6), or ``SIMILARITY_COMMON`` (0.75) when the value is one many constants
   share (``True``, ``False``, ``None``, ``0``, ``1``, ``-1``, ``""``, empty containers), since
@@ -48,17 +51,23 @@ def _threshold(table: ConstantTable, name: str) -> float:
     return SIMILARITY_COMMON if common else SIMILARITY
 
 
+def scope_of(name: str) -> str:
+    """The class a constant's name puts it in (``Class.NAME``), or ``""`` at module level."""
+    return name.rpartition(".")[0]
+
+
 def find_renames(old: ConstantTable, new: ConstantTable, removed: Sequence[Removed],
                  added: Sequence[Added]) -> list[Renamed]:
-    by_value: dict[tuple[str, Any], list[Added]] = {}
+    by_value: dict[tuple[str, str, Any], list[Added]] = {}
     for item in added:
-        by_value.setdefault(_value_key(new, item.name), []).append(item)
+        by_value.setdefault((scope_of(item.name), *_value_key(new, item.name)), []).append(item)
     best_for_removed: dict[str, list[tuple[float, Added]]] = {}
     best_for_added: dict[str, list[tuple[float, Removed]]] = {}
     for r in removed:
         threshold = _threshold(old, r.name)
-        for a in by_value.get(_value_key(old, r.name), ()):
-            score = similarity(r.name, a.name)
+        for a in by_value.get((scope_of(r.name), *_value_key(old, r.name)), ()):
+            # The scope is shared: only the words within it say anything.
+            score = similarity(r.name.rpartition(".")[2], a.name.rpartition(".")[2])
             if score >= threshold:
                 best_for_removed.setdefault(r.name, []).append((score, a))
                 best_for_added.setdefault(a.name, []).append((score, r))

@@ -12,8 +12,8 @@ import hashlib
 from html import escape
 from typing import Any, Iterable
 
-from dssync._format.text import summary_line
-from dssync._format.values import origin_line
+from dssync._format.text import count_phrase, summary_line
+from dssync._format.values import class_constants, origin_line
 from dssync.models import UNRESOLVED, Changed, DriftReport, FileDrift
 
 VALUE_LIMIT = 4000
@@ -46,7 +46,7 @@ span.absent { color: var(--muted); font-style: italic; }
 tr.added td.kind { background: var(--add); }
 tr.removed td.kind { background: var(--del); }
 tr.changed-value td.kind, tr.changed-reference td.kind { background: var(--chg); }
-tr.renamed td.kind { background: var(--ren); }
+tr.renamed td.kind, tr.renamed-class td.kind { background: var(--ren); }
 tr.pinned td.kind { background: var(--pin); }
 ul.details { margin: 0; padding-left: 1rem; }
 """
@@ -57,7 +57,7 @@ CSP = ("default-src 'none'; style-src 'sha256-{digest}'; img-src 'none'; font-sr
 
 KIND_LABELS = {"added": "added upstream", "removed": "removed upstream", "changed-value": "value changed",
                "changed-reference": "referenced value changed", "renamed": "renamed upstream",
-               "pinned": "pinned"}
+               "renamed-class": "class renamed upstream", "pinned": "pinned"}
 
 
 def csp() -> str:
@@ -110,6 +110,10 @@ def _rows(f: FileDrift) -> Iterable[str]:
     for rn in f.renamed:
         yield _row("renamed", f"{rn.old_name} → {rn.new_name}", _pre(rn.value), _pre(rn.value),
                    f"{rn.old_line} → {rn.new_line}", escape(f"similarity {rn.similarity:.2f}"))
+    for k in f.renamed_classes:
+        yield _row("renamed-class", f"class {k.old_name} → {k.new_name}", _pre(f"class {k.old_name}"),
+                   _pre(f"class {k.new_name}"), f"{k.old_line} → {k.new_line}",
+                   escape(f"body otherwise the same; {class_constants(k)}"))
     for a in f.added:
         yield _row("added", a.name, _absent(), _pre(a.value), f"— → {a.line}", "")
     for p in f.pinned:
@@ -124,7 +128,7 @@ def _file_section(i: int, f: FileDrift) -> list[str]:
            f"<h2><code>{escape(f.vendored)}</code></h2>",
            f'<p class="origin">Upstream <code>{escape(f.upstream)}</code>'
            + (f" from {escape(origin_line(f))}" if f.origin is not None else "") + "</p>"]
-    counts = ", ".join(f"{n} {kind}" for kind, n in f.counts().items() if n)
+    counts = ", ".join(count_phrase(kind, n) for kind, n in f.counts().items() if n)
     if not f.has_drift:
         out.append(f'<p class="verdict">No drift.{" " + escape(counts) if counts else ""}</p>')
     else:
@@ -141,7 +145,8 @@ def _file_section(i: int, f: FileDrift) -> list[str]:
 
 def _summary_table(report: DriftReport) -> list[str]:
     s = report.summary()
-    keys = ("files", "files_with_drift", "added", "removed", "changed", "renamed", "pinned")
+    keys = ("files", "files_with_drift", "added", "removed", "changed", "renamed", "renamed_classes",
+            "pinned")
     out = ['<table class="summary"><tbody>']
     out += [f'<tr data-key="{k}"><th>{escape(k.replace("_", " "))}</th><td>{s.get(k, 0)}</td></tr>'
             for k in keys]

@@ -35,6 +35,9 @@ def file_to_dict(f: FileDrift) -> dict[str, Any]:
     data["renamed"] = [{"old_name": r.old_name, "new_name": r.new_name, "value": r.value,
                         "old_line": r.old_line, "new_line": r.new_line,
                         "similarity": r.similarity} for r in f.renamed]
+    data["renamed_classes"] = [{"old_name": c.old_name, "new_name": c.new_name,
+                                "old_line": c.old_line, "new_line": c.new_line,
+                                "constants": list(c.constants)} for c in f.renamed_classes]
     data["pinned"] = [{"name": p.name, "local": p.local, "upstream": p.upstream, "line": p.line,
                        "reason": p.reason, "drifted": p.drifted} for p in f.pinned]
     return data

@@ -15,7 +15,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
-from dssync._format.values import display
+from dssync._format.values import class_constants, display
 from dssync.models import UNRESOLVED, DriftReport, FileDrift
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -47,11 +47,15 @@ RULES = (
          "Upstream renamed the constant; the vendored copy still uses the old name.", "warning"),
     Rule("DSS006", "pin-obsolete", "PinNoLongerNeeded", "Pinned constant now equals upstream",
          "A constant pinned to a local value now has the same value upstream; the pin could go.", "note"),
+    Rule("DSS007", "class-renamed", "ClassRenamedUpstream", "Class renamed upstream",
+         "Upstream renamed a class holding constants, its body otherwise the same; the vendored "
+         "copy still uses the old name.", "warning"),
 )
 RULE_BY_KIND = {rule.kind: rule for rule in RULES}
 # Most consequential first: the GitHub format shows only the first few.
 _KIND_ORDER = {kind: i for i, kind in enumerate(
-    ("changed-value", "changed-reference", "removed", "renamed", "added", "pin-obsolete"))}
+    ("changed-value", "changed-reference", "removed", "renamed", "class-renamed", "added",
+     "pin-obsolete"))}
 
 # An added constant has no line in the vendored file. Findings for it point at line 1, the top
 # of the file: the report does not know where the vendored copy would put it, and a guessed
@@ -106,6 +110,13 @@ def file_findings(f: FileDrift, tag: str | None) -> list[Finding]:
                            f"{rn.old_name} -> {rn.new_name}", msg,
                            {"constant": rn.old_name, "upstreamName": rn.new_name,
                             "upstreamLine": rn.new_line, "similarity": rn.similarity}))
+    for k in f.renamed_classes:
+        msg = (f"class {k.old_name} was renamed to {k.new_name} in {_upstream_at(f, tag, k.new_line)}, "
+               f"its body otherwise the same ({class_constants(k)})")
+        out.append(Finding(RULE_BY_KIND["class-renamed"], f.vendored, max(k.old_line, 1),
+                           f"{k.old_name} -> {k.new_name}", msg,
+                           {"class": k.old_name, "upstreamName": k.new_name,
+                            "upstreamLine": k.new_line, "constants": list(k.constants)}))
     for a in f.added:
         msg = (f"{a.name} = {display(a.value)} was added in {_upstream_at(f, tag, a.line)}; "
                "the vendored copy does not define it")

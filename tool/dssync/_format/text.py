@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dssync._format.values import display, origin_line
+from dssync._format.values import class_constants, display, origin_line
 from dssync.models import DriftReport, FileDrift
 
 
@@ -30,6 +30,11 @@ def _file_lines(f: FileDrift) -> list[str]:
         lines.append(f"  renamed ({len(f.renamed)})")
         lines += [f"    > {r.old_name} -> {r.new_name} = {display(r.value)}  (line {r.old_line} -> {r.new_line})"
                   for r in f.renamed]
+    if f.renamed_classes:
+        lines.append(f"  classes renamed ({len(f.renamed_classes)})")
+        lines += [f"    > class {c.old_name} renamed to {c.new_name}, its body otherwise the same "
+                  f"({class_constants(c)})  (line {c.old_line} -> {c.new_line})"
+                  for c in f.renamed_classes]
     if f.pinned:
         lines.append(f"  pinned ({len(f.pinned)})")
         for p in f.pinned:
@@ -39,12 +44,18 @@ def _file_lines(f: FileDrift) -> list[str]:
     return lines
 
 
+def count_phrase(kind: str, n: int) -> str:
+    """``3 added``, ``1 class renamed``: a count of one kind of finding, in words."""
+    if kind == "renamed_classes":
+        return f"{n} class{'es' if n != 1 else ''} renamed"
+    return f"{n} {kind}"
+
+
 def summary_line(report: DriftReport) -> str:
     s = report.summary()
     files = f"{s['files']} file" + ("s" if s["files"] != 1 else "")
-    parts = [f"{s.get(k, 0)} {k}" for k in ("added", "removed", "changed", "renamed")]
-    if s.get("pinned"):
-        parts.append(f"{s['pinned']} pinned")
+    parts = [count_phrase(k, s.get(k, 0)) for k in ("added", "removed", "changed", "renamed")]
+    parts += [count_phrase(k, s[k]) for k in ("renamed_classes", "pinned") if s.get(k)]
     verdict = "drift" if report.has_drift else "no drift"
     return f"{verdict}: {files}, " + ", ".join(parts)
 

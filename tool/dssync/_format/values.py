@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dssync.models import UNRESOLVED, FileDrift
+from dssync.models import UNRESOLVED, ClassRenamed, FileDrift
 
 JSON_SCALARS = (str, int, float, bool, type(None))
 
@@ -14,6 +14,15 @@ def display(value: str, limit: int = 70) -> str:
     if "\\n" in value and (value.startswith(("'", '"'))):
         return f"<text, {value.count(chr(92) + 'n') + 1} lines>"
     return value if len(value) <= limit else value[: limit - 3] + "..."
+
+
+def class_constants(c: ClassRenamed, limit: int = 5) -> str:
+    """``3 constants: RECORD, COMPLETE, INVALID``: what the class rename carries along."""
+    names = ", ".join(c.constants[:limit])
+    if len(c.constants) > limit:
+        names += f" and {len(c.constants) - limit} more"
+    count = len(c.constants)
+    return f"{count} constant{'s' if count != 1 else ''}: {names}"
 
 
 def to_json(value: Any) -> Any:

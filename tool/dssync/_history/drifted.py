@@ -59,6 +59,10 @@ def drifted_constants(report: DriftReport) -> list[Drifted]:
             out.append(Drifted(f.vendored, f.upstream, c.name, CHANGED, c.old, c.new))
         for n in f.renamed:
             out.append(Drifted(f.vendored, f.upstream, n.old_name, RENAMED, n.value, n.new_name))
+        for k in f.renamed_classes:
+            # Code uses the constants (TraceMode.RECORD), each now under the new class's name.
+            out += [Drifted(f.vendored, f.upstream, f"{k.old_name}.{m}", RENAMED, None,
+                            f"{k.new_name}.{m}") for m in k.constants]
     for m in getattr(report, "moved", ()):
         out.append(Drifted(m.from_vendored, m.from_upstream, m.name, MOVED, m.value,
                            m.to_upstream))

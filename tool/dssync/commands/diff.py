@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from dssync._format.interface import FORMATS
-from dssync.commands.local_files import table_from_file
+from dssync.commands.local_files import read_bytes, table_from_bytes
 from dssync.commands.options import add_report_options, add_upstream_options
 from dssync.commands.output import deliver, reports_directory
 from dssync.errors import DssyncError
@@ -49,6 +49,9 @@ def _local_report(args: argparse.Namespace) -> DriftReport:
 
     cache = cache_from_args(args)
     old_path, new_path = args.files
-    old, new = table_from_file(old_path, cache), table_from_file(new_path, cache)
-    drift = diff_tables(old, new, vendored=old_path, upstream=new_path, renames=not args.no_renames)
+    old_bytes, new_bytes = read_bytes(old_path), read_bytes(new_path)
+    old = table_from_bytes(old_bytes, old_path, cache)
+    new = table_from_bytes(new_bytes, new_path, cache)
+    drift = diff_tables(old, new, vendored=old_path, upstream=new_path, renames=not args.no_renames,
+                        modules=(old_bytes, new_bytes))
     return DriftReport(files=[drift])

@@ -42,7 +42,9 @@ class LocalState:
         e = self.edits
         return ({a.name for a in e.added} | {r.name for r in e.removed}
                 | {c.name for c in e.changed} | {r.old_name for r in e.renamed}
-                | {r.new_name for r in e.renamed})
+                | {r.new_name for r in e.renamed}
+                | {f"{c.old_name}.{m}" for c in e.renamed_classes for m in c.constants}
+                | {f"{c.new_name}.{m}" for c in e.renamed_classes for m in c.constants})
 
 
 def file_sha256(path: Path) -> str | None:
@@ -89,16 +91,17 @@ def inspect(args: argparse.Namespace, config, target, entry) -> LocalState:
         state.note = why
         return state
     from dssync._diff.engine import diff_tables
-    from dssync.commands.local_files import table_from_bytes, table_from_file
+    from dssync.commands.local_files import read_bytes, table_from_bytes
 
     try:
-        current = table_from_file(target.path)
+        mine = read_bytes(target.path)
+        current = table_from_bytes(mine, str(target.path))
     except DssyncError as exc:
         state.note = f"the file no longer parses ({exc})"
         return state
     old = table_from_bytes(content, f"{entry.upstream}@{entry.tag}")
     state.edits = diff_tables(old, current, vendored=target.vendored, upstream=entry.upstream,
-                              pins=target.pins)
+                              pins=target.pins, modules=(content, mine))
     return state
 
 
@@ -174,6 +177,8 @@ def render(states: list[LocalState]) -> str:
         lines += [f"    - {r.name} = {display(r.value)}  (removed locally)" for r in e.removed]
         lines += [f"    > {r.old_name} -> {r.new_name}  (renamed locally, line {r.new_line})"
                   for r in e.renamed]
+        lines += [f"    > class {c.old_name} -> {c.new_name}  (renamed locally, line {c.new_line})"
+                  for c in e.renamed_classes]
         lines += [f"    = {p.name}: pinned ({p.reason})" for p in e.pinned if p.drifted]
         if not e.has_drift:
             lines.append("    no constant differs from upstream: the edits are elsewhere"

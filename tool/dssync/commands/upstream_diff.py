@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from dssync._diff.engine import diff_tables
-from dssync.commands.local_files import table_from_bytes, table_from_file
+from dssync.commands.local_files import read_bytes, table_from_bytes
 from dssync.commands.targets import select_targets
 from dssync.commands.upstream import load_project_config, make_chain, resolve_tag
 from dssync.models import ConstantTable, DriftReport
@@ -23,7 +23,8 @@ def upstream_report(args: argparse.Namespace) -> DriftReport:
     notes = [f"upstream {tag} read from {', '.join(result.answered)}"]
     files = []
     for target in targets:
-        old = table_from_file(target.path, chain.ctx.cache)
+        mine = read_bytes(target.path)
+        old = table_from_bytes(mine, str(target.path), chain.ctx.cache)
         got = result.files.get(target.upstream)
         if got is None:
             # The file is gone upstream (or not there yet): every constant in it is drift.
@@ -35,7 +36,8 @@ def upstream_report(args: argparse.Namespace) -> DriftReport:
         else:
             new = table_from_bytes(got.content, f"{target.upstream}@{tag}", chain.ctx.cache)
         drift = diff_tables(old, new, vendored=target.vendored, upstream=target.upstream,
-                            pins=target.pins, renames=not args.no_renames)
+                            pins=target.pins, renames=not args.no_renames,
+                            modules=(mine, got.content if got is not None else None))
         drift.origin = got.origin if got is not None else None
         files.append(drift)
     from dssync._history.moves import detect_moves
