@@ -69,7 +69,7 @@ def test_value_change():
     drift = diff("A = 1\nB = 'x'\n", "A = 2\nB = 'x'\n")
     assert drift.changed == [Changed(name="A", kind="value", old="1", new="2", old_line=1, new_line=1,
                                      old_source="1", new_source="2", old_resolved=1, new_resolved=2,
-                                     details=None)]
+                                     details=None, old_written="1", new_written="2")]
 
 
 def test_reference_change_when_only_a_referenced_constant_changed():

@@ -156,11 +156,13 @@ def test_json_report_content():
     f = data["files"][0]
     assert f["origin"] == {"source": "github:example/upstream", "tag": "v0.9.0",
                            "path": "deepspeed/runtime/constants.py", "sha256": "0" * 64, "commit": "a" * 40}
-    assert f["added"] == [{"name": "ZERO_FORCE_DS_CPU_OPTIMIZER_DEFAULT", "value": "True", "line": 48}]
+    assert f["added"] == [{"name": "ZERO_FORCE_DS_CPU_OPTIMIZER_DEFAULT", "value": "True",
+                           "as_written": "True", "line": 48}]
     changed = {c["name"]: c for c in f["changed"]}
     assert changed["FP16_INITIAL_SCALE_POWER_DEFAULT"] == {
         "name": "FP16_INITIAL_SCALE_POWER_DEFAULT", "kind": "value", "old": "32", "new": "16",
-        "old_line": 87, "new_line": 84, "old_value": 32, "new_value": 16}
+        "old_as_written": "32", "new_as_written": "16", "old_line": 87, "new_line": 84,
+        "old_value": 32, "new_value": 16}
     assert changed["ZERO"]["details"] == ["root['stage']: 2 -> 3"]
     assert changed["ZERO"]["new_value"] == {"stage": 3}
     assert changed["SPARSE_MODE_DEFAULT"]["kind"] == "reference"
@@ -173,7 +175,8 @@ def test_json_report_content():
     assert f["renamed_classes"] == [{"old_name": "TraceMode", "new_name": "ZeRoTraceMode", "old_line": 36,
                                      "new_line": 37, "constants": ["RECORD", "COMPLETE", "INVALID",
                                                                    "A", "B", "C"]}]
-    assert f["pinned"][1] == {"name": "LEGACY", "local": "1", "upstream": None, "line": 31,
+    assert f["pinned"][1] == {"name": "LEGACY", "local": "1", "upstream": None, "local_as_written": "1",
+                              "upstream_as_written": None, "line": 31,
                               "reason": "kept for old configs", "drifted": True}
     clean = data["files"][1]
     assert "origin" not in clean

@@ -48,7 +48,7 @@ def fixed_report() -> DriftReport:
         ],
         removed=[Removed(name="OLD_FLAG", value="True", line=20, source="True")],
         renamed=[Renamed(old_name="MAX_SIZ", new_name="MAX_SIZE", value="1024", old_line=22,
-                         new_line=25, similarity=0.93)],
+                         new_line=25, similarity=0.93, old_written="0x400", new_written="1_024")],
         renamed_classes=[ClassRenamed(old_name="TraceMode", new_name="ZeRoTraceMode", old_line=40,
                                       new_line=44, constants=("RECORD", "COMPLETE"))],
         added=[

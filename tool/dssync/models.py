@@ -168,16 +168,30 @@ class Origin:
 class Added:
     name: str
     value: str
+    """The normalized value, what comparison uses (``16`` for ``0x10``)."""
     line: int
     source: str
+    written: str = ""
+    """The value as the source writes it, for people (``0x10``); empty when not known."""
+
+    @property
+    def shown(self) -> str:
+        return self.written or self.value
 
 
 @dataclass(frozen=True)
 class Removed:
     name: str
     value: str
+    """The normalized value, what comparison uses (``16`` for ``0x10``)."""
     line: int
     source: str
+    written: str = ""
+    """The value as the source writes it, for people (``0x10``); empty when not known."""
+
+    @property
+    def shown(self) -> str:
+        return self.written or self.value
 
 
 @dataclass(frozen=True)
@@ -195,6 +209,17 @@ class Changed:
     new_resolved: Any = UNRESOLVED
     details: tuple[str, ...] | None = None
     """Path-level differences for container values, e.g. ``root['a'][0]: 2 -> 3``."""
+    old_written: str = ""
+    new_written: str = ""
+    """Each side's value as its source writes it, for people; empty when not known."""
+
+    @property
+    def old_shown(self) -> str:
+        return self.old_written or self.old
+
+    @property
+    def new_shown(self) -> str:
+        return self.new_written or self.new
 
 
 @dataclass(frozen=True)
@@ -205,6 +230,18 @@ class Renamed:
     old_line: int
     new_line: int
     similarity: float
+    old_written: str = ""
+    new_written: str = ""
+    """The (same) value as each side writes it, for people; empty when not known."""
+
+    @property
+    def shown(self) -> str:
+        """The value as the vendored copy writes it."""
+        return self.old_written or self.value
+
+    @property
+    def upstream_shown(self) -> str:
+        return self.new_written or self.value
 
 
 @dataclass(frozen=True)
@@ -232,6 +269,17 @@ class Pinned:
     reason: str
     drifted: bool
     """False when the pinned value now equals upstream's and the pin could go."""
+    local_written: str | None = None
+    upstream_written: str | None = None
+    """Each side's value as its source writes it, for people; None when not known."""
+
+    @property
+    def local_shown(self) -> str | None:
+        return self.local_written or self.local
+
+    @property
+    def upstream_shown(self) -> str | None:
+        return self.upstream_written or self.upstream
 
 
 @dataclass

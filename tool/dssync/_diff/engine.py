@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Mapping
 
 from dssync._diff.classes import find_class_renames
 from dssync._diff.details import container_details, text_details
 from dssync._diff.renames import find_renames
+from dssync._diff.written import written_value
 from dssync.models import (
     UNRESOLVED, Added, Changed, ConstantTable, FileDrift, Pinned, Removed,
 )
@@ -52,7 +54,7 @@ def compare_constant(old: ConstantTable, new: ConstantTable, name: str) -> Chang
     details = container_details(ov, nv) or text_details(ov, nv)
     return Changed(name=name, kind=kind, old=o.key, new=n.key, old_line=o.line, new_line=n.line,
                    old_source=o.source, new_source=n.source, old_resolved=ov, new_resolved=nv,
-                   details=details)
+                   details=details, old_written=written_value(o), new_written=written_value(n))
 
 
 def diff_tables(old: ConstantTable, new: ConstantTable, *, vendored: str | None = None,
@@ -70,20 +72,24 @@ def diff_tables(old: ConstantTable, new: ConstantTable, *, vendored: str | None 
         if name in pins:
             continue
         if name not in new:
-            drift.removed.append(Removed(name, const.key, const.line, const.source))
+            drift.removed.append(Removed(name, const.key, const.line, const.source,
+                                         written_value(const)))
         else:
             change = compare_constant(old, new, name)
             if change is not None:
                 drift.changed.append(change)
     for name, const in new.constants.items():
         if name not in old and name not in pins:
-            drift.added.append(Added(name, const.key, const.line, const.source))
+            drift.added.append(Added(name, const.key, const.line, const.source,
+                                     written_value(const)))
     if renames and drift.removed and drift.added and modules is not None:
         drift.renamed_classes = find_class_renames(old, new, drift.removed, drift.added, modules)
         _take_out(drift, {f"{c.old_name}.{m}" for c in drift.renamed_classes for m in c.constants},
                   {f"{c.new_name}.{m}" for c in drift.renamed_classes for m in c.constants})
     if renames and drift.removed and drift.added:
-        drift.renamed = find_renames(old, new, drift.removed, drift.added)
+        drift.renamed = [replace(r, old_written=written_value(old[r.old_name]),
+                                 new_written=written_value(new[r.new_name]))
+                         for r in find_renames(old, new, drift.removed, drift.added)]
         _take_out(drift, {r.old_name for r in drift.renamed}, {r.new_name for r in drift.renamed})
     drift.pinned = [_pinned(old, new, name, reason) for name, reason in pins.items()]
     drift.pinned.sort(key=lambda p: p.line)
@@ -104,4 +110,6 @@ def _pinned(old: ConstantTable, new: ConstantTable, name: str, reason: str) -> P
         drifted = compare_constant(old, new, name) is not None
     else:
         drifted = local != remote
-    return Pinned(name=name, local=local, upstream=remote, line=line, reason=reason, drifted=drifted)
+    return Pinned(name=name, local=local, upstream=remote, line=line, reason=reason, drifted=drifted,
+                  local_written=written_value(old[name]) if name in old else None,
+                  upstream_written=written_value(new[name]) if name in new else None)

@@ -94,11 +94,11 @@ def _changed_row(c: Changed) -> str:
     details = "".join(f"<li><code>{escape(d)}</code></li>" for d in c.details or ())
     notes = f'<ul class="details">{details}</ul>' if details else ""
     if c.kind == "reference":
-        old = _pre(f"{c.old}\n= {_resolved(c.old_resolved)}")
-        new = _pre(f"{c.new}\n= {_resolved(c.new_resolved)}")
+        old = _pre(f"{c.old_shown}\n= {_resolved(c.old_resolved)}")
+        new = _pre(f"{c.new_shown}\n= {_resolved(c.new_resolved)}")
         kind = "changed-reference"
     else:
-        old, new, kind = _pre(c.old), _pre(c.new), "changed-value"
+        old, new, kind = _pre(c.old_shown), _pre(c.new_shown), "changed-value"
     return _row(kind, c.name, old, new, f"{_line(c.old_line)} → {_line(c.new_line)}", notes)
 
 
@@ -106,20 +106,20 @@ def _rows(f: FileDrift) -> Iterable[str]:
     for c in f.changed:
         yield _changed_row(c)
     for r in f.removed:
-        yield _row("removed", r.name, _pre(r.value), _absent(), f"{r.line} → —", "")
+        yield _row("removed", r.name, _pre(r.shown), _absent(), f"{r.line} → —", "")
     for rn in f.renamed:
-        yield _row("renamed", f"{rn.old_name} → {rn.new_name}", _pre(rn.value), _pre(rn.value),
+        yield _row("renamed", f"{rn.old_name} → {rn.new_name}", _pre(rn.shown), _pre(rn.upstream_shown),
                    f"{rn.old_line} → {rn.new_line}", escape(f"similarity {rn.similarity:.2f}"))
     for k in f.renamed_classes:
         yield _row("renamed-class", f"class {k.old_name} → {k.new_name}", _pre(f"class {k.old_name}"),
                    _pre(f"class {k.new_name}"), f"{k.old_line} → {k.new_line}",
                    escape(f"body otherwise the same; {class_constants(k)}"))
     for a in f.added:
-        yield _row("added", a.name, _absent(), _pre(a.value), f"— → {a.line}", "")
+        yield _row("added", a.name, _absent(), _pre(a.shown), f"— → {a.line}", "")
     for p in f.pinned:
         state = "still differs from upstream" if p.drifted else "now equals upstream; the pin could go"
-        yield _row("pinned", p.name, _pre(p.local) if p.local is not None else _absent(),
-                   _pre(p.upstream) if p.upstream is not None else _absent(),
+        yield _row("pinned", p.name, _pre(p.local_shown) if p.local_shown is not None else _absent(),
+                   _pre(p.upstream_shown) if p.upstream_shown is not None else _absent(),
                    _line(p.line), escape(f"{p.reason} ({state})"))
 
 
@@ -174,7 +174,9 @@ def render(report: DriftReport) -> str:
     out.append("<main>")
     for i, f in enumerate(report.files, 1):
         out += _file_section(i, f)
-    out += ["</main>", "<footer><p>Written by dssync. Values are shown as normalized source "
-                       "expressions; a referenced value shows what it evaluates to.</p></footer>",
+    out += ["</main>", "<footer><p>Written by dssync. Values are shown as the source writes them "
+                       "(white space, comments and quote style folded); they are compared by "
+                       "meaning, so 0x10 and 16 are one value. A referenced value shows what it "
+                       "evaluates to.</p></footer>",
             "</body>", "</html>"]
     return "\n".join(out) + "\n"

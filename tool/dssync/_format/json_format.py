@@ -23,23 +23,28 @@ def file_to_dict(f: FileDrift) -> dict[str, Any]:
     data: dict[str, Any] = {"vendored": f.vendored, "upstream": f.upstream}
     if f.origin is not None:
         data["origin"] = f.origin.to_dict()
-    data["added"] = [{"name": a.name, "value": a.value, "line": a.line} for a in f.added]
-    data["removed"] = [{"name": r.name, "value": r.value, "line": r.line} for r in f.removed]
+    data["added"] = [{"name": a.name, "value": a.value, "as_written": a.shown, "line": a.line}
+                     for a in f.added]
+    data["removed"] = [{"name": r.name, "value": r.value, "as_written": r.shown, "line": r.line}
+                       for r in f.removed]
     data["changed"] = []
     for c in f.changed:
         item = {"name": c.name, "kind": c.kind, "old": c.old, "new": c.new,
+                "old_as_written": c.old_shown, "new_as_written": c.new_shown,
                 "old_line": c.old_line, "new_line": c.new_line}
         if c.details is not None:
             item["details"] = list(c.details)
         data["changed"].append(_with_values(item, old_value=c.old_resolved, new_value=c.new_resolved))
     data["renamed"] = [{"old_name": r.old_name, "new_name": r.new_name, "value": r.value,
+                        "old_as_written": r.shown, "new_as_written": r.upstream_shown,
                         "old_line": r.old_line, "new_line": r.new_line,
                         "similarity": r.similarity} for r in f.renamed]
     data["renamed_classes"] = [{"old_name": c.old_name, "new_name": c.new_name,
                                 "old_line": c.old_line, "new_line": c.new_line,
                                 "constants": list(c.constants)} for c in f.renamed_classes]
-    data["pinned"] = [{"name": p.name, "local": p.local, "upstream": p.upstream, "line": p.line,
-                       "reason": p.reason, "drifted": p.drifted} for p in f.pinned]
+    data["pinned"] = [{"name": p.name, "local": p.local, "upstream": p.upstream,
+                       "local_as_written": p.local_shown, "upstream_as_written": p.upstream_shown,
+                       "line": p.line, "reason": p.reason, "drifted": p.drifted} for p in f.pinned]
     return data
 
 

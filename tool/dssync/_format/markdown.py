@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dssync._format.text import summary_line
-from dssync._format.values import display, origin_line
+from dssync._format.values import display, origin_line, renamed_value
 from dssync.models import DriftReport, FileDrift
 
 
 def _cell(text: str) -> str:
-    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "'")
+    """``text`` as a code span in a table cell. A code span shows backslashes as they are
+    (``'\\d'`` stays ``'\\d'``); only a pipe, which would end the cell, is escaped, and the table
+    reader takes its escape back out. A backslash before a pipe is doubled so that it does not
+    escape the escape."""
+    text = text.replace("\\|", "\\\\|").replace("|", "\\|").replace("`", "'")
     return f"`{text}`" if text else ""
 
 
@@ -29,23 +33,23 @@ def _file(f: FileDrift) -> list[str]:
     if f.added:
         lines += [f"### Added upstream ({len(f.added)})", ""]
         lines += _table(["Constant", "Value", "Upstream line"],
-                        [[_cell(a.name), _cell(display(a.value)), str(a.line)] for a in f.added])
+                        [[_cell(a.name), _cell(display(a.shown)), str(a.line)] for a in f.added])
     if f.removed:
         lines += [f"### Removed upstream ({len(f.removed)})", ""]
         lines += _table(["Constant", "Value", "Line"],
-                        [[_cell(r.name), _cell(display(r.value)), str(r.line)] for r in f.removed])
+                        [[_cell(r.name), _cell(display(r.shown)), str(r.line)] for r in f.removed])
     if f.changed:
         lines += [f"### Changed ({len(f.changed)})", ""]
         rows = []
         for c in f.changed:
             detail = "<br>".join(_cell(d) for d in (c.details or ()))
-            rows.append([_cell(c.name), c.kind, _cell(display(c.old)), _cell(display(c.new)),
+            rows.append([_cell(c.name), c.kind, _cell(display(c.old_shown)), _cell(display(c.new_shown)),
                          f"{c.old_line} → {c.new_line}", detail])
         lines += _table(["Constant", "Kind", "Vendored", "Upstream", "Lines", "Details"], rows)
     if f.renamed:
         lines += [f"### Renamed ({len(f.renamed)})", ""]
         lines += _table(["Vendored name", "Upstream name", "Value"],
-                        [[_cell(r.old_name), _cell(r.new_name), _cell(display(r.value))] for r in f.renamed])
+                        [[_cell(r.old_name), _cell(r.new_name), _cell(renamed_value(r))] for r in f.renamed])
     if f.renamed_classes:
         lines += [f"### Classes renamed ({len(f.renamed_classes)})", "",
                   "Each class's body is otherwise the same; its constants keep their names "
@@ -56,7 +60,7 @@ def _file(f: FileDrift) -> list[str]:
     if f.pinned:
         lines += [f"### Pinned ({len(f.pinned)})", ""]
         lines += _table(["Constant", "Local", "Upstream", "Reason", "Still differs"],
-                        [[_cell(p.name), _cell(display(p.local or "")), _cell(display(p.upstream or "")),
+                        [[_cell(p.name), _cell(display(p.local_shown or "")), _cell(display(p.upstream_shown or "")),
                           p.reason.replace("|", "\\|"), "yes" if p.drifted else "no"] for p in f.pinned])
     return lines
 

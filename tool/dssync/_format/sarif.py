@@ -15,7 +15,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
-from dssync._format.values import class_constants, display
+from dssync._format.values import class_constants, display, renamed_value
 from dssync.models import UNRESOLVED, DriftReport, FileDrift
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -89,23 +89,23 @@ def file_findings(f: FileDrift, tag: str | None) -> list[Finding]:
     out: list[Finding] = []
     for c in f.changed:
         if c.kind == "reference":
-            msg = (f"{c.name} = {display(c.old)} is written the same as in {_upstream_at(f, tag, c.new_line)}, "
+            msg = (f"{c.name} = {display(c.old_shown)} is written the same as in {_upstream_at(f, tag, c.new_line)}, "
                    f"but a constant it refers to changed: it is {_resolved(c.old_resolved)} here "
                    f"and {_resolved(c.new_resolved)} upstream")
             rule = RULE_BY_KIND["changed-reference"]
         else:
-            msg = f"{c.name} is {display(c.old)} here but {display(c.new)} in {_upstream_at(f, tag, c.new_line)}"
+            msg = f"{c.name} is {display(c.old_shown)} here but {display(c.new_shown)} in {_upstream_at(f, tag, c.new_line)}"
             rule = RULE_BY_KIND["changed-value"]
         out.append(Finding(rule, f.vendored, max(c.old_line, 1), c.name, msg,
                            {"constant": c.name, "vendored": c.old, "upstream": c.new,
                             "upstreamLine": c.new_line}))
     for r in f.removed:
-        msg = f"{r.name} = {display(r.value)} is defined here but no longer in {_upstream_at(f, tag)}"
+        msg = f"{r.name} = {display(r.shown)} is defined here but no longer in {_upstream_at(f, tag)}"
         out.append(Finding(RULE_BY_KIND["removed"], f.vendored, max(r.line, 1), r.name, msg,
                            {"constant": r.name, "vendored": r.value}))
     for rn in f.renamed:
         msg = (f"{rn.old_name} was renamed to {rn.new_name} in {_upstream_at(f, tag, rn.new_line)} "
-               f"(value {display(rn.value)})")
+               f"with the same value, {renamed_value(rn)}")
         out.append(Finding(RULE_BY_KIND["renamed"], f.vendored, max(rn.old_line, 1),
                            f"{rn.old_name} -> {rn.new_name}", msg,
                            {"constant": rn.old_name, "upstreamName": rn.new_name,
@@ -118,7 +118,7 @@ def file_findings(f: FileDrift, tag: str | None) -> list[Finding]:
                            {"class": k.old_name, "upstreamName": k.new_name,
                             "upstreamLine": k.new_line, "constants": list(k.constants)}))
     for a in f.added:
-        msg = (f"{a.name} = {display(a.value)} was added in {_upstream_at(f, tag, a.line)}; "
+        msg = (f"{a.name} = {display(a.shown)} was added in {_upstream_at(f, tag, a.line)}; "
                "the vendored copy does not define it")
         out.append(Finding(RULE_BY_KIND["added"], f.vendored, ADDED_LINE, a.name, msg,
                            {"constant": a.name, "upstream": a.value, "upstreamLine": a.line}))

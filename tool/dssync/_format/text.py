@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dssync._format.values import class_constants, display, origin_line
+from dssync._format.values import class_constants, display, origin_line, renamed_value
 from dssync.models import DriftReport, FileDrift
 
 
@@ -15,20 +15,20 @@ def _file_lines(f: FileDrift) -> list[str]:
         lines.append("  no drift")
     if f.added:
         lines.append(f"  added ({len(f.added)})")
-        lines += [f"    + {a.name} = {display(a.value)}  (upstream line {a.line})" for a in f.added]
+        lines += [f"    + {a.name} = {display(a.shown)}  (upstream line {a.line})" for a in f.added]
     if f.removed:
         lines.append(f"  removed ({len(f.removed)})")
-        lines += [f"    - {r.name} = {display(r.value)}  (line {r.line})" for r in f.removed]
+        lines += [f"    - {r.name} = {display(r.shown)}  (line {r.line})" for r in f.removed]
     if f.changed:
         lines.append(f"  changed ({len(f.changed)})")
         for c in f.changed:
             note = " [reference]" if c.kind == "reference" else ""
-            lines.append(f"    ~ {c.name}: {display(c.old)} -> {display(c.new)}  "
+            lines.append(f"    ~ {c.name}: {display(c.old_shown)} -> {display(c.new_shown)}  "
                          f"(line {c.old_line} -> {c.new_line}){note}")
             lines += [f"        {d}" for d in c.details or ()]
     if f.renamed:
         lines.append(f"  renamed ({len(f.renamed)})")
-        lines += [f"    > {r.old_name} -> {r.new_name} = {display(r.value)}  (line {r.old_line} -> {r.new_line})"
+        lines += [f"    > {r.old_name} -> {r.new_name} = {renamed_value(r)}  (line {r.old_line} -> {r.new_line})"
                   for r in f.renamed]
     if f.renamed_classes:
         lines.append(f"  classes renamed ({len(f.renamed_classes)})")
@@ -39,8 +39,8 @@ def _file_lines(f: FileDrift) -> list[str]:
         lines.append(f"  pinned ({len(f.pinned)})")
         for p in f.pinned:
             state = "differs from upstream" if p.drifted else "now equals upstream; the pin could go"
-            lines.append(f"    = {p.name}: local {display(p.local or '<absent>')}, upstream "
-                         f"{display(p.upstream or '<absent>')}: {state} (reason: {p.reason})")
+            lines.append(f"    = {p.name}: local {display(p.local_shown or '<absent>')}, upstream "
+                         f"{display(p.upstream_shown or '<absent>')}: {state} (reason: {p.reason})")
     return lines
 
 

@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from dssync.models import UNRESOLVED, ClassRenamed, FileDrift
+from dssync.models import UNRESOLVED, ClassRenamed, FileDrift, Renamed
 
 JSON_SCALARS = (str, int, float, bool, type(None))
 
 
+_STRING = re.compile(r"[rRbBuUfF]{0,2}['\"]")
+"""A value that is a string literal (or starts with one, concatenated)."""
+
+
 def display(value: str, limit: int = 70) -> str:
-    """A normalized value, shortened for a report line."""
-    if "\\n" in value and (value.startswith(("'", '"'))):
-        return f"<text, {value.count(chr(92) + 'n') + 1} lines>"
+    """A value (normalized or as written), one line, shortened for a report line: a text of
+    several lines is named by its length."""
+    escaped_breaks = value.count(chr(92) + "n")
+    breaks = value.count("\n")
+    if (escaped_breaks or breaks) and _STRING.match(value):
+        return f"<text, {escaped_breaks + breaks + 1} lines>"
+    if breaks or "\r" in value:
+        value = value.replace("\r", "\\r").replace("\n", "\\n")
     return value if len(value) <= limit else value[: limit - 3] + "..."
+
+
+def renamed_value(r: Renamed) -> str:
+    """A renamed constant's value as the vendored copy writes it, and as upstream writes it when
+    that differs (``0x400 (upstream writes 1024)``): the value is the same either way."""
+    shown = display(r.shown)
+    if r.upstream_shown != r.shown:
+        shown += f" (upstream writes {display(r.upstream_shown)})"
+    return shown
 
 
 def class_constants(c: ClassRenamed, limit: int = 5) -> str:

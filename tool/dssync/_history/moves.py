@@ -27,6 +27,8 @@ class Moved:
     """Line in the vendored file it was removed from."""
     new_line: int
     """Line in the upstream file it was added to."""
+    written: str = ""
+    """The value as upstream writes it, for people."""
 
 
 @dataclass
@@ -70,7 +72,7 @@ def detect_moves(report: DriftReport) -> MovedDriftReport:
             continue
         s, d = report.files[src], report.files[dst]
         moves.append(Moved(name, a.value, s.vendored, s.upstream, d.vendored, d.upstream,
-                           r.line, a.line))
+                           r.line, a.line, a.written))
         gone.add((src, name))
         came.add((dst, name))
     files: list[FileDrift] = []
@@ -82,7 +84,7 @@ def detect_moves(report: DriftReport) -> MovedDriftReport:
             changed=list(f.changed), renamed=list(f.renamed), pinned=list(f.pinned),
         ))
     notes = list(report.notes)
-    notes += [f"{m.name} moved from {m.from_upstream} to {m.to_upstream} (same value {m.value})"
-              for m in moves]
+    notes += [f"{m.name} moved from {m.from_upstream} to {m.to_upstream} (same value "
+              f"{m.written or m.value})" for m in moves]
     previous = list(getattr(report, "moved", []))
     return MovedDriftReport(files=files, tag=report.tag, notes=notes, moved=previous + moves)

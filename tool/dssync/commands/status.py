@@ -170,11 +170,11 @@ def render(states: list[LocalState]) -> str:
             lines.append(f"    constants not compared: {s.note}")
             continue
         e = s.edits
-        lines += [f"    ~ {c.name}: {display(c.old)} -> {display(c.new)}  (line {c.new_line})"
+        lines += [f"    ~ {c.name}: {display(c.old_shown)} -> {display(c.new_shown)}  (line {c.new_line})"
                   for c in e.changed]
-        lines += [f"    + {a.name} = {display(a.value)}  (added locally, line {a.line})"
+        lines += [f"    + {a.name} = {display(a.shown)}  (added locally, line {a.line})"
                   for a in e.added]
-        lines += [f"    - {r.name} = {display(r.value)}  (removed locally)" for r in e.removed]
+        lines += [f"    - {r.name} = {display(r.shown)}  (removed locally)" for r in e.removed]
         lines += [f"    > {r.old_name} -> {r.new_name}  (renamed locally, line {r.new_line})"
                   for r in e.renamed]
         lines += [f"    > class {c.old_name} -> {c.new_name}  (renamed locally, line {c.new_line})"
