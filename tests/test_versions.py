@@ -5,10 +5,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from packaging.version import Version
 
+from tests.gitrepo import make_repo
+
+from dssync.cli import main
 from dssync.errors import ConfigError, DssyncError
 from dssync.versions import (
     latest_tag,
     nearest_tags,
+    prerelease_tags,
     release_version,
     sort_tags_newest_first,
     tag_to_version,
@@ -154,3 +158,65 @@ def test_sort_properties(tags):
     assert (latest is None) == (not finals)
     if finals:
         assert release_version(latest) == max(finals)
+
+
+def test_prerelease_tags_are_the_ones_pep_440_leaves_out():
+    assert prerelease_tags(TAGS) == ["v1.0.0a1", "v0.10.0rc1", "v0.10.0.dev3"]
+    assert prerelease_tags(["v0.3.1", "v0.3.1.dev8", "v0.3.1.dev10", "v0.3.1.post1.dev1"]) == [
+        "v0.3.1.post1.dev1", "v0.3.1.dev10", "v0.3.1.dev8"]
+
+
+# --- the command line ----------------------------------------------------------------------
+
+# DeepSpeed's index lists v0.3.1.dev1 .. dev8 below v0.3.1; a project may also tag an alpha of
+# the next release before it is out, and a tag that names no release at all.
+CLI_TAGS = ["v0.3.0", *(f"v0.3.1.dev{i}" for i in range(1, 9)), "v0.3.1rc1", "v0.3.1",
+            "v0.4.0a1", "nightly"]
+
+
+@pytest.fixture(scope="module")
+def tagged_repo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tags")
+    make_repo(root / "up", [(tag, {"pkg/constants.py": f"VERSION = {tag!r}\n".encode()})
+                            for tag in CLI_TAGS])
+    return root
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_tags_lists_releases_only_unless_prereleases_are_asked_for(tagged_repo, capsys, monkeypatch):
+    monkeypatch.chdir(tagged_repo)  # no configuration here
+    source = ("--source", f"git:{tagged_repo / 'up'}", "--no-cache")
+    code, out, err = run_cli(capsys, "tags", *source)
+    assert code == 0
+    assert out.split() == ["v0.3.1", "v0.3.0", "nightly"]
+    assert err == ("dssync: 10 pre- or development release tags not listed (newest v0.4.0a1); "
+                   "--prereleases lists them\n")
+    code, out, err = run_cli(capsys, "tags", *source, "--prereleases")
+    assert out.split() == ["v0.4.0a1", "v0.3.1", "v0.3.1rc1", *(f"v0.3.1.dev{i}" for i in range(8, 0, -1)),
+                           "v0.3.0", "nightly"]
+    assert err == ""
+    code, out, _ = run_cli(capsys, "tags", *source, "--limit", "1")
+    assert out == "v0.3.1\n"
+
+
+def test_the_configuration_key_lets_prereleases_in(tagged_repo, capsys, monkeypatch):
+    project = tagged_repo / "project"
+    (project / "vendored").mkdir(parents=True, exist_ok=True)
+    (project / "vendored" / "constants.py").write_text("VERSION = 'v0.3.0'\n", encoding="utf-8")
+    config = (f'[tool.dssync]\nsources = ["git:{(tagged_repo / "up").as_posix()}"]\n'
+              '[[tool.dssync.files]]\nvendored = "vendored/constants.py"\nupstream = "pkg/constants.py"\n')
+    (project / "pyproject.toml").write_text(config, encoding="utf-8")
+    monkeypatch.chdir(project)
+    code, out, _ = run_cli(capsys, "diff", "--tag", "latest", "--no-cache")
+    assert code == 1 and "VERSION: 'v0.3.0' -> 'v0.3.1'" in out  # never the alpha or a dev release
+    assert run_cli(capsys, "tags", "--no-cache")[1].split()[0] == "v0.3.1"
+    (project / "pyproject.toml").write_text(config.replace("[tool.dssync]\n", "[tool.dssync]\nprereleases = true\n"),
+                                            encoding="utf-8")
+    code, out, _ = run_cli(capsys, "diff", "--tag", "latest", "--no-cache")
+    assert "VERSION: 'v0.3.0' -> 'v0.4.0a1'" in out
+    assert run_cli(capsys, "tags", "--no-cache")[1].split()[:2] == ["v0.4.0a1", "v0.3.1"]

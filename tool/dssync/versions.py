@@ -79,9 +79,20 @@ def sort_tags_newest_first(
     versioned, other = _versioned(tags, tag_format)
     if not include_prereleases:
         versioned = [(v, t) for v, t in versioned if not v.is_prerelease]
-    versioned.sort(key=lambda item: item[1])
+    return _newest_first(versioned) + sorted(other)
+
+
+def _newest_first(versioned: list[tuple[Version, str]]) -> list[str]:
+    versioned = sorted(versioned, key=lambda item: item[1])
     versioned.sort(key=lambda item: item[0], reverse=True)
-    return [t for _, t in versioned] + sorted(other)
+    return [t for _, t in versioned]
+
+
+def prerelease_tags(tags: Iterable[str], tag_format: str = "v{version}") -> list[str]:
+    """The tags naming a pre- or development release (``v1.0rc1``, ``v0.3.1.dev8``), newest
+    first: the ones PEP 440 leaves out unless they are asked for."""
+    versioned, _ = _versioned(tags, tag_format)
+    return _newest_first([(v, t) for v, t in versioned if v.is_prerelease])
 
 
 def latest_tag(

@@ -73,12 +73,12 @@ def walk_with_cache(args: argparse.Namespace, config, paths: Sequence[str], *,
 
     from dssync._history.progress import progress_for_stderr
     from dssync._history.walk import walk
-    from dssync.commands.upstream import make_chain
+    from dssync.commands.upstream import make_chain, wants_prereleases
 
     if args.jobs < 1:
         raise ConfigError("--jobs must be at least 1")
     chain = make_chain(args, config)
-    prereleases = args.prereleases or bool(config is not None and config.prereleases)
+    prereleases = wants_prereleases(args, config)
     try:
         # Each source is built only when its turn comes, as everywhere else.
         sources = [partial(chain.source, spec) for spec in chain.specs]

@@ -16,7 +16,8 @@ def add_upstream_options(p: argparse.ArgumentParser, *, with_tag: bool = True):
     g.add_argument("--upstream-path", metavar="PATH",
                    help="the file's path in the upstream repository (without configuration)")
     g.add_argument("--prereleases", action="store_true",
-                   help="consider prerelease tags too (for --tag latest, or when reading every release)")
+                   help="consider pre- and development release tags too, as PEP 440 leaves them out "
+                        "unless asked for (tags, --tag latest, and reading every release)")
     g.add_argument("--index-url", metavar="URL",
                    help="package index to use instead of the one pip is configured with")
     g.add_argument("--offline", action="store_true", help="use only what is in the cache")

@@ -218,15 +218,20 @@ def make_chain(args: argparse.Namespace, config) -> SourceChain:
     return SourceChain(specs, ctx)
 
 
+def wants_prereleases(args: argparse.Namespace, config) -> bool:
+    """PEP 440: pre- and development releases only when asked for (``--prereleases`` or the
+    configuration's ``prereleases = true``)."""
+    return bool(getattr(args, "prereleases", False) or (config is not None and config.prereleases))
+
+
 def resolve_tag(args: argparse.Namespace, chain: SourceChain, config) -> str:
     tag = args.tag
     if tag != "latest":
         return tag
     from dssync.versions import latest_tag
 
-    include = args.prereleases or bool(config is not None and config.prereleases)
     source, tags = chain.list_tags()
-    latest = latest_tag(tags, chain.ctx.tag_format, include_prereleases=include)
+    latest = latest_tag(tags, chain.ctx.tag_format, include_prereleases=wants_prereleases(args, config))
     if latest is None:
         raise NotFound(f"{source.spec} has no release tag matching {chain.ctx.tag_format!r}",
                        hint="name a tag with --tag, or set tag-format in the configuration")
