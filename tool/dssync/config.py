@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Mapping
-from urllib.parse import urlsplit
 
 from dssync.errors import ConfigError
+from dssync.urls import INDEX_SCHEMES, WEB_SCHEMES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -410,9 +410,8 @@ def _build(ctx: _Ctx, table: dict[str, Any]) -> Config:
     reports = _local_path(ctx, ctx.key("reports"), _default(string("reports"), DEFAULT_REPORTS))
 
     urls = {}
-    for name, schemes in (("github-api-url", ("http", "https")),
-                          ("github-raw-url", ("http", "https")),
-                          ("index-url", ("http", "https", "file"))):
+    for name, schemes in (("github-api-url", WEB_SCHEMES), ("github-raw-url", WEB_SCHEMES),
+                          ("index-url", INDEX_SCHEMES)):
         value = string(name, "a string (a URL)")
         if value is not None:
             _check_url(ctx, ctx.key(name), value, schemes)
@@ -478,11 +477,13 @@ def _check_tag_format(ctx: _Ctx, value: str) -> None:
 
 
 def _check_url(ctx: _Ctx, key: str, value: str, schemes: tuple[str, ...]) -> None:
-    parts = urlsplit(value)
-    if (parts.scheme not in schemes or (not parts.netloc and parts.scheme != "file")
-            or any(c.isspace() for c in value)):
-        raise ctx.fail(key, f"'{value}' is not a usable URL",
-                       hint=f"give a full {' or '.join(schemes)} URL")
+    from dssync._net.http import redact
+    from dssync.urls import describe, url_problem
+
+    problem = url_problem(value, schemes)
+    if problem is not None:
+        raise ctx.fail(key, f"'{redact(value)}' is not a usable URL: {problem}",
+                       hint=f"give {describe(schemes)}")
 
 
 def _sources(ctx: _Ctx, value: Any, github: str | None,

@@ -58,6 +58,9 @@ class SourceContext:
         if not isinstance(cached, list):
             raise OfflineMiss(f"--offline: the cache does not hold the tag list of {spec}",
                               hint="run once without --offline to fill the cache")
+        if self.verbose:
+            self.log(f"{spec}: the cache answered with the tag list (--offline: upstream was "
+                     "not asked)")
         return [name for name in cached if isinstance(name, str)]
 
 

@@ -266,6 +266,9 @@ class PackageIndexSource:
         filename, sha256, url = self._resolve(tag, version)
         found = self._cached_members(sha256, paths)
         missing = [p for p in paths if p not in found]
+        if found and self.ctx.verbose:
+            self.ctx.log(f"{self.spec}: the cache answered with {', '.join(found)}, read earlier "
+                         f"out of {filename} (sha256 verified: {sha256})")
         if missing:
             if (url is None and not self.ctx.offline and self._held(sha256) is None
                     and self.ctx.cache.read("archives", sha256) is None):
@@ -403,10 +406,15 @@ class PackageIndexSource:
             age = time.time() - checked if isinstance(checked, (int, float)) else None
             if age is not None and 0 <= age < self.ctx.ref_ttl:
                 if self.ctx.verbose:
-                    self.ctx.log(f"pypi: {tag} is {ref['archive']} (checked {age:.0f}s ago, cache hit)")
+                    self.ctx.log(f"{self.spec}: the cache answered that {tag} is {ref['archive']} "
+                                 f"(the index said so {age:.0f}s ago, an answer is kept "
+                                 f"{self.ctx.ref_ttl:.0f}s); the index {self._where()} was not asked")
                 return ref["archive"], ref["sha256"], None
         if self.ctx.offline:
             if valid:
+                if self.ctx.verbose:
+                    self.ctx.log(f"{self.spec}: the cache answered that {tag} is {ref['archive']} "
+                                 "(--offline: the index was not asked)")
                 return ref["archive"], ref["sha256"], None
             raise OfflineMiss(
                 f"--offline: the cache does not record which sdist {self.spec} tag {tag} is",
@@ -492,6 +500,8 @@ class PackageIndexSource:
         cache = self.ctx.cache
         cached = cache.read("archives", sha256)
         if cached is not None and hashlib.sha256(cached).hexdigest() == sha256:
+            if self.ctx.verbose:
+                self.ctx.log(f"{self.spec}: the cache answered with {filename} (sha256 verified)")
             self._last_archive = (sha256, cached)
             return cached, False
         if cached is not None:

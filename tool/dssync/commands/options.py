@@ -18,7 +18,7 @@ def add_upstream_options(p: argparse.ArgumentParser, *, with_tag: bool = True):
     g.add_argument("--prereleases", action="store_true",
                    help="consider pre- and development release tags too, as PEP 440 leaves them out "
                         "unless asked for (tags, --tag latest, and reading every release)")
-    g.add_argument("--index-url", metavar="URL",
+    g.add_argument("--index-url", metavar="URL", type=index_url,
                    help="package index to use instead of the one pip is configured with")
     g.add_argument("--offline", action="store_true", help="use only what is in the cache")
     g.add_argument("--cache-dir", metavar="DIR", help="cache directory (default: the platform's user cache)")
@@ -27,6 +27,20 @@ def add_upstream_options(p: argparse.ArgumentParser, *, with_tag: bool = True):
     g.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                    help="log each upstream request to stderr (secrets redacted)")
     return g
+
+
+def index_url(value: str) -> str:
+    """``--index-url``, refused before anything runs when it is not a usable URL."""
+    from dssync.urls import INDEX_SCHEMES, describe, url_problem
+
+    problem = url_problem(value, INDEX_SCHEMES)
+    if problem is not None:
+        from dssync._net.http import redact
+
+        raise argparse.ArgumentTypeError(
+            f"'{redact(value)}' is not a usable URL: {problem}; give {describe(INDEX_SCHEMES)} "
+            "of a simple index")
+    return value
 
 
 def add_report_options(p: argparse.ArgumentParser, formats: tuple[str, ...], *,

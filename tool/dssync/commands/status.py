@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dssync.commands.options import index_url
 from dssync.errors import ConfigError, DssyncError
 from dssync.models import FileDrift
 
@@ -121,7 +122,7 @@ def add_parser(sub) -> None:
     g.add_argument("--offline", action="store_true", help="use only what is in the cache")
     g.add_argument("--cache-dir", metavar="DIR", help="cache directory (default: the platform's user cache)")
     g.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-    g.add_argument("--index-url", metavar="URL",
+    g.add_argument("--index-url", metavar="URL", type=index_url,
                    help="package index to use instead of the one pip is configured with")
     g.add_argument("--config", metavar="PATH", help="pyproject.toml or dssync.toml to use")
     g.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,

@@ -109,6 +109,8 @@ class SourceChain:
     def __init__(self, specs: Sequence[str], ctx: SourceContext) -> None:
         self.specs = list(specs)
         self.ctx = ctx
+        if ctx.index_url is None and any(parse_source_spec(s)[0] == "pypi" for s in self.specs):
+            _check_pip_index_url()
         self._built: dict[str, UpstreamSource] = {}
         self.answered_index = 0
         """Where in ``specs`` the source that answered last stands."""
@@ -216,6 +218,22 @@ def make_chain(args: argparse.Namespace, config) -> SourceChain:
             raise DssyncError(f"unknown source {spec!r}",
                               hint="use github:OWNER/REPO, pypi:PACKAGE or git:PATH_OR_URL")
     return SourceChain(specs, ctx)
+
+
+def _check_pip_index_url() -> None:
+    """``PIP_INDEX_URL`` is ``--index-url`` by another name: checked as early, so that a run the
+    cache answers does not hide a mistake the next run would stumble on."""
+    import os
+
+    from dssync.urls import INDEX_SCHEMES, describe, url_problem
+
+    value = os.environ.get("PIP_INDEX_URL", "").strip()
+    problem = url_problem(value, INDEX_SCHEMES) if value else None
+    if problem is not None:
+        from dssync._net.http import redact
+
+        raise ConfigError(f"PIP_INDEX_URL '{redact(value)}' is not a usable URL: {problem}",
+                          hint=f"set it to {describe(INDEX_SCHEMES)}, unset it, or pass --index-url")
 
 
 def wants_prereleases(args: argparse.Namespace, config) -> bool:
