@@ -859,7 +859,8 @@ def test_index_archive_with_path_traversal_names(world, index):
     with guarded(world, failed=False, extra_archives=[data]):
         run = world.index(index.url)
     assert run.code == 1 and run.err == "", run.err
-    assert f"{UPSTREAM} does not exist upstream at v2" in run.out
+    assert (f"  upstream: gone at v2, according to pypi:{PACKAGE}: {UPSTREAM} is not in "
+            f"{PACKAGE}-2.tar.gz") in run.out
     assert not (world.tmp / UPSTREAM).exists() and not (world.tmp / "pkg").exists()
 
 

@@ -105,7 +105,7 @@ def test_summary_and_tables():
         ("renamed-class", "class TraceMode → ZeRoTraceMode"), ("added", "WEIRD"), ("added", "TEXT"), ("pinned", "PINNED_OK"), ("pinned", "PINNED_DIFF"),
         ("changed-value", "RATIO")]
     sections = [a["id"] for tag, a in parsed.tags if tag == "section"]
-    assert sections == ["file-1", "file-2", "file-3"]
+    assert sections == ["file-1", "file-2", "file-3", "file-4"]
 
 
 def _open_report_page(tmp_path: Path) -> Path:
@@ -138,7 +138,7 @@ def test_chromium_finds_the_rows_and_makes_no_request(chromium, tmp_path):
     assert rows[("changed-reference", "ENDPOINT")]["new"] == "BASE + '/x'\n= 'v2/x'"
     assert rows[("removed", "OLD_FLAG")]["new"] == "absent"
     assert chromium.evaluate("document.querySelectorAll('script, img, link, iframe').length") == 0
-    assert chromium.evaluate("document.getElementById('verdict').innerText").startswith("drift: 3 files")
+    assert chromium.evaluate("document.getElementById('verdict').innerText").startswith("drift: 4 files")
     # The stylesheet applied (the CSP allowed it by hash): the table has collapsed borders.
     assert chromium.evaluate("getComputedStyle(document.querySelector('table')).borderCollapse") == "collapse"
     assert chromium.requests == []

@@ -95,6 +95,15 @@ def test_json_reports_validate(make):
     VALIDATOR.validate(data)
 
 
+def test_a_report_against_a_tag_validates_with_its_moved_count(tmp_path):
+    from dssync._history.moves import detect_moves
+
+    report = detect_moves(full_report())
+    data = json.loads(json_format.render(report))
+    assert data["summary"]["moved"] == 0
+    VALIDATOR.validate(data)
+
+
 def test_golden_report_of_the_format_tests_validates():
     golden = ROOT / "tests" / "golden" / "drift.json"
     if not golden.exists():
@@ -132,7 +141,7 @@ def _mutations():
     yield "origin sha256 not hex", lambda d: d["files"][0]["origin"].update(sha256="xyz")
     yield "negative count", lambda d: d["summary"].update(added=-1)
     yield "counts missing with files", lambda d: d["summary"].pop("changed")
-    yield "unknown summary key", lambda d: d["summary"].update(moved=0)
+    yield "unknown summary key", lambda d: d["summary"].update(shifted=0)
 
 
 @pytest.mark.parametrize(("label", "mutate"), list(_mutations()), ids=[m[0] for m in _mutations()])
@@ -235,7 +244,8 @@ def test_text_report_lists_every_finding():
     gone = next(line for line in lines if "GONE" in line)
     assert "<absent>" in gone and "the pin could go" in gone
     assert "vendored/deepspeed/constants.py vs deepspeed/constants.py" in lines
-    assert lines[lines.index("vendored/deepspeed/constants.py vs deepspeed/constants.py") + 1] == "  no drift"
+    at = lines.index("vendored/deepspeed/constants.py vs deepspeed/constants.py")
+    assert lines[at + 1: at + 3] == ["  upstream: the local file deepspeed/constants.py", "  no drift"]
     assert lines[-1] == "drift: 2 files, 1 added, 1 removed, 8 changed, 1 renamed, 1 class renamed, 3 pinned"
 
 
@@ -251,7 +261,8 @@ def test_text_report_of_the_fixture():
 
 def test_text_report_without_drift():
     out = text.render(DriftReport(files=[FileDrift("a.py", "b.py")]))
-    assert out == "a.py vs b.py\n  no drift\n\nno drift: 1 file, 0 added, 0 removed, 0 changed, 0 renamed\n"
+    assert out == ("a.py vs b.py\n  upstream: the local file b.py\n  no drift\n\n"
+                   "no drift: 1 file, 0 added, 0 removed, 0 changed, 0 renamed\n")
 
 
 def test_long_values_are_shortened_for_people_but_not_in_json():

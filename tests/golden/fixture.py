@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 from dssync.models import (
-    Added, Changed, ClassRenamed, DriftReport, FileDrift, Origin, Pinned, Removed, Renamed,
+    Added, Changed, ClassRenamed, DriftReport, FileDrift, Gone, Origin, Pinned, Removed, Renamed,
 )
 
 GOLDEN = Path(__file__).parent
@@ -65,11 +65,21 @@ def fixed_report() -> DriftReport:
     odd = FileDrift(
         vendored=ODD_PATH,
         upstream="odd/a.py",
+        origin=Origin(source="pypi:pkg", tag="v2.0.0", path="odd/a.py", sha256="cd" * 32,
+                      archive="pkg-2.0.0.tar.gz", archive_sha256="ef" * 32),
         changed=[Changed(name="RATIO", kind="value", old="'10%'", new=NASTY, old_line=3,
                          new_line=3, old_resolved="10%", new_resolved=NASTY[1:-1])],
     )
-    clean = FileDrift(vendored="vendored/pkg/other.py", upstream="pkg/other.py")
-    return DriftReport(files=[main, odd, clean], tag="v2.0.0",
+    clean = FileDrift(vendored="vendored/pkg/other.py", upstream="pkg/other.py",
+                      origin=Origin(source="git:upstream", tag="v2.0.0", path="pkg/other.py",
+                                    sha256="12" * 32, commit="0123456789abcdef0123456789abcdef01234567"))
+    # A module without constants (an __init__.py) that upstream dropped: no finding, but its
+    # section says so.
+    gone = FileDrift(vendored="vendored/pkg/__init__.py", upstream="pkg/__init__.py",
+                     gone=Gone(tag="v2.0.0", sources=("git:upstream",),
+                               detail="pkg/__init__.py does not exist at tag v2.0.0 in git:upstream",
+                               known_at="v1.9.0", since="v2.0.0"))
+    return DriftReport(files=[main, odd, clean, gone], tag="v2.0.0",
                        notes=["upstream v2.0.0 read from git:upstream"])
 
 

@@ -165,6 +165,26 @@ class Origin:
 
 
 @dataclass(frozen=True)
+class Gone:
+    """The upstream file does not exist at the tag compared with: every constant is removed."""
+
+    tag: str
+    sources: tuple[str, ...]
+    """The sources asked that do not have it."""
+    detail: str = ""
+    """What the source that was asked last said (``pkg/x.py is not in pkg-2.0.tar.gz, ...``)."""
+    unchecked: tuple[str, ...] = ()
+    """Sources that could not be reached to confirm."""
+    known_at: str | None = None
+    """A release known to have the file: the one the lock says it was vendored from."""
+    since: str | None = None
+    """The first release without the file, when that is known (the release after ``known_at``
+    is ``tag`` itself)."""
+    not_yet: bool = False
+    """True when the file came upstream only later: ``known_at`` is a later release than ``tag``."""
+
+
+@dataclass(frozen=True)
 class Added:
     name: str
     value: str
@@ -294,7 +314,10 @@ class FileDrift:
     renamed: list[Renamed] = field(default_factory=list)
     pinned: list[Pinned] = field(default_factory=list)
     origin: Origin | None = None
+    """Where the upstream file was read, for a file read from an upstream source."""
     renamed_classes: list[ClassRenamed] = field(default_factory=list)
+    gone: Gone | None = None
+    """Set instead of ``origin`` when the file does not exist upstream at the tag."""
 
     @property
     def has_drift(self) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dssync._format.sarif import Finding, findings
 from dssync._format.text import summary_line
+from dssync._format.values import gone_line
 from dssync.models import DriftReport
 
 LIMIT = 10
@@ -38,7 +39,11 @@ def annotation(x: Finding) -> str:
 
 def render(report: DriftReport, limit: int = LIMIT) -> str:
     found = findings(report)
-    lines = [annotation(x) for x in found[:limit]]
+    # A file gone upstream explains its removals: said first, as a notice of its own.
+    lines = [command("notice", f"{f.upstream} is {gone_line(f.gone)}", file=f.vendored, line=1,
+                     title=f"Upstream file absent: {f.upstream}")
+             for f in report.files if f.gone is not None]
+    lines += [annotation(x) for x in found[:limit]]
     if len(found) > limit:
         more = len(found) - limit
         lines.append(command("notice", f"{more} more drift finding{'s' if more != 1 else ''} not shown "

@@ -13,7 +13,7 @@ from html import escape
 from typing import Any, Iterable
 
 from dssync._format.text import count_phrase, summary_line
-from dssync._format.values import class_constants, origin_line
+from dssync._format.values import class_constants, gone_line, origin_line
 from dssync.models import UNRESOLVED, Changed, DriftReport, FileDrift
 
 VALUE_LIMIT = 4000
@@ -124,10 +124,15 @@ def _rows(f: FileDrift) -> Iterable[str]:
 
 
 def _file_section(i: int, f: FileDrift) -> list[str]:
+    if f.origin is not None:
+        where = f" from {escape(origin_line(f))}"
+    elif f.gone is not None:
+        where = f": <strong>{escape(gone_line(f.gone))}</strong>"
+    else:
+        where = ", the local file"
     out = [f'<section class="file" id="file-{i}">',
            f"<h2><code>{escape(f.vendored)}</code></h2>",
-           f'<p class="origin">Upstream <code>{escape(f.upstream)}</code>'
-           + (f" from {escape(origin_line(f))}" if f.origin is not None else "") + "</p>"]
+           f'<p class="origin">Upstream <code>{escape(f.upstream)}</code>{where}</p>']
     counts = ", ".join(count_phrase(kind, n) for kind, n in f.counts().items() if n)
     if not f.has_drift:
         out.append(f'<p class="verdict">No drift.{" " + escape(counts) if counts else ""}</p>')

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from dssync._format.values import to_json
-from dssync.models import UNRESOLVED, DriftReport, FileDrift
+from dssync.models import UNRESOLVED, DriftReport, FileDrift, Gone
 
 SCHEMA = "dssync.drift/1"
 
@@ -19,10 +19,21 @@ def _with_values(item: dict[str, Any], **values: Any) -> dict[str, Any]:
     return item
 
 
+def gone_to_dict(g: Gone) -> dict[str, Any]:
+    data: dict[str, Any] = {"tag": g.tag, "sources": list(g.sources), "unchecked": list(g.unchecked),
+                            "not_yet": g.not_yet}
+    for key, value in (("detail", g.detail), ("known_at", g.known_at), ("since", g.since)):
+        if value:
+            data[key] = value
+    return data
+
+
 def file_to_dict(f: FileDrift) -> dict[str, Any]:
     data: dict[str, Any] = {"vendored": f.vendored, "upstream": f.upstream}
     if f.origin is not None:
         data["origin"] = f.origin.to_dict()
+    if f.gone is not None:
+        data["gone"] = gone_to_dict(f.gone)
     data["added"] = [{"name": a.name, "value": a.value, "as_written": a.shown, "line": a.line}
                      for a in f.added]
     data["removed"] = [{"name": r.name, "value": r.value, "as_written": r.shown, "line": r.line}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dssync._format.text import summary_line
-from dssync._format.values import display, origin_line, renamed_value
+from dssync._format.values import display, gone_line, origin_line, renamed_value
 from dssync.models import DriftReport, FileDrift
 
 
@@ -24,9 +24,12 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 def _file(f: FileDrift) -> list[str]:
     lines = [f"## `{f.vendored}`", ""]
-    upstream = f"Upstream: `{f.upstream}`"
     if f.origin is not None:
-        upstream += f" from {origin_line(f)}"
+        upstream = f"Upstream: `{f.upstream}` from {origin_line(f)}"
+    elif f.gone is not None:
+        upstream = f"Upstream: `{f.upstream}` is **{gone_line(f.gone)}**"
+    else:
+        upstream = f"Upstream: the local file `{f.upstream}`"
     lines += [upstream, ""]
     if not f.has_drift:
         lines += ["No drift.", ""]

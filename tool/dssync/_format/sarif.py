@@ -15,7 +15,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
-from dssync._format.values import class_constants, display, renamed_value
+from dssync._format.values import class_constants, display, gone_head, renamed_value
 from dssync.models import UNRESOLVED, DriftReport, FileDrift
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -78,6 +78,8 @@ class Finding:
 
 def _upstream_at(f: FileDrift, tag: str | None, line: int | None = None) -> str:
     where = f"{f.upstream} line {line}" if line else f.upstream
+    if f.gone is not None:
+        where = f"{f.upstream}: the file is {gone_head(f.gone)}"
     return f"upstream {tag} ({where})" if tag else f"upstream ({where})"
 
 
@@ -180,6 +182,18 @@ def _result(x: Finding) -> dict[str, Any]:
     }
 
 
+def _file_properties(f: FileDrift) -> dict[str, Any]:
+    """Where each file's upstream was read, or that it is gone: SARIF has no file sections."""
+    from dssync._format.json_format import gone_to_dict
+
+    data: dict[str, Any] = {"vendored": f.vendored, "upstream": f.upstream}
+    if f.origin is not None:
+        data["origin"] = f.origin.to_dict()
+    if f.gone is not None:
+        data["gone"] = gone_to_dict(f.gone)
+    return data
+
+
 def report_to_sarif(report: DriftReport) -> dict[str, Any]:
     from dssync import __version__
 
@@ -189,7 +203,8 @@ def report_to_sarif(report: DriftReport) -> dict[str, Any]:
         "originalUriBaseIds": {SRCROOT: {"description": {
             "text": "The project root: the directory holding the dssync configuration."}}},
         "results": [_result(x) for x in findings(report)],
-        "properties": {"tag": report.tag, "summary": report.summary(), "notes": list(report.notes)},
+        "properties": {"tag": report.tag, "summary": report.summary(), "notes": list(report.notes),
+                       "files": [_file_properties(f) for f in report.files]},
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 

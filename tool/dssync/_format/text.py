@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from dssync._format.values import class_constants, display, origin_line, renamed_value
+from dssync._format.values import class_constants, display, renamed_value, upstream_line
 from dssync.models import DriftReport, FileDrift
 
 
 def _file_lines(f: FileDrift) -> list[str]:
     head = f"{f.vendored} vs {f.upstream}"
-    lines = [head]
-    if f.origin is not None:
-        lines.append(f"  upstream: {origin_line(f)}")
+    lines = [head, f"  upstream: {upstream_line(f)}"]
     if not f.has_drift:
         lines.append("  no drift")
     if f.added:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dssync.models import UNRESOLVED, ClassRenamed, FileDrift, Renamed
+from dssync.models import UNRESOLVED, ClassRenamed, FileDrift, Gone, Renamed
 
 JSON_SCALARS = (str, int, float, bool, type(None))
 
@@ -68,3 +68,35 @@ def origin_line(f: FileDrift) -> str:
         return ""
     o = f.origin
     return f"{o.source} at {o.tag}, {o.identity()}"
+
+
+def gone_head(g: Gone) -> str:
+    """``gone since v2.0 (vendored from v1.0, the release before)``: what is known of when."""
+    if g.since:
+        return f"gone since {g.since} (vendored from {g.known_at}, the release before)"
+    if g.not_yet:
+        return f"not yet upstream at {g.tag} (vendored from {g.known_at}, a later release)"
+    if g.known_at:
+        return f"gone at {g.tag} (vendored from {g.known_at}, which had it)"
+    return f"gone at {g.tag}"
+
+
+def gone_line(g: Gone) -> str:
+    """``gone_head``, and who said so."""
+    text = gone_head(g)
+    if g.sources:
+        text += f", according to {' and '.join(g.sources)}"
+    if g.detail:
+        text += f": {' '.join(g.detail.split())}"
+    if g.unchecked:
+        text += f"; {', '.join(g.unchecked)} could not be reached to confirm"
+    return text
+
+
+def upstream_line(f: FileDrift) -> str:
+    """Where a file section's upstream was read, or what is known of its absence."""
+    if f.origin is not None:
+        return origin_line(f)
+    if f.gone is not None:
+        return gone_line(f.gone)
+    return f"the local file {f.upstream}"

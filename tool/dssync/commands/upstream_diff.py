@@ -6,9 +6,12 @@ import argparse
 
 from dssync._diff.engine import diff_tables
 from dssync.commands.local_files import read_bytes, table_from_bytes
-from dssync.commands.targets import select_targets
-from dssync.commands.upstream import load_project_config, make_chain, resolve_tag
-from dssync.models import ConstantTable, DriftReport
+from dssync.commands.gone import gone_upstream, locked_tags, release_list
+from dssync.commands.targets import Target, select_targets
+from dssync.commands.upstream import (
+    FetchResult, SourceChain, load_project_config, make_chain, resolve_tag, wants_prereleases,
+)
+from dssync.models import ConstantTable, DriftReport, Gone
 
 
 def upstream_report(args: argparse.Namespace) -> DriftReport:
@@ -18,6 +21,7 @@ def upstream_report(args: argparse.Namespace) -> DriftReport:
     try:
         tag = resolve_tag(args, chain, config)
         result = chain.fetch_available(tag, [t.upstream for t in targets])
+        gone = _gone(args, config, chain, tag, targets, result)
     finally:
         chain.close()
     notes = [f"upstream {tag} read from {', '.join(result.answered)}"]
@@ -29,17 +33,28 @@ def upstream_report(args: argparse.Namespace) -> DriftReport:
         if got is None:
             # The file is gone upstream (or not there yet): every constant in it is drift.
             new = ConstantTable(path=f"{target.upstream}@{tag}", constants={})
-            note = f"{target.upstream} does not exist upstream at {tag} according to {' and '.join(result.answered)}"
-            if result.unchecked:
-                note += f" ({', '.join(result.unchecked)} could not be reached to confirm)"
-            notes.append(note)
         else:
             new = table_from_bytes(got.content, f"{target.upstream}@{tag}", chain.ctx.cache)
         drift = diff_tables(old, new, vendored=target.vendored, upstream=target.upstream,
                             pins=target.pins, renames=not args.no_renames,
                             modules=(mine, got.content if got is not None else None))
         drift.origin = got.origin if got is not None else None
+        drift.gone = gone.get(target.vendored)
         files.append(drift)
     from dssync._history.moves import detect_moves
 
     return detect_moves(DriftReport(files=files, tag=tag, notes=notes))
+
+
+def _gone(args: argparse.Namespace, config, chain: SourceChain, tag: str, targets: list[Target],
+          result: FetchResult) -> dict[str, Gone]:
+    """What is known of each target no source has at ``tag``, by vendored path."""
+    absent = [t for t in targets if t.upstream not in result.files]
+    if not absent:
+        return {}
+    locked = locked_tags(config, absent)
+    fmt = chain.ctx.tag_format
+    releases = release_list(lambda: chain.list_tags()[1], fmt, wants_prereleases(args, config))
+    return {t.vendored: gone_upstream(tag, result.missing.get(t.upstream), result.answered,
+                                      result.unchecked, locked.get(t.vendored), fmt, releases)
+            for t in absent}
