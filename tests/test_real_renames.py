@@ -16,7 +16,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from dssync._source.interface import SourceContext
 from dssync._source.package_index import PackageIndexSource
 from dssync.cache import Cache

@@ -123,3 +123,14 @@ def test_status_after_update_and_after_vendor(project: Project):
     (project.root / "vendor" / "other.py").write_bytes(OTHER1)
     code, out, _ = project.cli("status")
     assert code == 1 and "~ A: 2 -> 1" in out
+
+
+def test_a_class_renamed_locally_counts_each_of_its_constants_as_edited():
+    from dssync.commands.status import LocalState
+    from dssync.models import ClassRenamed, FileDrift
+
+    state = LocalState("vendor/c.py", None, None)
+    state.edits = FileDrift("vendor/c.py", "c.py", renamed_classes=[
+        ClassRenamed("TraceMode", "ZeRoTraceMode", 3, 3, ("RECORD", "COMPLETE"))])
+    assert state.edited_names() == {"TraceMode.RECORD", "TraceMode.COMPLETE",
+                                    "ZeRoTraceMode.RECORD", "ZeRoTraceMode.COMPLETE"}

@@ -9,11 +9,9 @@ is touched. A well-formed URL that cannot be reached is still fine while the cac
 from __future__ import annotations
 
 import pytest
-
-from servers.index_server import FakeIndex
-
 from dssync.cli import main
 from dssync.urls import INDEX_SCHEMES, url_problem
+from servers.index_server import FakeIndex
 
 CONST = "pkg/constants.py"
 
@@ -119,7 +117,7 @@ def test_verbose_says_when_the_cache_answered_instead_of_the_index(project, caps
     code, again, err = run(capsys, "-v", "diff", "--tag", "v1.0", "--index-url", url,
                            "--cache-dir", cache)
     assert (code, again) == (1, out)
-    assert f"pypi:widgets: the cache answered that v1.0 is widgets-1.0.tar.gz" in err
+    assert "pypi:widgets: the cache answered that v1.0 is widgets-1.0.tar.gz" in err
     assert f"the index {url} was not asked" in err
     assert f"pypi:widgets: the cache answered with {CONST}, read earlier out of widgets-1.0.tar.gz" in err
     code, _, err = run(capsys, "-v", "diff", "--tag", "v1.0", "--offline", "--cache-dir", cache)

@@ -7,11 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+from dssync.cli import main
 from jsonschema import Draft202012Validator
 
 from tests.gitrepo import make_repo
-
-from dssync.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 VALIDATOR = Draft202012Validator(json.loads(
@@ -81,25 +80,25 @@ def test_gone_at_a_later_release_says_which_release_still_had_it(project, capsys
     assert sections(out)["vendored/legacy.py"][0].startswith(
         "  upstream: gone at v1.2.0 (vendored from v1.0.0, which had it), according to git:")
     # A pre-release between 1.1 and 1.2 does not count unless pre-releases are asked for.
-    code, out, _ = run(capsys, "diff", "--tag", "v1.1.0", "--prereleases", "--no-cache")
+    _, out, _ = run(capsys, "diff", "--tag", "v1.1.0", "--prereleases", "--no-cache")
     assert "gone since v1.1.0" in out
 
 
 def test_not_yet_upstream_at_an_earlier_release(project, capsys):
-    code, out, _ = run(capsys, "diff", "--tag", "v0.9.0", "--no-cache")
+    _, out, _ = run(capsys, "diff", "--tag", "v0.9.0", "--no-cache")
     assert sections(out)["vendored/legacy.py"][0].startswith(
         "  upstream: not yet upstream at v0.9.0 (vendored from v1.0.0, a later release), according to")
 
 
 def test_without_a_lock_entry_only_the_tag_is_known(project, capsys):
     (project / "dssync.lock").unlink()
-    code, out, _ = run(capsys, "diff", "--tag", "v1.1.0", "--no-cache")
+    _, out, _ = run(capsys, "diff", "--tag", "v1.1.0", "--no-cache")
     assert sections(out)["vendored/legacy.py"][0].startswith("  upstream: gone at v1.1.0, according to git:")
 
 
 def test_every_format_says_it(project, capsys, tmp_path):
     up = f"git:{project.parent / 'up'}"
-    code, out, _ = run(capsys, "diff", "--tag", "v1.1.0", "--no-cache", "--format", "json")
+    _, out, _ = run(capsys, "diff", "--tag", "v1.1.0", "--no-cache", "--format", "json")
     data = json.loads(out)
     VALIDATOR.validate(data)
     kept, legacy = data["files"]

@@ -7,7 +7,6 @@ import json
 import textwrap
 
 import pytest
-
 from dssync._diff.engine import diff_tables
 from dssync._diff.written import as_written, written_value
 from dssync._extract.extract import extract_table

@@ -29,7 +29,7 @@ def url_problem(value: str, schemes: tuple[str, ...]) -> str | None:
     if not parts.hostname:
         return "it names no host"
     try:
-        parts.port
+        parts.port  # noqa: B018 (reading it is the check: urllib raises for a bad port)
     except ValueError:
         return "its port is not a number from 0 to 65535"
     return None

@@ -28,12 +28,18 @@ def gone_to_dict(g: Gone) -> dict[str, Any]:
     return data
 
 
-def file_to_dict(f: FileDrift) -> dict[str, Any]:
+def file_source(f: FileDrift) -> dict[str, Any]:
+    """The file pair, and where upstream was read (``origin``) or that it is ``gone``."""
     data: dict[str, Any] = {"vendored": f.vendored, "upstream": f.upstream}
     if f.origin is not None:
         data["origin"] = f.origin.to_dict()
     if f.gone is not None:
         data["gone"] = gone_to_dict(f.gone)
+    return data
+
+
+def file_to_dict(f: FileDrift) -> dict[str, Any]:
+    data = file_source(f)
     data["added"] = [{"name": a.name, "value": a.value, "as_written": a.shown, "line": a.line}
                      for a in f.added]
     data["removed"] = [{"name": r.name, "value": r.value, "as_written": r.shown, "line": r.line}

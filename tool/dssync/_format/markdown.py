@@ -55,8 +55,8 @@ def _file(f: FileDrift) -> list[str]:
                         [[_cell(r.old_name), _cell(r.new_name), _cell(renamed_value(r))] for r in f.renamed])
     if f.renamed_classes:
         lines += [f"### Classes renamed ({len(f.renamed_classes)})", "",
-                  "Each class's body is otherwise the same; its constants keep their names "
-                  "within it.", ""]
+                  ("Each class's body is otherwise the same; its constants keep their names "
+                   "within it."), ""]
         lines += _table(["Vendored class", "Upstream class", "Constants", "Lines"],
                         [[_cell(c.old_name), _cell(c.new_name), ", ".join(_cell(m) for m in c.constants),
                           f"{c.old_line} → {c.new_line}"] for c in f.renamed_classes])

@@ -15,6 +15,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
+from dssync._format.json_format import file_source
 from dssync._format.values import class_constants, display, gone_head, renamed_value
 from dssync.models import UNRESOLVED, DriftReport, FileDrift
 
@@ -182,18 +183,6 @@ def _result(x: Finding) -> dict[str, Any]:
     }
 
 
-def _file_properties(f: FileDrift) -> dict[str, Any]:
-    """Where each file's upstream was read, or that it is gone: SARIF has no file sections."""
-    from dssync._format.json_format import gone_to_dict
-
-    data: dict[str, Any] = {"vendored": f.vendored, "upstream": f.upstream}
-    if f.origin is not None:
-        data["origin"] = f.origin.to_dict()
-    if f.gone is not None:
-        data["gone"] = gone_to_dict(f.gone)
-    return data
-
-
 def report_to_sarif(report: DriftReport) -> dict[str, Any]:
     from dssync import __version__
 
@@ -204,7 +193,8 @@ def report_to_sarif(report: DriftReport) -> dict[str, Any]:
             "text": "The project root: the directory holding the dssync configuration."}}},
         "results": [_result(x) for x in findings(report)],
         "properties": {"tag": report.tag, "summary": report.summary(), "notes": list(report.notes),
-                       "files": [_file_properties(f) for f in report.files]},
+                       # SARIF has no file sections: where each file's upstream was read.
+                       "files": [file_source(f) for f in report.files]},
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 

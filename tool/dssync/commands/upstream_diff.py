@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 
 from dssync._diff.engine import diff_tables
-from dssync.commands.local_files import read_bytes, table_from_bytes
 from dssync.commands.gone import gone_upstream, locked_tags, release_list
+from dssync.commands.local_files import read_bytes, table_from_bytes
 from dssync.commands.targets import Target, select_targets
 from dssync.commands.upstream import (
-    FetchResult, SourceChain, load_project_config, make_chain, resolve_tag, wants_prereleases,
+    FetchResult,
+    SourceChain,
+    load_project_config,
+    make_chain,
+    resolve_tag,
+    wants_prereleases,
 )
 from dssync.models import ConstantTable, DriftReport, Gone
 
