@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from dssync._diff.details import container_details, text_details
+from dssync._diff.placement import placements
 from dssync._diff.renames import find_renames
 from dssync.models import (
     UNRESOLVED, Added, Changed, ConstantTable, FileDrift, Pinned, Removed,
@@ -69,9 +70,11 @@ def diff_tables(old: ConstantTable, new: ConstantTable, *, vendored: str | None 
             change = compare_constant(old, new, name)
             if change is not None:
                 drift.changed.append(change)
-    for name, const in new.constants.items():
-        if name not in old and name not in pins:
-            drift.added.append(Added(name, const.key, const.line, const.source))
+    added = [name for name in new.constants if name not in old and name not in pins]
+    if added:
+        where = placements(old, new, added)
+        drift.added = [Added(name, new[name].key, new[name].line, new[name].source, where[name])
+                       for name in added]
     if renames and drift.removed and drift.added:
         drift.renamed = find_renames(old, new, drift.removed, drift.added)
         gone = {r.old_name for r in drift.renamed}
