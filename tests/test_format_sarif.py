@@ -123,7 +123,9 @@ def test_results_locate_the_vendored_file():
     timeout = located[("DSS003", "TIMEOUT")]
     assert timeout == {"artifactLocation": {"uri": "vendored/pkg/constants.py", "uriBaseId": "%SRCROOT%"},
                        "region": {"startLine": 10}}
-    assert located[("DSS001", "NEW_MODE")]["region"] == {"startLine": 1}
+    assert located[("DSS001", "NEW_MODE")]["region"] == {"startLine": 10}  # where update puts it
+    assert located[("DSS001", "TEXT")]["region"] == {"startLine": 1}  # built without a placement
+    assert located[("DSS003", "HELP")]["region"] == {"startLine": 41}  # its first changed line
     assert located[("DSS004", "ENDPOINT")]["region"] == {"startLine": 18}
     assert located[("DSS005", "MAX_SIZ")]["region"] == {"startLine": 22}
     assert located[("DSS006", "PINNED_OK")]["region"] == {"startLine": 5}
