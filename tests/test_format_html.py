@@ -19,6 +19,7 @@ import pytest
 
 from tests import browser
 from tests.golden.fixture import INJECTION, NASTY, ODD_PATH, check_golden, fixed_report
+from tests.showcase import LONG_NAMES, drift_showcase
 
 from dssync._format import html, text
 from dssync.cli import main
@@ -193,6 +194,58 @@ def test_dump_dom_and_screenshot(tmp_path):
     assert dom.count('data-kind="added"') == 3
     png = browser.screenshot(page, tmp_path / "report.png", size=(1000, 700))
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# -- a desktop's and a phone's width ------------------------------------------------------------
+
+NAMES = "td.name code.name, td.notes code.name"
+
+
+@needs_chromium
+@pytest.mark.parametrize("width", [1280, 390])
+def test_report_fits_the_width_and_keeps_names_whole(width, tmp_path):
+    """At a desktop's and a phone's width: no sideways scrolling, no name broken inside a word,
+    multi-line values as code blocks with the changed lines marked."""
+    page = tmp_path / "report.html"
+    page.write_text(html.render(drift_showcase()), encoding="utf-8")
+    with browser.Page(timeout=30) as chromium:
+        chromium.goto(page, viewport=(width, 900))
+        assert chromium.evaluate("window.innerWidth") == width
+        assert chromium.evaluate(browser.OVERFLOW_JS) <= 0
+        assert chromium.evaluate(f"{browser.BROKEN_WORDS_JS}({NAMES!r})") == []
+        wrapped = chromium.evaluate(f"{browser.WRAPPED_JS}({NAMES!r})")
+        if width == 390:
+            # The check above had work to do: the longest names take two lines on a phone...
+            assert LONG_NAMES[0] in wrapped
+            # ...where each row is a card, its cells labelled with their column's name.
+            assert chromium.evaluate("getComputedStyle(document.querySelector('table.drift thead')).display") == "none"
+            assert chromium.evaluate("getComputedStyle(document.querySelector('td.old'), '::before').content") \
+                == '"Vendored"'
+        else:  # a desktop has room for names of up to 40 characters on one line
+            wrapped = chromium.evaluate(f"{browser.WRAPPED_JS}('td.name code.name')")
+            assert wrapped and all(len(name) > 40 for name in wrapped), wrapped
+        blocks = chromium.evaluate("""Array.from(document.querySelectorAll('tr[data-name="FP16_FORMAT"] pre.lines'))
+            .map(pre => ({del: Array.from(pre.querySelectorAll('del')).map(e => e.textContent),
+                          ins: Array.from(pre.querySelectorAll('ins')).map(e => e.textContent),
+                          lines: pre.children.length}))""")
+        assert blocks == [{"del": ['  "initial_scale_power": 32,'], "ins": [], "lines": 11},
+                          {"del": [], "ins": ['  "initial_scale_power": 16,'], "lines": 11}]
+        assert chromium.requests == []
+        chromium.screenshot(browser.artifacts_dir() / f"report-{width}px.png", full_page=True)
+
+
+@needs_chromium
+def test_the_width_checks_can_fail(tmp_path):
+    """A control: a name broken inside a word and a page wider than the window are caught."""
+    page = tmp_path / "bad.html"
+    page.write_text('<!DOCTYPE html><html><head><meta name="viewport" content="width=device-width">'
+                    '<style>td { width: 80px; } code { overflow-wrap: anywhere; }</style></head><body>'
+                    '<table><tr><td><code class="name">ABCDEFGHIJKLMNOPQRSTUVWXYZ_A</code></td></tr></table>'
+                    '<pre>' + "x" * 200 + "</pre></body></html>", encoding="utf-8")
+    with browser.Page(timeout=30) as chromium:
+        chromium.goto(page, viewport=(390, 600))
+        assert chromium.evaluate(browser.OVERFLOW_JS) > 0
+        assert chromium.evaluate(f"{browser.BROKEN_WORDS_JS}('code.name')")
 
 
 # -- report files --------------------------------------------------------------------------------

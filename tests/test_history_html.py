@@ -8,7 +8,6 @@ scrolling, saves the screenshot as a test artifact (``$DSSYNC_TEST_ARTIFACTS``, 
 
 from __future__ import annotations
 
-import os
 import struct
 import zlib
 from html.parser import HTMLParser
@@ -195,12 +194,6 @@ def count_colours(rows: list[bytes]) -> dict[str, int]:
     return counts
 
 
-def artifacts_dir() -> Path:
-    path = Path(os.environ.get("DSSYNC_TEST_ARTIFACTS") or ROOT / "build" / "test-artifacts")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def test_timeline_in_headless_chromium(tmp_path, capsys):
     if not browser.available():
         pytest.skip(browser.SKIP_REASON)
@@ -214,7 +207,7 @@ def test_timeline_in_headless_chromium(tmp_path, capsys):
     parsed = parse(page_file.read_text(encoding="utf-8"))
     assert len(parsed.header) == 120
 
-    png = artifacts_dir() / "history-timeline.png"
+    png = browser.artifacts_dir() / "history-timeline.png"
     png.unlink(missing_ok=True)
     with browser.Page(timeout=30) as page:
         page.goto(page_file)

@@ -52,14 +52,14 @@ th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; 
 thead th { background: var(--head); }
 table.summary { width: auto; }
 table.summary td { text-align: right; }
-col.kind { width: 9rem; } col.name { width: 20%; } col.lines { width: 8.5rem; } col.notes { width: 18%; }
+col.kind { width: 8rem; } col.name { width: 24%; } col.lines { width: 7.5rem; } col.notes { width: 16%; }
 code, pre { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+h2 code { font-size: 1.05rem; }
 .path { overflow-wrap: anywhere; }
 .name { overflow-wrap: normal; word-break: normal; hyphens: none; }
 pre { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; max-height: 20rem; overflow: auto; }
-pre.lines { white-space: pre; overflow-wrap: normal; }
 pre.lines > span, pre.lines > del, pre.lines > ins { display: block; min-height: 1.4em;
-  text-decoration: none; padding: 0 .25rem; }
+  text-decoration: none; padding-left: 2ch; text-indent: -2ch; }
 pre.lines > del { background: var(--del); }
 pre.lines > ins { background: var(--add); }
 pre.lines > del::before { content: "- "; } pre.lines > ins::before { content: "+ "; }
