@@ -47,7 +47,11 @@ def load_yaml(path: Path) -> dict:
 
 # -- expressions ------------------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"""\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?\d+(?:\.\d+)?)|(?P<op>==|!=|<=|>=|&&|\|\||[!<>()\[\].,])|(?P<id>[A-Za-z_][A-Za-z0-9_-]*))""")
+_TOKEN = re.compile(r"""\s*(?:
+    (?P<str>'(?:[^']|'')*')
+  | (?P<num>-?\d+(?:\.\d+)?)
+  | (?P<op>==|!=|<=|>=|&&|\|\||[!<>()\[\].,])
+  | (?P<id>[A-Za-z_][A-Za-z0-9_-]*))""", re.X)
 
 
 class ExpressionError(ValueError):
@@ -452,8 +456,8 @@ class Runner:
         tool_cache = self.tool_cache or where / "toolcache"
         tool_cache.mkdir(parents=True, exist_ok=True)
         github = {"event_name": "push", "event": {}, "repository": self.repository, "workspace": str(workspace),
-                  "server_url": "https://github.com", "run_id": str(1000 + self._runs), "token": "ghs_simulatedRunnerToken",
-                  "ref": f"refs/heads/{self.default_branch}", "job": "check"}
+                  "server_url": "https://github.com", "run_id": str(1000 + self._runs),
+                  "token": "ghs_simulatedRunnerToken", "ref": f"refs/heads/{self.default_branch}", "job": "check"}
         state = _JobState(self, github, workspace, temp, home, tool_cache, {}, {}, [], where / "summary.md")
         context = {"github": github, "inputs": {}, "needs": {}, "vars": {}, "secrets": {}, "env": {},
                    "runner": {"temp": str(temp), "tool_cache": str(tool_cache), "os": "Linux"},

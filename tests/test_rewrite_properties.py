@@ -282,11 +282,11 @@ def test_reports_place_an_added_constant_where_update_puts_it(pair):
     result = merge(vendored, upstream)
     after = extract_table(result.data, "after")
     added = {a.name for a in drift.added}
+    classes = {f"class {n.split('.')[0]}" for n in v_table.names() if "." in n}
     for a in drift.added:
         p = a.placement
         scope = a.name.split(".", 1)[0] if "." in a.name else None
         body = scope if scope is not None and any(n.startswith(f"{scope}.") for n in v_table.names()) else None
-        classes = {f"class {n.split('.')[0]}" for n in v_table.names() if "." in n}
         before, following = _neighbours_in(
             after, a.name, body, lambda n: n in classes if n.startswith("class ") else n not in added)
         note(f"{a.name}: {p}; updated file has {before!r} before it, {following!r} after it")

@@ -98,8 +98,8 @@ def _lint_action(tmp_path: Path, action_text: str) -> subprocess.CompletedProces
         "name": "use the action", "on": {"push": {}}, "permissions": {"contents": "read"},
         "jobs": {"drift": {"runs-on": "ubuntu-latest", "steps": [
             {"uses": "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683"},
-            {"id": "dssync", "uses": "./", "with": {"tag": "latest", "working-directory": "sub",
-                                                   "category": "", "fail-on-drift": "false"}},
+            {"id": "dssync", "uses": "./",
+             "with": {"tag": "latest", "working-directory": "sub", "category": "", "fail-on-drift": "false"}},
             {"run": "echo \"drift=${{ steps.dssync.outputs.drift }} at ${{ steps.dssync.outputs.tag }} "
                     "in ${{ steps.dssync.outputs.report-json }}\""},
         ]}}}, sort_keys=False), encoding="utf-8")
@@ -410,7 +410,8 @@ def test_first_drift_opens_the_issue_and_the_pull_request(tmp_path, tool_cache):
     # The check job: annotations on the vendored file's lines, from the repository root.
     action = result["check"].step("dssync")
     check = next(s for s in action.steps if s.id == "check")
-    assert "::warning file=vendored/pkg/constants.py,line=3,title=Constant value changed upstream%3A A::" in check.stdout
+    assert "::warning file=vendored/pkg/constants.py,line=3,title=Constant value changed upstream%3A A::" \
+        in check.stdout
     assert "title=Constant value changed upstream%3A HELP::HELP differs from upstream v2.0.0" in check.stdout
     assert result["check"].summary.startswith("# dssync drift report: v2.0.0")
     assert sorted(p.name for p in result.artifacts["dssync-reports"].iterdir()) == [

@@ -57,8 +57,10 @@ def compare_constant(old: ConstantTable, new: ConstantTable, name: str) -> Chang
 
 def diff_tables(old: ConstantTable, new: ConstantTable, *, vendored: str | None = None,
                 upstream: str | None = None, pins: Mapping[str, str] | None = None,
-                renames: bool = True) -> FileDrift:
-    """``old`` is the vendored copy, ``new`` upstream; pinned names are reported, not drift."""
+                renames: bool = True, place_added: bool = True) -> FileDrift:
+    """``old`` is the vendored copy, ``new`` upstream; pinned names are reported, not drift.
+    ``place_added`` works out where ``update`` would put each added constant (for reports;
+    callers that only count or plan drift leave it off)."""
     pins = pins or {}
     drift = FileDrift(vendored=vendored or old.path, upstream=upstream or new.path)
     for name, const in old.constants.items():
@@ -72,8 +74,8 @@ def diff_tables(old: ConstantTable, new: ConstantTable, *, vendored: str | None 
                 drift.changed.append(change)
     added = [name for name in new.constants if name not in old and name not in pins]
     if added:
-        where = placements(old, new, added)
-        drift.added = [Added(name, new[name].key, new[name].line, new[name].source, where[name])
+        where = placements(old, new, added) if place_added else {}
+        drift.added = [Added(name, new[name].key, new[name].line, new[name].source, where.get(name))
                        for name in added]
     if renames and drift.removed and drift.added:
         drift.renamed = find_renames(old, new, drift.removed, drift.added)

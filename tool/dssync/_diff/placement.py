@@ -72,18 +72,27 @@ def _scope(name: str) -> str | None:
 def _bodies(table: ConstantTable) -> dict[str | None, list[_Unit]]:
     """The module body (key None) and each class body, as statements in source order."""
     bodies: dict[str | None, dict[tuple[str | None, int], _Unit]] = {None: {}}
-    for name, const in table.constants.items():
-        scope = _scope(name)
-        body = bodies.setdefault(scope, {})
-        unit = body.setdefault((scope, const.line), _Unit((scope, const.line), const.line,
-                                                          const.end_line, []))
+
+    def add(body: dict[tuple[str | None, int], _Unit], key: tuple[str | None, int], name: str,
+            line: int, end_line: int) -> None:
+        unit = body.get(key)
+        if unit is None:
+            body[key] = _Unit(key, line, end_line, [name])
+            return
         unit.names.append(name)
-        unit.end_line = max(unit.end_line, const.end_line)
+        if line < unit.line:
+            unit.line = line
+        if end_line > unit.end_line:
+            unit.end_line = end_line
+
+    for name, const in table.constants.items():
+        binding = const.binding
+        scope = _scope(name)
+        if scope not in bodies:
+            bodies[scope] = {}
+        add(bodies[scope], (scope, binding.line), name, binding.line, binding.end_line)
         if scope is not None:  # the class itself is one statement of the module body
-            key = (scope, 0)
-            cls = bodies[None].setdefault(key, _Unit(key, const.line, const.end_line, []))
-            cls.names.append(name)
-            cls.line, cls.end_line = min(cls.line, const.line), max(cls.end_line, const.end_line)
+            add(bodies[None], (scope, 0), name, binding.line, binding.end_line)
     return {scope: sorted(units.values(), key=lambda u: u.line) for scope, units in bodies.items()}
 
 
@@ -91,25 +100,20 @@ def placements(vendored: ConstantTable, upstream: ConstantTable,
                added: Iterable[str]) -> dict[str, Placement]:
     """For each added name, the vendored line that ``update`` inserts it by."""
     mine, theirs = _bodies(vendored), _bodies(upstream)
-    position: dict[tuple[str | None, str], int] = {}
-    for scope, units in mine.items():
-        for i, unit in enumerate(units):
-            if scope is None and unit.key[1] == 0:
-                position[(None, f"class {unit.key[0]}")] = i
-            else:
-                position.update(((scope, n), i) for n in unit.names)
     out: dict[str, Placement] = {}
+    # Worked out once per body, not per addition: n additions must not cost n * n.
     shared: dict[str | None, tuple[list[int | None], list[int | None]]] = {}
+    where: dict[str | None, dict[str, int]] = {}
     for name in added:
         scope = _scope(name)
         # A member of a class the vendored copy lacks arrives with its whole class.
         body = scope if scope in mine else None
         units, base = theirs[body], mine.get(body, [])
         if body not in shared:
-            shared[body] = neighbours([sorted({position[(body, n)] for n in _names(u)
-                                               if (body, n) in position}) for u in units])
-        index = next(i for i, u in enumerate(units) if name in u.names)
-        out[name] = _placement(base, *anchor(*shared[body], index, len(base)), upstream)
+            position = {n: i for i, unit in enumerate(base) for n in _names(unit)}
+            shared[body] = neighbours([[position[n] for n in _names(u) if n in position] for u in units])
+            where[body] = {n: i for i, u in enumerate(units) for n in u.names}
+        out[name] = _placement(base, *anchor(*shared[body], where[body][name], len(base)), upstream)
     return out
 
 

@@ -58,4 +58,3 @@ def _local_report(args: argparse.Namespace) -> DriftReport:
     drift = diff_tables(old, new, vendored=shown_path(old_path, args.relative_to, old_path),
                         upstream=new_path, renames=not args.no_renames)
     return DriftReport(files=[drift])
-

@@ -98,7 +98,7 @@ def inspect(args: argparse.Namespace, config, target, entry) -> LocalState:
         return state
     old = table_from_bytes(content, f"{entry.upstream}@{entry.tag}")
     state.edits = diff_tables(old, current, vendored=target.vendored, upstream=entry.upstream,
-                              pins=target.pins)
+                              pins=target.pins, place_added=False)
     return state
 
 
