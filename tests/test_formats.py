@@ -307,3 +307,25 @@ def test_formatter_lookup():
     assert get_formatter("text")(report) == text.render(report)
     report = fixture_report()
     assert get_formatter("json")(report) == json_format.render(report)
+
+
+def test_markdown_code_spans_show_values_exactly_as_written():
+    """Rendered by a CommonMark parser with GFM tables (markdown-it-py, which rich brings):
+    each value's code span shows its text exactly, backslashes single, backticks kept, pipes
+    inside the cell; a pin's reason with a line break stays in its row."""
+    from html import unescape
+
+    from markdown_it import MarkdownIt
+
+    values = ["'\\\\'", "'C:\\\\temp\\\\new'", "'a|b' + \"`c`\"", "'``double``'", "'`'", "r'\\d+|\\w'"]
+    report = DriftReport(files=[FileDrift("a.py", "b.py", changed=[
+        Changed(f"V{i}", "value", value, "1", i + 1, i + 1) for i, value in enumerate(values)],
+        pinned=[Pinned("Q", "1", "2", 9, "first line\nsecond | line", True)])])
+    page = MarkdownIt("commonmark").enable("table").render(markdown.render(report))
+    rows = re.findall(r"<tr>(.*?)</tr>", page, re.S)
+    cells = [re.findall(r"<td>(.*?)</td>", row, re.S) for row in rows]
+    shown = {unescape(re.sub(r"</?code>", "", c[0])): unescape(re.sub(r"</?code>", "", c[2]))
+             for c in cells if len(c) == 6}
+    assert shown == {f"V{i}": value for i, value in enumerate(values)}
+    (pin,) = [c for c in cells if len(c) == 5]
+    assert pin[3] == "first line<br>second | line"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from dssync.models import UNRESOLVED, Changed, DriftReport, FileDrift, Placement
@@ -9,11 +10,18 @@ from dssync.models import UNRESOLVED, Changed, DriftReport, FileDrift, Placement
 JSON_SCALARS = (str, int, float, bool, type(None))
 
 
+# A ``\n`` escape in a normalized string: a backslash and an n, after an even number of
+# backslashes (``'C:\\new'`` is one line: its backslash is escaped, the n is a letter).
+_NEWLINE_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\n")
+
+
 def display(value: str, limit: int = 70, *, summarize_text: bool = True) -> str:
     """A normalized value, shortened for a report line; a text of several lines as
     ``<text, N lines>`` unless ``summarize_text`` is off (then its escaped form, shortened)."""
-    if summarize_text and "\\n" in value and (value.startswith(("'", '"'))):
-        return f"<text, {value.count(chr(92) + 'n') + 1} lines>"
+    if summarize_text and value.startswith(("'", '"')):
+        breaks = len(_NEWLINE_ESCAPE.findall(value))
+        if breaks:
+            return f"<text, {breaks + 1} lines>"
     return value if len(value) <= limit else value[: limit - 3] + "..."
 
 
