@@ -39,7 +39,10 @@ def upstream_report(args: argparse.Namespace) -> DriftReport:
     finally:
         chain.close()
     notes = [f"upstream {tag} read from {', '.join(result.answered)}"]
-    locked = _locked_tags(config, notes)
+    web = upstream_web(source_specs(args, config), config.github if config is not None else None,
+                       chain.ctx.github_api_url)
+    # The locked tags are the base of the compare links: only read when there are links.
+    locked = _locked_tags(config, notes) if web is not None else {}
     files = []
     for target in targets:
         old = table_from_file(target.path, chain.ctx.cache)
@@ -61,6 +64,4 @@ def upstream_report(args: argparse.Namespace) -> DriftReport:
         files.append(drift)
     from dssync._history.moves import detect_moves
 
-    web = upstream_web(source_specs(args, config), config.github if config is not None else None,
-                       chain.ctx.github_api_url)
     return detect_moves(DriftReport(files=files, tag=tag, notes=notes, web=web))
