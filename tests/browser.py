@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parent.parent
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-default-apps", "--disable-extensions", "--mute-audio", "--hide-scrollbars")
@@ -36,6 +37,50 @@ SKIP_REASON = f"headless Chromium ({CHROMIUM}) is not installed; apt-get install
 
 def available() -> bool:
     return os.access(CHROMIUM, os.X_OK)
+
+
+def artifacts_dir() -> Path:
+    """Where browser tests leave their screenshots: ``$DSSYNC_TEST_ARTIFACTS``, default
+    ``build/test-artifacts/``."""
+    path = Path(os.environ.get("DSSYNC_TEST_ARTIFACTS") or ROOT / "build" / "test-artifacts")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+OVERFLOW_JS = "document.documentElement.scrollWidth - window.innerWidth"
+"""How many CSS pixels the page is wider than the window: > 0 means a sideways scroll bar."""
+
+BROKEN_WORDS_JS = r"""(selector => {
+  // Every place where the text of a matched element wraps to a new line, unless the line ends
+  // with '_', '.', '/' or a space: a name must break between its words, never inside one.
+  const bad = [];
+  for (const el of document.querySelectorAll(selector)) {
+    if (!el.getClientRects().length) continue;
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    let prev = null, node;
+    while ((node = walker.nextNode())) {
+      for (let i = 0; i < node.length; i++) {
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        const rect = range.getClientRects()[0];
+        if (!rect) continue;
+        if (prev && rect.top > prev.top + rect.height / 2 && !/[_./\s]/.test(prev.ch))
+          bad.push(el.textContent + ': broken between ' + JSON.stringify(prev.ch + node.data[i]));
+        prev = {top: rect.top, ch: node.data[i]};
+      }
+    }
+  }
+  return bad;
+})"""
+"""Call with a CSS selector: ``page.evaluate(f"{BROKEN_WORDS_JS}('code.name')")``."""
+
+WRAPPED_JS = r"""(selector => Array.from(document.querySelectorAll(selector)).filter(el => {
+  const tops = new Set();
+  for (const r of el.getClientRects()) tops.add(Math.round(r.top));
+  return tops.size > 1;
+}).map(el => el.textContent))"""
+"""The texts of the matched elements that take more than one line."""
 
 
 def page_url(page: str | Path) -> str:
@@ -158,15 +203,22 @@ class Page:
 
     # -- what tests use -----------------------------------------------------------------------
 
-    def goto(self, page: str | Path, *, settle: float = 0.3) -> None:
+    def goto(self, page: str | Path, *, settle: float = 0.3,
+             viewport: tuple[int, int] | None = None) -> None:
         """Open ``page`` in a new tab with network and console recording on, and wait for its
-        load event, then ``settle`` seconds more for late requests."""
+        load event, then ``settle`` seconds more for late requests. ``viewport`` (width,
+        height in CSS pixels) lays the page out as a screen of that size would, a phone's
+        (width below 600) as a mobile browser does: it honours the page's viewport meta tag."""
         target = self.call("Target.createTarget", {"url": "about:blank"}, session=False)
         attached = self.call("Target.attachToTarget", {"targetId": target["targetId"], "flatten": True},
                              session=False)
         self._session = attached["sessionId"]
         for domain in ("Network.enable", "Page.enable", "Log.enable", "Runtime.enable"):
             self.call(domain)
+        if viewport is not None:
+            width, height = viewport
+            self.call("Emulation.setDeviceMetricsOverride",
+                      {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
         self._url = page_url(page)
         self.events.clear()
         self.call("Page.navigate", {"url": self._url})
@@ -202,10 +254,16 @@ class Page:
                 for e in self.events if e["method"] == "Runtime.consoleAPICalled"]
         return out
 
-    def screenshot(self, png: str | Path) -> Path:
+    def screenshot(self, png: str | Path, *, full_page: bool = False) -> Path:
+        """The viewport as a PNG; ``full_page`` captures the whole page, however long."""
         import base64
 
-        data = self.call("Page.captureScreenshot", {"format": "png"})["data"]
+        params: dict[str, Any] = {"format": "png"}
+        if full_page:
+            params["captureBeyondViewport"] = True
+            size = self.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+            params["clip"] = {"x": 0, "y": 0, "width": size[0], "height": size[1], "scale": 1}
+        data = self.call("Page.captureScreenshot", params)["data"]
         png = Path(png)
         png.write_bytes(base64.b64decode(data))
         return png

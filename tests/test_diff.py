@@ -12,7 +12,7 @@ import pytest
 from dssync._diff.engine import diff_tables
 from dssync._diff.renames import similarity
 from dssync._extract.extract import extract_table
-from dssync.models import UNRESOLVED, Changed
+from dssync.models import UNRESOLVED, Changed, Placement
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ds_like"
 
@@ -425,6 +425,18 @@ def test_a_class_renamed_as_a_whole_is_one_finding():
     off = diff_tables(drift_table("TraceMode"), drift_table("ZeRoTraceMode"), renames=False,
                       modules=(b"", b""))
     assert off.renamed_classes == []
+
+
+def test_what_stays_added_beside_a_class_rename_is_placed_and_shown_as_written():
+    # The class's constants are neither added nor placed; the constant upstream added beside it
+    # carries where update puts it and its value as written.
+    drift = class_pair("TraceMode", "ZeRoTraceMode", new_tail="TRACE_LIMIT = 0x40\n")
+    assert [c.new_name for c in drift.renamed_classes] == ["ZeRoTraceMode"]
+    [added] = drift.added
+    assert (added.name, added.value, added.shown) == ("TRACE_LIMIT", "64", "0x40")
+    assert added.placement == Placement(15, "after", "MODE_DEFAULT")
+    assert diff_tables(table("A = 1\n", "old.py"), table("A = 1\nB = 2\n", "new.py"),
+                       place_added=False).added[0].placement is None
 
 
 def drift_table(name: str):

@@ -52,7 +52,7 @@ def test_escaping_functions():
 
 
 def test_every_line_is_one_command_and_values_round_trip():
-    lines = github.render(fixed_report()).splitlines()
+    lines = github.render(fixed_report(), limit=20).splitlines()
     commands = [parse(line) for line in lines[:-1]]
     assert lines[-1].startswith("drift: 4 files")
     # No value can smuggle in a line of its own: all but the summary line are commands.
@@ -68,13 +68,24 @@ def test_every_line_is_one_command_and_values_round_trip():
 
 
 def test_kinds_levels_and_lines():
-    commands = [parse(line) for line in github.render(fixed_report()).splitlines()[:-1]]
+    commands = [parse(line) for line in github.render(fixed_report(), limit=20).splitlines()[:-1]]
     by_title = {c["props"]["title"]: c for c in commands}
     assert by_title["Constant value changed upstream: TIMEOUT"]["props"]["line"] == "10"
     assert by_title["Constant removed upstream: OLD_FLAG"]["props"]["line"] == "20"
     assert by_title["Constant renamed upstream: MAX_SIZ -> MAX_SIZE"]["props"]["line"] == "22"
-    # An added constant has no vendored line: it is annotated on line 1.
-    assert by_title["Constant added upstream: WEIRD"]["props"]["line"] == "1"
+    # An added constant is annotated where 'dssync update' puts it; without a placement, line 1.
+    new_mode = by_title["Constant added upstream: NEW_MODE"]
+    assert new_mode["props"]["line"] == "10"
+    assert new_mode["message"].endswith("'dssync update' puts it after line 10 (TIMEOUT)")
+    assert by_title["Constant added upstream: WEIRD"]["message"].endswith(
+        "'dssync update' puts it before line 5 (PINNED_OK)")
+    assert by_title["Constant added upstream: TEXT"]["props"]["line"] == "1"
+    # A multi-line text: annotated at its first changed line, and the message shows the lines.
+    help_text = by_title["Constant value changed upstream: HELP"]
+    assert help_text["props"]["line"] == "41"
+    assert help_text["message"] == ("HELP differs from upstream v2.0.0 (pkg/constants.py line 44) in these "
+                                    "lines:\n-  -a  all <b>files</b>\n+  -a  every file\n+  -c  colour")
+    assert "<text," not in "".join(c["message"] for c in commands)
     renamed = by_title["Class renamed upstream: TraceMode -> ZeRoTraceMode"]
     assert renamed["props"]["line"] == "40" and "body otherwise the same" in renamed["message"]
     ref = by_title["Referenced constant changed upstream: ENDPOINT"]
@@ -124,7 +135,8 @@ def test_cli_github_format(modules, capsys):
     assert [parse(line)["props"] for line in lines[:-1]] == [
         {"file": "old.py", "line": "1", "title": "Constant value changed upstream: A"},
         {"file": "old.py", "line": "2", "title": "Constant removed upstream: B"},
-        {"file": "old.py", "line": "1", "title": "Constant added upstream: C"},
+        # Where 'dssync update' would put it: below KEEP, the constant before it upstream.
+        {"file": "old.py", "line": "3", "title": "Constant added upstream: C"},
     ]
 
 

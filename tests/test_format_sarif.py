@@ -123,7 +123,10 @@ def test_results_locate_the_vendored_file():
     timeout = located[("DSS003", "TIMEOUT")]
     assert timeout == {"artifactLocation": {"uri": "vendored/pkg/constants.py", "uriBaseId": "%SRCROOT%"},
                        "region": {"startLine": 10}}
-    assert located[("DSS001", "WEIRD")]["region"] == {"startLine": 1}
+    assert located[("DSS001", "NEW_MODE")]["region"] == {"startLine": 10}  # where update puts it
+    assert located[("DSS001", "WEIRD")]["region"] == {"startLine": 5}  # before PINNED_OK
+    assert located[("DSS001", "TEXT")]["region"] == {"startLine": 1}  # built without a placement
+    assert located[("DSS003", "HELP")]["region"] == {"startLine": 41}  # its first changed line
     assert located[("DSS007", "TraceMode")]["region"] == {"startLine": 40}
     assert located[("DSS004", "ENDPOINT")]["region"] == {"startLine": 18}
     assert located[("DSS005", "MAX_SIZ")]["region"] == {"startLine": 22}

@@ -339,3 +339,50 @@ def test_formatter_lookup():
     assert get_formatter("text")(report) == text.render(report)
     report = fixture_report()
     assert get_formatter("json")(report) == json_format.render(report)
+
+
+def test_markdown_code_spans_show_values_exactly_as_written():
+    """Rendered by a CommonMark parser with GFM tables (markdown-it-py, which rich brings):
+    each value's code span shows its text exactly, backslashes single, backticks kept, pipes
+    inside the cell; a pin's reason with a line break stays in its row."""
+    from html import unescape
+
+    from markdown_it import MarkdownIt
+
+    values = ["'\\\\'", "'C:\\\\temp\\\\new'", "'a|b' + \"`c`\"", "'``double``'", "'`'", "r'\\d+|\\w'"]
+    report = DriftReport(files=[FileDrift("a.py", "b.py", changed=[
+        Changed(f"V{i}", "value", value, "1", i + 1, i + 1) for i, value in enumerate(values)],
+        pinned=[Pinned("Q", "1", "2", 9, "first line\nsecond | line", True)])])
+    page = MarkdownIt("commonmark").enable("table").render(markdown.render(report))
+    rows = re.findall(r"<tr>(.*?)</tr>", page, re.S)
+    cells = [re.findall(r"<td>(.*?)</td>", row, re.S) for row in rows]
+    shown = {unescape(re.sub(r"</?code>", "", c[0])): unescape(re.sub(r"</?code>", "", c[2]))
+             for c in cells if len(c) == 6}
+    assert shown == {f"V{i}": value for i, value in enumerate(values)}
+    (pin,) = [c for c in cells if len(c) == 5]
+    assert pin[3] == "first line<br>second | line"
+
+
+def test_a_file_gone_upstream_is_linked_where_it_was_last_known():
+    """The file does not exist at the tag: no report links it there, or a line of it; its
+    links are the release it was vendored from, and the compare view that shows it go."""
+    from dssync._format.values import file_links, upstream_line_url
+    from dssync.models import Gone, UpstreamWeb
+
+    web = UpstreamWeb("https://github.com/o/r")
+    gone = FileDrift("v/x.py", "x.py", removed=[Removed("A", "1", 3, "1")], locked_tag="v1.0",
+                     gone=Gone("v2.0", ("github:o/r",), known_at="v1.0"))
+    report = DriftReport(files=[gone], tag="v2.0", web=web)
+    assert file_links(report, gone) == [("x.py at v1.0", web.file("v1.0", "x.py")),
+                                        ("diff since v1.0", web.compare("v1.0", "v2.0", "x.py"))]
+    assert upstream_line_url(report, gone, 3) is None
+    for fmt in ("text", "json", "markdown", "github", "sarif", "html"):
+        out = get_formatter(fmt)(report)
+        assert "blob/v2.0/" not in out, fmt
+        if fmt not in ("github", "sarif"):  # (these carry the report's links, not each file's)
+            assert web.compare("v1.0", "v2.0", "x.py") in out, fmt
+    VALIDATOR.validate(json.loads(get_formatter("json")(report)))
+    # Nothing known of when it was there: no link to a release that had it.
+    unknown = FileDrift("v/x.py", "x.py", removed=[Removed("A", "1", 3, "1")],
+                        gone=Gone("v2.0", ("github:o/r",)))
+    assert file_links(DriftReport(files=[unknown], tag="v2.0", web=web), unknown) == []

@@ -8,7 +8,6 @@ scrolling, saves the screenshot as a test artifact (``$DSSYNC_TEST_ARTIFACTS``, 
 
 from __future__ import annotations
 
-import os
 import struct
 import zlib
 from html.parser import HTMLParser
@@ -195,12 +194,6 @@ def count_colours(rows: list[bytes]) -> dict[str, int]:
     return counts
 
 
-def artifacts_dir() -> Path:
-    path = Path(os.environ.get("DSSYNC_TEST_ARTIFACTS") or ROOT / "build" / "test-artifacts")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def test_timeline_in_headless_chromium(tmp_path, capsys):
     if not browser.available():
         pytest.skip(browser.SKIP_REASON)
@@ -214,7 +207,7 @@ def test_timeline_in_headless_chromium(tmp_path, capsys):
     parsed = parse(page_file.read_text(encoding="utf-8"))
     assert len(parsed.header) == 120
 
-    png = artifacts_dir() / "history-timeline.png"
+    png = browser.artifacts_dir() / "history-timeline.png"
     png.unlink(missing_ok=True)
     with browser.Page(timeout=30) as page:
         page.goto(page_file)
@@ -256,3 +249,78 @@ def test_history_walk_renders_without_a_browser(tmp_path):
     assert len(page.rows) == len(history.files[0].constants)
     for row in page.rows:
         assert sum(int(td.get("colspan") or 1) for td in row) == 20
+
+
+# -- "changed only" and the baseline ---------------------------------------------------------------
+
+
+def quiet_history(quiet: int = 40, since: str | None = "v1") -> History:
+    """Five events among ``quiet`` constants that stayed the same, and a second file whose
+    constants all stayed the same."""
+    tags = ["v1", "v2", "v3", "v4"]
+    status = dict.fromkeys(tags, "present")
+    lines = [ConstantTimeline(f"STEADY_{i}", [Event("v1", INTRODUCED, str(i), line=i + 1)]) for i in range(quiet)]
+    lines += [
+        ConstantTimeline("CHANGED_ONCE", [Event("v1", INTRODUCED, "1", line=90),
+                                          Event("v3", CHANGED, "2", "1", 90, "value")]),
+        ConstantTimeline("GONE", [Event("v1", INTRODUCED, "'x'", line=91), Event("v2", REMOVED, None, "'x'", 91)]),
+        ConstantTimeline("NEWER", [Event("v2", INTRODUCED, "3", line=92)]),
+        ConstantTimeline("BACK", [Event("v1", INTRODUCED, "4", line=93), Event("v2", REMOVED, None, "4", 93),
+                                  Event("v4", REINTRODUCED, "4", line=93)]),
+    ]
+    still = [ConstantTimeline(f"OTHER_{i}", [Event("v1", INTRODUCED, str(i), line=i + 1)]) for i in range(3)]
+    return History(source="git:example", tags=tags, since=since, files=[
+        FileHistory("pkg/constants.py", tags, status, lines), FileHistory("pkg/other.py", tags, status, still)])
+
+
+def test_quiet_rows_are_marked_and_the_filter_starts_on_when_they_outnumber_the_events():
+    page = render(quiet_history())
+    parsed = parse(page)
+    (box,) = [a for t, a in parsed.tags if t == "input"]
+    assert box["id"] == "changed-only" and box["type"] == "checkbox" and "checked" in box
+    rows = [a for t, a in parsed.tags if t == "tr" and a.get("class") == "quiet"]
+    assert len(rows) == 40 + 3  # CHANGED_ONCE, GONE, NEWER and BACK have events after v1
+    assert "hides the 43 constants that stayed the same at every tag read (47 rows, 5 events)" in page
+    # As many events as rows: everything is shown to begin with.
+    few = quiet_history(quiet=0)
+    few.files = few.files[:1]
+    (box,) = [a for t, a in parse(render(few)).tags if t == "input"]
+    assert "checked" not in box
+
+
+def test_since_makes_the_first_tag_a_baseline_not_an_introduction():
+    parsed = parse(render(quiet_history(since="v1")))
+    assert "baseline" in parsed.header[0]["class"] and "baseline" not in parsed.header[1]["class"]
+    first_cells = [row[0] for row in parsed.rows]
+    # Nothing is "introduced" at the baseline: what it holds may be much older.
+    assert {td["class"] for td in first_cells if td.get("class") != "n"} == {"b"}
+    assert any(td["class"] == "a" for row in parsed.rows for td in row)  # NEWER, at v2
+    steady = parsed.rows[0][0]
+    assert steady["title"] == "STEADY_0 present at the baseline v1 = 0"
+    # Without --since the first tag read is the first release: its constants were introduced there.
+    plain = parse(render(quiet_history(since=None)))
+    assert "baseline" not in plain.header[0]["class"]
+    assert plain.rows[0][0]["class"] == "a"
+
+
+def test_changed_only_filter_in_headless_chromium(tmp_path):
+    if not browser.available():
+        pytest.skip(browser.SKIP_REASON)
+    page_file = tmp_path / "history.html"
+    page_file.write_text(render(quiet_history()), encoding="utf-8")
+    visible = ("Array.from(document.querySelectorAll('tbody tr'))"
+               ".filter(r => getComputedStyle(r).display !== 'none').map(r => r.querySelector('th').textContent)")
+    shown = "getComputedStyle(document.querySelector('#file-1 .scroll')).display !== 'none'"
+    with browser.Page(timeout=30) as page:
+        page.goto(page_file, viewport=(1000, 700))
+        assert page.evaluate("document.getElementById('changed-only').checked") is True
+        assert page.evaluate(visible) == ["CHANGED_ONCE", "GONE", "NEWER", "BACK"]
+        # A file whose constants all stayed the same says so instead of an empty table.
+        assert page.evaluate(shown) is False
+        assert page.evaluate("getComputedStyle(document.querySelector('#file-1 .quiet-note')).display") == "block"
+        page.screenshot(browser.artifacts_dir() / "history-changed-only.png")
+        page.evaluate("document.querySelector('label[for=changed-only]').click()")
+        assert page.evaluate("document.getElementById('changed-only').checked") is False
+        assert len(page.evaluate(visible)) == 44 + 3
+        assert page.evaluate(shown) is True
+        assert page.requests == []

@@ -12,9 +12,10 @@ builds a new recursive strategy per constant, which made each case cost 0.2 s to
 from __future__ import annotations
 
 import codecs
+import re
 from fnmatch import fnmatchcase
 
-from hypothesis import given, note, settings
+from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 
 from dssync._diff.engine import diff_tables
@@ -245,3 +246,57 @@ def test_keep_removed_removes_nothing(pair):
     drift = diff_tables(after, extract_table(upstream, "u"))
     assert not drift.added and not drift.changed
     assert {r.name for r in drift.removed} | {r.old_name for r in drift.renamed} == set(result.plan.kept)
+
+
+def _neighbours_in(table, name: str, body: str | None, stayed) -> tuple[str | None, str | None]:
+    """In ``table`` (the updated file), the nearest statements before and after ``name``'s
+    that were there before the update (``stayed``), as reports label them: a constant, or
+    ``class C`` for a class seen from the module body (``body`` None)."""
+    def label(n: str) -> str | None:
+        scope = n.split(".", 1)[0] if "." in n else None
+        if body is None:
+            return (n if stayed(n) else None) if scope is None else (
+                f"class {scope}" if stayed(f"class {scope}") else None)
+        return n if scope == body and stayed(n) else None
+
+    line = table[name].line
+    # In source order (the table's), which also orders ``A = 1; B = 2`` on one line.
+    found = sorted(((table[n].line, i, label(n)) for i, n in enumerate(table.names())
+                    if n != name and label(n) is not None), key=lambda item: item[:2])
+    before = [lab for at, _, lab in found if at < line]
+    after = [lab for at, _, lab in found if at > line]
+    return (before[-1] if before else None), (after[0] if after else None)
+
+
+@given(pairs())
+def test_reports_place_an_added_constant_where_update_puts_it(pair):
+    """The placement every report shows (computed from the constant tables, without libcst)
+    is where ``update`` inserts the constant: below the named neighbour, or above it."""
+    vendored, upstream = pair
+    v_table, u_table = extract_table(vendored, "v"), extract_table(upstream, "u")
+    # A table knows a class by its constants: a vendored class without any is unseen (update
+    # fills that class, the report places its new members as a new class).
+    classes = set(re.findall(r"^class (\w+)", vendored.decode("utf-8-sig"), re.M))
+    assume(classes <= {n.split(".")[0] for n in v_table.names() if "." in n})
+    drift = diff_tables(v_table, u_table, renames=False)
+    result = merge(vendored, upstream)
+    after = extract_table(result.data, "after")
+    added = {a.name for a in drift.added}
+    classes = {f"class {n.split('.')[0]}" for n in v_table.names() if "." in n}
+    for a in drift.added:
+        p = a.placement
+        scope = a.name.split(".", 1)[0] if "." in a.name else None
+        body = scope if scope is not None and any(n.startswith(f"{scope}.") for n in v_table.names()) else None
+        before, following = _neighbours_in(
+            after, a.name, body, lambda n: n in classes if n.startswith("class ") else n not in added)
+        note(f"{a.name}: {p}; updated file has {before!r} before it, {following!r} after it")
+        if p.relation == "before":
+            assert following == p.neighbour
+            if not p.neighbour.startswith("class "):
+                assert p.line == v_table[p.neighbour].line
+        elif p.relation == "after":
+            assert before == p.neighbour
+            if not p.neighbour.startswith("class "):
+                assert p.line == v_table[p.neighbour].end_line
+        else:  # the vendored body shares nothing with upstream's: it goes at the end
+            assert p.relation == "end" and following is None

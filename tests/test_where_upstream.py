@@ -112,8 +112,8 @@ def test_every_format_says_it(project, capsys, tmp_path):
     assert f"Upstream: `{DROPPED}` is **gone since v1.1.0 (vendored from v1.0.0, the release before)" in md
     assert f"Upstream: `{KEPT}` from {up} at v1.1.0, commit " in md
     html = run(capsys, "diff", "--tag", "v1.1.0", "--no-cache", "--format", "html")[1]
-    assert (f'<p class="origin">Upstream <code>{DROPPED}</code>: <strong>gone since v1.1.0 '
-            "(vendored from v1.0.0, the release before)") in html
+    assert ('<p class="origin">Upstream <code class="path">pkg/<wbr>legacy.py</code>: <strong>gone '
+            "since v1.1.0 (vendored from v1.0.0, the release before)") in html
     sarif = json.loads(run(capsys, "diff", "--tag", "v1.1.0", "--no-cache", "--format", "sarif")[1])
     run_ = sarif["runs"][0]
     files = {f["vendored"]: f for f in run_["properties"]["files"]}

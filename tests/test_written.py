@@ -134,6 +134,18 @@ def test_pins_show_each_side_as_written():
     assert (pin.local, pin.local_shown, pin.upstream_shown) == ("16", "0x10", "0x20")
 
 
+def test_a_backslash_and_n_that_break_no_line_keep_a_value_on_its_line():
+    # Shown as written, a raw string's \n is two characters, and after an escaped backslash the
+    # n is a letter: neither is a text of several lines.
+    for written in ("r'C:\\new'", "R'C:\\new'", "rb'\\n'", "'C:\\\\new'"):
+        assert display(written) == written
+    assert display("'''a\nb\\nc'''") == "<text, 3 lines>"  # a line break and an escape
+    drift = diff("PATH = r'C:\\new'\n", "PATH = r'C:\\newer'\n")
+    for fmt in ("text", "markdown", "github"):
+        out = get_formatter(fmt)(DriftReport(files=[drift]))
+        assert "r'C:\\new'" in out and "<text," not in out, fmt
+
+
 def test_a_multi_line_text_is_named_not_printed_on_a_report_line():
     value = as_written('r"""one\n\\d\ntwo"""')
     assert value == "r'''one\n\\d\ntwo'''"

@@ -15,7 +15,8 @@ import os
 from pathlib import Path
 
 from dssync.models import (
-    Added, Changed, ClassRenamed, DriftReport, FileDrift, Gone, Origin, Pinned, Removed, Renamed,
+    Added, Changed, ClassRenamed, DriftReport, FileDrift, Gone, Origin, Pinned, Placement, Removed,
+    Renamed, UpstreamWeb,
 )
 
 GOLDEN = Path(__file__).parent
@@ -28,6 +29,11 @@ MULTILINE = "'line one\\nline two <b>bold</b>'"
 INJECTION = "kept for the v1 API\r\n::error::injected"
 """Free text from the configuration (a pin's reason) with a real CR/LF."""
 ODD_PATH = "vendored/odd dir/a,b:c.py"
+HELP_OLD = "usage:\n  -a  all <b>files</b>\n  -b  brief\n"
+HELP_NEW = "usage:\n  -a  every file\n  -b  brief\n  -c  colour\n"
+"""A multi-line help text whose second line changed and that gained a line upstream."""
+BACKSLASH = "'\\\\'"
+"""The normalized value of a one-backslash string: quote, two backslashes, quote."""
 
 
 def fixed_report() -> DriftReport:
@@ -45,6 +51,12 @@ def fixed_report() -> DriftReport:
                     details=("root['a']: 1 -> 2",)),
             Changed(name="ENDPOINT", kind="reference", old="BASE + '/x'", new="BASE + '/x'",
                     old_line=18, new_line=21, old_resolved="v1/x", new_resolved="v2/x"),
+            Changed(name="HELP", kind="value", old=repr(HELP_OLD), new=repr(HELP_NEW), old_line=40,
+                    new_line=44, old_source='"""' + HELP_OLD + '"""', new_source='"""' + HELP_NEW + '"""',
+                    old_resolved=HELP_OLD, new_resolved=HELP_NEW,
+                    details=("-  -a  all <b>files</b>", "+  -a  every file", "+  -c  colour")),
+            Changed(name="SEP", kind="value", old=BACKSLASH, new="'/'", old_line=46, new_line=50,
+                    old_resolved="\\", new_resolved="/"),
         ],
         removed=[Removed(name="OLD_FLAG", value="True", line=20, source="True")],
         renamed=[Renamed(old_name="MAX_SIZ", new_name="MAX_SIZE", value="1024", old_line=22,
@@ -52,7 +64,11 @@ def fixed_report() -> DriftReport:
         renamed_classes=[ClassRenamed(old_name="TraceMode", new_name="ZeRoTraceMode", old_line=40,
                                       new_line=44, constants=("RECORD", "COMPLETE"))],
         added=[
-            Added(name="WEIRD", value=NASTY, line=31, source=NASTY),
+            Added(name="NEW_MODE", value="'fast'", line=30, source="'fast'",
+                  placement=Placement(10, "after", "TIMEOUT")),
+            Added(name="WEIRD", value=NASTY, line=31, source=NASTY,
+                  placement=Placement(5, "before", "PINNED_OK")),
+            # Built without a placement (as by hand): annotated on line 1.
             Added(name="TEXT", value=MULTILINE, line=33, source=MULTILINE),
         ],
         pinned=[
@@ -61,6 +77,7 @@ def fixed_report() -> DriftReport:
             Pinned(name="PINNED_DIFF", local="'local'", upstream="'remote'", line=6,
                    reason="our fork's default", drifted=True),
         ],
+        locked_tag="v1.0.0",
     )
     odd = FileDrift(
         vendored=ODD_PATH,
@@ -80,7 +97,8 @@ def fixed_report() -> DriftReport:
                                detail="pkg/__init__.py does not exist at tag v2.0.0 in git:upstream",
                                known_at="v1.9.0", since="v2.0.0"))
     return DriftReport(files=[main, odd, clean, gone], tag="v2.0.0",
-                       notes=["upstream v2.0.0 read from git:upstream"])
+                       notes=["upstream v2.0.0 read from git:upstream"],
+                       web=UpstreamWeb("https://github.com/example/upstream"))
 
 
 def many_changes(n: int) -> DriftReport:

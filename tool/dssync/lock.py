@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
-from dssync.atomic import write_atomic
 from dssync.errors import ConfigError, DssyncError
 from dssync.models import Origin
 
@@ -137,6 +136,8 @@ def write_lock(path: Path, lock: Lock, *, root: Path | None = None) -> bool:
     except OSError as exc:
         raise DssyncError(f"cannot create the lock file's directory: {exc.strerror or exc}",
                           path=path, hint="check the lock path and permissions") from None
+    from dssync.atomic import write_atomic  # only writers pay for it (diff reads the lock for links)
+
     write_atomic(path, data, root=root)
     return True
 

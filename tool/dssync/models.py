@@ -5,8 +5,10 @@ Nothing here parses, fetches or prints; the agents that build these live elsewhe
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 
 class _Unresolved:
@@ -185,14 +187,30 @@ class Gone:
 
 
 @dataclass(frozen=True)
+class Placement:
+    """Where ``dssync update`` puts an added constant, as a line of the vendored file."""
+
+    line: int
+    relation: str
+    """``after`` (below ``neighbour``, the nearest preceding constant both files have),
+    ``before`` (above ``neighbour``: no shared constant precedes it upstream) or ``end`` (at the
+    end of the module or class, below ``neighbour`` when there is one)."""
+    neighbour: str | None
+    """The vendored constant (or ``class NAME``) it is placed by."""
+
+
+@dataclass(frozen=True)
 class Added:
     name: str
     value: str
     """The normalized value, what comparison uses (``16`` for ``0x10``)."""
     line: int
+    """The line upstream."""
     source: str
     written: str = ""
     """The value as the source writes it, for people (``0x10``); empty when not known."""
+    placement: Placement | None = None
+    """Where ``update`` would put it in the vendored file (``diff_tables`` works it out)."""
 
     @property
     def shown(self) -> str:
@@ -302,6 +320,33 @@ class Pinned:
         return self.upstream_written or self.upstream
 
 
+def _ref(tag: str) -> str:
+    # A tag may hold '/', '@' or '+': kept as written; what a URL cannot hold is escaped.
+    return quote(tag, safe="/@+")
+
+
+@dataclass(frozen=True)
+class UpstreamWeb:
+    """Upstream's repository on the web (GitHub or GitHub Enterprise), for reports to link."""
+
+    url: str
+    """e.g. ``https://github.com/microsoft/DeepSpeed``"""
+
+    def tree(self, tag: str) -> str:
+        return f"{self.url}/tree/{_ref(tag)}"
+
+    def file(self, tag: str, path: str, line: int | None = None) -> str:
+        return f"{self.url}/blob/{_ref(tag)}/{quote(path)}" + (f"#L{line}" if line else "")
+
+    def compare(self, base: str, tag: str, path: str | None = None) -> str:
+        """The compare view between two tags; with ``path``, opened at that file's diff (GitHub
+        names a file's anchor by the sha256 of its path)."""
+        url = f"{self.url}/compare/{_ref(base)}...{_ref(tag)}"
+        if path:
+            url += "#diff-" + hashlib.sha256(path.encode("utf-8")).hexdigest()
+        return url
+
+
 @dataclass
 class FileDrift:
     """How one vendored file differs from its upstream counterpart."""
@@ -318,6 +363,8 @@ class FileDrift:
     renamed_classes: list[ClassRenamed] = field(default_factory=list)
     gone: Gone | None = None
     """Set instead of ``origin`` when the file does not exist upstream at the tag."""
+    locked_tag: str | None = None
+    """The tag the lock file says the vendored file was last synced from."""
 
     @property
     def has_drift(self) -> bool:
@@ -343,6 +390,8 @@ class DriftReport:
     tag: str | None = None
     notes: list[str] = field(default_factory=list)
     """Things the reader should know, e.g. that a source was skipped."""
+    web: UpstreamWeb | None = None
+    """Where upstream can be read on the web, when it has such pages."""
 
     @property
     def has_drift(self) -> bool:

@@ -7,6 +7,7 @@ from typing import Mapping
 
 from dssync._diff.classes import find_class_renames
 from dssync._diff.details import container_details, text_details
+from dssync._diff.placement import placements
 from dssync._diff.renames import find_renames
 from dssync._diff.written import written_value
 from dssync.models import (
@@ -60,11 +61,13 @@ def compare_constant(old: ConstantTable, new: ConstantTable, name: str) -> Chang
 def diff_tables(old: ConstantTable, new: ConstantTable, *, vendored: str | None = None,
                 upstream: str | None = None, pins: Mapping[str, str] | None = None,
                 renames: bool = True, modules: tuple[bytes | None, bytes | None] | None = None,
-                ) -> FileDrift:
+                place_added: bool = True) -> FileDrift:
     """``old`` is the vendored copy, ``new`` upstream; pinned names are reported, not drift.
 
     ``modules``, the two modules' bytes, lets a class renamed as a whole be found (their class
     statements are compared); without them, its constants stay removed and added.
+    ``place_added`` works out where ``update`` would put each added constant (for reports;
+    callers that only count or plan drift leave it off).
     """
     pins = pins or {}
     drift = FileDrift(vendored=vendored or old.path, upstream=upstream or new.path)
@@ -91,6 +94,11 @@ def diff_tables(old: ConstantTable, new: ConstantTable, *, vendored: str | None 
                                  new_written=written_value(new[r.new_name]))
                          for r in find_renames(old, new, drift.removed, drift.added)]
         _take_out(drift, {r.old_name for r in drift.renamed}, {r.new_name for r in drift.renamed})
+    if place_added and drift.added:
+        # After the renames: only what stays added is placed (a placement depends on the two
+        # tables and the name alone, not on what else was added).
+        where = placements(old, new, [a.name for a in drift.added])
+        drift.added = [replace(a, placement=where.get(a.name)) for a in drift.added]
     drift.pinned = [_pinned(old, new, name, reason) for name, reason in pins.items()]
     drift.pinned.sort(key=lambda p: p.line)
     return drift

@@ -1,16 +1,19 @@
 """The report as GitHub Actions workflow commands: annotations on the vendored files' lines.
 
-GitHub shows only the first ten warnings of a step, so dssync prints at most ``LIMIT``
-annotations, the most consequential first (see ``sarif.findings``), then one ``::notice`` saying
-how many more there are, and last the summary as a plain log line (not a command). An added
-constant has no line in the vendored file and is annotated on line 1 (``sarif.ADDED_LINE``).
+A vendored file whose upstream file is gone gets a ``::notice`` of its own first (it explains
+the file's removals). GitHub shows only the first ten warnings of a step, so dssync prints at
+most ``LIMIT`` annotations, the most consequential first (see ``sarif.findings``), then one ``::notice`` saying
+how many more there are, one ``::notice`` with the links to upstream (the tag, and the compare
+view since the locked release) when upstream is on GitHub, and last the summary as a plain log
+line (not a command). An added constant is annotated at the line that ``dssync update`` would
+insert it by; a changed multi-line text at its first changed line, with the changed lines.
 """
 
 from __future__ import annotations
 
 from dssync._format.sarif import Finding, findings
 from dssync._format.text import summary_line
-from dssync._format.values import gone_line
+from dssync._format.values import gone_line, report_links
 from dssync.models import DriftReport
 
 LIMIT = 10
@@ -49,5 +52,9 @@ def render(report: DriftReport, limit: int = LIMIT) -> str:
         lines.append(command("notice", f"{more} more drift finding{'s' if more != 1 else ''} not shown "
                                        f"as annotations ({len(found)} in all); the Markdown report "
                                        "lists every one", title="dssync"))
+    links = report_links(report)
+    if links:
+        lines.append(command("notice", "; ".join(f"{label}: {url}" for label, url in links),
+                             title="dssync: upstream"))
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"

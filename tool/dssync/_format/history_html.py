@@ -6,6 +6,12 @@ one cell. Hovering shows values (``title`` attributes). The page has no scripts 
 nothing: its Content-Security-Policy allows only its own inline style. Header row and name
 column stay in place while scrolling, which keeps 100+ tags by 400+ constants readable.
 Every piece of upstream text is escaped: the page must be safe to open whatever upstream wrote.
+
+A "changed only" switch (a checkbox that a style rule reads; still no script) hides the
+constants that stayed the same at every tag read. It starts on when such rows outnumber the
+events, so that five changes are not buried among 165 quiet rows. With ``--since`` the first
+tag is the baseline, not a release that introduced everything in it: its column is marked so,
+and a constant already there shows as present, not as introduced.
 """
 
 from __future__ import annotations
@@ -63,7 +69,18 @@ td.n { background: #fff; }
 .sw.la { background: var(--added); } .sw.lc { background: var(--changed); }
 .sw.lr { background: var(--removed); } .sw.lp { background: var(--present); }
 .sw.lx { background: var(--absent); }
+.sw.lb { background: var(--present); box-shadow: inset 3px 0 0 var(--ink); }
 tbody tr:nth-child(10n) th, tbody tr:nth-child(10n) td { border-bottom-color: #dcdcdc; }
+td.b { background: var(--present); box-shadow: inset 3px 0 0 var(--ink); }
+thead th.tag.baseline { background: #e9eef6; }
+thead th.tag.baseline span { color: var(--ink); font-weight: 700; }
+p.quiet-note { display: none; margin: 2px 0 8px; color: var(--muted); font-style: italic; }
+input#changed-only { margin: 0 6px 0 0; vertical-align: middle; }
+label.filter { display: inline-flex; align-items: center; margin: 6px 0 2px; font-weight: 600; cursor: pointer; }
+span.filter-hint { color: var(--muted); margin-left: 8px; }
+#changed-only:checked ~ section tr.quiet { display: none; }
+#changed-only:checked ~ section.all-quiet .scroll { display: none; }
+#changed-only:checked ~ section.all-quiet p.quiet-note { display: block; }
 """
 
 
@@ -80,7 +97,7 @@ def _short(value: str | None) -> str:
     return display(value or "", TITLE_LIMIT)
 
 
-def _row_cells(c: ConstantTimeline, tags: list[str]) -> Iterator[str]:
+def _row_cells(c: ConstantTimeline, tags: list[str], baseline: str | None = None) -> Iterator[str]:
     events = {e.tag: e for e in c.events}
     run_cls: str | None = None
     run_len = 0
@@ -105,7 +122,11 @@ def _row_cells(c: ConstantTimeline, tags: list[str]) -> Iterator[str]:
             continue
         yield from flush()
         run_cls, run_len, run_title = None, 0, None
-        if e.kind in (INTRODUCED, REINTRODUCED):
+        if e.kind == INTRODUCED and tag == baseline:
+            # Already there when the walk began: not an introduction, it may be much older.
+            yield _cell("b", "", f"{c.name} present at the baseline {tag} = {_short(e.value)}")
+            present, value = True, e.value
+        elif e.kind in (INTRODUCED, REINTRODUCED):
             verb = "introduced" if e.kind == INTRODUCED else "re-introduced"
             yield _cell("a", "+", f"{c.name} {verb} at {tag} = {_short(e.value)}")
             present, value = True, e.value
@@ -124,14 +145,35 @@ def _row_cells(c: ConstantTimeline, tags: list[str]) -> Iterator[str]:
     yield from flush()
 
 
-def _file_section(f: FileHistory, index: int) -> list[str]:
+def _quiet(c: ConstantTimeline, first: str | None) -> bool:
+    """Present from the first tag read and the same at every tag after it."""
+    return len(c.events) == 1 and c.events[0].kind == INTRODUCED and c.events[0].tag == first
+
+
+def _events(f: FileHistory) -> int:
+    """What a reader looks for: every event but a constant's presence at the first tag."""
+    first = f.tags[0] if f.tags else None
+    return sum(len(c.events) - (c.events[0].kind == INTRODUCED and c.events[0].tag == first)
+               for c in f.constants)
+
+
+def _file_section(f: FileHistory, index: int, baseline: str | None) -> list[str]:
     title = f.path if f.vendored is None else f"{f.path} (vendored as {f.vendored})"
     changed = sum(1 for c in f.constants if any(e.kind == CHANGED for e in c.events))
     removed = sum(1 for c in f.constants if c.removed is not None)
+    first = f.tags[0] if f.tags else None
+    quiet = sum(_quiet(c, first) for c in f.constants)
     hidden = f" shown ({f.hidden} more stayed the same throughout)" if f.hidden else ""
-    out = [f'<section id="file-{index}">', f"<h2>{escape(title)}</h2>",
+    all_quiet = bool(f.constants) and quiet == len(f.constants)
+    section_class = ' class="all-quiet"' if all_quiet else ""
+    out = [f'<section id="file-{index}"{section_class}>',
+           f"<h2>{escape(title)}</h2>",
            f'<p class="stats">{len(f.constants)} constants{hidden}, {changed} changed at some '
-           f"release, {removed} removed by the last tag</p>"]
+           f"release, {removed} removed by the last tag; {quiet} stayed the same at every tag "
+           f"read</p>"]
+    if all_quiet:
+        out.append(f'<p class="quiet-note">All {quiet} constants stayed the same: turn off '
+                   "\u201cchanged only\u201d to list them.</p>")
     if f.errors:
         out.append('<ul class="notes">')
         out += [f"<li>skipped {escape(tag)}: {escape(err)}</li>" for tag, err in f.errors.items()]
@@ -145,20 +187,28 @@ def _file_section(f: FileHistory, index: int) -> list[str]:
         status = f.status.get(tag, "present")
         cls = "tag" + ("" if status == "present" else f" {status}")
         hint = {"absent": " (file absent)", "unreadable": " (file unreadable)"}.get(status, "")
+        label = tag
+        if tag == baseline:
+            cls += " baseline"
+            hint += " (baseline: the walk starts here; what it holds is not introduced here)"
+            label = f"{tag} baseline"
         head.append(f'<th class="{cls}" scope="col" title="{escape(tag + hint, quote=True)}">'
-                    f"<span>{escape(tag)}</span></th>")
+                    f"<span>{escape(label)}</span></th>")
     head.append("</tr></thead>")
     out.append("".join(head))
     out.append("<tbody>")
     for c in f.constants:
-        summary = f"{c.name}: introduced {c.introduced}, {c.changes} later event(s)"
-        out.append(f'<tr><th scope="row" title="{escape(summary, quote=True)}">{escape(c.name)}</th>'
-                   + "".join(_row_cells(c, f.tags)) + "</tr>")
+        since = "present at the baseline" if c.introduced == baseline else f"introduced {c.introduced}"
+        summary = f"{c.name}: {since}, {c.changes} later event(s)"
+        row_class = ' class="quiet"' if _quiet(c, first) else ""
+        out.append(f'<tr{row_class}><th scope="row" title="{escape(summary, quote=True)}">{escape(c.name)}</th>'
+                   + "".join(_row_cells(c, f.tags, baseline)) + "</tr>")
     out.append("</tbody></table></div></section>")
     return out
 
 
 def render(history: History) -> str:
+    baseline = history.tags[0] if history.since and history.tags else None
     span = (f"{len(history.tags)} release tags, {history.tags[0]} .. {history.tags[-1]}"
             if history.tags else "no tags")
     out = [
@@ -177,13 +227,25 @@ def render(history: History) -> str:
         '<span><span class="sw lr">-</span>removed</span>'
         '<span><span class="sw lp"></span>present, unchanged</span>'
         '<span><span class="sw lx"></span>file absent (hatched tag)</span>'
-        "</div>",
+        + ('<span><span class="sw lb"></span>present at the baseline (--since)</span>'
+           if baseline else "")
+        + "</div>",
     ]
     if history.notes:
         out.append('<ul class="notes">')
         out += [f"<li>{escape(n)}</li>" for n in history.notes]
         out.append("</ul>")
+    rows = sum(len(f.constants) for f in history.files)
+    events = sum(_events(f) for f in history.files)
+    quiet = rows - sum(1 for f in history.files for c in f.constants
+                       if not _quiet(c, f.tags[0] if f.tags else None))
+    # Checked when quiet rows would bury the events; a plain checkbox, read by a style rule.
+    checked = " checked" if rows > events else ""
+    out += [f'<input type="checkbox" id="changed-only"{checked}>'
+            f'<label class="filter" for="changed-only">changed only</label>'
+            f'<span class="filter-hint">hides the {quiet} constants that stayed the same at '
+            f"every tag read ({rows} rows, {events} events)</span>"]
     for i, f in enumerate(history.files):
-        out += _file_section(f, i)
+        out += _file_section(f, i, baseline)
     out.append("</body></html>")
     return "\n".join(out) + "\n"

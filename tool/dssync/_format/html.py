@@ -2,46 +2,69 @@
 
 The page is often opened from a CI artifact, off-line or in a locked-down viewer, and carries
 upstream text; so it loads nothing at all, and a Content-Security-Policy says so to the browser:
-only the page's own stylesheet (allowed by its hash) may apply.
+only the page's own stylesheet (allowed by its hash) may apply. Links to upstream's pages (the
+tag, the compare view, a file's line) are plain links: following one is the reader's choice.
+
+It reads on a phone as on a desktop: below 48rem each row of the tables becomes a card whose
+cells carry their column's name. Constant names break only between their words (after ``_`` or
+``.``), never inside one; a value of several lines is a code block whose changed lines are marked
+(``<del>`` on the vendored side, ``<ins>`` upstream).
 """
 
 from __future__ import annotations
 
 import base64
+import difflib
 import hashlib
+import re
 from html import escape
 from typing import Any, Iterable
 
 from dssync._format.text import count_phrase, summary_line
-from dssync._format.values import class_constants, gone_line, origin_line
-from dssync.models import UNRESOLVED, Changed, DriftReport, FileDrift
+from dssync._format.values import (
+    class_constants, file_links, gone_line, is_text_change, origin_line, placement_phrase,
+    report_links, upstream_line_url,
+)
+from dssync.models import UNRESOLVED, Added, Changed, DriftReport, FileDrift
 
 VALUE_LIMIT = 4000
 """Longer values are cut: a page of megabytes helps nobody."""
 
 CSS = """\
 :root { color-scheme: light dark; --fg: #1f2328; --bg: #ffffff; --muted: #59636e; --line: #d1d9e0;
-  --head: #f6f8fa; --add: #dafbe1; --del: #ffebe9; --chg: #fff8c5; --ren: #ddf4ff; --pin: #fbefff; }
+  --head: #f6f8fa; --add: #dafbe1; --del: #ffebe9; --chg: #fff8c5; --ren: #ddf4ff; --pin: #fbefff;
+  --link: #0969da; }
 @media (prefers-color-scheme: dark) {
   :root { --fg: #e6edf3; --bg: #0d1117; --muted: #9198a1; --line: #3d444d; --head: #151b23;
-    --add: #12261e; --del: #25171c; --chg: #272115; --ren: #121d2f; --pin: #211a2e; } }
+    --add: #12261e; --del: #25171c; --chg: #272115; --ren: #121d2f; --pin: #211a2e; --link: #4493f8; } }
+* { box-sizing: border-box; }
 body { font: 14px/1.5 system-ui, sans-serif; color: var(--fg); background: var(--bg);
   margin: 0 auto; padding: 1rem 2rem; max-width: 110rem; }
-h1 { font-size: 1.6rem; margin-bottom: .25rem; }
+a { color: var(--link); }
+h1 { font-size: 1.6rem; margin-bottom: .25rem; overflow-wrap: anywhere; }
 h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid var(--line); }
 p.verdict { font-weight: 600; }
-p.note, p.origin, footer { color: var(--muted); }
+p.note, p.origin, p.links, footer { color: var(--muted); }
+p.origin, p.links { overflow-wrap: anywhere; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
-th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top; }
+table.drift { table-layout: fixed; }
+th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top;
+  min-width: 0; }
 thead th { background: var(--head); }
 table.summary { width: auto; }
 table.summary td { text-align: right; }
-td.value { width: 28%; }
-td.notes { min-width: 16rem; }
+col.kind { width: 8rem; } col.name { width: 24%; } col.lines { width: 7.5rem; } col.notes { width: 16%; }
+code, pre { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 h2 code { font-size: 1.05rem; }
-pre { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; max-height: 20rem; overflow: auto;
-  font: 12px/1.4 ui-monospace, monospace; }
-code { font: 12px/1.4 ui-monospace, monospace; overflow-wrap: anywhere; }
+.path { overflow-wrap: anywhere; }
+.name { overflow-wrap: normal; word-break: normal; hyphens: none; }
+pre { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; max-height: 20rem; overflow: auto; }
+pre.lines > span, pre.lines > del, pre.lines > ins { display: block; min-height: 1.4em;
+  text-decoration: none; padding-left: 2ch; text-indent: -2ch; }
+pre.lines > del { background: var(--del); }
+pre.lines > ins { background: var(--add); }
+pre.lines > del::before { content: "- "; } pre.lines > ins::before { content: "+ "; }
+pre.lines > span::before { content: "  "; }
 span.absent { color: var(--muted); font-style: italic; }
 tr.added td.kind { background: var(--add); }
 tr.removed td.kind { background: var(--del); }
@@ -49,6 +72,19 @@ tr.changed-value td.kind, tr.changed-reference td.kind { background: var(--chg);
 tr.renamed td.kind, tr.renamed-class td.kind { background: var(--ren); }
 tr.pinned td.kind { background: var(--pin); }
 ul.details { margin: 0; padding-left: 1rem; }
+ul.files { padding-left: 1.2rem; }
+@media (max-width: 48rem) {
+  body { padding: .75rem; }
+  table.drift, table.drift tbody, table.drift tr, table.drift td { display: block; width: 100%; }
+  table.drift colgroup, table.drift thead { display: none; }
+  table.drift tr { border: 1px solid var(--line); border-radius: 6px; margin: 0 0 .75rem; }
+  table.drift td { border: 0; border-top: 1px solid var(--line); }
+  table.drift td:first-child { border-top: 0; }
+  table.drift td::before { content: attr(data-label); display: block; font-size: 11px;
+    color: var(--muted); text-transform: uppercase; letter-spacing: .03em; }
+  table.drift td.kind::before { content: none; }
+  table.drift td:empty { display: none; }
+}
 """
 
 CSP = ("default-src 'none'; style-src 'sha256-{digest}'; img-src 'none'; font-src 'none'; "
@@ -58,6 +94,11 @@ CSP = ("default-src 'none'; style-src 'sha256-{digest}'; img-src 'none'; font-sr
 KIND_LABELS = {"added": "added upstream", "removed": "removed upstream", "changed-value": "value changed",
                "changed-reference": "referenced value changed", "renamed": "renamed upstream",
                "renamed-class": "class renamed upstream", "pinned": "pinned"}
+COLUMNS = (("kind", "Kind"), ("name", "Constant"), ("old", "Vendored"), ("new", "Upstream"),
+           ("lines", "Lines (vendored → upstream)"), ("notes", "Notes"))
+
+_WORD_END = re.compile(r"(?<=[_.])(?=.)")
+_PATH_PART_END = re.compile(r"(?<=/)(?=.)")
 
 
 def csp() -> str:
@@ -65,10 +106,29 @@ def csp() -> str:
     return CSP.format(digest=digest)
 
 
-def _pre(text: str) -> str:
+def _name(name: str) -> str:
+    """A constant's name that a narrow column breaks only between words: after ``_`` or ``.``."""
+    return '<code class="name">' + "<wbr>".join(escape(part) for part in _WORD_END.split(name)) + "</code>"
+
+
+def _path(path: str) -> str:
+    return '<code class="path">' + "<wbr>".join(escape(part) for part in _PATH_PART_END.split(path)) + "</code>"
+
+
+def _link(text: str, url: str | None) -> str:
+    if not url:
+        return escape(text)
+    return f'<a href="{escape(url)}" rel="noopener noreferrer">{escape(text)}</a>'
+
+
+def _cut(text: str) -> str:
     if len(text) > VALUE_LIMIT:
-        text = text[:VALUE_LIMIT] + f"\n... ({len(text) - VALUE_LIMIT} more characters)"
-    return f"<pre>{escape(text)}</pre>"
+        return text[:VALUE_LIMIT] + f"\n... ({len(text) - VALUE_LIMIT} more characters)"
+    return text
+
+
+def _pre(text: str) -> str:
+    return f"<pre>{escape(_cut(text))}</pre>"
 
 
 def _absent(what: str = "absent") -> str:
@@ -83,65 +143,130 @@ def _resolved(value: Any) -> str:
     return "unknown" if value is UNRESOLVED else repr(value)
 
 
+# -- values of several lines ---------------------------------------------------------------------
+
+
+def _multiline(c: Changed) -> tuple[list[str], list[str]] | None:
+    """The two sides of a change as lines, when either has more than one: a text's own lines,
+    else the value's source as written."""
+    if is_text_change(c):
+        return c.old_resolved.split("\n"), c.new_resolved.split("\n")
+    if "\n" in c.old_source or "\n" in c.new_source:
+        return c.old_source.split("\n"), c.new_source.split("\n")
+    return None
+
+
+def _marked(lines: list[str], changed: set[int], tag: str) -> str:
+    out, size = [], 0
+    for i, line in enumerate(lines):
+        size += len(line) + 1
+        if size > VALUE_LIMIT:
+            out.append(f"<span>... ({len(lines) - i} more lines)</span>")
+            break
+        element = tag if i in changed else "span"
+        out.append(f"<{element}>{escape(line)}</{element}>")
+    return '<pre class="lines">' + "".join(out) + "</pre>"
+
+
+def _code_blocks(old: list[str], new: list[str]) -> tuple[str, str]:
+    """Both sides as code blocks, the lines that differ marked on each."""
+    gone: set[int] = set()
+    came: set[int] = set()
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if op != "equal":
+            gone.update(range(i1, i2))
+            came.update(range(j1, j2))
+    return _marked(old, gone, "del"), _marked(new, came, "ins")
+
+
+# -- rows ------------------------------------------------------------------------------------------
+
+
 def _row(kind: str, name: str, old: str, new: str, lines: str, notes: str) -> str:
-    return (f'<tr class="{kind}" data-kind="{kind}" data-name="{escape(name)}">'
-            f'<td class="kind">{escape(KIND_LABELS[kind])}</td><td class="name"><code>{escape(name)}</code></td>'
-            f'<td class="value old">{old}</td><td class="value new">{new}</td>'
-            f'<td class="lines">{escape(lines)}</td><td class="notes">{notes}</td></tr>')
+    cells = dict(zip((key for key, _ in COLUMNS),
+                     (escape(KIND_LABELS[kind]), _name(name), old, new, lines, notes)))
+    tds = "".join(f'<td class="{key}{" value" if key in ("old", "new") else ""}" '
+                  f'data-label="{escape(label)}">{cells[key]}</td>' for key, label in COLUMNS)
+    return f'<tr class="{kind}" data-kind="{kind}" data-name="{escape(name)}">{tds}</tr>'
 
 
-def _changed_row(c: Changed) -> str:
+def _lines(old: int, new: int, url: str | None) -> str:
+    return f"{escape(_line(old) or '—')} → {_link(_line(new) or '—', url)}"
+
+
+def _changed_row(c: Changed, f: FileDrift, report: DriftReport) -> str:
     details = "".join(f"<li><code>{escape(d)}</code></li>" for d in c.details or ())
     notes = f'<ul class="details">{details}</ul>' if details else ""
+    lines = _lines(c.old_line, c.new_line, upstream_line_url(report, f, c.new_line))
     if c.kind == "reference":
         old = _pre(f"{c.old_shown}\n= {_resolved(c.old_resolved)}")
         new = _pre(f"{c.new_shown}\n= {_resolved(c.new_resolved)}")
-        kind = "changed-reference"
+        return _row("changed-reference", c.name, old, new, lines, notes)
+    sides = _multiline(c)
+    if sides is not None:
+        old, new = _code_blocks(*sides)
+        if is_text_change(c):
+            notes = ""  # the marked lines say what the line diff in the details would
     else:
-        old, new, kind = _pre(c.old_shown), _pre(c.new_shown), "changed-value"
-    return _row(kind, c.name, old, new, f"{_line(c.old_line)} → {_line(c.new_line)}", notes)
+        old, new = _pre(c.old_shown), _pre(c.new_shown)
+    return _row("changed-value", c.name, old, new, lines, notes)
 
 
-def _rows(f: FileDrift) -> Iterable[str]:
+def _added_notes(a: Added) -> str:
+    if a.placement is None:
+        return ""
+    p = a.placement
+    where = escape(placement_phrase(p, neighbour=False))
+    if p.neighbour:
+        where += f" ({_name(p.neighbour)})"
+    return f"dssync update puts it {where}"
+
+
+def _rows(f: FileDrift, report: DriftReport) -> Iterable[str]:
     for c in f.changed:
-        yield _changed_row(c)
+        yield _changed_row(c, f, report)
     for r in f.removed:
-        yield _row("removed", r.name, _pre(r.shown), _absent(), f"{r.line} → —", "")
+        yield _row("removed", r.name, _pre(r.shown), _absent(), _lines(r.line, 0, None), "")
     for rn in f.renamed:
         yield _row("renamed", f"{rn.old_name} → {rn.new_name}", _pre(rn.shown), _pre(rn.upstream_shown),
-                   f"{rn.old_line} → {rn.new_line}", escape(f"similarity {rn.similarity:.2f}"))
+                   _lines(rn.old_line, rn.new_line, upstream_line_url(report, f, rn.new_line)),
+                   escape(f"similarity {rn.similarity:.2f}"))
     for k in f.renamed_classes:
         yield _row("renamed-class", f"class {k.old_name} → {k.new_name}", _pre(f"class {k.old_name}"),
-                   _pre(f"class {k.new_name}"), f"{k.old_line} → {k.new_line}",
+                   _pre(f"class {k.new_name}"),
+                   _lines(k.old_line, k.new_line, upstream_line_url(report, f, k.new_line)),
                    escape(f"body otherwise the same; {class_constants(k)}"))
     for a in f.added:
-        yield _row("added", a.name, _absent(), _pre(a.shown), f"— → {a.line}", "")
+        yield _row("added", a.name, _absent(), _pre(a.shown),
+                   _lines(0, a.line, upstream_line_url(report, f, a.line)), _added_notes(a))
     for p in f.pinned:
         state = "still differs from upstream" if p.drifted else "now equals upstream; the pin could go"
         yield _row("pinned", p.name, _pre(p.local_shown) if p.local_shown is not None else _absent(),
                    _pre(p.upstream_shown) if p.upstream_shown is not None else _absent(),
-                   _line(p.line), escape(f"{p.reason} ({state})"))
+                   escape(_line(p.line)), escape(f"{p.reason} ({state})"))
 
 
-def _file_section(i: int, f: FileDrift) -> list[str]:
+def _file_section(i: int, f: FileDrift, report: DriftReport) -> list[str]:
+    origin = f'<p class="origin">Upstream {_path(f.upstream)}'
     if f.origin is not None:
-        where = f" from {escape(origin_line(f))}"
+        origin += f" from {escape(origin_line(f))}"
     elif f.gone is not None:
-        where = f": <strong>{escape(gone_line(f.gone))}</strong>"
+        origin += f": <strong>{escape(gone_line(f.gone))}</strong>"
     else:
-        where = ", the local file"
-    out = [f'<section class="file" id="file-{i}">',
-           f"<h2><code>{escape(f.vendored)}</code></h2>",
-           f'<p class="origin">Upstream <code>{escape(f.upstream)}</code>{where}</p>']
+        origin += ", the local file"
+    if f.has_drift:
+        origin += "".join(f" · {_link(label, url)}" for label, url in file_links(report, f))
+    out = [f'<section class="file" id="file-{i}">', f"<h2>{_path(f.vendored)}</h2>", origin + "</p>"]
     counts = ", ".join(count_phrase(kind, n) for kind, n in f.counts().items() if n)
     if not f.has_drift:
         out.append(f'<p class="verdict">No drift.{" " + escape(counts) if counts else ""}</p>')
     else:
         out.append(f'<p class="verdict">{escape(counts)}</p>')
-    rows = list(_rows(f))
+    rows = list(_rows(f, report))
     if rows:
-        out += ["<table class=\"drift\"><thead><tr><th>Kind</th><th>Constant</th><th>Vendored</th>"
-                "<th>Upstream</th><th>Lines (vendored → upstream)</th><th>Notes</th></tr></thead><tbody>"]
+        out.append('<table class="drift"><colgroup>'
+                   + "".join(f'<col class="{key}">' for key, _ in COLUMNS) + "</colgroup><thead><tr>"
+                   + "".join(f"<th>{escape(label)}</th>" for _, label in COLUMNS) + "</tr></thead><tbody>")
         out += rows
         out.append("</tbody></table>")
     out.append("</section>")
@@ -168,20 +293,24 @@ def render(report: DriftReport) -> str:
            f"<title>{escape(title)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
            f"<header><h1>{escape(title)}</h1>",
            f'<p class="verdict" id="verdict">{escape(summary_line(report))}</p>']
+    links = report_links(report)
+    if links:
+        out.append('<p class="links">' + " · ".join(_link(label, url) for label, url in links) + "</p>")
     out += [f'<p class="note">{escape(note)}</p>' for note in report.notes]
     out += _summary_table(report)
     if len(report.files) > 1:
         out.append('<nav><ul class="files">')
-        out += [f'<li><a href="#file-{i}"><code>{escape(f.vendored)}</code></a></li>'
+        out += [f'<li><a href="#file-{i}">{_path(f.vendored)}</a></li>'
                 for i, f in enumerate(report.files, 1)]
         out.append("</ul></nav>")
     out.append("</header>")
     out.append("<main>")
     for i, f in enumerate(report.files, 1):
-        out += _file_section(i, f)
-    out += ["</main>", "<footer><p>Written by dssync. Values are shown as the source writes them "
-                       "(white space, comments and quote style folded); they are compared by "
-                       "meaning, so 0x10 and 16 are one value. A referenced value shows what it "
-                       "evaluates to.</p></footer>",
+        out += _file_section(i, f, report)
+    out += ["</main>", "<footer><p>Written by dssync. Values are shown as the source writes them, "
+                       "white space, comments and quote style folded (a changed value written over "
+                       "several lines as those lines, a text of several lines as its lines, the "
+                       "changed ones marked); they are compared by meaning, so 0x10 and 16 are one "
+                       "value. A referenced value shows what it evaluates to.</p></footer>",
             "</body>", "</html>"]
     return "\n".join(out) + "\n"

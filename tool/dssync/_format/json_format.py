@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from dssync._format.values import to_json
-from dssync.models import UNRESOLVED, DriftReport, FileDrift, Gone
+from dssync._format.values import file_links, report_links, to_json
+from dssync.models import UNRESOLVED, Added, DriftReport, FileDrift, Gone
 
 SCHEMA = "dssync.drift/1"
 
@@ -38,10 +38,26 @@ def file_source(f: FileDrift) -> dict[str, Any]:
     return data
 
 
-def file_to_dict(f: FileDrift) -> dict[str, Any]:
+def _links(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
+    return [{"label": label, "url": url} for label, url in pairs]
+
+
+def _added(a: Added) -> dict[str, Any]:
+    item: dict[str, Any] = {"name": a.name, "value": a.value, "as_written": a.shown, "line": a.line}
+    if a.placement is not None:
+        p = a.placement
+        item["insertion"] = {"line": p.line, "relation": p.relation, "neighbour": p.neighbour}
+    return item
+
+
+def file_to_dict(f: FileDrift, report: DriftReport | None = None) -> dict[str, Any]:
     data = file_source(f)
-    data["added"] = [{"name": a.name, "value": a.value, "as_written": a.shown, "line": a.line}
-                     for a in f.added]
+    if f.locked_tag is not None:
+        data["locked_tag"] = f.locked_tag
+    links = file_links(report, f) if report is not None else []
+    if links:
+        data["links"] = _links(links)
+    data["added"] = [_added(a) for a in f.added]
     data["removed"] = [{"name": r.name, "value": r.value, "as_written": r.shown, "line": r.line}
                        for r in f.removed]
     data["changed"] = []
@@ -69,7 +85,10 @@ def report_to_dict(report: DriftReport) -> dict[str, Any]:
     data: dict[str, Any] = {"schema": SCHEMA}
     if report.tag is not None:
         data["tag"] = report.tag
-    data["files"] = [file_to_dict(f) for f in report.files]
+    links = report_links(report)
+    if links:
+        data["links"] = _links(links)
+    data["files"] = [file_to_dict(f, report) for f in report.files]
     data["summary"] = report.summary()
     data["drift"] = report.has_drift
     if report.notes:

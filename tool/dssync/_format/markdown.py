@@ -2,18 +2,46 @@
 
 from __future__ import annotations
 
+import re
+
 from dssync._format.text import summary_line
-from dssync._format.values import display, gone_line, origin_line, renamed_value
-from dssync.models import DriftReport, FileDrift
+from dssync._format.values import (
+    display, file_links, gone_line, origin_line, placement_phrase, renamed_value, report_links,
+    upstream_line_url,
+)
+from dssync.models import DriftReport, FileDrift, Placement
+
+_BACKTICKS = re.compile(r"`+")
 
 
 def _cell(text: str) -> str:
-    """``text`` as a code span in a table cell. A code span shows backslashes as they are
-    (``'\\d'`` stays ``'\\d'``); only a pipe, which would end the cell, is escaped, and the table
-    reader takes its escape back out. A backslash before a pipe is doubled so that it does not
-    escape the escape."""
-    text = text.replace("\\|", "\\\\|").replace("|", "\\|").replace("`", "'")
-    return f"`{text}`" if text else ""
+    """``text`` as a code span that a table cell can hold, shown exactly as written.
+
+    Backslashes are literal inside a code span, so they stay single; a pipe needs its backslash
+    even there, or it ends the cell (GFM reads the table before the spans); a backtick is kept
+    by fencing the span with one more backtick than the longest run inside it."""
+    if not text:
+        return ""
+    text = text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ").replace("|", "\\|")
+    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _text(text: str) -> str:
+    """Free text (a pin's reason) in a table cell: its line breaks and pipes would end the row."""
+    return text.replace("|", "\\|").replace("\r\n", "<br>").replace("\r", "<br>").replace("\n", "<br>")
+
+
+def _link(label: str, url: str | None) -> str:
+    return f"[{label}]({url})" if url else label
+
+
+def _goes(p: Placement | None) -> str:
+    if p is None:
+        return ""
+    text = placement_phrase(p, neighbour=False)
+    return f"{text} ({_cell(p.neighbour)})" if p.neighbour else text
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -22,21 +50,25 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return out + [""]
 
 
-def _file(f: FileDrift) -> list[str]:
-    lines = [f"## `{f.vendored}`", ""]
+def _file(f: FileDrift, report: DriftReport) -> list[str]:
+    lines = [f"## {_cell(f.vendored)}", ""]
     if f.origin is not None:
-        upstream = f"Upstream: `{f.upstream}` from {origin_line(f)}"
+        upstream = f"Upstream: {_cell(f.upstream)} from {origin_line(f)}"
     elif f.gone is not None:
-        upstream = f"Upstream: `{f.upstream}` is **{gone_line(f.gone)}**"
+        upstream = f"Upstream: {_cell(f.upstream)} is **{gone_line(f.gone)}**"
     else:
-        upstream = f"Upstream: the local file `{f.upstream}`"
+        upstream = f"Upstream: the local file {_cell(f.upstream)}"
+    if f.has_drift:
+        upstream += "".join(f" · {_link(label, url)}" for label, url in file_links(report, f)[1:])
     lines += [upstream, ""]
     if not f.has_drift:
         lines += ["No drift.", ""]
     if f.added:
         lines += [f"### Added upstream ({len(f.added)})", ""]
-        lines += _table(["Constant", "Value", "Upstream line"],
-                        [[_cell(a.name), _cell(display(a.shown)), str(a.line)] for a in f.added])
+        lines += _table(["Constant", "Value", "Upstream line", "Goes (dssync update)"],
+                        [[_cell(a.name), _cell(display(a.shown)),
+                          _link(str(a.line), upstream_line_url(report, f, a.line)),
+                          _goes(a.placement)] for a in f.added])
     if f.removed:
         lines += [f"### Removed upstream ({len(f.removed)})", ""]
         lines += _table(["Constant", "Value", "Line"],
@@ -47,7 +79,8 @@ def _file(f: FileDrift) -> list[str]:
         for c in f.changed:
             detail = "<br>".join(_cell(d) for d in (c.details or ()))
             rows.append([_cell(c.name), c.kind, _cell(display(c.old_shown)), _cell(display(c.new_shown)),
-                         f"{c.old_line} → {c.new_line}", detail])
+                         f"{c.old_line} → {_link(str(c.new_line), upstream_line_url(report, f, c.new_line))}",
+                         detail])
         lines += _table(["Constant", "Kind", "Vendored", "Upstream", "Lines", "Details"], rows)
     if f.renamed:
         lines += [f"### Renamed ({len(f.renamed)})", ""]
@@ -59,21 +92,25 @@ def _file(f: FileDrift) -> list[str]:
                    "within it."), ""]
         lines += _table(["Vendored class", "Upstream class", "Constants", "Lines"],
                         [[_cell(c.old_name), _cell(c.new_name), ", ".join(_cell(m) for m in c.constants),
-                          f"{c.old_line} → {c.new_line}"] for c in f.renamed_classes])
+                          f"{c.old_line} → {_link(str(c.new_line), upstream_line_url(report, f, c.new_line))}"]
+                         for c in f.renamed_classes])
     if f.pinned:
         lines += [f"### Pinned ({len(f.pinned)})", ""]
         lines += _table(["Constant", "Local", "Upstream", "Reason", "Still differs"],
                         [[_cell(p.name), _cell(display(p.local_shown or "")), _cell(display(p.upstream_shown or "")),
-                          p.reason.replace("|", "\\|"), "yes" if p.drifted else "no"] for p in f.pinned])
+                          _text(p.reason), "yes" if p.drifted else "no"] for p in f.pinned])
     return lines
 
 
 def render(report: DriftReport) -> str:
     title = "# dssync drift report" + (f": {report.tag}" if report.tag else "")
     lines = [title, "", f"**{summary_line(report)}**", ""]
+    links = report_links(report)
+    if links:
+        lines += [" · ".join(_link(label, url) for label, url in links), ""]
     lines += [f"> {note}" for note in report.notes]
     if report.notes:
         lines.append("")
     for f in report.files:
-        lines += _file(f)
+        lines += _file(f, report)
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -16,8 +16,11 @@ from typing import Any
 from urllib.parse import quote
 
 from dssync._format.json_format import file_source
-from dssync._format.values import class_constants, display, gone_head, renamed_value
-from dssync.models import UNRESOLVED, DriftReport, FileDrift
+from dssync._format.values import (
+    changed_line, class_constants, display, gone_head, is_text_change, placement_phrase,
+    renamed_value, report_links, upstream_line_url,
+)
+from dssync.models import UNRESOLVED, Changed, DriftReport, FileDrift
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -58,10 +61,12 @@ _KIND_ORDER = {kind: i for i, kind in enumerate(
     ("changed-value", "changed-reference", "removed", "renamed", "class-renamed", "added",
      "pin-obsolete"))}
 
-# An added constant has no line in the vendored file. Findings for it point at line 1, the top
-# of the file: the report does not know where the vendored copy would put it, and a guessed
-# insertion point would look more precise than it is.
+# An added constant has no line in the vendored file: its finding points at the line that
+# 'dssync update' would insert it by (the diff works that out with the rewriter's own rule),
+# or, for a report built without that, at line 1.
 ADDED_LINE = 1
+DETAIL_LIMIT = 12
+"""Lines of a change's details shown in a message; the Markdown and JSON reports have all."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,11 @@ class Finding:
     properties: dict[str, Any]
 
 
+def _shown(value: str) -> str:
+    # A message is the one place a reviewer reads: the text itself, not '<text, 2 lines>'.
+    return display(value, summarize_text=False)
+
+
 def _upstream_at(f: FileDrift, tag: str | None, line: int | None = None) -> str:
     where = f"{f.upstream} line {line}" if line else f.upstream
     if f.gone is not None:
@@ -85,46 +95,70 @@ def _upstream_at(f: FileDrift, tag: str | None, line: int | None = None) -> str:
 
 
 def _resolved(value: Any) -> str:
-    return "an unknown value" if value is UNRESOLVED else display(repr(value))
+    return "an unknown value" if value is UNRESOLVED else _shown(repr(value))
 
 
-def file_findings(f: FileDrift, tag: str | None) -> list[Finding]:
+def _details(c: Changed) -> str:
+    lines = list(c.details or ())
+    if len(lines) > DETAIL_LIMIT:
+        lines = lines[:DETAIL_LIMIT] + [f"... ({len(lines) - DETAIL_LIMIT} more in the full report)"]
+    return "".join(f"\n{line}" for line in lines)
+
+
+def _changed_message(c: Changed, where: str) -> str:
+    if c.kind == "reference":
+        return (f"{c.name} = {_shown(c.old_shown)} is written the same as in {where}, but a constant it "
+                f"refers to changed: it is {_resolved(c.old_resolved)} here and "
+                f"{_resolved(c.new_resolved)} upstream{_details(c)}")
+    if is_text_change(c) and c.details:
+        # A multi-line text shown as '<text, 12 lines>' says nothing: show the lines that differ.
+        return f"{c.name} differs from {where} in these lines:{_details(c)}"
+    return f"{c.name} is {_shown(c.old_shown)} here but {_shown(c.new_shown)} in {where}{_details(c)}"
+
+
+def file_findings(f: FileDrift, tag: str | None, report: DriftReport | None = None) -> list[Finding]:
+    def link(line: int) -> dict[str, str]:
+        url = upstream_line_url(report, f, line) if report is not None else None
+        return {"upstreamUrl": url} if url else {}
+
     out: list[Finding] = []
     for c in f.changed:
-        if c.kind == "reference":
-            msg = (f"{c.name} = {display(c.old_shown)} is written the same as in {_upstream_at(f, tag, c.new_line)}, "
-                   f"but a constant it refers to changed: it is {_resolved(c.old_resolved)} here "
-                   f"and {_resolved(c.new_resolved)} upstream")
-            rule = RULE_BY_KIND["changed-reference"]
-        else:
-            msg = f"{c.name} is {display(c.old_shown)} here but {display(c.new_shown)} in {_upstream_at(f, tag, c.new_line)}"
-            rule = RULE_BY_KIND["changed-value"]
-        out.append(Finding(rule, f.vendored, max(c.old_line, 1), c.name, msg,
+        rule = RULE_BY_KIND["changed-reference" if c.kind == "reference" else "changed-value"]
+        msg = _changed_message(c, _upstream_at(f, tag, c.new_line))
+        out.append(Finding(rule, f.vendored, max(changed_line(c), 1), c.name, msg,
                            {"constant": c.name, "vendored": c.old, "upstream": c.new,
-                            "upstreamLine": c.new_line}))
+                            "upstreamLine": c.new_line, **link(c.new_line)}))
     for r in f.removed:
-        msg = f"{r.name} = {display(r.shown)} is defined here but no longer in {_upstream_at(f, tag)}"
+        msg = f"{r.name} = {_shown(r.shown)} is defined here but no longer in {_upstream_at(f, tag)}"
         out.append(Finding(RULE_BY_KIND["removed"], f.vendored, max(r.line, 1), r.name, msg,
                            {"constant": r.name, "vendored": r.value}))
     for rn in f.renamed:
         msg = (f"{rn.old_name} was renamed to {rn.new_name} in {_upstream_at(f, tag, rn.new_line)} "
-               f"with the same value, {renamed_value(rn)}")
+               f"with the same value, {renamed_value(rn, summarize_text=False)}")
         out.append(Finding(RULE_BY_KIND["renamed"], f.vendored, max(rn.old_line, 1),
                            f"{rn.old_name} -> {rn.new_name}", msg,
                            {"constant": rn.old_name, "upstreamName": rn.new_name,
-                            "upstreamLine": rn.new_line, "similarity": rn.similarity}))
+                            "upstreamLine": rn.new_line, "similarity": rn.similarity,
+                            **link(rn.new_line)}))
     for k in f.renamed_classes:
         msg = (f"class {k.old_name} was renamed to {k.new_name} in {_upstream_at(f, tag, k.new_line)}, "
                f"its body otherwise the same ({class_constants(k)})")
         out.append(Finding(RULE_BY_KIND["class-renamed"], f.vendored, max(k.old_line, 1),
                            f"{k.old_name} -> {k.new_name}", msg,
                            {"class": k.old_name, "upstreamName": k.new_name,
-                            "upstreamLine": k.new_line, "constants": list(k.constants)}))
+                            "upstreamLine": k.new_line, "constants": list(k.constants),
+                            **link(k.new_line)}))
     for a in f.added:
-        msg = (f"{a.name} = {display(a.shown)} was added in {_upstream_at(f, tag, a.line)}; "
+        msg = (f"{a.name} = {_shown(a.shown)} was added in {_upstream_at(f, tag, a.line)}; "
                "the vendored copy does not define it")
-        out.append(Finding(RULE_BY_KIND["added"], f.vendored, ADDED_LINE, a.name, msg,
-                           {"constant": a.name, "upstream": a.value, "upstreamLine": a.line}))
+        where: dict[str, Any] = {}
+        if a.placement is not None:
+            msg += f"; 'dssync update' puts it {placement_phrase(a.placement)}"
+            where = {"insertLine": a.placement.line, "insertRelation": a.placement.relation}
+        line = a.placement.line if a.placement is not None else ADDED_LINE
+        out.append(Finding(RULE_BY_KIND["added"], f.vendored, max(line, 1), a.name, msg,
+                           {"constant": a.name, "upstream": a.value, "upstreamLine": a.line,
+                            **where, **link(a.line)}))
     for p in f.pinned:
         if p.drifted:
             continue
@@ -137,7 +171,7 @@ def file_findings(f: FileDrift, tag: str | None) -> list[Finding]:
 
 def findings(report: DriftReport) -> list[Finding]:
     """Every finding, most consequential kind first, then in file order and line order."""
-    indexed = [(i, x) for i, f in enumerate(report.files) for x in file_findings(f, report.tag)]
+    indexed = [(i, x) for i, f in enumerate(report.files) for x in file_findings(f, report.tag, report)]
     indexed.sort(key=lambda item: (_KIND_ORDER[item[1].rule.kind], item[0], item[1].line))
     return [x for _, x in indexed]
 
@@ -196,6 +230,9 @@ def report_to_sarif(report: DriftReport) -> dict[str, Any]:
                        # SARIF has no file sections: where each file's upstream was read.
                        "files": [file_source(f) for f in report.files]},
     }
+    links = report_links(report)
+    if links:
+        run["properties"]["links"] = [{"label": label, "url": url} for label, url in links]
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 

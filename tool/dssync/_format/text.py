@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from dssync._format.values import class_constants, display, renamed_value, upstream_line
-from dssync.models import DriftReport, FileDrift
+from dssync._format.values import (
+    class_constants, display, file_links, placement_phrase, renamed_value, report_links, upstream_line,
+)
+from dssync.models import Added, DriftReport, FileDrift
 
 
-def _file_lines(f: FileDrift) -> list[str]:
+def _added_where(a: Added) -> str:
+    goes = f", goes {placement_phrase(a.placement, neighbour=False)}" if a.placement else ""
+    return f"(upstream line {a.line}{goes})"
+
+
+def _file_lines(f: FileDrift, report: DriftReport) -> list[str]:
     head = f"{f.vendored} vs {f.upstream}"
     lines = [head, f"  upstream: {upstream_line(f)}"]
+    if f.has_drift:
+        lines += [f"  {label}: {url}" for label, url in file_links(report, f)[1:]]
     if not f.has_drift:
         lines.append("  no drift")
     if f.added:
         lines.append(f"  added ({len(f.added)})")
-        lines += [f"    + {a.name} = {display(a.shown)}  (upstream line {a.line})" for a in f.added]
+        lines += [f"    + {a.name} = {display(a.shown)}  {_added_where(a)}" for a in f.added]
     if f.removed:
         lines.append(f"  removed ({len(f.removed)})")
         lines += [f"    - {r.name} = {display(r.shown)}  (line {r.line})" for r in f.removed]
@@ -62,8 +71,9 @@ def render(report: DriftReport) -> str:
     lines: list[str] = []
     for note in report.notes:
         lines.append(f"note: {note}")
+    lines += [f"{label}: {url}" for label, url in report_links(report)]
     for f in report.files:
-        lines += _file_lines(f)
+        lines += _file_lines(f, report)
         lines.append("")
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"

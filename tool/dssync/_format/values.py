@@ -5,33 +5,43 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dssync.models import UNRESOLVED, ClassRenamed, FileDrift, Gone, Renamed
+from dssync.models import (
+    UNRESOLVED, Changed, ClassRenamed, DriftReport, FileDrift, Gone, Placement, Renamed,
+)
 
 JSON_SCALARS = (str, int, float, bool, type(None))
 
 
-_STRING = re.compile(r"[rRbBuUfF]{0,2}['\"]")
-"""A value that is a string literal (or starts with one, concatenated)."""
+_STRING = re.compile(r"([rRbBuUfF]{0,2})['\"]")
+"""A value that is a string literal (or starts with one, concatenated); group 1 its prefix."""
+
+# A ``\n`` escape: a backslash and an n, after an even number of backslashes (``'C:\\new'`` is
+# one line: its backslash is escaped, the n is a letter).
+_NEWLINE_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\n")
 
 
-def display(value: str, limit: int = 70) -> str:
+def display(value: str, limit: int = 70, *, summarize_text: bool = True) -> str:
     """A value (normalized or as written), one line, shortened for a report line: a text of
-    several lines is named by its length."""
-    escaped_breaks = value.count(chr(92) + "n")
-    breaks = value.count("\n")
-    if (escaped_breaks or breaks) and _STRING.match(value):
-        return f"<text, {escaped_breaks + breaks + 1} lines>"
-    if breaks or "\r" in value:
+    several lines is named by its length (``<text, N lines>``) unless ``summarize_text`` is
+    off (then its escaped form, shortened)."""
+    string = _STRING.match(value)
+    if summarize_text and string:
+        breaks = value.count("\n")  # a string written over several lines (triple quotes)
+        if "r" not in string.group(1).lower():  # in a raw string ``\n`` is two characters
+            breaks += len(_NEWLINE_ESCAPE.findall(value))
+        if breaks:
+            return f"<text, {breaks + 1} lines>"
+    if "\n" in value or "\r" in value:
         value = value.replace("\r", "\\r").replace("\n", "\\n")
     return value if len(value) <= limit else value[: limit - 3] + "..."
 
 
-def renamed_value(r: Renamed) -> str:
+def renamed_value(r: Renamed, *, summarize_text: bool = True) -> str:
     """A renamed constant's value as the vendored copy writes it, and as upstream writes it when
     that differs (``0x400 (upstream writes 1024)``): the value is the same either way."""
-    shown = display(r.shown)
+    shown = display(r.shown, summarize_text=summarize_text)
     if r.upstream_shown != r.shown:
-        shown += f" (upstream writes {display(r.upstream_shown)})"
+        shown += f" (upstream writes {display(r.upstream_shown, summarize_text=summarize_text)})"
     return shown
 
 
@@ -100,3 +110,86 @@ def upstream_line(f: FileDrift) -> str:
     if f.gone is not None:
         return gone_line(f.gone)
     return f"the local file {f.upstream}"
+
+
+# -- where an added constant goes --------------------------------------------------------------
+
+
+def placement_phrase(p: Placement, *, neighbour: bool = True) -> str:
+    """``after line 74 (ZERO_ALLOW_UNTESTED_OPTIMIZER_DEFAULT)``: where ``update`` puts it."""
+    if p.neighbour is None:
+        return "at the end of the file"
+    named = f" ({p.neighbour})" if neighbour else ""
+    if p.relation == "before":
+        return f"before line {p.line}{named}"
+    where = f"after line {p.line}{named}"
+    return f"at the end, {where}" if p.relation == "end" else where
+
+
+# -- multi-line text values ----------------------------------------------------------------------
+
+
+def is_text_change(c: Changed) -> bool:
+    """A change of a string value that has more than one line on either side."""
+    old, new = c.old_resolved, c.new_resolved
+    return isinstance(old, str) and isinstance(new, str) and ("\n" in old or "\n" in new)
+
+
+def changed_line(c: Changed) -> int:
+    """The line of the vendored file where a multi-line string first differs from upstream's
+    (its n-th line is found in the value's source as written); else the constant's line."""
+    if not is_text_change(c):
+        return c.old_line
+    import difflib
+
+    old = c.old_resolved.splitlines()
+    ops = difflib.SequenceMatcher(None, old, c.new_resolved.splitlines(), autojunk=False).get_opcodes()
+    first = next(((i1, i2) for op, i1, i2, _, _ in ops if op != "equal"), None)
+    if first is None or not old:
+        return c.old_line
+    index = min(first[0], len(old) - 1)  # an insertion after the last line points at the last
+    wanted = old[index]
+    if not wanted.strip():
+        return c.old_line
+    seen = old[:index].count(wanted)
+    for offset, text in enumerate(c.old_source.splitlines()):
+        if wanted in text:
+            if seen == 0:
+                return c.old_line + offset
+            seen -= 1
+    return c.old_line
+
+
+# -- links to upstream's pages ---------------------------------------------------------------------
+
+
+def report_links(report: DriftReport) -> list[tuple[str, str]]:
+    """(label, URL): the upstream tag, and the compare view from each locked tag to it."""
+    if report.web is None or not report.tag:
+        return []
+    out = [(f"upstream {report.tag}", report.web.tree(report.tag))]
+    bases = sorted({f.locked_tag for f in report.files if f.locked_tag and f.locked_tag != report.tag})
+    out += [(f"changes {base}...{report.tag}", report.web.compare(base, report.tag)) for base in bases]
+    return out
+
+
+def file_links(report: DriftReport, f: FileDrift) -> list[tuple[str, str]]:
+    """(label, URL): the upstream file at the tag, and its diff since the locked tag. A file
+    gone upstream is linked where it was last known (the release it was vendored from)."""
+    if report.web is None or not report.tag:
+        return []
+    if f.gone is None:
+        out = [(f"{f.upstream} at {report.tag}", report.web.file(report.tag, f.upstream))]
+    elif f.gone.known_at:
+        out = [(f"{f.upstream} at {f.gone.known_at}", report.web.file(f.gone.known_at, f.upstream))]
+    else:
+        return []
+    if f.locked_tag and f.locked_tag != report.tag:
+        out.append((f"diff since {f.locked_tag}", report.web.compare(f.locked_tag, report.tag, f.upstream)))
+    return out
+
+
+def upstream_line_url(report: DriftReport, f: FileDrift, line: int) -> str | None:
+    if report.web is None or not report.tag or line < 1 or f.gone is not None:
+        return None
+    return report.web.file(report.tag, f.upstream, line)

@@ -47,7 +47,7 @@ class Match:
 
 def distance(vendored: ConstantTable, upstream: ConstantTable,
              pins: Mapping[str, str] | None = None, tag: str = "") -> Score:
-    drift = diff_tables(vendored, upstream, pins=pins, renames=False)
+    drift = diff_tables(vendored, upstream, pins=pins, renames=False, place_added=False)
     return Score(tag, len(drift.added) + len(drift.removed) + len(drift.changed),
                  len(drift.added), len(drift.removed), len(drift.changed))
 

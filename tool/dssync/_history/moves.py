@@ -87,4 +87,5 @@ def detect_moves(report: DriftReport) -> MovedDriftReport:
     notes += [f"{m.name} moved from {m.from_upstream} to {m.to_upstream} (same value "
               f"{m.written or m.value})" for m in moves]
     previous = list(getattr(report, "moved", []))
-    return MovedDriftReport(files=files, tag=report.tag, notes=notes, moved=previous + moves)
+    return MovedDriftReport(files=files, tag=report.tag, notes=notes, web=report.web,
+                            moved=previous + moves)

@@ -119,7 +119,7 @@ def merge(vendored: bytes, upstream: bytes, *, vendored_path: str = "vendored",
     v_layout, v_table = read_side(v_src, vendored_path, hashlib.sha256(vendored).hexdigest())
     u_layout, u_table = read_side(u_src, upstream_path)
     drift = diff_tables(v_table, u_table, vendored=vendored_path, upstream=upstream_path,
-                        pins=pins, renames=False)
+                        pins=pins, renames=False, place_added=False)  # the planner places them
     if mode == "merge":
         plan = plan_merge(v_layout, v_table, u_layout, u_table, drift, select=select,
                           keep_removed=keep_removed)
@@ -132,7 +132,7 @@ def merge(vendored: bytes, upstream: bytes, *, vendored_path: str = "vendored",
         text = with_trailing_newline(u_src.text, _wants_newline(v_src.text), v_src.newline)
         base_src = SourceText(text, u_src.encoding, u_src.bom, v_src.newline)
         b_layout, b_table = read_side(base_src, upstream_path)
-        reverse = diff_tables(b_table, v_table, renames=False)
+        reverse = diff_tables(b_table, v_table, renames=False, place_added=False)
 
         def keep_local(name: str) -> bool:
             return name in pins or not select(name)

@@ -14,6 +14,7 @@ from fnmatch import fnmatchcase
 
 import libcst as cst
 
+from dssync._diff.placement import BEFORE, anchor, neighbours
 from dssync._rewrite.layout import Layout, Stmt
 from dssync.models import ConstantTable, FileDrift
 
@@ -248,46 +249,22 @@ class _Planner:
         self.plan.insertions.append(Insertion(base_body, position, node, order, before))
 
     def _anchor(self, donor_body: int | None, index: int, base_body: int | None) -> tuple[int, bool]:
-        """After the nearest preceding statement both files have; else before the nearest
-        following one; else at the end of the body."""
-        before, after = self._neighbours(donor_body, base_body)
-        if before[index] is not None:
-            return before[index] + 1, False
-        if after[index] is not None:
-            return after[index], True
-        return len(self.base.bodies[base_body]), False
-
-    def _neighbours(self, donor_body: int | None, base_body: int | None) -> tuple[list, list]:
-        """For each statement of a donor body, where in the base body the nearest preceding
-        and the nearest following statement both files have stand. Found in one pass each
-        way: looking back from every addition made a run of n additions cost n * n."""
+        """The one placement rule that reports show too (``dssync._diff.placement``)."""
         key = (donor_body, base_body)
         if key not in self._anchors:
-            stmts = self.donor.bodies[donor_body]
-            before: list[int | None] = []
-            last = None
-            for stmt in stmts:
-                before.append(last)
-                found = self._match(stmt, base_body, max)
-                last = last if found is None else found
-            after: list[int | None] = []
-            last = None
-            for stmt in reversed(stmts):
-                after.append(last)
-                found = self._match(stmt, base_body, min)
-                last = last if found is None else found
-            after.reverse()
-            self._anchors[key] = (before, after)
-        return self._anchors[key]
+            self._anchors[key] = neighbours([self._match(stmt, base_body)
+                                             for stmt in self.donor.bodies[donor_body]])
+        position, how = anchor(*self._anchors[key], index, len(self.base.bodies[base_body]))
+        return position, how == BEFORE
 
-    def _match(self, stmt: Stmt, base_body: int | None, pick) -> int | None:
+    def _match(self, stmt: Stmt, base_body: int | None) -> list[int]:
+        """Where, in the base body, the statements sharing something with ``stmt`` stand."""
         if base_body is None and stmt.class_name is not None:
             if stmt.class_name in self.base.classes:
-                return self.base.classes[stmt.class_name]
-            return None
-        hits = [self.base.slots[n].stmt.index for n in stmt.names
+                return [self.base.classes[stmt.class_name]]
+            return []
+        return [self.base.slots[n].stmt.index for n in stmt.names
                 if n in self.bt and n in self.base.slots and self.base.slots[n].stmt.body == base_body]
-        return pick(hits) if hits else None
 
     # --- classes left empty ---------------------------------------------------------------
 

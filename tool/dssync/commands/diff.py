@@ -8,6 +8,7 @@ from dssync._format.interface import FORMATS
 from dssync.commands.local_files import read_bytes, table_from_bytes
 from dssync.commands.options import add_report_options, add_upstream_options
 from dssync.commands.output import deliver, reports_directory
+from dssync.commands.targets import shown_path
 from dssync.errors import DssyncError
 from dssync.models import DriftReport
 
@@ -24,6 +25,10 @@ def add_parser(sub) -> None:
     p.add_argument("--write-reports", action="store_true",
                    help="also write drift-<tag>.md/.json/.sarif/.html to the configured reports "
                         "directory (--output DIR writes them to DIR)")
+    p.add_argument("--relative-to", metavar="DIR",
+                   help="name the vendored files in reports by their path from DIR, e.g. the "
+                        "repository root when the project is a subdirectory of it (annotations "
+                        "and SARIF need paths from the root); default: the project root")
     add_upstream_options(p)
 
 
@@ -52,6 +57,6 @@ def _local_report(args: argparse.Namespace) -> DriftReport:
     old_bytes, new_bytes = read_bytes(old_path), read_bytes(new_path)
     old = table_from_bytes(old_bytes, old_path, cache)
     new = table_from_bytes(new_bytes, new_path, cache)
-    drift = diff_tables(old, new, vendored=old_path, upstream=new_path, renames=not args.no_renames,
-                        modules=(old_bytes, new_bytes))
+    drift = diff_tables(old, new, vendored=shown_path(old_path, args.relative_to, old_path),
+                        upstream=new_path, renames=not args.no_renames, modules=(old_bytes, new_bytes))
     return DriftReport(files=[drift])

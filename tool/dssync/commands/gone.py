@@ -8,24 +8,21 @@ between is what ``dssync history`` is for.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from dssync.commands.targets import Target
-from dssync.errors import ConfigError, DssyncError, PathNotFound
+from dssync.errors import DssyncError, PathNotFound
 from dssync.models import Gone
 from dssync.versions import release_version, sort_tags_newest_first
 
+if TYPE_CHECKING:
+    from dssync.lock import Lock
 
-def locked_tags(config, targets: Sequence[Target]) -> dict[str, str]:
+
+def locked_tags(lock: Lock | None, targets: Sequence[Target]) -> dict[str, str]:
     """The release each target was vendored from, when the lock records it for the same
-    upstream path. A lock that cannot be read only means less is known."""
-    if config is None:
-        return {}
-    from dssync.lock import read_lock
-
-    try:
-        lock = read_lock(config.resolve(config.lock))
-    except ConfigError:
+    upstream path. Without a lock (none, or one that cannot be read) less is known."""
+    if lock is None:
         return {}
     found = {}
     for target in targets:

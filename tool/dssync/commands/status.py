@@ -102,7 +102,7 @@ def inspect(args: argparse.Namespace, config, target, entry) -> LocalState:
         return state
     old = table_from_bytes(content, f"{entry.upstream}@{entry.tag}")
     state.edits = diff_tables(old, current, vendored=target.vendored, upstream=entry.upstream,
-                              pins=target.pins, modules=(content, mine))
+                              pins=target.pins, modules=(content, mine), place_added=False)
     return state
 
 

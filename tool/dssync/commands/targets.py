@@ -42,3 +42,19 @@ def _configured(config, path: str):
         return config.file_for(path)
     except ConfigError:
         return None
+
+
+def shown_path(path: str | Path, relative_to: str | None, default: str) -> str:
+    """How reports name a vendored file: ``default``, or with ``--relative-to DIR`` its path
+    from DIR, which must hold it."""
+    if not relative_to:
+        return default
+    base = Path(relative_to).resolve()
+    if not base.is_dir():
+        raise DssyncError("--relative-to names no directory", path=relative_to,
+                          hint="give the repository root (in a workflow: $GITHUB_WORKSPACE)")
+    try:
+        return Path(path).resolve().relative_to(base).as_posix()
+    except ValueError:
+        raise DssyncError(f"{path} is outside the --relative-to directory {relative_to}",
+                          hint="give a directory that holds the project, e.g. the repository root") from None
