@@ -36,7 +36,7 @@ from typing import Iterable, Mapping
 
 import pytest
 
-from dssync.cache import Cache
+from dssync.cache import Cache, unseal
 
 try:
     from servers.github_server import FakeGitHub
@@ -230,17 +230,20 @@ def check_cache(root: Path, contents: Iterable[bytes] = (), archives: Iterable[b
             assert data == b"", f"lock file with content: {rel}"
             continue
         counts[namespace] = counts.get(namespace, 0) + 1
-        if namespace in ("blobs", "members"):
-            assert hashlib.sha256(data).hexdigest() in known, f"cache entry {rel} holds " \
-                f"content that is no upstream file ({len(data)} bytes)"
-        elif namespace == "archives":
+        if namespace == "archives":
             assert _slot(hashlib.sha256(data).hexdigest()) == name, \
                 f"archive entry {rel} is not stored under its own sha256"
             assert name in archive_slots, f"unknown archive cached: {rel}"
+            continue
+        payload = unseal(data)
+        assert payload is not None, f"cache entry {rel} does not match its seal"
+        if namespace in ("blobs", "members"):
+            assert hashlib.sha256(payload).hexdigest() in known, f"cache entry {rel} holds " \
+                f"content that is no upstream file ({len(payload)} bytes)"
         elif namespace in ("refs", "tags", "tables"):
-            json.loads(data)
+            json.loads(payload)
         elif namespace == "http":
-            assert _valid_http_entry(data), f"damaged HTTP cache entry {rel}"
+            assert _valid_http_entry(payload), f"damaged HTTP cache entry {rel}"
         else:
             pytest.fail(f"unexpected cache namespace: {rel}")
     return counts

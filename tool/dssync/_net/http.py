@@ -16,6 +16,7 @@ import time
 import weakref
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 from urllib.parse import urljoin, urlsplit
 
@@ -40,6 +41,8 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
 # Headers that carry credentials: never forwarded to another host, never stored in the cache.
 _SECRET_HEADERS = ("Authorization", "Proxy-Authorization", "Cookie")
+_STORED_NEVER = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+"""Response headers the HTTP cache drops whatever their value."""
 
 
 @dataclass(frozen=True)
@@ -102,11 +105,53 @@ def _cache_adapter(directory: str) -> Any:
     return _ADAPTER_CLASS(directory)
 
 
+def _credential_fragments(request: Any) -> list[str]:
+    """What of the request's credentials a response could echo: each credential header's value,
+    its token, a Basic password, and every registered secret."""
+    fragments = set(_SECRETS)
+    for name in _SECRET_HEADERS:
+        value = str(request.headers.get(name) or "").strip()
+        if not value:
+            continue
+        fragments.add(value)
+        token = value.split()[-1]
+        fragments.add(token)
+        if value.lower().startswith("basic "):
+            import base64
+            import binascii
+
+            try:
+                user_password = base64.b64decode(token, validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                continue
+            fragments.add(user_password.partition(":")[2])
+    return [f for f in fragments if len(f) >= 4]
+
+
+def _echoes(text: str, fragments: list[str]) -> bool:
+    return any(fragment in text for fragment in fragments)
+
+
+def _echoes_bytes(data: bytes, fragments: list[str]) -> bool:
+    return any(fragment.encode("utf-8") in data for fragment in fragments)
+
+
 def _build_adapter_class() -> Any:
     from cachecontrol import CacheControlAdapter
+    from cachecontrol.caches.file_cache import FileCache
     from cachecontrol.controller import CacheController
     from cachecontrol.serialize import Serializer
     from requests.structures import CaseInsensitiveDict
+
+    from dssync.cache import read_verified, write_entry
+
+    class _SealedFileCache(FileCache):
+        # Entries are sealed and verified like dssync's own: a damaged one is a miss, removed.
+        def get(self, key: str) -> bytes | None:
+            return read_verified(Path(self._fn(key)), what="HTTP cache entry")
+
+        def set(self, key: str, value: bytes, expires: Any = None) -> None:
+            write_entry(Path(self._fn(key)), value, what="HTTP cache entry")
 
     class _MaskedRequest:
         # CacheControl records the request's values of the headers a response ``Vary``s on;
@@ -122,7 +167,21 @@ def _build_adapter_class() -> Any:
 
     class _Serializer(Serializer):
         def dumps(self, request: Any, response: Any, body: bytes | None = None) -> bytes:
-            return super().dumps(_MaskedRequest(request), response, body)
+            self._fragments = _credential_fragments(request)
+            try:
+                return super().dumps(_MaskedRequest(request), response, body)
+            finally:
+                self._fragments = []
+
+        def serialize(self, data: dict[str, Any]) -> bytes:
+            # A response may echo the request's credentials in a header (a debugging proxy, an
+            # API that reflects Authorization): such headers never reach the disk.
+            fragments = getattr(self, "_fragments", [])
+            headers = data["response"]["headers"]
+            data["response"]["headers"] = {
+                name: value for name, value in headers.items()
+                if name.lower() not in _STORED_NEVER and not _echoes(value, fragments)}
+            return super().serialize(data)
 
         def prepare_response(self, request: Any, cached: Any, body_file: Any = None) -> Any:
             return super().prepare_response(_MaskedRequest(request), cached, body_file)
@@ -141,13 +200,15 @@ def _build_adapter_class() -> Any:
             # Without an ETag an entry could never be revalidated, so it is never used.
             if response is None or "etag" not in response.headers:
                 return
+            # Nor is a body that repeats the request's credentials ever stored.
+            fragments = _credential_fragments(request)
+            if body and fragments and _echoes_bytes(bytes(body), fragments):
+                return
             super().cache_response(request, response, body, status_codes)
 
     class _Adapter(CacheControlAdapter):
         def __init__(self, directory: str) -> None:
-            from cachecontrol.caches.file_cache import FileCache
-
-            super().__init__(cache=FileCache(directory), controller_class=_Controller,
+            super().__init__(cache=_SealedFileCache(directory), controller_class=_Controller,
                              serializer=_Serializer(), max_retries=0)
 
     return _Adapter
