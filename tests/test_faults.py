@@ -235,7 +235,7 @@ def check_cache(root: Path, contents: Iterable[bytes] = (), archives: Iterable[b
                 f"archive entry {rel} is not stored under its own sha256"
             assert name in archive_slots, f"unknown archive cached: {rel}"
             continue
-        payload = unseal(data)
+        payload = unseal(data, name)
         assert payload is not None, f"cache entry {rel} does not match its seal"
         if namespace in ("blobs", "members"):
             assert hashlib.sha256(payload).hexdigest() in known, f"cache entry {rel} holds " \

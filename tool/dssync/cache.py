@@ -10,9 +10,9 @@ such as when a tag was last checked, are last-writer-wins by design).
 Every read is verified, because a disk, a crash of another program or a person can still damage
 an entry after it was written: an entry of a content-addressed namespace (``archives``, keyed by
 the sha256 of the bytes) must hash to its key; every other entry starts with a line naming the
-sha256 of the rest (``seal``), which must match. An entry that fails, or that is not a regular
-file at all, is a miss: it is removed, so the caller fetches the content again and writes a good
-entry in its place.
+sha256 of its key and the rest (``seal_line``), which must match. An entry that fails, or that
+is not a regular file at all, is a miss: it is removed, so the caller fetches the content again
+and writes a good entry in its place.
 """
 
 from __future__ import annotations
@@ -51,15 +51,18 @@ def _slot(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def seal_line(data: bytes) -> bytes:
-    """The first line of a sealed entry: the sha256 of ``data``, the bytes that follow it."""
-    return _SEAL + hashlib.sha256(data).hexdigest().encode("ascii") + b"\n"
+def seal_line(data: bytes, name: str) -> bytes:
+    """The first line of the entry named ``name`` (its file name, derived from its key) that
+    holds ``data``: the sha256 of both, so an entry moved under another key fails as well."""
+    digest = hashlib.sha256(name.encode("utf-8") + b"\n")
+    digest.update(data)
+    return _SEAL + digest.hexdigest().encode("ascii") + b"\n"
 
 
-def unseal(raw: bytes) -> bytes | None:
-    """The payload of a sealed entry, or None when the entry is damaged."""
+def unseal(raw: bytes, name: str) -> bytes | None:
+    """The payload of the sealed entry ``name``, or None when the entry is damaged."""
     head, payload = raw[:_SEAL_SIZE], raw[_SEAL_SIZE:]
-    if len(head) != _SEAL_SIZE or head != seal_line(payload):
+    if len(head) != _SEAL_SIZE or head != seal_line(payload, name):
         return None
     return payload
 
@@ -92,7 +95,7 @@ def read_verified(path: Path, sha256: str | None = None, *, what: str = "cache e
                           path=exc.filename or path,
                           hint="check permissions or pass --no-cache") from None
     if sha256 is None:
-        payload = unseal(raw)
+        payload = unseal(raw, path.name)
     else:
         payload = raw if hashlib.sha256(raw).hexdigest() == sha256 else None
     if payload is None:
@@ -128,7 +131,7 @@ def write_entry(path: Path, data: bytes, *, sealed: bool = True, what: str = "ca
         try:
             with os.fdopen(fd, "wb") as handle:
                 if sealed:
-                    handle.write(seal_line(data))
+                    handle.write(seal_line(data, path.name))
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
