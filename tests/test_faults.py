@@ -907,6 +907,29 @@ def test_index_archive_decompression_bomb(world, index):
     assert run.peak_rss_kb < 200 * 1024, run.peak_rss_kb  # the bomb was never held in memory
 
 
+def test_index_archive_with_a_huge_tar_header(world, index):
+    """A GNU long name of 64 MiB (inside the decompression bound: it compresses only 50 to 1)
+    was read whole into memory, and decoded to a string again (issue 15, finding 4)."""
+    size = 64 * 2**20
+    # 1 byte in 64 is a "b", at random: low entropy, yet far from a bomb's ratio.
+    rare = bytes(98 if i < 4 else 97 for i in range(256))
+    name = os.urandom(size).translate(rare)
+    header = tarfile.TarInfo("././@LongLink")
+    header.type, header.size = tarfile.GNUTYPE_LONGNAME, size
+    raw = header.tobuf(tarfile.GNU_FORMAT) + name + bytes(-size % 512) \
+        + build_tar({f"{PACKAGE}-2/{UPSTREAM}": V2}, "")
+    data = gzip.compress(raw, compresslevel=1, mtime=0)
+    assert size // 200 < len(data) < size // 20
+    index.projects[PACKAGE] = [f for f in index.projects[PACKAGE] if "-2." not in f.filename]
+    index.add_file(PACKAGE, f"{PACKAGE}-2.tar.gz", data)
+    with guarded(world, failed=True):
+        run = world.index(index.url)
+        line = run.one_error_line()
+    assert "GNU long name header of 67108864 bytes" in line and "limit" in line, line
+    assert run.peak_rss_kb < 100 * 1024, run.peak_rss_kb  # the header was never read
+    assert run.seconds < 20, run.seconds
+
+
 def test_index_archive_member_larger_than_allowed(world, index):
     huge = tarfile.TarInfo(f"{PACKAGE}-2/{UPSTREAM}")
     huge.size = 40 * 2**20
