@@ -76,6 +76,8 @@ def _fast(args, config):
     ctx = _make(args, config)
     ctx.timeout = (float(os.environ["DSSYNC_T_CONNECT"]), float(os.environ["DSSYNC_T_READ"]))
     ctx.max_retry_seconds = float(os.environ["DSSYNC_T_BUDGET"])
+    if os.environ.get("DSSYNC_T_DOWNLOAD"):
+        ctx.download_timeout = float(os.environ["DSSYNC_T_DOWNLOAD"])
     return ctx
 
 upstream.make_context = _fast
@@ -268,7 +270,8 @@ class Misbehave:
     kind: str
     """``stall`` (half the body, then silence), ``short`` (Content-Length less than the body),
     ``long`` (Content-Length more than the body, connection kept open), ``redirect``,
-    ``429`` (with ``Retry-After: 1``), ``html`` (an HTML page as 200)."""
+    ``429`` (with ``Retry-After: 1``), ``html`` (an HTML page as 200), ``trickle`` (a body
+    of a byte every 0.2 s, without end), ``trickle-headers`` (the same, in the headers)."""
     times: int = 1
     location: str = ""
 
@@ -353,6 +356,9 @@ class FaultServer:
             handler.send_header("Content-Length", "0")
             handler.end_headers()
             return
+        if fault is not None and fault.kind in ("trickle", "trickle-headers"):
+            self._trickle(handler, headers_too=fault.kind == "trickle-headers")
+            return
         if body is None:
             handler.send_response(404)
             handler.send_header("Content-Length", "0")
@@ -379,6 +385,22 @@ class FaultServer:
             handler.close_connection = True
         if kind == "short":
             handler.close_connection = True
+
+
+    def _trickle(self, handler: BaseHTTPRequestHandler, *, headers_too: bool) -> None:
+        """A byte every 0.2 s, each well within any read timeout, until the client leaves."""
+        if headers_too:
+            handler.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        else:
+            handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                                b"Content-Length: 1000000\r\n\r\n")
+        try:
+            while not self._stop.wait(0.2):
+                handler.wfile.write(b"#")
+                handler.wfile.flush()
+        except OSError:
+            pass  # the client hung up: what it should do
+        handler.close_connection = True
 
 
 class RedirectingIndex(FakeIndex):
@@ -557,6 +579,23 @@ def test_github_body_stalls_every_time(world):
             line = run.one_error_line()
     assert "read timeout" in line and "attempts" in line
     assert run.seconds < 15
+
+
+@pytest.mark.parametrize("kind", ["trickle", "trickle-headers"])
+def test_a_download_that_trickles_ends_at_its_deadline(world, kind):
+    """A byte every 0.2 s never trips the 0.5 s read timeout: the download went on for ever
+    (issue 15, finding 5). The deadline of one download (here 2 s) ends it, in the body and
+    in the headers alike."""
+    with FaultServer() as raw:
+        raw.bodies[f"/{UPSTREAM}"] = V2
+        raw.misbehave(kind, times=100)
+        world.configure(raw_url=raw.url)
+        with guarded(world, failed=True):
+            run = world.github(env={"DSSYNC_T_DOWNLOAD": "2", "DSSYNC_T_BUDGET": "30"},
+                               timeout=40)
+            line = run.one_error_line()
+    assert "did not complete within 2s" in line and "--download-timeout" in line, line
+    assert 2 <= run.seconds < 10, run.seconds
 
 
 def test_github_content_length_shorter_than_the_body(world):

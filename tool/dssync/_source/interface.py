@@ -16,6 +16,10 @@ from dssync.errors import OfflineMiss
 from dssync.models import Origin
 
 
+DEFAULT_DOWNLOAD_TIMEOUT = 300.0
+"""Five minutes: a 200 MiB sdist (the largest accepted) at under a megabyte a second."""
+
+
 @dataclass(frozen=True)
 class Fetched:
     """A file's bytes and exactly where they came from."""
@@ -46,6 +50,9 @@ class SourceContext:
     A release's files on a package index cannot be replaced, only yanked; ten minutes matches the
     freshness package indexes announce for their project pages."""
     max_retry_seconds: float = 60.0
+    download_timeout: float = DEFAULT_DOWNLOAD_TIMEOUT
+    """The most one download may take in all, retries included: a server that trickles its
+    answer (a byte within every read timeout) is cut off here."""
 
     def kept_names(self, spec: str, fetch: Callable[[], list[str]]) -> list[str]:
         """The names ``fetch`` lists for ``spec`` (tags, release versions), kept in the cache

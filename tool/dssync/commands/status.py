@@ -106,6 +106,8 @@ def inspect(args: argparse.Namespace, config, target, entry) -> LocalState:
 
 
 def add_parser(sub) -> None:
+    from dssync.commands.options import add_download_timeout
+
     p = sub.add_parser("status", aliases=["verify"],
                        help="check that vendored files still match the lock; list local edits",
                        description="For each configured file: does it still have the sha256 the "
@@ -118,6 +120,7 @@ def add_parser(sub) -> None:
     g.add_argument("--offline", action="store_true", help="use only what is in the cache")
     g.add_argument("--cache-dir", metavar="DIR", help="cache directory (default: the platform's user cache)")
     g.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    add_download_timeout(g)
     g.add_argument("--index-url", metavar="URL",
                    help="package index to use instead of the one pip is configured with")
     g.add_argument("--config", metavar="PATH", help="pyproject.toml or dssync.toml to use")

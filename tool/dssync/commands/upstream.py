@@ -44,12 +44,16 @@ def make_context(args: argparse.Namespace, config) -> SourceContext:
     if config is not None:
         ctx.tag_format = config.tag_format
         ctx.index_url = config.index_url
+        if config.download_timeout is not None:
+            ctx.download_timeout = config.download_timeout
         if config.github_api_url:
             ctx.github_api_url = config.github_api_url.rstrip("/")
         if config.github_raw_url:
             ctx.github_raw_url = config.github_raw_url.rstrip("/")
     if args.index_url:
         ctx.index_url = args.index_url
+    if getattr(args, "download_timeout", None) is not None:
+        ctx.download_timeout = args.download_timeout
     return ctx
 
 
