@@ -25,7 +25,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from dssync.errors import DssyncError
+from dssync.errors import DssyncError, file_in_the_way
 
 APP_NAME = "dssync"
 
@@ -140,6 +140,12 @@ def write_entry(path: Path, data: bytes, *, sealed: bool = True, what: str = "ca
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError as exc:
+        blocker = file_in_the_way(path)
+        if blocker is not None:
+            raise DssyncError(f"cannot write {what}: a file stands where the cache needs a "
+                              "directory", path=blocker,
+                              hint="remove it (the cache rebuilds itself), or pass --cache-dir "
+                                   "DIR or --no-cache") from None
         raise DssyncError(f"cannot write {what}: {exc.strerror or exc}",
                           path=exc.filename or path,
                           hint="check permissions, pass --cache-dir DIR or --no-cache") from None

@@ -250,6 +250,10 @@ def _parse_toml_file(path: Path) -> dict[str, Any]:
         message, line, column = _toml_error(exc, text)
         raise ConfigError(message, path=shown, line=line, column=column,
                           hint="fix the TOML syntax there") from None
+    except RecursionError:
+        raise ConfigError("the TOML nests too deeply to be read", path=shown,
+                          hint="a configuration needs a few levels of tables and arrays; "
+                               "check that this is the right file") from None
 
 
 def _toml_error(exc: Exception, text: str) -> tuple[str, int, int]:

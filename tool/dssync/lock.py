@@ -15,7 +15,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from dssync.atomic import write_atomic
-from dssync.errors import ConfigError, DssyncError
+from dssync.errors import ConfigError, DssyncError, file_in_the_way
 from dssync.models import Origin
 
 SCHEMA = "dssync.lock/1"
@@ -104,6 +104,10 @@ def read_lock(path: Path) -> Lock:
         raw = path.read_bytes()
     except FileNotFoundError:
         return Lock()
+    except NotADirectoryError:
+        raise ConfigError(f"cannot read the lock file: {file_in_the_way(path)} is a file, not "
+                          "a directory", path=path,
+                          hint="remove or rename that file, or fix the lock path") from None
     except OSError as exc:
         raise ConfigError(f"cannot read the lock file: {exc.strerror or exc}", path=path,
                           hint="check that it is a readable file") from None
@@ -120,6 +124,9 @@ def read_lock(path: Path) -> Lock:
     except _DuplicateKey as exc:
         raise ConfigError(f"the lock file repeats the key '{exc.args[0]}'", path=path,
                           hint=_RESTORE_HINT) from None
+    except RecursionError:
+        raise ConfigError("the lock file nests too deeply to be a dssync lock", path=path,
+                          hint=_RESTORE_HINT) from None
     return _parse(doc, path)
 
 
@@ -132,13 +139,24 @@ def write_lock(path: Path, lock: Lock, *, root: Path | None = None) -> bool:
             return False
     except OSError:
         pass  # missing, or unreadable: writing will say what is wrong if it matters
+    make_parent(path, "the lock file's")
+    write_atomic(path, data, root=root)
+    return True
+
+
+def make_parent(path: Path, whose: str) -> None:
+    """Create the directory ``path`` goes in, or say in one line why it cannot be."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise DssyncError(f"cannot create the lock file's directory: {exc.strerror or exc}",
-                          path=path, hint="check the lock path and permissions") from None
-    write_atomic(path, data, root=root)
-    return True
+        blocker = file_in_the_way(path)
+        if blocker is not None:
+            raise DssyncError(f"cannot create {whose} directory: {blocker} is a file",
+                              path=path, hint="remove or rename that file, or fix the "
+                                              "path") from None
+        raise DssyncError(f"cannot create {whose} directory: {exc.strerror or exc}",
+                          path=exc.filename or path,
+                          hint="check the path and permissions") from None
 
 
 class _DuplicateKey(ValueError):

@@ -383,6 +383,12 @@ class PackageIndexSource:
                 listing = parse_html_page(response.content, response.url, charset)
             else:
                 raise ValueError(f"content type {content_type!r}")
+        except RecursionError:
+            raise SourceUnavailable(
+                f"the package index {self._where()} answered for {self.name} with a page "
+                "nested too deeply to be a project page",
+                hint="check --index-url / PIP_INDEX_URL; a proxy may be returning an error page"
+            ) from None
         except (ValueError, LookupError) as exc:
             detail = " ".join(str(exc).split())
             raise SourceUnavailable(

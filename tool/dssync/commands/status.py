@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dssync.errors import ConfigError, DssyncError
+from dssync.errors import ConfigError, DssyncError, file_in_the_way
 from dssync.models import FileDrift
 
 
@@ -50,6 +50,15 @@ def file_sha256(path: Path) -> str | None:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except FileNotFoundError:
         return None
+    except IsADirectoryError:
+        raise DssyncError("is a directory, not a vendored file", path=path,
+                          hint="remove the directory, or fix the path in the configuration"
+                          ) from None
+    except NotADirectoryError:
+        raise DssyncError(f"cannot be a file: {file_in_the_way(path) or path.parent} is not a "
+                          "directory", path=path,
+                          hint="remove or rename that file, or fix the path in the "
+                               "configuration") from None
     except OSError as exc:
         raise DssyncError(f"cannot read: {exc.strerror or exc}", path=path,
                           hint="check the file's permissions") from None

@@ -224,6 +224,9 @@ def make_chain(args: argparse.Namespace, config) -> SourceChain:
 
 def resolve_tag(args: argparse.Namespace, chain: SourceChain, config) -> str:
     tag = args.tag
+    if tag is None:
+        raise DssyncError(f"{args.command} needs the upstream tag to read",
+                          hint="pass --tag TAG (or --tag latest for the highest release)")
     if tag != "latest":
         return tag
     from dssync.versions import latest_tag

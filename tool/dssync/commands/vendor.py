@@ -21,7 +21,7 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from dssync.atomic import write_atomic
-    from dssync.lock import LockEntry, read_lock, write_lock
+    from dssync.lock import LockEntry, make_parent, read_lock, write_lock
 
     config = load_project_config(args)
     if config is None:
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     for vendored, upstream in pairs:
         got = fetched[upstream]
         path = config.resolve(vendored)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_parent(path, "the vendored file's")
         write_atomic(path, got.content, root=config.root)
         lock = lock.with_entry(LockEntry.from_origin(vendored, got.origin,
                                                      hashlib.sha256(got.content).hexdigest()))
@@ -53,10 +53,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _refuse_local_edits(config, lock, vendored: str, *, force: bool) -> None:
+    from dssync.commands.status import file_sha256
+
     path = config.resolve(vendored)
     entry = lock.get(vendored)
-    if force or entry is None or not path.exists():
+    if force or entry is None:
         return
-    if hashlib.sha256(path.read_bytes()).hexdigest() != entry.sha256:
+    current = file_sha256(path)
+    if current is not None and current != entry.sha256:
         raise DssyncError("has local edits since it was vendored (its sha256 differs from the lock)",
                           path=vendored, hint="use 'dssync update' to keep them, or --force to discard them")
