@@ -133,15 +133,19 @@ def read_lock(path: Path) -> Lock:
 def write_lock(path: Path, lock: Lock, *, root: Path | None = None) -> bool:
     """Write ``lock`` unless the file already holds exactly this content; True if written."""
     path = Path(path)
-    data = lock.to_json().encode("utf-8")
-    try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:
-        pass  # missing, or unreadable: writing will say what is wrong if it matters
+    if not lock_changes(path, lock):
+        return False
     make_parent(path, "the lock file's")
-    write_atomic(path, data, root=root)
+    write_atomic(path, lock.to_json().encode("utf-8"), root=root)
     return True
+
+
+def lock_changes(path: Path, lock: Lock) -> bool:
+    """Whether ``write_lock(path, lock)`` would write the file."""
+    try:
+        return Path(path).read_bytes() != lock.to_json().encode("utf-8")
+    except OSError:
+        return True  # missing, or unreadable: writing will say what is wrong if it matters
 
 
 def make_parent(path: Path, whose: str) -> None:

@@ -293,9 +293,30 @@ def _show(jobs: list[_Job]) -> int:
     return 1 if any(job.result.changed for job in jobs) else 0  # type: ignore[attr-defined]
 
 
+def _check_writable(jobs: list[_Job], config) -> None:
+    """Stop before the first write if any file this update would write cannot be: each changed
+    vendored file, and the lock when its content changes (a read-only lock, or a directory in
+    its place, was found only after the vendored files had been rewritten)."""
+    from dssync.atomic import check_writable
+    from dssync.lock import lock_changes, read_lock
+
+    for job in jobs:
+        if job.result.changed:  # type: ignore[attr-defined]
+            check_writable(job.path, root=job.root)
+    entries = [job.lock_entry for job in jobs if job.lock_entry is not None]
+    if entries:
+        path = config.resolve(config.lock)
+        lock = read_lock(path)
+        for entry in entries:
+            lock = lock.with_entry(entry)
+        if lock_changes(path, lock):
+            check_writable(path, root=config.root, parents=True)
+
+
 def _write(jobs: list[_Job], config) -> None:
     from dssync.atomic import write_atomic
 
+    _check_writable(jobs, config)
     done: list[_Job] = []
     try:
         for job in jobs:
