@@ -6,6 +6,15 @@ with one ``git cat-file --batch`` process per call, which keeps reading a file a
 as cheap as reading it at one. git is always run without a shell, with prompts disabled and
 the caller's repository-locating variables (``GIT_DIR`` and friends) removed, so running dssync
 from a git hook cannot redirect it to another repository.
+
+A repository's own configuration can name commands git runs (``remote.<name>.uploadpack``,
+``core.sshCommand``, ``core.gitProxy``, ``credential.helper``, ``core.askPass``, hooks,
+``core.fsmonitor``, ``ext::`` URLs allowed by ``protocol.ext.allow``). A local repository
+(``git:PATH``) is anyone's: git reads it with each of those overridden from the command
+line's side (``GIT_CONFIG_*`` and the variables that outrank configuration); its missing
+objects are fetched only by dssync's own fetch, which names the upload-pack program, over file,
+git, http, https and ssh. A clone dssync made from the user's URL keeps the user's own settings
+for reaching it; hooks and fsmonitor are off there too.
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -32,6 +42,12 @@ _REPO_VARS = (
     "GIT_IMPLICIT_WORK_TREE", "GIT_GRAFT_FILE", "GIT_SHALLOW_FILE", "GIT_REPLACE_REF_BASE",
     "GIT_INTERNAL_SUPER_PREFIX", "GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM",
 )
+_SAFE_PROTOCOLS = "git:http:https:ssh"
+"""What a local repository's remotes may be fetched over, as git pleases (a lazy fetch): not
+``ext::`` (a command line), remote helpers its configuration names, nor local paths (git runs
+``remote.<name>.uploadpack`` for those, and the repository's value wins over any other)."""
+_FETCH_PROTOCOLS = "file:" + _SAFE_PROTOCOLS
+"""What dssync's own fetch of missing objects may use: it names the upload-pack itself."""
 _URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _SCP_RE = re.compile(r"^[^/\\:]+:")  # git reads "host:path" and "user@host:path" as ssh
 _DRIVE_RE = re.compile(r"^[A-Za-z]:[\\/]")
@@ -184,6 +200,13 @@ class GitSource:
         self._cleanup: weakref.finalize | None = None
         env = {k: v for k, v in os.environ.items() if k not in _REPO_VARS}
         env.update(GIT_TERMINAL_PROMPT="0", GIT_NO_REPLACE_OBJECTS="1", LC_ALL="C")
+        self._env = env
+        # Commands no repository's configuration may add, whoever made it.
+        self._configure("core.fsmonitor", "false")
+        self._configure("core.hooksPath", os.devnull)
+        self._local = not is_url(target)
+        if self._local:
+            self._distrust_config()
         if ctx.offline:
             # An unknown protocol name allows none: lazy blob fetches fail instead of
             # reaching the network.
@@ -193,11 +216,27 @@ class GitSource:
         if self._url != target:
             # The credentials reach git only through the environment of each command, as a
             # rewrite of the plain URL; the command line and the clone's config never hold them.
-            count = int(env.get("GIT_CONFIG_COUNT", "0") or 0)
-            env.update({"GIT_CONFIG_COUNT": str(count + 1),
-                        f"GIT_CONFIG_KEY_{count}": f"url.{target}.insteadOf",
-                        f"GIT_CONFIG_VALUE_{count}": self._url})
-        self._env = env
+            self._configure(f"url.{target}.insteadOf", self._url)
+
+    def _configure(self, key: str, value: str) -> None:
+        """Set ``key`` for every git this source runs (children included), above any file."""
+        env = self._env
+        count = int(env.get("GIT_CONFIG_COUNT", "0") or 0)
+        env.update({"GIT_CONFIG_COUNT": str(count + 1), f"GIT_CONFIG_KEY_{count}": key,
+                    f"GIT_CONFIG_VALUE_{count}": value})
+
+    def _distrust_config(self) -> None:
+        """A local repository's configuration may not run commands: each key that names one is
+        overridden, through variables git ranks above any configuration file."""
+        env = self._env
+        env["GIT_ALLOW_PROTOCOL"] = _SAFE_PROTOCOLS  # outranks protocol.*.allow
+        env["GIT_PROXY_COMMAND"] = ""  # outranks core.gitProxy: connect directly
+        env["GIT_ASKPASS"] = ""  # outranks core.askPass: ask nobody (prompts are off)
+        if "GIT_SSH_COMMAND" not in env:  # outranks core.sshCommand (GIT_SSH does not)
+            ssh = env.get("GIT_SSH")
+            env["GIT_SSH_COMMAND"] = shlex.quote(ssh) if ssh else "ssh"
+        self._configure("credential.helper", "")  # an empty value drops every helper
+        self._configure("core.alternateRefsCommand", "")
 
     def __repr__(self) -> str:
         return f"GitSource({self.target!r})"
@@ -227,14 +266,15 @@ class GitSource:
             cmd += ["--git-dir", str(self.git_dir)]
         return cmd + list(args)
 
-    def _run(self, args: Sequence[str], *, repo: bool = True,
-             input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    def _run(self, args: Sequence[str], *, repo: bool = True, input: bytes | None = None,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
         cmd = self._cmd(args, repo=repo)
         if self.ctx.verbose and any(a in ("clone", "fetch") for a in args):
             self.ctx.log(f"{self.spec}: git {' '.join(redact_url(a) for a in args)}")
         try:
             return subprocess.run(
-                cmd, input=input, capture_output=True, check=False, env=self._env,
+                cmd, input=input, capture_output=True, check=False,
+                env={**self._env, **env} if env else self._env,
                 **({} if input is not None else {"stdin": subprocess.DEVNULL}),
             )
         except FileNotFoundError:
@@ -546,11 +586,16 @@ class GitSource:
         if self.ctx.offline:
             tag, path = next(pair for pair, oid in located.items() if oid in absent)
             raise self._unreadable(tag, path)
+        # In a local repository (anyone's), this fetch names the upload-pack program itself:
+        # the repository's remote.<name>.uploadpack would otherwise run, whatever -c says.
+        guarded = ["--upload-pack=git-upload-pack"] if self._local else []
         proc = self._run(
             ["-c", "fetch.negotiationAlgorithm=noop", *self._network_opts(), "fetch", "--quiet",
              "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no",
-             "--filter=blob:none", "--stdin", remote],
+             "--filter=blob:none", *guarded, "--stdin", remote],
             input="".join(f"{oid}\n" for oid in absent).encode("ascii"),
+            env={"GIT_ALLOW_PROTOCOL": _FETCH_PROTOCOLS}
+            if self._local and not self.ctx.offline else None,
         )
         if proc.returncode != 0:
             raise SourceUnavailable(f"{self.spec}: cannot fetch file contents: "
