@@ -533,3 +533,31 @@ def test_a_local_partial_clone_still_fetches_its_blobs(upstream, tmp_path):
     git("clone", "--quiet", "--filter=blob:none", "--no-checkout", upstream.url, local)
     with GitSource(str(local), context(tmp_path, cache=False)) as src:
         assert src.fetch("v0.2.0", [CONST])[CONST].content == b"A = 2\n"
+
+
+@pytest.mark.parametrize("target", ["pack", "idx", "packed-refs", "HEAD", "config"])
+def test_a_damaged_cached_clone_is_cloned_afresh_in_the_same_run(upstream, tmp_path, target):
+    """The clone of a URL is a cache entry too: git's own checks find it damaged (a flipped
+    pack or index, garbled refs), and the run clones it again instead of failing every time."""
+    ctx = context(tmp_path)
+    with GitSource(upstream.url, ctx) as src:
+        expected = src.fetch("v0.2.0", [CONST])[CONST].content
+        clone = src.git_dir
+    assert expected == b"A = 2\n"
+    if target in ("pack", "idx"):
+        damaged = sorted((clone / "objects" / "pack").glob(f"*.{target}"))
+    else:
+        damaged = [clone / target]
+    assert damaged
+    for path in damaged:
+        data = bytearray(path.read_bytes())
+        for i in range(len(data) // 3, min(len(data), len(data) // 3 + 8)):
+            data[i] ^= 0x5A
+        path.write_bytes(bytes(data))
+    with GitSource(upstream.url, context(tmp_path)) as src:
+        assert src.fetch("v0.2.0", [CONST])[CONST].content == expected
+        assert src.fetch("v0.1.0", [CONST])[CONST].content == CRLF
+        assert "v0.3.0rc1" in src.list_tags()
+    offline = context(tmp_path, offline=True)  # what the run left is whole
+    with GitSource(upstream.url, offline) as src:
+        assert src.fetch("v0.2.0", [CONST])[CONST].content == expected

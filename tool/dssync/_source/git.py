@@ -19,6 +19,7 @@ for reaching it; hooks and fsmonitor are off there too.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -28,7 +29,7 @@ import subprocess
 import tempfile
 import weakref
 from pathlib import Path
-from typing import IO, Callable, Sequence
+from typing import IO, Callable, Iterator, Sequence
 
 from dssync import versions
 from dssync._source.interface import Fetched, SourceContext, local_path
@@ -198,6 +199,7 @@ class GitSource:
         self._tags: list[str] | None = None
         self._partial: str | None | bool = False  # False: not checked yet
         self._cleanup: weakref.finalize | None = None
+        self._repaired = False
         env = {k: v for k, v in os.environ.items() if k not in _REPO_VARS}
         env.update(GIT_TERMINAL_PROMPT="0", GIT_NO_REPLACE_OBJECTS="1", LC_ALL="C")
         self._env = env
@@ -360,31 +362,58 @@ class GitSource:
             self._clone(self._url, dest)
             return dest
 
-        slot = hashlib.sha256(url.encode("utf-8")).hexdigest()[:32]
-        dest = cache.root / "git" / slot
+        dest = self._cached_clone_path()
         if self.ctx.offline:
             if self._valid_repo(dest):
                 return dest
             raise OfflineMiss(f"{self.spec}: no cached clone of {url}",
                               hint="run once without --offline to clone it")
+        with self._clone_lock(dest):
+            if self._valid_repo(dest):
+                if self._url != url:  # a clone made before credentials were kept out
+                    self._run(["--git-dir", str(dest), "config", "remote.origin.url",
+                               self._url], repo=False)
+                try:
+                    self._fetch_tags(dest)
+                except SourceUnavailable:
+                    if not self._replace_clone(dest):  # damaged (its refs, say), or offline
+                        raise
+            else:
+                shutil.rmtree(dest, ignore_errors=True)
+                self._replace_clone(dest, strict=True)
+        return dest
+
+    def _cached_clone_path(self) -> Path:
+        assert self.ctx.cache.root is not None
+        slot = hashlib.sha256(self.target.encode("utf-8")).hexdigest()[:32]
+        return self.ctx.cache.root / "git" / slot
+
+    def _replace_clone(self, dest: Path, *, strict: bool = False) -> bool:
+        """Clone afresh beside ``dest`` and put the clone in its place; False (``strict``: the
+        clone's error) when the clone cannot be made, leaving ``dest`` as it was."""
+        staging = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}-"))
+        try:
+            try:
+                self._clone(self._url, staging / "repo.git")
+            except SourceUnavailable:
+                if strict:
+                    raise
+                return False
+            shutil.rmtree(dest, ignore_errors=True)
+            os.replace(staging / "repo.git", dest)
+            return True
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    @contextlib.contextmanager
+    def _clone_lock(self, dest: Path) -> Iterator[None]:
+        """Hold the cached clone's file lock; each failure to take it is one clear line."""
         import filelock
 
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
             with filelock.FileLock(str(dest) + ".lock", timeout=LOCK_TIMEOUT):
-                if self._valid_repo(dest):
-                    if self._url != url:  # a clone made before credentials were kept out
-                        self._run(["--git-dir", str(dest), "config", "remote.origin.url",
-                                   self._url], repo=False)
-                    self._fetch_tags(dest)
-                else:
-                    shutil.rmtree(dest, ignore_errors=True)
-                    staging = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{slot}-"))
-                    try:
-                        self._clone(self._url, staging / "repo.git")
-                        os.replace(staging / "repo.git", dest)
-                    finally:
-                        shutil.rmtree(staging, ignore_errors=True)
+                yield
         except filelock.Timeout:
             raise SourceUnavailable(
                 f"{self.spec}: timed out waiting for another dssync to update the cached clone",
@@ -395,7 +424,23 @@ class GitSource:
                 f"cannot write the git cache: {exc.strerror}", path=exc.filename or dest,
                 hint="check permissions, pass --cache-dir DIR or --no-cache",
             ) from None
-        return dest
+
+    def _repair(self) -> bool:
+        """After a failure inside the cached clone of a URL (a damaged object, pack or ref):
+        replace the clone by a fresh one, once a run. True if there is a new clone to retry."""
+        if (self._repaired or self.ctx.offline or self._local or self.ctx.cache.root is None
+                or self._git_dir is None):
+            return False
+        self._repaired = True
+        dest = self._cached_clone_path()
+        with self._clone_lock(dest):
+            if not self._replace_clone(dest):
+                return False
+        self._tags = None
+        self._partial = False
+        if self.ctx.verbose:
+            self.ctx.log(f"{self.spec}: the cached clone could not be read; cloned it afresh")
+        return True
 
     def _clone(self, url: str, dest: Path) -> None:
         base = [*self._network_opts(), "clone", "--bare", "--quiet"]
@@ -426,8 +471,11 @@ class GitSource:
         """Every tag name, sorted by name."""
         if self._tags is None:
             proc = self._run(["for-each-ref", "--format=%(refname)", "refs/tags"])
+            if proc.returncode != 0 and self._repair():
+                proc = self._run(["for-each-ref", "--format=%(refname)", "refs/tags"])
             if proc.returncode != 0:
-                raise DssyncError(f"{self.spec}: cannot list tags: {_last_line(proc.stderr)}")
+                raise SourceUnavailable(f"{self.spec}: cannot list tags: "
+                                        f"{_last_line(proc.stderr)}")
             names = proc.stdout.decode("utf-8", "replace").splitlines()
             self._tags = sorted(n[len("refs/tags/"):] for n in names if n.startswith("refs/tags/"))
         return list(self._tags)
@@ -466,8 +514,18 @@ class GitSource:
         """Files at many tags through one ``git cat-file --batch`` process.
 
         Raises ``NotFound`` for an unknown tag, and for a path missing at its tag unless
-        ``missing_ok``, in which case that pair is left out of the result.
+        ``missing_ok``, in which case that pair is left out of the result. A cached clone that
+        cannot be read is cloned afresh and read again, once.
         """
+        try:
+            return self._fetch_many(pairs, missing_ok)
+        except SourceUnavailable:
+            if not self._repair():
+                raise
+            return self._fetch_many(pairs, missing_ok)
+
+    def _fetch_many(self, pairs: Sequence[tuple[str, str]],
+                    missing_ok: bool) -> dict[tuple[str, str], Fetched]:
         pairs = list(dict.fromkeys((tag, path) for tag, path in pairs))
         for _, path in pairs:
             _check_path(path)
