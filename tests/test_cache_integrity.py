@@ -10,7 +10,8 @@ cache writes.
 
 The CLI runs in process against the loopback package index and GitHub of ``tests/servers``;
 ``World`` builds the project and the caches the tests (and the property test in
-``test_properties.py``) start from.
+``test_properties.py``) start from, for three sources: the index, GitHub, and a git URL (a real
+repository, read through the clone dssync keeps in its cache).
 """
 
 from __future__ import annotations
@@ -29,9 +30,11 @@ from dssync.cache import _slot, unseal
 from dssync.cli import main
 
 try:
+    from gitrepo import allow_partial_clone, make_repo
     from servers.github_server import FakeGitHub
     from servers.index_server import FakeIndex, make_sdist
 except ImportError:  # run with the repository root, not tests/, on sys.path
+    from tests.gitrepo import allow_partial_clone, make_repo
     from tests.servers.github_server import FakeGitHub
     from tests.servers.index_server import FakeIndex, make_sdist
 
@@ -44,7 +47,7 @@ V2 = (b'"""Widget tunables."""\n\n# ---- sizes ----\nCOUNT = 4\nRATIO = 0.25\n'
 LICENSE = b"Use freely.\n"
 REPO = "acme/widgets"
 PACKAGE = "widgets"
-SOURCES = ("pypi", "github")
+SOURCES = ("pypi", "github", "git")
 
 
 def cli(cwd: Path, *args: str) -> tuple[int, str, str]:
@@ -63,7 +66,7 @@ def cli(cwd: Path, *args: str) -> tuple[int, str, str]:
 def entries(cache: Path) -> list[Path]:
     """The cache's entries (not its locks), in a stable order."""
     return sorted(p for p in cache.rglob("*")
-                  if p.is_file() and not p.name.endswith(".lock") and p.parts[-4] != "locks"
+                  if p.is_file() and not p.name.endswith(".lock")
                   and p.relative_to(cache).parts[0] != "locks")
 
 
@@ -74,6 +77,8 @@ class World:
     tmp: Path
     index: FakeIndex
     gh: FakeGitHub
+    git_url: str = ""
+    """A real repository with the same releases, read through a cached clone."""
     projects: dict[str, Path] = field(default_factory=dict)
     warm: dict[str, Path] = field(default_factory=dict)
     """A cache after ``vendor --tag v1`` and ``diff --tag v2``."""
@@ -82,7 +87,8 @@ class World:
 
     def configure(self, project: Path, source: str) -> None:
         project.mkdir(parents=True, exist_ok=True)
-        spec = f"pypi:{PACKAGE}" if source == "pypi" else f"github:{REPO}"
+        spec = {"pypi": f"pypi:{PACKAGE}", "github": f"github:{REPO}",
+                "git": f"git:{self.git_url}"}[source]
         (project / "dssync.toml").write_text(
             f'sources = ["{spec}"]\nlock = "dssync.lock"\n'
             f'index-url = "{self.index.url}"\n'
@@ -141,7 +147,10 @@ def build_world(tmp: Path, index: FakeIndex, gh: FakeGitHub) -> World:
     for version, content in (("1", V1), ("2", V2)):
         index.add_file(PACKAGE, *make_sdist(PACKAGE, version, {PATH: content, "LICENSE": LICENSE}))
     gh.add_repo(REPO, {"v1": {PATH: V1, "LICENSE": LICENSE}, "v2": {PATH: V2, "LICENSE": LICENSE}})
-    world = World(tmp, index, gh)
+    repo = make_repo(tmp / "upstream-git", [("v1", {PATH: V1, "LICENSE": LICENSE}),
+                                            ("v2", {PATH: V2, "LICENSE": LICENSE})])
+    allow_partial_clone(repo.path)
+    world = World(tmp, index, gh, repo.url)
     for source in SOURCES:
         project, cache = tmp / source / "project", tmp / source / "cache"
         world.configure(project, source)

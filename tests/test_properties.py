@@ -318,9 +318,9 @@ def _damage(path: Path, kind: str, arg, others: list[Path]) -> None:
 @settings(max_examples=CACHE_EXAMPLES)
 @given(st.data())
 def test_a_damaged_cache_entry_never_changes_what_update_writes(cache_world, data):
-    """Random damage to one random cache entry, then ``dssync update --tag v2``: the vendored
-    file (and the lock) are exactly what a run with an empty cache writes, or (exit 2, one
-    line) left as they were. Never an internal error."""
+    """Random damage to one random cache entry (any file of a cached git clone too), then
+    ``dssync update --tag v2``: the vendored file (and the lock) are exactly what a run with an
+    empty cache writes, or (exit 2, one line) left as they were. Never an internal error."""
     from test_cache_integrity import SOURCES, cli, entries, files_of
 
     source = data.draw(st.sampled_from(SOURCES), label="source")
