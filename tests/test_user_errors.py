@@ -85,6 +85,26 @@ def test_a_github_answer_nested_too_deeply_hands_over_to_the_next_source(world, 
     assert "nested too deeply" in line and f"trying pypi:{PACKAGE}" in line, line
 
 
+def test_content_one_source_serves_wrong_is_refused_and_the_next_source_answers(world, project):
+    """An sdist that does not match the sha256 its index announced stopped the run although
+    GitHub, configured next, could answer: the index is named as failing, GitHub answers."""
+    root, cache = project
+    _sources(root, f"pypi:{PACKAGE}", f"github:{REPO}")
+    shutil.rmtree(cache[1])
+    served = next(f for f in world.index.projects[PACKAGE] if f.filename.endswith("-2.tar.gz"))
+    served.announced_sha256 = "0" * 64
+    try:
+        code, out, err = cli(root, "diff", "--tag", "v2", *cache)
+        assert code == 1 and "LIMIT" in out, err
+        [line] = err.splitlines()
+        assert "does not match the sha256" in line and f"trying github:{REPO}" in line, line
+        _sources(root, f"pypi:{PACKAGE}")  # alone, it fails in its own words
+        code, _, err = cli(root, "diff", "--tag", "v2", *cache)
+        _one_line(code, err, "does not match the sha256 the index announced")
+    finally:
+        served.announced_sha256 = None
+
+
 # --- files of the project -----------------------------------------------------------------------
 
 

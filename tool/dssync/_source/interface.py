@@ -1,8 +1,9 @@
 """What every upstream source offers: its tags, and files' bytes at a tag.
 
 A source is one way of reaching upstream (GitHub's API, the package index, git). Sources are
-tried in the configured order; ``SourceUnavailable`` lets the next one try, any other
-``UpstreamError`` (``NotFound``, ``IntegrityError``) is final.
+tried in the configured order; a source that fails (``SourceUnavailable``, ``NotFound``, or
+content it served being refused: ``IntegrityError`` and other ``UpstreamError``) lets the next
+one try, with a line on stderr saying why.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from dssync._source.interface import Fetched, SourceContext, UpstreamSource, par
 from dssync.cache import Cache, default_cache_root
 from dssync.errors import (
     ConfigError, DssyncError, NotFound, OfflineMiss, PathNotFound, SourceUnavailable,
+    UpstreamError,
 )
 
 SOURCE_KINDS = ("github", "pypi", "git")
@@ -131,6 +132,7 @@ class SourceChain:
     def _each(self, what: str, call):
         misses: list[str] = []
         not_found: NotFound | None = None
+        refused: UpstreamError | None = None
         for i, spec in enumerate(self.specs):
             try:
                 source = self.source(spec)
@@ -144,8 +146,16 @@ class SourceChain:
                 # a repository may have tags that were never released on the index.
                 not_found = not_found or exc
                 reason = f"does not have it ({exc})"
+            except UpstreamError as exc:
+                # What one source served was refused (it failed verification, broke a limit,
+                # or the server said no): another route to upstream may serve it whole.
+                refused = refused or exc
+                misses.append(f"{self.shown(spec)}: {exc}")
+                reason = f"failed ({exc})"
             if i + 1 < len(self.specs):
                 _stderr(f"dssync: {self.shown(spec)} {reason}; trying {self.shown(self.specs[i + 1])}")
+        if refused is not None and len(misses) == 1:
+            raise refused  # the one source that failed, in its own words
         if not_found is not None:
             raise not_found
         if self.ctx.offline:
