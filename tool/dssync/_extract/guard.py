@@ -40,21 +40,26 @@ _BLOCK = 3
 _KEYWORD_OPERATORS = frozenset({"and", "or", "not", "if", "else", "in", "is", "await"})
 
 _TOKEN = re.compile(r"""
-      [ \t\f]+ | \\(?:\r\n|\r|\n)                  # blanks, and a backslash continuing a line
-    | \#[^\r\n]*                                    # a comment
-    | 0[xX][0-9a-fA-F_]* | 0[oO][0-7_]* | 0[bB][01_]*   # numbers, digits taken as Python does
-    | (?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][-+]?\d[\d_]*)?[jJ]?   # decimal: 1e-5 is one
-    | (?P<newline>\r\n|\r|\n)
-    | (?P<string>(?i:[rbuf]{0,2})(?:'''|\"\"\"|'|\"))
-    | (?P<name>[^\W\d]\w*)
-    | (?P<open>[(\[{])
-    | (?P<close>[)\]}])
-    | (?P<comma>,)
-    | (?P<semicolon>;)
-    | (?P<colon>:(?!=))
-    | (?P<assign>(?:\*\*|//|>>|<<|[-+*/%&|^@])?=(?!=))
-    | (?P<operator>\.\.\.|->|:=|\*\*|//|>>|<<|[<>=!]=|[-+*/%&|^@<>~.])
-    | (?P<other>[\s\S])
+    (?:                                             # first, what adds nothing (most of a file):
+        [ \t\f]+ | \\(?:\r\n|\r|\n)                #   blanks, a backslash continuing a line
+      | \#[^\r\n]*                                  #   a comment
+      | 0[xX][0-9a-fA-F_]* | 0[oO][0-7_]* | 0[bB][01_]*   # numbers, digits taken as Python does
+      | (?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][-+]?\d[\d_]*)?[jJ]?   # 1e-5 is one
+      | (?!(?:and|or|not|if|else|in|is|await|lambda|for)\b|(?i:[rbuf]{1,2})['"])[^\W\d]\w*
+      | (?:\*\*|//|>>|<<|[-+*/%&|^@])?=(?!=)        #   assignments
+    )*
+    (?:                                             # then one token that may add depth
+        (?P<newline>\r\n|\r|\n)
+      | (?P<string>(?i:[rbuf]{0,2})(?:'''|\"\"\"|'|\"))
+      | (?P<name>[^\W\d]\w*)
+      | (?P<open>[(\[{])
+      | (?P<close>[)\]}])
+      | (?P<comma>,)
+      | (?P<semicolon>;)
+      | (?P<colon>:(?!=))
+      | (?P<operator>\.\.\.|->|:=|\*\*|//|>>|<<|[<>=!]=|[-+*/%&|^@<>~.])
+      | (?P<other>[\s\S])
+    )
 """, re.VERBOSE)
 
 _STRING_REST = {
@@ -145,13 +150,12 @@ class _Scanner:
                 pos, floor = self._indent(pos, indents, floor)
                 continue
             token = match_token(text, pos)
-            assert token is not None  # the last alternative takes any character
+            if token is None:  # nothing but blanks and comments to the end
+                return size
             kind = token.lastgroup
             pos = token.end()
-            if kind is None:
-                continue
             if kind == "name":
-                word = token.group()
+                word = token.group("name")
                 if word in _KEYWORD_OPERATORS:
                     steps += _OPERATOR
                     if word == "in" and hold == "for":
@@ -189,7 +193,7 @@ class _Scanner:
                     line_start = kind == "newline"
                 continue
             elif kind == "other":
-                if field and not stack and token.group() == "!":
+                if field and not stack and token.group("other") == "!":
                     return pos - 1
                 continue
             else:
