@@ -273,12 +273,13 @@ class GitSource:
         cmd = self._cmd(args, repo=repo)
         if self.ctx.verbose and any(a in ("clone", "fetch") for a in args):
             self.ctx.log(f"{self.spec}: git {' '.join(redact_url(a) for a in args)}")
+        environment = {**self._env, **env} if env else self._env
         try:
-            return subprocess.run(
-                cmd, input=input, capture_output=True, check=False,
-                env={**self._env, **env} if env else self._env,
-                **({} if input is not None else {"stdin": subprocess.DEVNULL}),
-            )
+            if input is None:
+                return subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
+                                      check=False, env=environment)
+            return subprocess.run(cmd, input=input, capture_output=True, check=False,
+                                  env=environment)
         except FileNotFoundError:
             raise DssyncError(
                 f"cannot run {self._git!r}: git is not installed or not on PATH",
