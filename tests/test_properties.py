@@ -323,7 +323,8 @@ def test_a_damaged_cache_entry_never_changes_what_update_writes(cache_world, dat
     empty cache writes, or (exit 2, one line) left as they were. Never an internal error."""
     from test_cache_integrity import SOURCES, cli, entries, files_of
 
-    source = data.draw(st.sampled_from(SOURCES), label="source")
+    # A git example costs five of the others (git runs in subprocesses): one in seven.
+    source = data.draw(st.sampled_from(SOURCES[:2] * 3 + SOURCES[2:]), label="source")
     project, cache = cache_world.reset(source, cache_world.tmp / f"example-{source}")
     present = entries(cache)
     target = data.draw(st.sampled_from(present), label="entry")
