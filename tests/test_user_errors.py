@@ -15,9 +15,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_cache_integrity import PACKAGE, REPO, cli, world  # noqa: F401 - world is a fixture
+from servers.github_server import FakeGitHub
+from servers.index_server import JSON_TYPE, FakeIndex
+from test_cache_integrity import PACKAGE, REPO, build_world, cli
 
-from servers.index_server import JSON_TYPE
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    with FakeIndex() as index, FakeGitHub() as gh:
+        yield build_world(tmp_path_factory.mktemp("user-errors"), index, gh)
 
 
 def _one_line(code: int, err: str, *words: str) -> str:
@@ -31,7 +37,7 @@ def _one_line(code: int, err: str, *words: str) -> str:
 
 
 @pytest.fixture
-def project(world, tmp_path):  # noqa: F811 - the fixture above
+def project(world, tmp_path):
     project, cache = world.copy("pypi", tmp_path)
     return project, ["--cache-dir", str(cache)]
 

@@ -95,8 +95,6 @@ def _project_lock(args: argparse.Namespace):
     config = load_project_config(args)
     if config is None:
         return contextlib.nullcontext()
-    import filelock
-
     cache = cache_from_args(args)
     where = cache.root / "locks" if cache.root is not None else Path(tempfile.gettempdir())
     key = hashlib.sha256(str(config.resolve(config.lock).resolve()).encode()).hexdigest()[:32]
