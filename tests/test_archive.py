@@ -202,3 +202,47 @@ def test_arbitrary_bytes_only_ever_raise_upstream_error(data, suffix):
         read_members(data, f"p{suffix}", ["x.py"])
     except UpstreamError:
         pass
+
+
+def _extended_header(kind: bytes, payload: bytes) -> bytes:
+    """A raw tar header block of type ``kind`` announcing ``payload``, then the payload."""
+    info = tarfile.TarInfo("././@LongLink" if kind in (b"L", b"K") else "././@PaxHeader")
+    info.type = kind
+    info.size = len(payload)
+    padding = (-len(payload)) % tarfile.BLOCKSIZE
+    return info.tobuf(tarfile.GNU_FORMAT) + payload + bytes(padding)
+
+
+@pytest.mark.parametrize("kind", [b"L", b"K", b"x", b"g"])
+def test_a_tar_header_larger_than_the_bound_is_refused_before_it_is_read(kind):
+    """A GNU long name of 1.5 GiB was read whole (3.28 GB of memory, 38 s): headers are now
+    refused by their declared size, before tarfile reads them (issue 15, finding 4)."""
+    from dssync._source.archive import MAX_HEADER_BYTES
+
+    payload = b"a" * (MAX_HEADER_BYTES + 1)
+    raw = _extended_header(kind, payload) + tar_bytes([("pkg-1.0/x.py", MODULE)], "")
+    data = gzip.compress(raw, mtime=0)
+    tracemalloc.start()
+    try:
+        with pytest.raises(UpstreamError, match="header of 1048577 bytes") as caught:
+            read_members(data, "pkg-1.0.tar.gz", ["x.py"], strip_components=1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < MAX_HEADER_BYTES // 2, peak  # refused by its size, never read
+    assert "\n" not in str(caught.value)
+
+
+def test_real_sized_long_names_and_pax_headers_are_read():
+    long_name = "pkg-1.0/" + "d" * 300 + "/x.py"
+    buffer = io.BytesIO()
+    for fmt in (tarfile.GNU_FORMAT, tarfile.PAX_FORMAT):
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz", format=fmt) as tar:
+            info = tarfile.TarInfo(long_name)
+            info.size = len(MODULE)
+            info.pax_headers = {"comment": "c" * 10_000} if fmt == tarfile.PAX_FORMAT else {}
+            tar.addfile(info, io.BytesIO(MODULE))
+        got = read_members(buffer.getvalue(), "pkg-1.0.tar.gz", [long_name[8:]],
+                           strip_components=1)
+        assert got == {long_name[8:]: MODULE}

@@ -411,3 +411,24 @@ def test_main_usage_error_exits_2(capsys):
     assert info.value.code == 2
     out, err = capsys.readouterr()
     assert_trouble(2, out, err)
+
+
+def test_bytes_keys_are_reported_by_every_format_and_updated(tmp_path):
+    """``{b"a": 1}`` against ``{b"a": 2}`` was "internal error: TypeError" (deepdiff) in
+    ``diff`` and ``update``."""
+    old, new = tmp_path / "old.py", tmp_path / "new.py"
+    old.write_bytes(b'X = {b"a": 1}\nY = 1\n')
+    new.write_bytes(b'X = {b"a": 2}\nY = 1\n')
+    for fmt in ("text", "json", "markdown", "github", "sarif", "html"):
+        proc = run("diff", old, new, "--format", fmt, cwd=tmp_path)
+        assert proc.returncode == 1 and proc.stderr == "", (fmt, proc.stderr)
+        if fmt == "json":
+            data = json.loads(proc.stdout)
+            VALIDATOR.validate(data)
+            [change] = data["files"][0]["changed"]
+            assert change["name"] == "X"
+        elif fmt == "text":
+            assert "X: {b'a': 1} -> {b'a': 2}" in proc.stdout
+    proc = run("update", old, new, cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert old.read_bytes() == b'X = {b"a": 2}\nY = 1\n'

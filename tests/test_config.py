@@ -499,3 +499,47 @@ def test_file_for_relative_to_current_directory(tmp_path, monkeypatch):
     assert config.file_for("runtime/constants.py").upstream == "deepspeed/runtime/constants.py"
     with pytest.raises(ConfigError):
         config.file_for("constants.py")
+
+
+# --- the deadline of one download -------------------------------------------------------------
+
+
+def test_download_timeout_is_read_and_reaches_the_sources(tmp_path):
+    import argparse
+
+    from dssync.commands.upstream import make_context
+    from dssync._source.interface import DEFAULT_DOWNLOAD_TIMEOUT
+
+    config = load_config(pyproject(tmp_path, "download-timeout = 600\n"))
+    assert config.download_timeout == 600.0
+    base = dict(offline=False, no_cache=True, cache_dir=None, index_url=None)
+    assert make_context(argparse.Namespace(**base), config).download_timeout == 600.0
+    assert make_context(argparse.Namespace(**base, download_timeout=12.5),
+                        config).download_timeout == 12.5
+    assert make_context(argparse.Namespace(**base), None).download_timeout == \
+        DEFAULT_DOWNLOAD_TIMEOUT == 300.0
+    assert load_config(pyproject(tmp_path / "other", "")).download_timeout is None
+
+
+@pytest.mark.parametrize("value, fragment", [
+    ("true", "expected a number of seconds, got boolean"),
+    ('"300"', "expected a number of seconds, got string"),
+    ("0", "must be a positive number"),
+    ("-5.5", "must be a positive number"),
+    ("inf", "must be a positive number"),
+])
+def test_bad_download_timeout(tmp_path, value, fragment):
+    with pytest.raises(ConfigError, match="download-timeout") as caught:
+        load_config(pyproject(tmp_path, f"download-timeout = {value}\n"))
+    assert fragment in str(caught.value)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "nan", "inf"])
+def test_bad_download_timeout_option_is_a_usage_error(value, capsys):
+    from dssync.cli import main
+
+    with pytest.raises(SystemExit) as caught:
+        main(["diff", "--tag", "v1", "--download-timeout", value])
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "--download-timeout" in err, err

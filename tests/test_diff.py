@@ -244,6 +244,17 @@ def test_scalars_and_unresolved_values_have_no_details():
     assert [c.details for c in drift.changed] == [None, None, None]
 
 
+def test_values_deepdiff_cannot_compare_are_a_plain_change():
+    """deepdiff raised TypeError on bytes keys (issue 15, finding 6): the change is still
+    reported, without path-level details."""
+    drift = diff("X = {b'a': 1}\nY = {(b'k', 1): {b'z': [1]}}\nZ = [{b'a': 1}]\n",
+                 "X = {b'a': 2}\nY = {(b'k', 1): {b'z': [2]}}\nZ = [{b'a': 2}]\n")
+    assert [(c.name, c.old_resolved, c.new_resolved) for c in drift.changed] == [
+        ("X", {b"a": 1}, {b"a": 2}), ("Y", {(b"k", 1): {b"z": [1]}}, {(b"k", 1): {b"z": [2]}}),
+        ("Z", [{b"a": 1}], [{b"a": 2}])]
+    assert all(c.details is None for c in drift.changed)
+
+
 def test_details_are_capped():
     old = "BIG = [" + ", ".join(str(i) for i in range(200)) + "]\n"
     new = "BIG = [" + ", ".join(str(-i - 1) for i in range(200)) + "]\n"

@@ -36,7 +36,7 @@ from typing import Iterable, Mapping
 
 import pytest
 
-from dssync.cache import Cache
+from dssync.cache import Cache, unseal
 
 try:
     from servers.github_server import FakeGitHub
@@ -76,6 +76,8 @@ def _fast(args, config):
     ctx = _make(args, config)
     ctx.timeout = (float(os.environ["DSSYNC_T_CONNECT"]), float(os.environ["DSSYNC_T_READ"]))
     ctx.max_retry_seconds = float(os.environ["DSSYNC_T_BUDGET"])
+    if os.environ.get("DSSYNC_T_DOWNLOAD"):
+        ctx.download_timeout = float(os.environ["DSSYNC_T_DOWNLOAD"])
     return ctx
 
 upstream.make_context = _fast
@@ -230,17 +232,20 @@ def check_cache(root: Path, contents: Iterable[bytes] = (), archives: Iterable[b
             assert data == b"", f"lock file with content: {rel}"
             continue
         counts[namespace] = counts.get(namespace, 0) + 1
-        if namespace in ("blobs", "members"):
-            assert hashlib.sha256(data).hexdigest() in known, f"cache entry {rel} holds " \
-                f"content that is no upstream file ({len(data)} bytes)"
-        elif namespace == "archives":
+        if namespace == "archives":
             assert _slot(hashlib.sha256(data).hexdigest()) == name, \
                 f"archive entry {rel} is not stored under its own sha256"
             assert name in archive_slots, f"unknown archive cached: {rel}"
+            continue
+        payload = unseal(data, name)
+        assert payload is not None, f"cache entry {rel} does not match its seal"
+        if namespace in ("blobs", "members"):
+            assert hashlib.sha256(payload).hexdigest() in known, f"cache entry {rel} holds " \
+                f"content that is no upstream file ({len(payload)} bytes)"
         elif namespace in ("refs", "tags", "tables"):
-            json.loads(data)
+            json.loads(payload)
         elif namespace == "http":
-            assert _valid_http_entry(data), f"damaged HTTP cache entry {rel}"
+            assert _valid_http_entry(payload), f"damaged HTTP cache entry {rel}"
         else:
             pytest.fail(f"unexpected cache namespace: {rel}")
     return counts
@@ -265,7 +270,8 @@ class Misbehave:
     kind: str
     """``stall`` (half the body, then silence), ``short`` (Content-Length less than the body),
     ``long`` (Content-Length more than the body, connection kept open), ``redirect``,
-    ``429`` (with ``Retry-After: 1``), ``html`` (an HTML page as 200)."""
+    ``429`` (with ``Retry-After: 1``), ``html`` (an HTML page as 200), ``trickle`` (a body
+    of a byte every 0.2 s, without end), ``trickle-headers`` (the same, in the headers)."""
     times: int = 1
     location: str = ""
 
@@ -350,6 +356,9 @@ class FaultServer:
             handler.send_header("Content-Length", "0")
             handler.end_headers()
             return
+        if fault is not None and fault.kind in ("trickle", "trickle-headers"):
+            self._trickle(handler, headers_too=fault.kind == "trickle-headers")
+            return
         if body is None:
             handler.send_response(404)
             handler.send_header("Content-Length", "0")
@@ -376,6 +385,22 @@ class FaultServer:
             handler.close_connection = True
         if kind == "short":
             handler.close_connection = True
+
+
+    def _trickle(self, handler: BaseHTTPRequestHandler, *, headers_too: bool) -> None:
+        """A byte every 0.2 s, each well within any read timeout, until the client leaves."""
+        if headers_too:
+            handler.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        else:
+            handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                                b"Content-Length: 1000000\r\n\r\n")
+        try:
+            while not self._stop.wait(0.2):
+                handler.wfile.write(b"#")
+                handler.wfile.flush()
+        except OSError:
+            pass  # the client hung up: what it should do
+        handler.close_connection = True
 
 
 class RedirectingIndex(FakeIndex):
@@ -554,6 +579,23 @@ def test_github_body_stalls_every_time(world):
             line = run.one_error_line()
     assert "read timeout" in line and "attempts" in line
     assert run.seconds < 15
+
+
+@pytest.mark.parametrize("kind", ["trickle", "trickle-headers"])
+def test_a_download_that_trickles_ends_at_its_deadline(world, kind):
+    """A byte every 0.2 s never trips the 0.5 s read timeout: the download went on for ever
+    (issue 15, finding 5). The deadline of one download (here 2 s) ends it, in the body and
+    in the headers alike."""
+    with FaultServer() as raw:
+        raw.bodies[f"/{UPSTREAM}"] = V2
+        raw.misbehave(kind, times=100)
+        world.configure(raw_url=raw.url)
+        with guarded(world, failed=True):
+            run = world.github(env={"DSSYNC_T_DOWNLOAD": "2", "DSSYNC_T_BUDGET": "30"},
+                               timeout=40)
+            line = run.one_error_line()
+    assert "did not complete within 2s" in line and "--download-timeout" in line, line
+    assert 2 <= run.seconds < 10, run.seconds
 
 
 def test_github_content_length_shorter_than_the_body(world):
@@ -903,6 +945,29 @@ def test_index_archive_decompression_bomb(world, index):
         line = run.one_error_line()
     assert "decompression bomb" in line
     assert run.peak_rss_kb < 200 * 1024, run.peak_rss_kb  # the bomb was never held in memory
+
+
+def test_index_archive_with_a_huge_tar_header(world, index):
+    """A GNU long name of 64 MiB (inside the decompression bound: it compresses only 50 to 1)
+    was read whole into memory, and decoded to a string again (issue 15, finding 4)."""
+    size = 64 * 2**20
+    # 1 byte in 64 is a "b", at random: low entropy, yet far from a bomb's ratio.
+    rare = bytes(98 if i < 4 else 97 for i in range(256))
+    name = os.urandom(size).translate(rare)
+    header = tarfile.TarInfo("././@LongLink")
+    header.type, header.size = tarfile.GNUTYPE_LONGNAME, size
+    raw = header.tobuf(tarfile.GNU_FORMAT) + name + bytes(-size % 512) \
+        + build_tar({f"{PACKAGE}-2/{UPSTREAM}": V2}, "")
+    data = gzip.compress(raw, compresslevel=1, mtime=0)
+    assert size // 200 < len(data) < size // 20
+    index.projects[PACKAGE] = [f for f in index.projects[PACKAGE] if "-2." not in f.filename]
+    index.add_file(PACKAGE, f"{PACKAGE}-2.tar.gz", data)
+    with guarded(world, failed=True):
+        run = world.index(index.url)
+        line = run.one_error_line()
+    assert "GNU long name header of 67108864 bytes" in line and "limit" in line, line
+    assert run.peak_rss_kb < 100 * 1024, run.peak_rss_kb  # the header was never read
+    assert run.seconds < 20, run.seconds
 
 
 def test_index_archive_member_larger_than_allowed(world, index):

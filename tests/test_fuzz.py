@@ -231,3 +231,106 @@ def test_cli_diff_and_update_exit_cleanly(pair):
             ast.parse(written)
         assert (home / "upstream.py").read_bytes() == upstream
         assert not [p for p in home.iterdir() if p.name.endswith(".dssync-tmp")]
+
+
+# --- update, then diff: values and chains no parser should choke on ------------------------------
+
+BINARY_OPERATORS = ("+", "-", "*", "/", "//", "%", "**", "<<", ">>", "&", "|", "^", "@",
+                    "and", "or", "<", "<=", "==", "!=", "is", "is not", "in", "not in")
+ATOMS = ("1", "0", "X", "Cls.A", "'s'", "b'k'", "2.5", "True", "None", "(1, 2)", "[1]",
+         "{b'k': 1}", "-1", "not X")
+
+
+@st.composite
+def chains(draw) -> str:
+    """A long chain of one operator: flat (``1 + 1 + ...``), or nested in parentheses, from a
+    few terms to far past what any parser of dssync takes."""
+    op = draw(st.sampled_from(BINARY_OPERATORS + ("if-else", "not", "-", "~", "attribute",
+                                                  "call", "subscript", "strings")))
+    terms = draw(st.one_of(st.integers(1, 130), st.integers(130, 400),
+                           st.sampled_from([500, 2_000, 3_000, 7_000, 10_000])))
+    atom = draw(st.sampled_from(ATOMS))
+    if op == "if-else":
+        return atom + f" if X else {atom}" * terms
+    if op in ("not", "-", "~"):
+        return f"{op} " * terms + atom
+    if op == "attribute":
+        return "X" + ".a" * terms
+    if op == "call":
+        return "f" + "()" * terms
+    if op == "subscript":
+        return "X" + "[0]" * terms
+    if op == "strings":
+        return "(" + " 's'" * terms + ")"
+    if draw(st.booleans()):
+        return f" {op} ".join([atom] * (terms + 1))
+    depth = min(terms, 250)  # Python itself refuses 200 nested parentheses: past it, too
+    return f"({atom} {op} " * depth + atom + ")" * depth
+
+
+bytes_keyed = st.recursive(
+    st.one_of(st.integers(-5, 5), st.binary(max_size=3), st.text(max_size=3), st.none()),
+    lambda inner: st.one_of(
+        st.dictionaries(st.binary(max_size=3), inner, max_size=3),
+        st.dictionaries(st.tuples(st.binary(max_size=2), st.integers(0, 3)), inner, max_size=2),
+        st.lists(inner, max_size=3), st.tuples(inner, inner)),
+    max_leaves=8)
+"""Values whose dictionaries deepdiff could not compare (bytes keys), at any depth."""
+
+
+@st.composite
+def hard_modules(draw) -> tuple[bytes, bytes]:
+    """A constants module and an edit of it, both with bytes-keyed values and long chains."""
+    base = render_module(draw(modules()), draw(layouts))
+    old_extra, new_extra = [], []
+    for i in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["bytes", "chain"]))
+        old = repr(draw(bytes_keyed)) if kind == "bytes" else draw(chains())
+        new = repr(draw(bytes_keyed)) if kind == "bytes" else draw(chains())
+        where = draw(st.sampled_from(["both", "old", "new"]))
+        if where in ("both", "old"):
+            old_extra.append(f"HARD_{i} = {old}\n")
+        if where in ("both", "new"):
+            new_extra.append(f"HARD_{i} = {new if draw(st.booleans()) else old}\n")
+    head = "X = 1\nclass Cls:\n    A = 2\n\n\ndef f():\n    return 0\n\n\n"
+    return ((head + base + "".join(old_extra)).encode(),
+            (head + base + "".join(new_extra)).encode())
+
+
+@fuzz
+@given(hard_modules())
+@example((b"X = {b'a': 1}\n", b"X = {b'a': 2}\n"))
+@example((b"X = 1\n", b"X = 1" + b" and 1" * 10_000 + b"\n"))
+@example((b"X = 1\n", b"X = 1" + b" or 1" * 500 + b"\n"))
+@example((b"X = 1\n", b"X = " + b" + ".join([b"1"] * 3_000) + b"\n"))
+def test_update_then_diff_never_an_internal_error_never_a_crash(pair):
+    """``update`` then ``diff`` on modules with bytes-keyed dictionaries and chains of every
+    operator, short and far too long: each answers, or refuses in one line (exit 2, the file
+    left as it was); never an internal error, never a crash of the interpreter."""
+    vendored, upstream = pair
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        (home / "vendored.py").write_bytes(vendored)
+        (home / "upstream.py").write_bytes(upstream)
+        code, _, err = _cli(["update", "vendored.py", "upstream.py"], home)
+        _clean_exit(code, err, (0, 2))
+        written = (home / "vendored.py").read_bytes()
+        if code == 2:
+            assert written == vendored
+        elif written != vendored:
+            ast.parse(written)
+        for fmt in ("text", "json"):
+            code, out, err = _cli(["diff", "vendored.py", "upstream.py", "--format", fmt], home)
+            _clean_exit(code, err, (0, 1, 2))
+            if fmt == "json" and code in (0, 1):
+                import json
+
+                json.loads(out)
+
+
+def _clean_exit(code: int, err: str, allowed: tuple[int, ...]) -> None:
+    assert "internal error" not in err and "Traceback" not in err, err
+    assert code in allowed, (code, err)
+    if code == 2:
+        lines = err.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("dssync: "), err

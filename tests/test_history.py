@@ -24,6 +24,7 @@ from tests.gitrepo import make_repo
 from tests.servers.index_server import FakeIndex
 
 from dssync import cli
+from dssync.cache import seal_line, unseal
 from dssync._diff.engine import diff_tables
 from dssync._extract import extract as extract_module
 from dssync._extract.extract import extract_table
@@ -406,7 +407,7 @@ def test_a_history_walked_again_is_read_whole_from_the_cache(upstream, evolution
 
     # A damaged entry, or one for other contents, is a miss: built again, and replaced.
     entry = entries[0]
-    good = entry.read_bytes()
+    good = unseal(entry.read_bytes(), entry.name)
     data = json.loads(good)
     bad_details = json.loads(good)
     bad_details["files"][0]["constants"][0][1][0][-1] = [1]
@@ -416,11 +417,13 @@ def test_a_history_walked_again_is_read_whole_from_the_cache(upstream, evolution
                json.dumps({**data, "files": [{**data["files"][0], "status": ["absent"] * 120}]})
                .encode(),
                json.dumps(bad_details).encode()]
-    for bad in damaged:
+    # Each sealed (as written by a dssync with another notion of the entry) and not (damaged).
+    for bad in [seal_line(b, entry.name) + b for b in damaged] + damaged + \
+            [seal_line(good, entry.name) + good[:-1], seal_line(good, "elsewhere") + good]:
         entry.write_bytes(bad)
         assert run_cli([*base, "--format", "json", "--cache-dir", str(cache)], capsys) == \
             expected["json"]
-        assert json.loads(entry.read_bytes()) == data
+        assert json.loads(unseal(entry.read_bytes(), entry.name)) == data
 
     # A different walk (fewer tags) has an entry of its own, and the same answer as no cache.
     until = [*base, "--format", "json", "--until", evolution.tags[60]]

@@ -1,19 +1,23 @@
-"""Property tests: formatting is never drift, and every generated edit is found exactly.
+"""Property tests: formatting is never drift, every generated edit is found exactly, and no
+damage to the cache changes what ``dssync update`` writes.
 
 The modules come from tests/strategies.py; the oracle is the generating model, never dssync
-(only the name-similarity measure of renames, a documented definition, is dssync's own).
-``HYPOTHESIS_PROFILE=nightly`` runs 10000 examples a test instead of 200.
+(only the name-similarity measure of renames, a documented definition, is dssync's own); for
+the cache, the oracle is a run with an empty cache. ``HYPOTHESIS_PROFILE=nightly`` runs 10000
+examples a test instead of 200 (1000 for the cache).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 from unittest import mock
 
 import pytest
-from hypothesis import given, note
+from hypothesis import given, note, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
@@ -29,7 +33,7 @@ from strategies import (
     render_module, strictly_equal,
 )
 
-load_profile()
+PROFILE = load_profile()
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "tool" / "dssync" / "schema" / "drift.schema.json"
 VALIDATOR = Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
@@ -255,3 +259,91 @@ def test_layouts_really_vary_the_source(seed):
                      ClassDef("ValidationMode", (Const("WARN", "WARN"),))))
     texts = {render_module(module, Layout(random.Random(seed * 100 + i))) for i in range(20)}
     assert len(texts) > 10
+
+
+# --- a damaged cache ---------------------------------------------------------------------------
+
+CACHE_EXAMPLES = 1000 if PROFILE == "ci" else settings.default.max_examples
+DAMAGES = ("truncate", "zero", "flip", "delete", "directory", "another entry")
+
+
+@pytest.fixture(scope="module")
+def cache_world():
+    """The world of test_cache_integrity, on a RAM disk where there is one: each example writes
+    a handful of files, and fsync on a real disk would cost more than the run itself."""
+    from servers.github_server import FakeGitHub
+    from servers.index_server import FakeIndex
+    from test_cache_integrity import build_world
+
+    ram = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+    with tempfile.TemporaryDirectory(dir=ram, prefix="dssync-damage-") as tmp, \
+            FakeIndex() as index, FakeGitHub() as gh:
+        yield build_world(Path(tmp), index, gh)
+
+
+@st.composite
+def damages(draw, size: int):
+    kind = draw(st.sampled_from(DAMAGES))
+    if kind == "truncate":
+        return kind, draw(st.integers(0, max(0, size - 1)))
+    if kind == "flip":
+        return kind, draw(st.lists(st.tuples(st.integers(0, max(0, size - 1)),
+                                             st.integers(1, 255)), min_size=1, max_size=8))
+    if kind == "another entry":
+        return kind, draw(st.integers(0, 10**6))
+    return kind, None
+
+
+def _damage(path: Path, kind: str, arg, others: list[Path]) -> None:
+    data = path.read_bytes()
+    if kind == "truncate":
+        path.write_bytes(data[:arg])
+    elif kind == "zero":
+        path.write_bytes(bytes(len(data)))
+    elif kind == "flip":
+        damaged = bytearray(data)
+        for at, mask in arg:
+            if damaged:
+                damaged[at % len(damaged)] ^= mask
+        path.write_bytes(bytes(damaged))
+    elif kind == "delete":
+        path.unlink()
+    elif kind == "directory":
+        path.unlink()
+        path.mkdir()
+        (path / "inside").write_bytes(data)
+    else:
+        other = [p for p in others if p != path]
+        path.write_bytes(other[arg % len(other)].read_bytes())
+
+
+# At nightly size the test runs for minutes; the suite's 300 s timeout is for the default.
+@pytest.mark.timeout(0 if PROFILE != "ci" else 300)
+@settings(max_examples=CACHE_EXAMPLES)
+@given(st.data())
+def test_a_damaged_cache_entry_never_changes_what_update_writes(cache_world, data):
+    """Random damage to one random cache entry (any file of a cached git clone too), then
+    ``dssync update --tag v2``: the vendored file (and the lock) are exactly what a run with an
+    empty cache writes, or (exit 2, one line) left as they were. Never an internal error."""
+    from test_cache_integrity import SOURCES, cli, entries, files_of
+
+    # A git example costs five of the others (git runs in subprocesses): one in seven.
+    source = data.draw(st.sampled_from(SOURCES[:2] * 3 + SOURCES[2:]), label="source")
+    project, cache = cache_world.reset(source, cache_world.tmp / f"example-{source}")
+    present = entries(cache)
+    target = data.draw(st.sampled_from(present), label="entry")
+    kind, arg = data.draw(damages(target.stat().st_size), label="damage")
+    note(f"{target.relative_to(cache)}: {kind} {arg}")
+    _damage(target, kind, arg, present)
+    before = files_of(project)
+    code, out, err = cli(project, "update", "--tag", "v2", "--cache-dir", str(cache))
+    note(f"exit {code}\n{out}{err}")
+    assert "internal error" not in err and "Traceback" not in err, err
+    if code == 0:
+        assert err == "", err
+        assert files_of(project) == cache_world.expected[source]
+    else:
+        assert code == 2, code
+        lines = err.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("dssync: "), err
+        assert files_of(project) == before

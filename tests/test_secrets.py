@@ -136,6 +136,23 @@ def test_github_token_never_leaks(tmp_path, gh, token):
     assert searched > 10 and any((cache / "http").rglob("*"))
 
 
+def test_answers_that_echo_the_token_are_cached_without_it(tmp_path, gh, token):
+    """A GitHub API answer that repeats the Authorization header was stored in the HTTP cache
+    with the token in it (issue 15, finding 10): such headers are dropped before caching."""
+    gh.echo_credentials = True
+    project = _project(tmp_path, gh.api_url, gh.raw_url)
+    cache = tmp_path / "cache"
+    runs = [run_dssync("-v", "diff", "--tag", "v2", "--cache-dir", cache, cwd=project,
+                       env={"GITHUB_TOKEN": token}) for _ in range(2)]
+    assert [r.code for r in runs] == [1, 1], [r.err for r in runs]
+    echoed = [r for r in gh.requests_to("api") if r.status == 200]
+    assert echoed  # the answers did carry the token back
+    entries = [p for p in (cache / "http").rglob("*") if p.is_file() and p.suffix != ".lock"]
+    assert entries  # and answers were cached (revalidated by the second run)
+    assert any(r.status == 304 for r in gh.requests_to("api"))
+    assert_nowhere([token], runs, tmp_path)
+
+
 def test_token_is_not_sent_to_another_host(tmp_path, gh, token):
     with FaultServer() as cdn:
         cdn.bodies[f"/{UPSTREAM}"] = V2

@@ -434,3 +434,130 @@ def test_unusable_cache_dir_is_a_dssync_error(upstream, tmp_path):
     with pytest.raises(DssyncError, match="cannot write the git cache") as info:
         GitSource(upstream.url, context(tmp_path)).list_tags()
     assert not isinstance(info.value, UpstreamError)
+
+
+# --- a local repository's configuration runs nothing ---------------------------------------------
+
+
+class _AuthWall:
+    """An HTTP server that asks every request for credentials (git then runs its helpers)."""
+
+    def __enter__(self):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):  # noqa: N802 - http.server's naming
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Basic realm="wall"')
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        host, port = self.server.server_address[:2]
+        self.url = f"http://{host}:{port}/repo.git"
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _script(path: Path, marker: Path) -> str:
+    path.write_text(f"#!/bin/sh\ntouch '{marker}'\necho x\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+HOSTILE = {
+    # Each: how a repository's own configuration would run a command while a blob is fetched.
+    "uploadpack": lambda m, d, wall: {"remote.origin.uploadpack": f"touch '{m}'; git-upload-pack"},
+    "sshCommand": lambda m, d, wall: {"remote.origin.url": "ssh://git.example.invalid/r.git",
+                                      "core.sshCommand": f"touch '{m}'; false"},
+    "ext": lambda m, d, wall: {"remote.origin.url": f"ext::sh -c touch% {m}",
+                               "protocol.ext.allow": "always", "protocol.allow": "always"},
+    "vcs": lambda m, d, wall: {"remote.origin.vcs": "ext", "remote.origin.url": f"sh -c touch% {m}",
+                               "protocol.ext.allow": "always"},
+    "gitProxy": lambda m, d, wall: {"remote.origin.url": "git://git.example.invalid/r.git",
+                                    "core.gitProxy": _script(d / "proxy.sh", m)},
+    "insteadOf": lambda m, d, wall: {f"url.ext::sh -c touch% {m}% .insteadOf": "file://",
+                                     "protocol.ext.allow": "always"},
+    "credential.helper": lambda m, d, wall: {"remote.origin.url": wall,
+                                             "credential.helper": f"!touch '{m}'; echo"},
+    "askPass": lambda m, d, wall: {"remote.origin.url": wall,
+                                   "core.askPass": _script(d / "askpass.sh", m)},
+    # git 2.39 runs neither while dssync reads; they are off in case a later git does.
+    "hooks": lambda m, d, wall: {"core.hooksPath": str(_hooks(d, m))},
+    "fsmonitor": lambda m, d, wall: {"core.fsmonitor": _script(d / "fsmonitor.sh", m)},
+}
+
+
+def _hooks(directory: Path, marker: Path) -> Path:
+    hooks = directory / "hooks"
+    hooks.mkdir()
+    for name in ("reference-transaction", "post-checkout", "post-merge", "pre-auto-gc",
+                 "post-index-change", "fsmonitor-watchman"):
+        _script(hooks / name, marker)
+    return hooks
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX shell")
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+def test_a_local_repositorys_configuration_runs_no_command(upstream, tmp_path, kind):
+    """Reading a file out of a local partial clone fetches its blob; that repository's own
+    configuration named a command (``remote.origin.uploadpack``, ``core.sshCommand``...), and
+    git ran it (issue 15, finding 9). The fetch may fail now, but nothing is run."""
+    local = tmp_path / "local"
+    git("clone", "--quiet", "--filter=blob:none", "--no-checkout", upstream.url, local)
+    marker = tmp_path / "marker"
+    with _AuthWall() as wall:
+        for key, value in HOSTILE[kind](marker, tmp_path, wall.url).items():
+            git("config", key, value, cwd=local)
+        with GitSource(str(local), context(tmp_path, cache=False)) as src:
+            try:
+                got = src.fetch("v0.2.0", [CONST])[CONST].content
+            except SourceUnavailable as exc:
+                assert "\n" not in str(exc)
+            else:
+                assert got == b"A = 2\n"
+    assert not marker.exists(), f"the repository's {kind} setting ran a command"
+
+
+def test_a_local_partial_clone_still_fetches_its_blobs(upstream, tmp_path):
+    local = tmp_path / "local"
+    git("clone", "--quiet", "--filter=blob:none", "--no-checkout", upstream.url, local)
+    with GitSource(str(local), context(tmp_path, cache=False)) as src:
+        assert src.fetch("v0.2.0", [CONST])[CONST].content == b"A = 2\n"
+
+
+@pytest.mark.parametrize("target", ["pack", "idx", "packed-refs", "HEAD", "config"])
+def test_a_damaged_cached_clone_is_cloned_afresh_in_the_same_run(upstream, tmp_path, target):
+    """The clone of a URL is a cache entry too: git's own checks find it damaged (a flipped
+    pack or index, garbled refs), and the run clones it again instead of failing every time."""
+    ctx = context(tmp_path)
+    with GitSource(upstream.url, ctx) as src:
+        expected = src.fetch("v0.2.0", [CONST])[CONST].content
+        clone = src.git_dir
+    assert expected == b"A = 2\n"
+    if target in ("pack", "idx"):
+        damaged = sorted((clone / "objects" / "pack").glob(f"*.{target}"))
+    else:
+        damaged = [clone / target]
+    assert damaged
+    for path in damaged:
+        data = bytearray(path.read_bytes())
+        for i in range(len(data) // 3, min(len(data), len(data) // 3 + 8)):
+            data[i] ^= 0x5A
+        path.write_bytes(bytes(data))
+    with GitSource(upstream.url, context(tmp_path)) as src:
+        assert src.fetch("v0.2.0", [CONST])[CONST].content == expected
+        assert src.fetch("v0.1.0", [CONST])[CONST].content == CRLF
+        assert "v0.3.0rc1" in src.list_tags()
+    offline = context(tmp_path, offline=True)  # what the run left is whole
+    with GitSource(upstream.url, offline) as src:
+        assert src.fetch("v0.2.0", [CONST])[CONST].content == expected

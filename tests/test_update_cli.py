@@ -252,10 +252,48 @@ def test_symlink_leading_outside_the_project_is_refused(project, tmp_path):
     assert project.lock()["vendor/constants.py"]["tag"] == "v1"
 
 
-def test_files_written_before_a_failure_are_locked(project):
-    if os.name == "nt":
-        pytest.skip("POSIX permissions")
-    (project.root / "vendor" / "other.py").chmod(0o444)  # written second
+@posix_only
+@pytest.mark.parametrize("blocked", ["vendor/other.py", "dssync.lock", "locks"])
+def test_nothing_is_written_unless_every_file_can_be(project, blocked):
+    """A read-only lock was found only after the vendored files were rewritten (issue 15,
+    finding 8): every file update (and vendor) would write is checked first."""
+    if blocked == "locks":  # the lock in a directory that cannot take it
+        project.configure()
+        text = (project.root / "pyproject.toml").read_text()
+        (project.root / "pyproject.toml").write_text(
+            text.replace('lock = "dssync.lock"', 'lock = "locks/dssync.lock"'))
+        (project.root / "locks").mkdir()
+        (project.root / "locks" / "dssync.lock").write_bytes(project.lock_path.read_bytes())
+        (project.root / "locks").chmod(0o555)
+    else:
+        (project.root / blocked).chmod(0o444)
+    before = {p: p.read_bytes() for p in project.root.rglob("*") if p.is_file()}
+    try:
+        for command in (["update", "--tag", "v2"], ["vendor", "--tag", "v2", "--force"]):
+            code, out, err = project.cli(*command)
+            assert code == 2 and err.count("\n") == 1, err
+            assert blocked in err and "read-only" in err, err
+            assert "updated" not in out and "wrote" not in out, out
+            assert {p: p.read_bytes() for p in project.root.rglob("*") if p.is_file()} == before
+    finally:
+        if blocked == "locks":
+            (project.root / "locks").chmod(0o755)
+
+
+def test_files_written_before_a_failure_are_locked(project, monkeypatch):
+    """A write can still fail past the checks (a full disk): the lock then records the files
+    already written, and only those."""
+    import dssync.atomic as atomic
+    from dssync.errors import DssyncError
+
+    real = atomic.write_atomic
+
+    def full_disk_for_other(path, data, **kwargs):
+        if Path(path).name == "other.py":
+            raise DssyncError("cannot write the file: No space left on device", path=path)
+        return real(path, data, **kwargs)
+
+    monkeypatch.setattr(atomic, "write_atomic", full_disk_for_other)
     code, out, _ = project.cli("update", "--tag", "v2")
     assert code == 2
     lock = project.lock()

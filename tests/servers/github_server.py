@@ -107,6 +107,10 @@ class FakeGitHub:
         """False: the contents API ignores the raw media type and answers base64 JSON."""
         self.chunked = False
         """True: 200 bodies are sent with chunked transfer coding, without Content-Length."""
+        self.echo_credentials = False
+        """True: API answers repeat the request's Authorization in headers (as a debugging
+        proxy or a careless API would): ``Authorization``, ``X-Echo-Authorization``, a cookie,
+        and the token inside a longer header."""
         self.rate_limit = 60
         self.rate_used = 0
         self.rate_reset = int(time.time()) + 3600
@@ -491,6 +495,12 @@ def _make_handler(gh: FakeGitHub, server_name: str) -> type[BaseHTTPRequestHandl
 
             is_api = server_name == "api"
             extra = [("x-github-request-id", f"F00D:{len(gh.requests):04X}")]
+            credential = headers.get("Authorization") or headers.get("authorization")
+            if gh.echo_credentials and is_api and credential:
+                token = credential.partition(" ")[2]
+                extra += [("Authorization", credential), ("X-Echo-Authorization", credential),
+                          ("Set-Cookie", f"session={token}; HttpOnly"),
+                          ("X-Debug", f"request from 127.0.0.1 with token={token} accepted")]
             if is_api:
                 extra += [("Vary", "Accept, Authorization, Cookie, X-GitHub-OTP"),
                           ("Vary", "Accept-Encoding, Accept, X-Requested-With")]

@@ -124,6 +124,8 @@ class FakeIndex:
     error_page: str | None = None
     """``html``: project pages are a 200 text/html error page; ``json``: the same page, but
     labelled as PEP 691 JSON."""
+    page: tuple[bytes, str] | None = None
+    """Project pages are these bytes, of this content type, whatever is asked."""
     projects: dict[str, list[ServedFile]] = field(default_factory=dict)
     versions: dict[str, list[str]] = field(default_factory=dict)
     hits: Counter = field(default_factory=Counter)
@@ -278,6 +280,9 @@ class _Handler(BaseHTTPRequestHandler):
         if fake.error_page is not None:
             kind = JSON_TYPE if fake.error_page == "json" else HTML_TYPE
             self._send(200, ERROR_PAGE, kind)
+            return
+        if fake.page is not None:
+            self._send(200, *fake.page)
             return
         if name not in fake.projects:
             self._send(404, b"not found\n", "text/plain")

@@ -70,6 +70,25 @@ def write_atomic(
     _fsync_dir(directory)
 
 
+def check_writable(path: Path, *, root: Path | None = None, parents: bool = False) -> None:
+    """Raise the ``DssyncError`` ``write_atomic(path, ..., root=root)`` would raise for the
+    place itself (outside the root, a directory, read-only, in a read-only directory), without
+    writing anything: so that a command writing several files can stop before the first.
+
+    With ``parents``, a missing directory is fine if it can be created (``write_lock`` makes
+    it): the nearest existing one must then be a writable directory.
+    """
+    shown = Path(path)
+    target = _resolve_target(shown, root)
+    existing = _stat_existing(target, shown)
+    directory = target.parent
+    if parents and existing is None:
+        while not directory.exists() and not directory.is_symlink() \
+                and directory.parent != directory:
+            directory = directory.parent
+    _check_writable(target, shown, directory, existing)
+
+
 def _resolve_target(path: Path, root: Path | None) -> Path:
     absolute = Path(os.path.abspath(path))
     try:

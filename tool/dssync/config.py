@@ -32,7 +32,8 @@ DEFAULT_LOCK = "dssync.lock"
 DEFAULT_REPORTS = "reports"
 
 _TOP_KEYS = ("github", "package", "tag-format", "sources", "prereleases", "lock", "reports",
-             "github-api-url", "github-raw-url", "index-url", "license", "files")
+             "github-api-url", "github-raw-url", "index-url", "download-timeout", "license",
+             "files")
 _FILE_KEYS = ("vendored", "upstream", "pins")
 _LICENSE_KEYS = ("upstream", "vendored")
 
@@ -101,6 +102,8 @@ class Config:
     index_url: str | None
     license: LicenseEntry | None
     files: tuple[FileEntry, ...]
+    download_timeout: float | None = None
+    """Seconds one download may take in all; None: dssync's default."""
 
     def source_specs(self) -> list[str]:
         """The sources in order, with bare ``github``/``pypi`` naming the configured project."""
@@ -247,6 +250,10 @@ def _parse_toml_file(path: Path) -> dict[str, Any]:
         message, line, column = _toml_error(exc, text)
         raise ConfigError(message, path=shown, line=line, column=column,
                           hint="fix the TOML syntax there") from None
+    except RecursionError:
+        raise ConfigError("the TOML nests too deeply to be read", path=shown,
+                          hint="a configuration needs a few levels of tables and arrays; "
+                               "check that this is the right file") from None
 
 
 def _toml_error(exc: Exception, text: str) -> tuple[str, int, int]:
@@ -419,6 +426,15 @@ def _build(ctx: _Ctx, table: dict[str, Any]) -> Config:
                 value = value.rstrip("/")  # endpoints are appended as "/repos/..."
         urls[name] = value
 
+    download_timeout = table.get("download-timeout")
+    if download_timeout is not None:
+        if isinstance(download_timeout, bool) or not isinstance(download_timeout, (int, float)):
+            raise ctx.fail(ctx.key("download-timeout"),
+                           f"expected a number of seconds, got {_toml_type(download_timeout)}")
+        if not 0 < download_timeout < float("inf"):
+            raise ctx.fail(ctx.key("download-timeout"), "must be a positive number of seconds",
+                           hint="e.g. download-timeout = 600")
+
     license_entry = _license(ctx, table.get("license"))
     files = _files(ctx, table.get("files"))
 
@@ -446,6 +462,7 @@ def _build(ctx: _Ctx, table: dict[str, Any]) -> Config:
         index_url=urls["index-url"],
         license=license_entry,
         files=files,
+        download_timeout=float(download_timeout) if download_timeout is not None else None,
     )
 
 

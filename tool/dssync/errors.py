@@ -41,6 +41,17 @@ class DssyncError(Exception):
         return text
 
 
+def file_in_the_way(path: str | Path) -> Path | None:
+    """The nearest parent of ``path`` that exists but is not a directory: why ``path`` can be
+    neither read nor created (an error then names that file, not ``path``)."""
+    for parent in Path(path).parents:
+        if parent.is_dir():
+            return None
+        if parent.exists() or parent.is_symlink():
+            return parent
+    return None
+
+
 class ConfigError(DssyncError):
     """The configuration is missing, malformed or names unknown keys."""
 

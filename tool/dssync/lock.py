@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
-from dssync.errors import ConfigError, DssyncError
+from dssync.errors import ConfigError, DssyncError, file_in_the_way
 from dssync.models import Origin
 
 SCHEMA = "dssync.lock/1"
@@ -103,6 +103,10 @@ def read_lock(path: Path) -> Lock:
         raw = path.read_bytes()
     except FileNotFoundError:
         return Lock()
+    except NotADirectoryError:
+        raise ConfigError(f"cannot read the lock file: {file_in_the_way(path)} is a file, not "
+                          "a directory", path=path,
+                          hint="remove or rename that file, or fix the lock path") from None
     except OSError as exc:
         raise ConfigError(f"cannot read the lock file: {exc.strerror or exc}", path=path,
                           hint="check that it is a readable file") from None
@@ -119,27 +123,45 @@ def read_lock(path: Path) -> Lock:
     except _DuplicateKey as exc:
         raise ConfigError(f"the lock file repeats the key '{exc.args[0]}'", path=path,
                           hint=_RESTORE_HINT) from None
+    except RecursionError:
+        raise ConfigError("the lock file nests too deeply to be a dssync lock", path=path,
+                          hint=_RESTORE_HINT) from None
     return _parse(doc, path)
 
 
 def write_lock(path: Path, lock: Lock, *, root: Path | None = None) -> bool:
     """Write ``lock`` unless the file already holds exactly this content; True if written."""
     path = Path(path)
-    data = lock.to_json().encode("utf-8")
+    if not lock_changes(path, lock):
+        return False
+    make_parent(path, "the lock file's")
+    from dssync.atomic import write_atomic  # only writers pay for it (diff reads the lock for links)
+
+    write_atomic(path, lock.to_json().encode("utf-8"), root=root)
+    return True
+
+
+def lock_changes(path: Path, lock: Lock) -> bool:
+    """Whether ``write_lock(path, lock)`` would write the file."""
     try:
-        if path.read_bytes() == data:
-            return False
+        return Path(path).read_bytes() != lock.to_json().encode("utf-8")
     except OSError:
-        pass  # missing, or unreadable: writing will say what is wrong if it matters
+        return True  # missing, or unreadable: writing will say what is wrong if it matters
+
+
+def make_parent(path: Path, whose: str) -> None:
+    """Create the directory ``path`` goes in, or say in one line why it cannot be."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise DssyncError(f"cannot create the lock file's directory: {exc.strerror or exc}",
-                          path=path, hint="check the lock path and permissions") from None
-    from dssync.atomic import write_atomic  # only writers pay for it (diff reads the lock for links)
-
-    write_atomic(path, data, root=root)
-    return True
+        blocker = file_in_the_way(path)
+        if blocker is not None:
+            raise DssyncError(f"cannot create {whose} directory: {blocker} is a file",
+                              path=path, hint="remove or rename that file, or fix the "
+                                              "path") from None
+        raise DssyncError(f"cannot create {whose} directory: {exc.strerror or exc}",
+                          path=exc.filename or path,
+                          hint="check the path and permissions") from None
 
 
 class _DuplicateKey(ValueError):

@@ -29,6 +29,17 @@ def container_details(old: Any, new: Any) -> tuple[str, ...] | None:
     size = max(value_size(old, MAX_DETAIL_SIZE), value_size(new, MAX_DETAIL_SIZE))
     if size > MAX_DETAIL_SIZE:
         return (f"(too large to compare item by item: more than {MAX_DETAIL_SIZE} elements)",)
+    try:
+        lines = _deepdiff_lines(old, new)
+    except Exception:  # noqa: BLE001 - deepdiff fails on some values (bytes keys): no details
+        return None
+    lines.sort(key=_path_order)
+    if len(lines) > MAX_DETAILS:
+        lines = lines[:MAX_DETAILS] + [f"... and {len(lines) - MAX_DETAILS} more"]
+    return tuple(lines)
+
+
+def _deepdiff_lines(old: Any, new: Any) -> list[str]:
     from deepdiff import DeepDiff  # heavy: only paid for when a container changed
 
     diff = DeepDiff(old, new, verbose_level=2, ignore_type_in_groups=[(set, frozenset)])
@@ -47,10 +58,7 @@ def container_details(old: Any, new: Any) -> tuple[str, ...] | None:
         else:
             for path in items:
                 lines.append(f"{path} {verb}")
-    lines.sort(key=_path_order)
-    if len(lines) > MAX_DETAILS:
-        lines = lines[:MAX_DETAILS] + [f"... and {len(lines) - MAX_DETAILS} more"]
-    return tuple(lines)
+    return lines
 
 
 def _path_order(line: str) -> tuple[str, str]:

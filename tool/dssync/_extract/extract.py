@@ -18,6 +18,7 @@ from typing import Any, Dict, Iterable, Iterator, Tuple
 from dssync._extract.collect import BindingCollector, RawBinding, sites
 from dssync._extract.decode import SourceText, decode_source, token_estimate
 from dssync._extract.evaluate import literal_value
+from dssync._extract.guard import refuse_unparsable
 from dssync._extract.resolve import Resolver, known_references, mentions
 from dssync._extract.slices import SourceSlicer, line_starts
 from dssync.errors import DssyncError
@@ -82,6 +83,7 @@ def _pieces(text: str, path: str, size: int = CHUNK_LINES) -> Iterator[tuple[int
             begin = starts[first - 1]
             if cut is None:
                 _check_piece(text[begin:], first, path)
+                refuse_unparsable(text[begin:], path, first_line=first)
                 yield first, text[begin:], _parse(text[begin:], path, first)
                 return
             piece = text[begin:starts[cut - 1]]
@@ -91,6 +93,7 @@ def _pieces(text: str, path: str, size: int = CHUNK_LINES) -> Iterator[tuple[int
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 reach *= 2
                 continue
+            refuse_unparsable(piece, path, first_line=first)
             yield first, piece, tree
             first = cut
             break

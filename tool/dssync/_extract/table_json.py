@@ -25,7 +25,8 @@ from typing import Any, Dict
 from dssync._extract.value_json import NotExact, decode_value, encode_value
 from dssync.models import UNRESOLVED, Augment, Binding, Constant, ConstantTable
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+"""3: the reader refuses what ``_extract.guard`` refuses (a table read before would hide it)."""
 NAMESPACE = "tables"
 
 SAME_AS_LITERAL = ["="]

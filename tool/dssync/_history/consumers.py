@@ -73,6 +73,7 @@ def scan_paths(paths: Sequence[Path], root: Path, targets: Sequence[ModuleTarget
     to ``root``.
     """
     from dssync._extract.decode import decode_source
+    from dssync._extract.guard import refuse_unparsable
     from dssync.errors import DssyncError
 
     import libcst as cst
@@ -92,6 +93,7 @@ def scan_paths(paths: Sequence[Path], root: Path, targets: Sequence[ModuleTarget
             continue
         try:
             text = decode_source(data, shown).text
+            refuse_unparsable(text, shown)
         except DssyncError as exc:
             scan.skipped.append(str(exc))
             continue

@@ -12,10 +12,12 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import re
+import threading
 import time
 import weakref
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 from urllib.parse import urljoin, urlsplit
 
@@ -40,6 +42,8 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
 # Headers that carry credentials: never forwarded to another host, never stored in the cache.
 _SECRET_HEADERS = ("Authorization", "Proxy-Authorization", "Cookie")
+_STORED_NEVER = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+"""Response headers the HTTP cache drops whatever their value."""
 
 
 @dataclass(frozen=True)
@@ -102,11 +106,53 @@ def _cache_adapter(directory: str) -> Any:
     return _ADAPTER_CLASS(directory)
 
 
+def _credential_fragments(request: Any) -> list[str]:
+    """What of the request's credentials a response could echo: each credential header's value,
+    its token, a Basic password, and every registered secret."""
+    fragments = set(_SECRETS)
+    for name in _SECRET_HEADERS:
+        value = str(request.headers.get(name) or "").strip()
+        if not value:
+            continue
+        fragments.add(value)
+        token = value.split()[-1]
+        fragments.add(token)
+        if value.lower().startswith("basic "):
+            import base64
+            import binascii
+
+            try:
+                user_password = base64.b64decode(token, validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                continue
+            fragments.add(user_password.partition(":")[2])
+    return [f for f in fragments if len(f) >= 4]
+
+
+def _echoes(text: str, fragments: list[str]) -> bool:
+    return any(fragment in text for fragment in fragments)
+
+
+def _echoes_bytes(data: bytes, fragments: list[str]) -> bool:
+    return any(fragment.encode("utf-8") in data for fragment in fragments)
+
+
 def _build_adapter_class() -> Any:
     from cachecontrol import CacheControlAdapter
+    from cachecontrol.caches.file_cache import FileCache
     from cachecontrol.controller import CacheController
     from cachecontrol.serialize import Serializer
     from requests.structures import CaseInsensitiveDict
+
+    from dssync.cache import read_verified, write_entry
+
+    class _SealedFileCache(FileCache):
+        # Entries are sealed and verified like dssync's own: a damaged one is a miss, removed.
+        def get(self, key: str) -> bytes | None:
+            return read_verified(Path(self._fn(key)), what="HTTP cache entry")
+
+        def set(self, key: str, value: bytes, expires: Any = None) -> None:
+            write_entry(Path(self._fn(key)), value, what="HTTP cache entry")
 
     class _MaskedRequest:
         # CacheControl records the request's values of the headers a response ``Vary``s on;
@@ -122,7 +168,21 @@ def _build_adapter_class() -> Any:
 
     class _Serializer(Serializer):
         def dumps(self, request: Any, response: Any, body: bytes | None = None) -> bytes:
-            return super().dumps(_MaskedRequest(request), response, body)
+            self._fragments = _credential_fragments(request)
+            try:
+                return super().dumps(_MaskedRequest(request), response, body)
+            finally:
+                self._fragments = []
+
+        def serialize(self, data: dict[str, Any]) -> bytes:
+            # A response may echo the request's credentials in a header (a debugging proxy, an
+            # API that reflects Authorization): such headers never reach the disk.
+            fragments = getattr(self, "_fragments", [])
+            headers = data["response"]["headers"]
+            data["response"]["headers"] = {
+                name: value for name, value in headers.items()
+                if name.lower() not in _STORED_NEVER and not _echoes(value, fragments)}
+            return super().serialize(data)
 
         def prepare_response(self, request: Any, cached: Any, body_file: Any = None) -> Any:
             return super().prepare_response(_MaskedRequest(request), cached, body_file)
@@ -141,16 +201,27 @@ def _build_adapter_class() -> Any:
             # Without an ETag an entry could never be revalidated, so it is never used.
             if response is None or "etag" not in response.headers:
                 return
+            # Nor is a body that repeats the request's credentials ever stored.
+            fragments = _credential_fragments(request)
+            if body and fragments and _echoes_bytes(bytes(body), fragments):
+                return
             super().cache_response(request, response, body, status_codes)
 
-    class _Adapter(CacheControlAdapter):
+    class _Adapter(_WatchedAdapter, CacheControlAdapter):
         def __init__(self, directory: str) -> None:
-            from cachecontrol.caches.file_cache import FileCache
-
-            super().__init__(cache=FileCache(directory), controller_class=_Controller,
+            super().__init__(cache=_SealedFileCache(directory), controller_class=_Controller,
                              serializer=_Serializer(), max_retries=0)
 
     return _Adapter
+
+
+def _plain_adapter() -> Any:
+    from requests.adapters import HTTPAdapter
+
+    class _Plain(_WatchedAdapter, HTTPAdapter):
+        pass
+
+    return _Plain(max_retries=0)
 
 
 # --- retry bookkeeping ----------------------------------------------------------------------
@@ -266,6 +337,109 @@ class _BearerAuth:
         return "_BearerAuth(***)"
 
 
+# --- the deadline of one download -----------------------------------------------------------
+
+_WATCHING = threading.local()
+"""The ``_Watch`` of the download this thread is making, if any."""
+
+
+class _Watch:
+    """The sockets one download reads from, shut down once its time is up.
+
+    Socket timeouts bound each read, not their sum: a server sending a byte every 20 seconds
+    never trips a 60-second read timeout, in the body or in the headers. A timer that shuts the
+    sockets down wakes a read blocked on them, whichever phase it is in.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self._sockets: list[Any] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Watch:
+        _WATCHING.current = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+        self._timer.join()  # gone before the command ends: see cli.run
+        _WATCHING.current = None
+
+    def add(self, sock: Any) -> None:
+        with self._lock:
+            if self.expired:
+                _shut(sock)
+            else:
+                self._sockets.append(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _shut(sock: Any) -> None:
+    import socket
+
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed
+
+
+def _watch_socket(sock: Any) -> None:
+    watch = getattr(_WATCHING, "current", None)
+    if watch is not None and sock is not None:
+        watch.add(sock)
+
+
+_POOL_CLASSES: dict[str, Any] = {}
+
+
+def _watched_pool_classes() -> dict[str, Any]:
+    """urllib3 connection pools whose connections hand their socket to the current watch as
+    they wait for an answer."""
+    if not _POOL_CLASSES:
+        from urllib3.connection import HTTPConnection, HTTPSConnection
+        from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+        class _Connection(HTTPConnection):
+            def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+                _watch_socket(self.sock)
+                return super().getresponse(*args, **kwargs)
+
+        class _TLSConnection(HTTPSConnection):
+            def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+                _watch_socket(self.sock)
+                return super().getresponse(*args, **kwargs)
+
+        class _Pool(HTTPConnectionPool):
+            ConnectionCls = _Connection
+
+        class _TLSPool(HTTPSConnectionPool):
+            ConnectionCls = _TLSConnection
+
+        _POOL_CLASSES.update(http=_Pool, https=_TLSPool)
+    return _POOL_CLASSES
+
+
+class _WatchedAdapter:
+    """Mixed into requests' adapters: every pool they make, proxies' too, is watched."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)  # type: ignore[misc]
+        self.poolmanager.pool_classes_by_scheme = _watched_pool_classes()  # type: ignore[attr-defined]
+
+    def proxy_manager_for(self, *args: Any, **kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(*args, **kwargs)  # type: ignore[misc]
+        manager.pool_classes_by_scheme = _watched_pool_classes()
+        return manager
+
+
 # --- the client ------------------------------------------------------------------------------
 
 
@@ -302,14 +476,13 @@ class HttpClient:
     def _get_session(self) -> Any:
         if self._session is None:
             import requests
-            from requests.adapters import HTTPAdapter
 
             session = requests.Session()
             session.headers["User-Agent"] = f"dssync/{__version__}"
             session.max_redirects = MAX_REDIRECTS
             http_dir = self._ctx.cache.http_dir
             adapter = _cache_adapter(str(http_dir)) if http_dir is not None else \
-                HTTPAdapter(max_retries=0)
+                _plain_adapter()
             session.mount("http://", adapter)
             session.mount("https://", adapter)
             self._session = session
@@ -337,38 +510,65 @@ class HttpClient:
             raise OfflineMiss(f"{redact(url)} is needed but --offline was given",
                               hint="run once without --offline to fill the cache")
         session = self._get_session()
-        deadline = time.monotonic() + max(0.0, self._ctx.max_retry_seconds)
+        started = time.monotonic()
+        deadline = started + max(0.0, self._ctx.max_retry_seconds)
+        limit = max(0.0, self._ctx.download_timeout)
         request_headers = dict(headers or {})
         current = url
         hops = 0
         attempt = 0
-        while True:
-            try:
-                result = self._attempt(session, current, url, request_headers, max_bytes)
-            except _Retry as retry:
-                attempt += 1
-                wait = retry.wait if retry.wait is not None else \
-                    self._backoff * 2 ** (attempt - 1)
-                if wait > deadline - time.monotonic():
-                    raise self._give_up(current, retry, attempt) from None
-                self._log(f"retrying in {wait:.1f}s after {retry.reason}")
-                time.sleep(wait)
-                continue
-            if isinstance(result, HttpResponse):
-                return result
-            hops += 1
-            if hops > MAX_REDIRECTS:
-                raise UpstreamError(f"GET {redact(url)}: more than {MAX_REDIRECTS} redirects",
-                                    hint="the server redirects in a loop or too often")
-            target = urljoin(current, result.location)
-            if urlsplit(target).scheme not in ("http", "https"):
-                raise UpstreamError(f"GET {redact(current)} redirected to a non-HTTP URL "
-                                    f"{redact(target)}")
-            if _host_port(target) != _host_port(current):
-                for name in _SECRET_HEADERS:
-                    for key in [k for k in request_headers if k.lower() == name.lower()]:
-                        del request_headers[key]
-            current = target
+        with _Watch(limit) as watch:
+            while True:
+                try:
+                    result = self._attempt(session, current, url, request_headers, max_bytes)
+                except _Retry as retry:
+                    if watch.expired:
+                        raise self._too_slow(current, limit) from None
+                    attempt += 1
+                    wait = retry.wait if retry.wait is not None else \
+                        self._backoff * 2 ** (attempt - 1)
+                    now = time.monotonic()
+                    if wait > deadline - now:
+                        raise self._give_up(current, retry, attempt) from None
+                    if wait > started + limit - now:
+                        raise self._too_slow(current, limit) from None
+                    self._log(f"retrying in {wait:.1f}s after {retry.reason}")
+                    time.sleep(wait)
+                    continue
+                except DssyncError:
+                    if watch.expired:  # the connection was cut under a read
+                        raise self._too_slow(current, limit) from None
+                    raise
+                if watch.expired:
+                    # Cut in its headers, an answer can look whole (an empty 200): never use it.
+                    raise self._too_slow(current, limit)
+                if isinstance(result, HttpResponse):
+                    return result
+                hops += 1
+                if hops > MAX_REDIRECTS:
+                    raise UpstreamError(f"GET {redact(url)}: more than {MAX_REDIRECTS} "
+                                        "redirects",
+                                        hint="the server redirects in a loop or too often")
+                current = self._follow(current, result.location, request_headers)
+
+    def _follow(self, current: str, location: str, request_headers: dict[str, str]) -> str:
+        """Where a redirect leads; credentials stay behind when it leaves the host."""
+        target = urljoin(current, location)
+        if urlsplit(target).scheme not in ("http", "https"):
+            raise UpstreamError(f"GET {redact(current)} redirected to a non-HTTP URL "
+                                f"{redact(target)}")
+        if _host_port(target) != _host_port(current):
+            for name in _SECRET_HEADERS:
+                for key in [k for k in request_headers if k.lower() == name.lower()]:
+                    del request_headers[key]
+        return target
+
+    def _too_slow(self, url: str, limit: float) -> DssyncError:
+        self._log(f"GET {redact(url)} -> gave up after {limit:g}s in all")
+        return SourceUnavailable(
+            f"GET {redact(url)} did not complete within {limit:g}s, the limit for one download "
+            "(the server answers too slowly)",
+            hint="try again later, or allow more time with --download-timeout SECONDS")
 
     def _give_up(self, url: str, retry: _Retry, attempts: int) -> DssyncError:
         shown = redact(url)

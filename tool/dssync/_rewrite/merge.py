@@ -12,6 +12,7 @@ from typing import Callable, Mapping
 
 from dssync._extract.decode import SourceText, decode_source, token_estimate
 from dssync._extract.extract import collector_paused, parse_ast, table_of
+from dssync._extract.guard import refuse_unparsable
 from dssync._rewrite.layout import Layout, build_layout
 from dssync._rewrite.plan import MergePlan, Selection, plan_merge
 from dssync._rewrite.textstyle import encode_source, ends_with_newline, with_newlines, with_trailing_newline
@@ -68,6 +69,7 @@ def read_side(source: SourceText, path: str, sha256: str = "") -> tuple[Layout, 
         raise DssyncError(f"too large to rewrite safely (about {tokens} tokens, the limit is "
                           f"{MAX_REWRITE_TOKENS})", path=path,
                           hint="dssync diff still reads it; merge by hand or split the module")
+    refuse_unparsable(source.text, path)
     tree = parse_ast(source, path)
     layout = build_layout(_parse_cst(source, path), tree, source.text, path)
     return layout, table_of(layout.raws, path, sha256)

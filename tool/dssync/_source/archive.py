@@ -1,13 +1,14 @@
 """Reading a few regular files out of a release archive held in memory.
 
 Archives come from the network and are untrusted, so nothing is extracted to disk and every read
-is bounded: a member's declared size, each member's actual bytes, and the total number of bytes
-decompressed (a small compressed stream can inflate without limit, and tar headers are inside the
-compressed stream, so headers alone cannot be trusted).
+is bounded: a member's declared size, each member's actual bytes, the size of each tar header,
+and the total number of bytes decompressed (a small compressed stream can inflate without limit,
+and tar headers are inside the compressed stream, so headers alone cannot be trusted).
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import stat
 from typing import BinaryIO, Sequence
@@ -29,8 +30,41 @@ _TAR_COMPRESSION = (
 )
 
 
+MAX_HEADER_BYTES = 2**20
+"""The most a tar header may carry beyond its 512-byte block (a GNU long name or link, a pax
+record): tarfile reads it whole into memory, and a real one is a few hundred bytes."""
+
+_EXTENDED_HEADERS = {b"L": "GNU long name", b"K": "GNU long link", b"x": "pax",
+                     b"g": "pax global", b"X": "Solaris extended"}
+
+
 class _TooLarge(Exception):
     pass
+
+
+class _HeaderTooLarge(Exception):
+    def __init__(self, kind: str, size: int) -> None:
+        super().__init__(kind, size)
+        self.kind = kind
+        self.size = size
+
+
+@functools.lru_cache(maxsize=None)
+def _bounded_tarinfo():
+    """A ``TarInfo`` that refuses a header claiming more than ``MAX_HEADER_BYTES`` before
+    tarfile reads it (``frombuf`` builds every header, extensions included)."""
+    import tarfile
+
+    class BoundedTarInfo(tarfile.TarInfo):
+        @classmethod
+        def frombuf(cls, buf, encoding, errors):  # type: ignore[override]
+            info = super().frombuf(buf, encoding, errors)
+            kind = _EXTENDED_HEADERS.get(info.type)
+            if kind is not None and info.size > MAX_HEADER_BYTES:
+                raise _HeaderTooLarge(kind, info.size)
+            return info
+
+    return BoundedTarInfo
 
 
 class _BoundedReader(io.RawIOBase):
@@ -126,6 +160,10 @@ def read_members(
             f"archive {filename} decompresses to more than {total_bound} bytes "
             f"({max_total_ratio}x its size); refusing it as a possible decompression bomb"
         ) from None
+    except _HeaderTooLarge as exc:
+        raise UpstreamError(
+            f"archive {filename} has a {exc.kind} header of {exc.size} bytes, more than the "
+            f"{MAX_HEADER_BYTES}-byte limit for a tar header; refusing it") from None
     except UpstreamError:
         raise
     except Exception as exc:  # every decompressor and parser has its own error types
@@ -185,7 +223,8 @@ def _read_tar(data: bytes, filename: str, compression: str, wanted: set[str],
     bounded = _BoundedReader(raw, total_bound)
     found: dict[str, tuple[str, bytes]] = {}
     # Stream mode reads strictly forward through the bounded reader: no seeking back, no index.
-    with tarfile.open(fileobj=bounded, mode="r|") as tar:  # type: ignore[call-overload]
+    with tarfile.open(fileobj=bounded, mode="r|",  # type: ignore[call-overload]
+                      tarinfo=_bounded_tarinfo()) as tar:
         for info in tar:
             hit = _match(info.name, wanted, strip)
             if hit is None:

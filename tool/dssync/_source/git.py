@@ -6,19 +6,30 @@ with one ``git cat-file --batch`` process per call, which keeps reading a file a
 as cheap as reading it at one. git is always run without a shell, with prompts disabled and
 the caller's repository-locating variables (``GIT_DIR`` and friends) removed, so running dssync
 from a git hook cannot redirect it to another repository.
+
+A repository's own configuration can name commands git runs (``remote.<name>.uploadpack``,
+``core.sshCommand``, ``core.gitProxy``, ``credential.helper``, ``core.askPass``, hooks,
+``core.fsmonitor``, ``ext::`` URLs allowed by ``protocol.ext.allow``). A local repository
+(``git:PATH``) is anyone's: git reads it with each of those overridden from the command
+line's side (``GIT_CONFIG_*`` and the variables that outrank configuration); its missing
+objects are fetched only by dssync's own fetch, which names the upload-pack program, over file,
+git, http, https and ssh. A clone dssync made from the user's URL keeps the user's own settings
+for reaching it; hooks and fsmonitor are off there too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import tempfile
 import weakref
 from pathlib import Path
-from typing import IO, Callable, Sequence
+from typing import IO, Callable, Iterator, Sequence
 
 from dssync import versions
 from dssync._source.interface import Fetched, SourceContext, local_path
@@ -32,6 +43,12 @@ _REPO_VARS = (
     "GIT_IMPLICIT_WORK_TREE", "GIT_GRAFT_FILE", "GIT_SHALLOW_FILE", "GIT_REPLACE_REF_BASE",
     "GIT_INTERNAL_SUPER_PREFIX", "GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM",
 )
+_SAFE_PROTOCOLS = "git:http:https:ssh"
+"""What a local repository's remotes may be fetched over, as git pleases (a lazy fetch): not
+``ext::`` (a command line), remote helpers its configuration names, nor local paths (git runs
+``remote.<name>.uploadpack`` for those, and the repository's value wins over any other)."""
+_FETCH_PROTOCOLS = "file:" + _SAFE_PROTOCOLS
+"""What dssync's own fetch of missing objects may use: it names the upload-pack itself."""
 _URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _SCP_RE = re.compile(r"^[^/\\:]+:")  # git reads "host:path" and "user@host:path" as ssh
 _DRIVE_RE = re.compile(r"^[A-Za-z]:[\\/]")
@@ -182,8 +199,16 @@ class GitSource:
         self._tags: list[str] | None = None
         self._partial: str | None | bool = False  # False: not checked yet
         self._cleanup: weakref.finalize | None = None
+        self._repaired = False
         env = {k: v for k, v in os.environ.items() if k not in _REPO_VARS}
         env.update(GIT_TERMINAL_PROMPT="0", GIT_NO_REPLACE_OBJECTS="1", LC_ALL="C")
+        self._env = env
+        # Commands no repository's configuration may add, whoever made it.
+        self._configure("core.fsmonitor", "false")
+        self._configure("core.hooksPath", os.devnull)
+        self._local = not is_url(target)
+        if self._local:
+            self._distrust_config()
         if ctx.offline:
             # An unknown protocol name allows none: lazy blob fetches fail instead of
             # reaching the network.
@@ -193,11 +218,27 @@ class GitSource:
         if self._url != target:
             # The credentials reach git only through the environment of each command, as a
             # rewrite of the plain URL; the command line and the clone's config never hold them.
-            count = int(env.get("GIT_CONFIG_COUNT", "0") or 0)
-            env.update({"GIT_CONFIG_COUNT": str(count + 1),
-                        f"GIT_CONFIG_KEY_{count}": f"url.{target}.insteadOf",
-                        f"GIT_CONFIG_VALUE_{count}": self._url})
-        self._env = env
+            self._configure(f"url.{target}.insteadOf", self._url)
+
+    def _configure(self, key: str, value: str) -> None:
+        """Set ``key`` for every git this source runs (children included), above any file."""
+        env = self._env
+        count = int(env.get("GIT_CONFIG_COUNT", "0") or 0)
+        env.update({"GIT_CONFIG_COUNT": str(count + 1), f"GIT_CONFIG_KEY_{count}": key,
+                    f"GIT_CONFIG_VALUE_{count}": value})
+
+    def _distrust_config(self) -> None:
+        """A local repository's configuration may not run commands: each key that names one is
+        overridden, through variables git ranks above any configuration file."""
+        env = self._env
+        env["GIT_ALLOW_PROTOCOL"] = _SAFE_PROTOCOLS  # outranks protocol.*.allow
+        env["GIT_PROXY_COMMAND"] = ""  # outranks core.gitProxy: connect directly
+        env["GIT_ASKPASS"] = ""  # outranks core.askPass: ask nobody (prompts are off)
+        if "GIT_SSH_COMMAND" not in env:  # outranks core.sshCommand (GIT_SSH does not)
+            ssh = env.get("GIT_SSH")
+            env["GIT_SSH_COMMAND"] = shlex.quote(ssh) if ssh else "ssh"
+        self._configure("credential.helper", "")  # an empty value drops every helper
+        self._configure("core.alternateRefsCommand", "")
 
     def __repr__(self) -> str:
         return f"GitSource({self.target!r})"
@@ -227,16 +268,18 @@ class GitSource:
             cmd += ["--git-dir", str(self.git_dir)]
         return cmd + list(args)
 
-    def _run(self, args: Sequence[str], *, repo: bool = True,
-             input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    def _run(self, args: Sequence[str], *, repo: bool = True, input: bytes | None = None,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
         cmd = self._cmd(args, repo=repo)
         if self.ctx.verbose and any(a in ("clone", "fetch") for a in args):
             self.ctx.log(f"{self.spec}: git {' '.join(redact_url(a) for a in args)}")
+        environment = {**self._env, **env} if env else self._env
         try:
-            return subprocess.run(
-                cmd, input=input, capture_output=True, check=False, env=self._env,
-                **({} if input is not None else {"stdin": subprocess.DEVNULL}),
-            )
+            if input is None:
+                return subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
+                                      check=False, env=environment)
+            return subprocess.run(cmd, input=input, capture_output=True, check=False,
+                                  env=environment)
         except FileNotFoundError:
             raise DssyncError(
                 f"cannot run {self._git!r}: git is not installed or not on PATH",
@@ -320,31 +363,58 @@ class GitSource:
             self._clone(self._url, dest)
             return dest
 
-        slot = hashlib.sha256(url.encode("utf-8")).hexdigest()[:32]
-        dest = cache.root / "git" / slot
+        dest = self._cached_clone_path()
         if self.ctx.offline:
             if self._valid_repo(dest):
                 return dest
             raise OfflineMiss(f"{self.spec}: no cached clone of {url}",
                               hint="run once without --offline to clone it")
+        with self._clone_lock(dest):
+            if self._valid_repo(dest):
+                if self._url != url:  # a clone made before credentials were kept out
+                    self._run(["--git-dir", str(dest), "config", "remote.origin.url",
+                               self._url], repo=False)
+                try:
+                    self._fetch_tags(dest)
+                except SourceUnavailable:
+                    if not self._replace_clone(dest):  # damaged (its refs, say), or offline
+                        raise
+            else:
+                shutil.rmtree(dest, ignore_errors=True)
+                self._replace_clone(dest, strict=True)
+        return dest
+
+    def _cached_clone_path(self) -> Path:
+        assert self.ctx.cache.root is not None
+        slot = hashlib.sha256(self.target.encode("utf-8")).hexdigest()[:32]
+        return self.ctx.cache.root / "git" / slot
+
+    def _replace_clone(self, dest: Path, *, strict: bool = False) -> bool:
+        """Clone afresh beside ``dest`` and put the clone in its place; False (``strict``: the
+        clone's error) when the clone cannot be made, leaving ``dest`` as it was."""
+        staging = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}-"))
+        try:
+            try:
+                self._clone(self._url, staging / "repo.git")
+            except SourceUnavailable:
+                if strict:
+                    raise
+                return False
+            shutil.rmtree(dest, ignore_errors=True)
+            os.replace(staging / "repo.git", dest)
+            return True
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    @contextlib.contextmanager
+    def _clone_lock(self, dest: Path) -> Iterator[None]:
+        """Hold the cached clone's file lock; each failure to take it is one clear line."""
         import filelock
 
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
             with filelock.FileLock(str(dest) + ".lock", timeout=LOCK_TIMEOUT):
-                if self._valid_repo(dest):
-                    if self._url != url:  # a clone made before credentials were kept out
-                        self._run(["--git-dir", str(dest), "config", "remote.origin.url",
-                                   self._url], repo=False)
-                    self._fetch_tags(dest)
-                else:
-                    shutil.rmtree(dest, ignore_errors=True)
-                    staging = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{slot}-"))
-                    try:
-                        self._clone(self._url, staging / "repo.git")
-                        os.replace(staging / "repo.git", dest)
-                    finally:
-                        shutil.rmtree(staging, ignore_errors=True)
+                yield
         except filelock.Timeout:
             raise SourceUnavailable(
                 f"{self.spec}: timed out waiting for another dssync to update the cached clone",
@@ -355,7 +425,23 @@ class GitSource:
                 f"cannot write the git cache: {exc.strerror}", path=exc.filename or dest,
                 hint="check permissions, pass --cache-dir DIR or --no-cache",
             ) from None
-        return dest
+
+    def _repair(self) -> bool:
+        """After a failure inside the cached clone of a URL (a damaged object, pack or ref):
+        replace the clone by a fresh one, once a run. True if there is a new clone to retry."""
+        if (self._repaired or self.ctx.offline or self._local or self.ctx.cache.root is None
+                or self._git_dir is None):
+            return False
+        self._repaired = True
+        dest = self._cached_clone_path()
+        with self._clone_lock(dest):
+            if not self._replace_clone(dest):
+                return False
+        self._tags = None
+        self._partial = False
+        if self.ctx.verbose:
+            self.ctx.log(f"{self.spec}: the cached clone could not be read; cloned it afresh")
+        return True
 
     def _clone(self, url: str, dest: Path) -> None:
         base = [*self._network_opts(), "clone", "--bare", "--quiet"]
@@ -386,8 +472,11 @@ class GitSource:
         """Every tag name, sorted by name."""
         if self._tags is None:
             proc = self._run(["for-each-ref", "--format=%(refname)", "refs/tags"])
+            if proc.returncode != 0 and self._repair():
+                proc = self._run(["for-each-ref", "--format=%(refname)", "refs/tags"])
             if proc.returncode != 0:
-                raise DssyncError(f"{self.spec}: cannot list tags: {_last_line(proc.stderr)}")
+                raise SourceUnavailable(f"{self.spec}: cannot list tags: "
+                                        f"{_last_line(proc.stderr)}")
             names = proc.stdout.decode("utf-8", "replace").splitlines()
             self._tags = sorted(n[len("refs/tags/"):] for n in names if n.startswith("refs/tags/"))
         return list(self._tags)
@@ -426,8 +515,18 @@ class GitSource:
         """Files at many tags through one ``git cat-file --batch`` process.
 
         Raises ``NotFound`` for an unknown tag, and for a path missing at its tag unless
-        ``missing_ok``, in which case that pair is left out of the result.
+        ``missing_ok``, in which case that pair is left out of the result. A cached clone that
+        cannot be read is cloned afresh and read again, once.
         """
+        try:
+            return self._fetch_many(pairs, missing_ok)
+        except SourceUnavailable:
+            if not self._repair():
+                raise
+            return self._fetch_many(pairs, missing_ok)
+
+    def _fetch_many(self, pairs: Sequence[tuple[str, str]],
+                    missing_ok: bool) -> dict[tuple[str, str], Fetched]:
         pairs = list(dict.fromkeys((tag, path) for tag, path in pairs))
         for _, path in pairs:
             _check_path(path)
@@ -546,11 +645,16 @@ class GitSource:
         if self.ctx.offline:
             tag, path = next(pair for pair, oid in located.items() if oid in absent)
             raise self._unreadable(tag, path)
+        # In a local repository (anyone's), this fetch names the upload-pack program itself:
+        # the repository's remote.<name>.uploadpack would otherwise run, whatever -c says.
+        guarded = ["--upload-pack=git-upload-pack"] if self._local else []
         proc = self._run(
             ["-c", "fetch.negotiationAlgorithm=noop", *self._network_opts(), "fetch", "--quiet",
              "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no",
-             "--filter=blob:none", "--stdin", remote],
+             "--filter=blob:none", *guarded, "--stdin", remote],
             input="".join(f"{oid}\n" for oid in absent).encode("ascii"),
+            env={"GIT_ALLOW_PROTOCOL": _FETCH_PROTOCOLS}
+            if self._local and not self.ctx.offline else None,
         )
         if proc.returncode != 0:
             raise SourceUnavailable(f"{self.spec}: cannot fetch file contents: "

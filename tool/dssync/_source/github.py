@@ -303,6 +303,10 @@ class GitHubSource:
     def _json(self, resp: HttpResponse) -> Any:
         try:
             return json.loads(resp.content)
+        except RecursionError:
+            raise SourceUnavailable(f"{self.spec}: {redact(resp.url)} answered with JSON "
+                                    "nested too deeply to be an API answer",
+                                    hint="a proxy may be in the way") from None
         except ValueError:
             kind = "an HTML page" if _is_html(resp) else "something that is not JSON"
             raise SourceUnavailable(f"{self.spec}: {redact(resp.url)} answered with {kind}",

@@ -1,8 +1,9 @@
 """What every upstream source offers: its tags, and files' bytes at a tag.
 
 A source is one way of reaching upstream (GitHub's API, the package index, git). Sources are
-tried in the configured order; ``SourceUnavailable`` lets the next one try, any other
-``UpstreamError`` (``NotFound``, ``IntegrityError``) is final.
+tried in the configured order; a source that fails (``SourceUnavailable``, ``NotFound``, or
+content it served being refused: ``IntegrityError`` and other ``UpstreamError``) lets the next
+one try, with a line on stderr saying why.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from typing import Callable, Protocol, Sequence
 from dssync.cache import Cache
 from dssync.errors import OfflineMiss
 from dssync.models import Origin
+
+
+DEFAULT_DOWNLOAD_TIMEOUT = 300.0
+"""Five minutes: a 200 MiB sdist (the largest accepted) at under a megabyte a second."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,9 @@ class SourceContext:
     A release's files on a package index cannot be replaced, only yanked; ten minutes matches the
     freshness package indexes announce for their project pages."""
     max_retry_seconds: float = 60.0
+    download_timeout: float = DEFAULT_DOWNLOAD_TIMEOUT
+    """The most one download may take in all, retries included: a server that trickles its
+    answer (a byte within every read timeout) is cut off here."""
 
     def kept_names(self, spec: str, fetch: Callable[[], list[str]]) -> list[str]:
         """The names ``fetch`` lists for ``spec`` (tags, release versions), kept in the cache

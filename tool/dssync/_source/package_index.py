@@ -270,10 +270,15 @@ class PackageIndexSource:
             self.ctx.log(f"{self.spec}: the cache answered with {', '.join(found)}, read earlier "
                          f"out of {filename} (sha256 verified: {sha256})")
         if missing:
-            if (url is None and not self.ctx.offline and self._held(sha256) is None
-                    and self.ctx.cache.read("archives", sha256) is None):
+            data = self._kept(sha256)
+            if data is None and url is None and not self.ctx.offline:
+                # The cache named the archive, but holds no good copy (never kept, or damaged
+                # and just removed): ask the index where it is.
                 filename, sha256, url = self._resolve(tag, version, reuse=False)
-            data, fresh = self._archive(tag, filename, sha256, url)
+                data = self._kept(sha256)
+            fresh = data is None
+            if data is None:
+                data = self._download_verified(tag, filename, sha256, url)
             members = read_members(data, filename, missing, strip_components=1)
             # Cached only now: an archive that is refused (links, a bomb) leaves the cache
             # exactly as it was. One that lacks a path is a sound release without that file:
@@ -381,6 +386,12 @@ class PackageIndexSource:
                 listing = parse_html_page(response.content, response.url, charset)
             else:
                 raise ValueError(f"content type {content_type!r}")
+        except RecursionError:
+            raise SourceUnavailable(
+                f"the package index {self._where()} answered for {self.name} with a page "
+                "nested too deeply to be a project page",
+                hint="check --index-url / PIP_INDEX_URL; a proxy may be returning an error page"
+            ) from None
         except (ValueError, LookupError) as exc:
             detail = " ".join(str(exc).split())
             raise SourceUnavailable(
@@ -487,25 +498,21 @@ class PackageIndexSource:
 
     # -- archives ----------------------------------------------------------------------------
 
-    def _held(self, sha256: str) -> bytes | None:
+    def _kept(self, sha256: str) -> bytes | None:
+        """The archive, from this run or the cache (which checks it against its sha256)."""
         held = self._last_archive
-        return held[1] if held is not None and held[0] == sha256 else None
-
-    def _archive(self, tag: str, filename: str, sha256: str, url: str | None
-                 ) -> tuple[bytes, bool]:
-        """The verified archive, and whether it is new to the cache (for the caller to store)."""
-        held = self._held(sha256)
-        if held is not None:
-            return held, False
-        cache = self.ctx.cache
-        cached = cache.read("archives", sha256)
-        if cached is not None and hashlib.sha256(cached).hexdigest() == sha256:
-            if self.ctx.verbose:
-                self.ctx.log(f"{self.spec}: the cache answered with {filename} (sha256 verified)")
-            self._last_archive = (sha256, cached)
-            return cached, False
+        if held is not None and held[0] == sha256:
+            return held[1]
+        cached = self.ctx.cache.read("archives", sha256)
+        if cached is not None and self.ctx.verbose:
+            self.ctx.log(f"{self.spec}: the cache answered with the archive sha256:{sha256} "
+                         "(verified)")
         if cached is not None:
-            self.ctx.log(f"note: cached {filename} is damaged; it will be downloaded again")
+            self._last_archive = (sha256, cached)
+        return cached
+
+    def _download_verified(self, tag: str, filename: str, sha256: str, url: str | None) -> bytes:
+        """The archive from the index, checked against the sha256 the index announced."""
         if url is None:  # offline: only the cache may answer
             raise OfflineMiss(
                 f"--offline: {filename} ({self.spec} tag {tag}) is not in the cache",
@@ -527,7 +534,7 @@ class PackageIndexSource:
                 hint="nothing was cached; retry, and report it to the index if it persists")
         # Kept for this run: a second fetch (of the files the first did not find) reuses it.
         self._last_archive = (sha256, data)
-        return data, True
+        return data
 
     def _announced_size(self, filename: str) -> int | None:
         listing = self._listing

@@ -23,6 +23,7 @@ def add_upstream_options(p: argparse.ArgumentParser, *, with_tag: bool = True):
     g.add_argument("--offline", action="store_true", help="use only what is in the cache")
     g.add_argument("--cache-dir", metavar="DIR", help="cache directory (default: the platform's user cache)")
     g.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    add_download_timeout(g)
     g.add_argument("--config", metavar="PATH", help="pyproject.toml or dssync.toml to use")
     g.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                    help="log each upstream request to stderr (secrets redacted)")
@@ -49,3 +50,19 @@ def add_report_options(p: argparse.ArgumentParser, formats: tuple[str, ...], *,
     where = ("write the report to FILE instead of stdout, or every report format to an existing DIR"
              if report_sets else "write the report to FILE instead of stdout")
     p.add_argument("--output", metavar="PATH", help=where)
+
+
+def add_download_timeout(group) -> None:
+    group.add_argument("--download-timeout", type=_seconds, metavar="SECONDS",
+                       help="the most one download may take in all, retries included "
+                            "(default: the configuration's download-timeout, else 300)")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dssync.commands.options import index_url
-from dssync.errors import ConfigError, DssyncError
+from dssync.errors import ConfigError, DssyncError, file_in_the_way
 from dssync.models import FileDrift
 
 
@@ -53,6 +53,15 @@ def file_sha256(path: Path) -> str | None:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except FileNotFoundError:
         return None
+    except IsADirectoryError:
+        raise DssyncError("is a directory, not a vendored file", path=path,
+                          hint="remove the directory, or fix the path in the configuration"
+                          ) from None
+    except NotADirectoryError:
+        raise DssyncError(f"cannot be a file: {file_in_the_way(path) or path.parent} is not a "
+                          "directory", path=path,
+                          hint="remove or rename that file, or fix the path in the "
+                               "configuration") from None
     except OSError as exc:
         raise DssyncError(f"cannot read: {exc.strerror or exc}", path=path,
                           hint="check the file's permissions") from None
@@ -110,6 +119,8 @@ def inspect(args: argparse.Namespace, config, target, entry) -> LocalState:
 
 
 def add_parser(sub) -> None:
+    from dssync.commands.options import add_download_timeout
+
     p = sub.add_parser("status", aliases=["verify"],
                        help="check that vendored files still match the lock; list local edits",
                        description="For each configured file: does it still have the sha256 the "
@@ -122,6 +133,7 @@ def add_parser(sub) -> None:
     g.add_argument("--offline", action="store_true", help="use only what is in the cache")
     g.add_argument("--cache-dir", metavar="DIR", help="cache directory (default: the platform's user cache)")
     g.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    add_download_timeout(g)
     g.add_argument("--index-url", metavar="URL", type=index_url,
                    help="package index to use instead of the one pip is configured with")
     g.add_argument("--config", metavar="PATH", help="pyproject.toml or dssync.toml to use")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dssync.commands.options import add_upstream_options
-from dssync.errors import ConfigError, DssyncError
+from dssync.errors import ConfigError, DssyncError, file_in_the_way
 
 
 def add_parser(sub) -> None:
@@ -95,13 +95,46 @@ def _project_lock(args: argparse.Namespace):
     config = load_project_config(args)
     if config is None:
         return contextlib.nullcontext()
-    import filelock
-
     cache = cache_from_args(args)
     where = cache.root / "locks" if cache.root is not None else Path(tempfile.gettempdir())
-    where.mkdir(parents=True, exist_ok=True)
     key = hashlib.sha256(str(config.resolve(config.lock).resolve()).encode()).hexdigest()[:32]
-    return filelock.FileLock(str(where / f"update-{key}.lock"), timeout=600)
+    return _ProjectLock(where / f"update-{key}.lock")
+
+
+class _ProjectLock:
+    """A file lock whose every failure (its directory is a file, say) is one clear line."""
+
+    def __init__(self, path: Path) -> None:
+        import filelock
+
+        self.path = path
+        self._lock = filelock.FileLock(str(path), timeout=600)
+
+    def __enter__(self) -> None:
+        import filelock
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock.acquire()
+        except filelock.Timeout:
+            raise DssyncError("another dssync update of this project has held its lock for "
+                              "10 minutes", path=self.path,
+                              hint="wait for it, or delete the lock file if no dssync is "
+                                   "running") from None
+        except OSError as exc:
+            blocker = file_in_the_way(self.path)
+            if blocker is not None:
+                raise DssyncError("cannot take the update lock: a file stands where the cache "
+                                  "needs a directory", path=blocker,
+                                  hint="remove it (the cache rebuilds itself), or pass "
+                                       "--cache-dir DIR") from None
+            raise DssyncError(f"cannot take the update lock: {exc.strerror or exc}",
+                              path=exc.filename or self.path,
+                              hint="check the cache directory's permissions, or pass "
+                                   "--cache-dir DIR") from None
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._lock.release()
 
 
 # --- two local files ---------------------------------------------------------------------
@@ -258,9 +291,30 @@ def _show(jobs: list[_Job]) -> int:
     return 1 if any(job.result.changed for job in jobs) else 0  # type: ignore[attr-defined]
 
 
+def _check_writable(jobs: list[_Job], config) -> None:
+    """Stop before the first write if any file this update would write cannot be: each changed
+    vendored file, and the lock when its content changes (a read-only lock, or a directory in
+    its place, was found only after the vendored files had been rewritten)."""
+    from dssync.atomic import check_writable
+    from dssync.lock import lock_changes, read_lock
+
+    for job in jobs:
+        if job.result.changed:  # type: ignore[attr-defined]
+            check_writable(job.path, root=job.root)
+    entries = [job.lock_entry for job in jobs if job.lock_entry is not None]
+    if entries:
+        path = config.resolve(config.lock)
+        lock = read_lock(path)
+        for entry in entries:
+            lock = lock.with_entry(entry)
+        if lock_changes(path, lock):
+            check_writable(path, root=config.root, parents=True)
+
+
 def _write(jobs: list[_Job], config) -> None:
     from dssync.atomic import write_atomic
 
+    _check_writable(jobs, config)
     done: list[_Job] = []
     try:
         for job in jobs:

@@ -12,6 +12,7 @@ from dssync._source.interface import Fetched, SourceContext, UpstreamSource, par
 from dssync.cache import Cache, default_cache_root
 from dssync.errors import (
     ConfigError, DssyncError, NotFound, OfflineMiss, PathNotFound, SourceUnavailable,
+    UpstreamError,
 )
 
 SOURCE_KINDS = ("github", "pypi", "git")
@@ -44,12 +45,16 @@ def make_context(args: argparse.Namespace, config) -> SourceContext:
     if config is not None:
         ctx.tag_format = config.tag_format
         ctx.index_url = config.index_url
+        if config.download_timeout is not None:
+            ctx.download_timeout = config.download_timeout
         if config.github_api_url:
             ctx.github_api_url = config.github_api_url.rstrip("/")
         if config.github_raw_url:
             ctx.github_raw_url = config.github_raw_url.rstrip("/")
     if args.index_url:
         ctx.index_url = args.index_url
+    if getattr(args, "download_timeout", None) is not None:
+        ctx.download_timeout = args.download_timeout
     return ctx
 
 
@@ -129,6 +134,7 @@ class SourceChain:
     def _each(self, what: str, call):
         misses: list[str] = []
         not_found: NotFound | None = None
+        refused: UpstreamError | None = None
         for i, spec in enumerate(self.specs):
             try:
                 source = self.source(spec)
@@ -142,8 +148,16 @@ class SourceChain:
                 # a repository may have tags that were never released on the index.
                 not_found = not_found or exc
                 reason = f"does not have it ({exc})"
+            except UpstreamError as exc:
+                # What one source served was refused (it failed verification, broke a limit,
+                # or the server said no): another route to upstream may serve it whole.
+                refused = refused or exc
+                misses.append(f"{self.shown(spec)}: {exc}")
+                reason = f"failed ({exc})"
             if i + 1 < len(self.specs):
                 _stderr(f"dssync: {self.shown(spec)} {reason}; trying {self.shown(self.specs[i + 1])}")
+        if refused is not None and len(misses) == 1:
+            raise refused  # the one source that failed, in its own words
         if not_found is not None:
             raise not_found
         if self.ctx.offline:
@@ -244,6 +258,9 @@ def wants_prereleases(args: argparse.Namespace, config) -> bool:
 
 def resolve_tag(args: argparse.Namespace, chain: SourceChain, config) -> str:
     tag = args.tag
+    if tag is None:
+        raise DssyncError(f"{args.command} needs the upstream tag to read",
+                          hint="pass --tag TAG (or --tag latest for the highest release)")
     if tag != "latest":
         return tag
     from dssync.versions import latest_tag

@@ -20,8 +20,8 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dssync.atomic import write_atomic
-    from dssync.lock import LockEntry, read_lock, write_lock
+    from dssync.atomic import check_writable, write_atomic
+    from dssync.lock import LockEntry, lock_changes, make_parent, read_lock, write_lock
 
     config = load_project_config(args)
     if config is None:
@@ -40,23 +40,34 @@ def run(args: argparse.Namespace) -> int:
     source, fetched = chain.fetch(tag, [upstream for _, upstream in pairs])
     for vendored, upstream in pairs:
         got = fetched[upstream]
-        path = config.resolve(vendored)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, got.content, root=config.root)
         lock = lock.with_entry(LockEntry.from_origin(vendored, got.origin,
                                                      hashlib.sha256(got.content).hexdigest()))
+    # Every file first, the lock last (a crash between them is repaired by the next run); but
+    # nothing is written unless each of them can be.
+    for vendored, _ in pairs:
+        check_writable(config.resolve(vendored), root=config.root, parents=True)
+    if lock_changes(lock_path, lock):
+        check_writable(lock_path, root=config.root, parents=True)
+    for vendored, upstream in pairs:
+        got = fetched[upstream]
+        path = config.resolve(vendored)
+        make_parent(path, "the vendored file's")
+        write_atomic(path, got.content, root=config.root)
         print(f"wrote {vendored} ({len(got.content)} bytes) from {got.origin.source} at {tag}, "
               f"{got.origin.identity()}")
-    changed = write_lock(lock_path, lock)
+    changed = write_lock(lock_path, lock, root=config.root)
     print(f"{'updated' if changed else 'unchanged'}: {config.lock}")
     return 0
 
 
 def _refuse_local_edits(config, lock, vendored: str, *, force: bool) -> None:
+    from dssync.commands.status import file_sha256
+
     path = config.resolve(vendored)
     entry = lock.get(vendored)
-    if force or entry is None or not path.exists():
+    if force or entry is None:
         return
-    if hashlib.sha256(path.read_bytes()).hexdigest() != entry.sha256:
+    current = file_sha256(path)
+    if current is not None and current != entry.sha256:
         raise DssyncError("has local edits since it was vendored (its sha256 differs from the lock)",
                           path=vendored, hint="use 'dssync update' to keep them, or --force to discard them")
