@@ -173,34 +173,22 @@ def _lines(text: str) -> list[str]:
 
 
 @given(modules(min_size=1), layouts)
-def test_values_are_cut_from_the_text_as_libcst_writes_them(module, layout):
-    """The extractor cuts each value's text by AST positions; the rewriter finds the same value
-    as a libcst node. Both must agree on every binding of every layout (parentheses, comments,
-    wrapped containers, unpacking), or a report would quote text the rewrite does not touch."""
-    import ast
-
-    import libcst as cst
-
-    from dssync._rewrite.layout import _paired_sites, _written_value
+def test_each_binding_quotes_the_very_node_the_rewrite_replaces(module, layout):
+    """A binding's text as written (what a report quotes) is the text of its value node (what
+    ``update`` replaces): both come from the one walk of libcst's tree."""
+    from dssync._extract.parse import parse_module
+    from dssync._extract.walk import Walk
 
     source = render_module(module, layout)
     note(source)
-    c_module = cst.parse_module(source)
-    paired = list(_paired_sites(c_module, ast.parse(source), "m.py"))
-    cst_of = {id(site.node): small for site, small in paired}
-    collector = extract_module.BindingCollector(extract_module.SourceSlicer(source))
-    checked = 0
-    for site, _ in paired:
-        for raw in collector.collect(iter([site])):
-            if raw.kind == "delete":
-                continue
-            written = c_module.code_for_node(_written_value(cst_of[id(site.node)], raw.path))
-            # code_for_node renders a node outside its block, so continuation lines lose the
-            # class body's indentation; the text cut from the source keeps it.
-            assert _lines(raw.source) == _lines(written), raw.name
-            checked += 1
-    assert checked >= sum(1 for r in extract_module.raw_bindings(
-        extract_module.decode_source(source.encode(), "m.py"), "m.py") if r.kind != "delete")
+    c_module = parse_module(source, "m.py")
+    raws = [r for r in Walk(c_module).bindings() if r.kind != "delete"]
+    for raw in raws:
+        written = c_module.code_for_node(raw.written)
+        # code_for_node renders a node outside its block, so continuation lines lose the
+        # class body's indentation; the walk's text keeps it.
+        assert _lines(raw.source) == _lines(written), raw.name
+    assert len(raws) >= len(module.constants())
 
 
 @given(modules(min_size=1), layouts, st.integers(1, 6))

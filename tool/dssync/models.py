@@ -45,6 +45,10 @@ class Binding:
     """For ``A, B = expr`` with a non-literal ``expr``: the position this name takes."""
     literal: Any = field(default=UNRESOLVED, compare=False)
     """The Python value when the expression is a literal, else ``UNRESOLVED``."""
+    comment: str = ""
+    """The comment that documents the binding's statement: the comment lines directly above
+    it or above the run of assignments it belongs to, then the one at the end of its line;
+    one line of text each, without ``#`` (``""`` when there is none)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +94,10 @@ class Constant:
     @property
     def conditional(self) -> bool:
         return self.binding.conditional
+
+    @property
+    def comment(self) -> str:
+        return self.binding.comment
 
     @property
     def key(self) -> str:
@@ -170,6 +178,8 @@ class Added:
     value: str
     line: int
     source: str
+    comment: str = ""
+    """The comment that documents the constant (upstream)."""
 
 
 @dataclass(frozen=True)
@@ -178,6 +188,8 @@ class Removed:
     value: str
     line: int
     source: str
+    comment: str = ""
+    """The comment that documents the constant (in the vendored file)."""
 
 
 @dataclass(frozen=True)
@@ -195,6 +207,9 @@ class Changed:
     new_resolved: Any = UNRESOLVED
     details: tuple[str, ...] | None = None
     """Path-level differences for container values, e.g. ``root['a'][0]: 2 -> 3``."""
+    comment: str = ""
+    """The comment that documents the constant: upstream's, or the vendored file's when
+    upstream has none."""
 
 
 @dataclass(frozen=True)

@@ -1,72 +1,43 @@
-"""Build a module's constant table from its bytes, with the standard library's ``ast``.
+"""Build a module's constant table from its bytes, with libcst.
 
-Reading needs no concrete syntax tree: positions and the source text give each value as
-written, and ``ast.parse`` is some twenty times faster than libcst's parser, which is only
-imported by ``update`` to rewrite a file."""
+A long module is parsed a piece at a time, each piece's bindings read by the one walk
+(``walk.Walk``) and its tree let go before the next is parsed, so the memory a table costs
+grows with the constants, not with libcst's tree of the whole module."""
 
 from __future__ import annotations
 
-import ast
 import bisect
 import gc
 import hashlib
 import re
-import warnings
 from contextlib import contextmanager
 from typing import Any, Dict, Iterable, Iterator, Tuple
 
-from dssync._extract.collect import BindingCollector, RawBinding, sites
-from dssync._extract.decode import SourceText, decode_source, token_estimate
+from dssync._extract.decode import SourceText, decode_source, line_starts, token_estimate
 from dssync._extract.evaluate import literal_value
+from dssync._extract.parse import NotPython, parse_module
 from dssync._extract.resolve import Resolver, known_references, mentions
-from dssync._extract.slices import SourceSlicer, line_starts
+from dssync._extract.unparse import normalize, star_slice
+from dssync._extract.walk import RawBinding, Walk
 from dssync.errors import DssyncError
 from dssync.models import UNRESOLVED, Augment, Binding, Constant, ConstantTable
 
 
-def parse_ast(source: SourceText, path: str) -> ast.Module:
-    """The standard AST of a module, or one clear error naming where it fails to parse."""
-    return _parse(source.text, path, 1)
-
-
-def _parse(text: str, path: str, first_line: int) -> ast.Module:
-    try:
-        return _compile(text)
-    except SyntaxError as exc:
-        raise DssyncError(
-            f"not valid Python: {exc.msg}",
-            path=path,
-            line=exc.lineno + first_line - 1 if exc.lineno else None,
-            column=exc.offset,
-            hint="fix the syntax error (or check that this is the right file)",
-        ) from None
-    except (RecursionError, MemoryError, ValueError) as exc:
-        raise DssyncError(f"cannot parse: {type(exc).__name__}: too deeply nested or too large",
-                          path=path, hint="dssync refuses inputs Python itself cannot compile") from None
-
-
-def _compile(text: str) -> ast.Module:
-    with warnings.catch_warnings():
-        # Python's warnings about upstream's code (invalid escapes, ``1if``) are not ours
-        # to print: the report is the one place dssync speaks about upstream.
-        warnings.simplefilter("ignore")
-        return ast.parse(text)
-
-
 CHUNK_LINES = 2000
 """A long module is parsed this many lines at a time (cut before a top-level statement), so
-the syntax tree of a 200,000-line module never sits in memory whole: the tree costs about
-2 KB a line, the table built from it a tenth of that."""
+the syntax tree of a 200,000-line module never sits in memory whole: libcst's tree costs
+about 1 KB a token, the table built from it a tenth of that."""
 
 MAX_PIECE_TOKENS = 400_000
-"""The most tokens parsed at once (about 200 MB of syntax tree): more than any real statement,
-a tenth of what ``decode.MAX_TOKENS`` lets through for a whole module."""
+"""The most tokens parsed at once (about 400 MB of libcst's tree): more than any real
+statement, a fifth of what ``decode.MAX_TOKENS`` lets through for a whole module."""
 
 _CUT = re.compile(r"(?:\A|(?<=\n)|(?<=\r))(?!(?:else|elif|except|finally)\b)[A-Za-z_]")
 """Lines that may begin a top-level statement: at column 0, not continuing an ``if``/``try``."""
 
 
-def _pieces(text: str, path: str, size: int = CHUNK_LINES) -> Iterator[tuple[int, str, ast.Module]]:
+def _pieces(text: str, path: str, size: int = CHUNK_LINES
+            ) -> Iterator[tuple[int, str, Any]]:
     """``(first line, text, tree)`` pieces of a module, each cut where the text before it parses.
 
     A candidate cut inside a string, a bracket or a decorated definition leaves a piece that
@@ -82,13 +53,13 @@ def _pieces(text: str, path: str, size: int = CHUNK_LINES) -> Iterator[tuple[int
             begin = starts[first - 1]
             if cut is None:
                 _check_piece(text[begin:], first, path)
-                yield first, text[begin:], _parse(text[begin:], path, first)
+                yield first, text[begin:], parse_module(text[begin:], path, first)
                 return
             piece = text[begin:starts[cut - 1]]
             _check_piece(piece, first, path)
             try:
-                tree = _compile(piece)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                tree = parse_module(piece, path, first)
+            except NotPython:
                 reach *= 2
                 continue
             yield first, piece, tree
@@ -120,20 +91,31 @@ def _cut_at_or_after(text: str, starts: list[int], line: int) -> int | None:
 
 def raw_bindings(source: SourceText, path: str) -> Iterator[RawBinding]:
     """Every binding in the module, in source order, read a piece at a time."""
-    for first, piece, tree in _pieces(source.text, path):
-        yield from BindingCollector(SourceSlicer(piece), first).collect(sites(tree.body))
+    walk = None
+    for first, _, tree in _pieces(source.text, path):
+        walk = Walk(tree, first, walk.docs if walk is not None else None)
+        try:
+            found = walk.bindings()
+        except RecursionError:
+            raise DssyncError("cannot read: too deeply nested", path=path, line=first,
+                              hint="dssync refuses inputs it cannot read safely") from None
+        yield from found
 
 
-def normalize(node: ast.expr, source: str) -> str:
-    """The canonical text of a value: ``ast.unparse``, which drops formatting and quote style.
+def normalized_text(rb: RawBinding) -> str:
+    """The canonical text of a binding's value (see ``unparse``).
 
-    A few values cannot be unparsed (an integer too long to print in decimal); their source
-    text with white space folded stands in, so they still compare by what was written.
+    A few values cannot be written that way (an f-string whose replacement field needs a
+    backslash, an integer too long to print in decimal, an expression nested too deeply to
+    write); their source text with white space folded stands in, so they still compare by
+    what was written.
     """
     try:
-        return ast.unparse(node)
-    except (ValueError, RecursionError):
-        return "<source> " + " ".join(source.split())
+        if rb.star is not None:
+            return star_slice(rb.written, *rb.star)  # type: ignore[arg-type]
+        return normalize(rb.value)
+    except (ValueError, RecursionError):  # ``Unwritable`` among them
+        return "<source> " + " ".join(rb.source.split())
 
 
 ValueFacts = Tuple[str, Any, Tuple[str, ...]]
@@ -146,13 +128,18 @@ of their values word for word, and an expression's tree (hence all three facts) 
 text alone."""
 
 
-def value_facts(node: ast.expr, source: str) -> ValueFacts:
-    literal = literal_value(node)
-    return normalize(node, source), literal, mentions(node) if literal is UNRESOLVED else ()
+def value_facts(rb: RawBinding) -> ValueFacts:
+    try:
+        normalized = normalized_text(rb)
+        literal = literal_value(rb.value)
+        return normalized, literal, mentions(rb.value) if literal is UNRESOLVED else ()
+    except ValueError as exc:  # a literal Python's compiler let through but cannot mean
+        raise DssyncError(f"cannot read the value of {rb.name}: {exc}", line=rb.line,
+                          hint="check the literal's escapes") from None
 
 
 def build_constants(raw: Iterable[RawBinding], memo: ValueMemo | None = None,
-                    ) -> tuple[dict[str, Constant], dict[str, ast.expr]]:
+                    ) -> tuple[dict[str, Constant], dict[str, Any]]:
     """Group raw bindings by name: the last one wins; augments after it modify it.
 
     Syntax trees are let go as soon as their text and literal value are known; only the
@@ -161,7 +148,7 @@ def build_constants(raw: Iterable[RawBinding], memo: ValueMemo | None = None,
     """
     bindings: dict[str, list[Binding]] = {}
     augments: dict[str, list[Augment]] = {}
-    nodes: dict[str, ast.expr] = {}
+    nodes: dict[str, Any] = {}
     mentioned: dict[str, tuple[str, ...]] = {}
     order: dict[str, int] = {}
     deleted: set[str] = set()
@@ -170,11 +157,13 @@ def build_constants(raw: Iterable[RawBinding], memo: ValueMemo | None = None,
             if not rb.conditional and rb.name in bindings:
                 deleted.add(rb.name)
             continue
-        facts = memo.get(rb.source) if memo is not None else None
+        # ``*REST`` takes a slice of the text it shares with its neighbours: not lent.
+        shared = memo is not None and rb.star is None
+        facts = memo.get(rb.source) if shared else None  # type: ignore[union-attr]
         if facts is None:
-            facts = value_facts(rb.value, rb.source)
-            if memo is not None:
-                memo[rb.source] = facts
+            facts = value_facts(rb)
+            if shared:
+                memo[rb.source] = facts  # type: ignore[index]
         normalized, literal, names = facts
         if rb.kind == "bind":
             if literal is UNRESOLVED:
@@ -182,7 +171,7 @@ def build_constants(raw: Iterable[RawBinding], memo: ValueMemo | None = None,
                 mentioned.setdefault(normalized, names)
             bindings.setdefault(rb.name, []).append(
                 Binding(rb.line, rb.end_line, rb.source, normalized, rb.conditional, rb.index,
-                        literal)
+                        literal, rb.comment)
             )
             augments[rb.name] = []
             order[rb.name] = position
@@ -229,7 +218,11 @@ def table_of(raw: Iterable[RawBinding], path: str, sha256: str,
              memo: ValueMemo | None = None) -> ConstantTable:
     """The table of a module's raw bindings, every value resolved."""
     with collector_paused():
-        constants, nodes = build_constants(raw, memo)
+        try:
+            constants, nodes = build_constants(raw, memo)
+        except DssyncError as exc:
+            exc.path = exc.path or path
+            raise
         table = ConstantTable(path=path, constants=constants, sha256=sha256)
         table.resolved = Resolver(constants, nodes).resolve_all()
     return table

@@ -11,9 +11,9 @@ values are recomputed from the normalized text with the evaluator and resolver
 Each constant is stored as a JSON text of its own: consecutive releases share most constants
 word for word, so a walk that loads many tables (``Memo``) decodes each distinct constant once.
 
-The cache key carries ``FORMAT_VERSION``, dssync's version and Python's minor version: the
-normalized text comes from ``ast.unparse``, whose output may differ between Python versions,
-and a change in the extractor must not be hidden by old entries.
+The cache key carries ``FORMAT_VERSION``, dssync's version and Python's minor version: a change
+in the extractor must not be hidden by old entries, and what libcst's parser accepts follows
+the Python it runs on (the normalized text itself no longer depends on it).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any, Dict
 from dssync._extract.value_json import NotExact, decode_value, encode_value
 from dssync.models import UNRESOLVED, Augment, Binding, Constant, ConstantTable
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 NAMESPACE = "tables"
 
 SAME_AS_LITERAL = ["="]
@@ -55,7 +55,7 @@ def cache_key(sha256: str) -> str:
 
 def _record(c: Constant, exact: bool) -> str:
     bindings = [[b.line, b.end_line, b.source, b.normalized, b.conditional, b.index,
-                 encode_value(b.literal) if exact else None] for b in c.bindings]
+                 encode_value(b.literal) if exact else None, b.comment] for b in c.bindings]
     augments = [[a.line, a.op, a.source, a.normalized] for a in c.augments]
     return _ENCODER.encode([c.name, bindings, augments, list(c.references)])
 
@@ -87,13 +87,13 @@ def _bad(what: str) -> ValueError:
 
 
 def _binding(item: Any, exact: bool) -> Binding:
-    line, end_line, source, normalized, conditional, index, literal = item
+    line, end_line, source, normalized, conditional, index, literal, comment = item
     if (type(line) is not int or type(end_line) is not int or type(source) is not str
             or type(normalized) is not str or type(conditional) is not bool
-            or not (index is None or type(index) is int)):
+            or not (index is None or type(index) is int) or type(comment) is not str):
         raise _bad("binding")
     return Binding(line, end_line, source, normalized, conditional, index,
-                   decode_value(literal) if exact else UNRESOLVED)
+                   decode_value(literal) if exact else UNRESOLVED, comment)
 
 
 def _constant(item: Any, exact: bool) -> Constant:
@@ -153,7 +153,8 @@ def _recomputed(constants: dict[str, Constant]) -> tuple[dict[str, Constant], di
     from dataclasses import replace
 
     from dssync._extract.evaluate import literal_value
-    from dssync._extract.resolve import Resolver, parse_expression
+    from dssync._extract.parse import parse_expression
+    from dssync._extract.resolve import Resolver
 
     nodes: dict = {}  # each text parsed once, shared by the literals and the resolver
 
@@ -167,6 +168,8 @@ def _recomputed(constants: dict[str, Constant]) -> tuple[dict[str, Constant], di
     for name, c in constants.items():
         bindings = tuple(replace(b, literal=literal(b.normalized)) for b in c.bindings)
         out[name] = replace(c, binding=bindings[-1], bindings=bindings)
+        for aug in c.augments:
+            literal(aug.normalized)  # the resolver reads each operand's tree
     return out, Resolver(out, nodes).resolve_all()
 
 

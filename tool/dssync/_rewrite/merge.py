@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from dssync._extract.decode import SourceText, decode_source, token_estimate
-from dssync._extract.extract import collector_paused, parse_ast, table_of
+from dssync._extract.extract import collector_paused, table_of
 from dssync._rewrite.layout import Layout, build_layout
 from dssync._rewrite.plan import MergePlan, Selection, plan_merge
 from dssync._rewrite.textstyle import encode_source, ends_with_newline, with_newlines, with_trailing_newline
@@ -45,20 +45,6 @@ class MergeResult:
         return hashlib.sha256(self.data).hexdigest()
 
 
-def _parse_cst(source: SourceText, path: str):
-    import libcst as cst
-
-    try:
-        return cst.parse_module(source.text)
-    except cst.ParserSyntaxError as exc:
-        raise DssyncError(f"libcst cannot parse this file: {exc.message}", path=path,
-                          line=exc.raw_line, column=exc.raw_column + 1,
-                          hint="simplify the syntax near this point") from None
-    except (RecursionError, MemoryError) as exc:
-        raise DssyncError(f"cannot parse: {type(exc).__name__}: too deeply nested or too large",
-                          path=path, hint="dssync refuses inputs it cannot parse safely") from None
-
-
 def read_side(source: SourceText, path: str, sha256: str = "") -> tuple[Layout, ConstantTable]:
     """One reading gives both the layout the rewrite needs and the table the diff needs."""
     # Every token takes a character at least, so only a long text needs counting (as in decode).
@@ -68,9 +54,16 @@ def read_side(source: SourceText, path: str, sha256: str = "") -> tuple[Layout, 
         raise DssyncError(f"too large to rewrite safely (about {tokens} tokens, the limit is "
                           f"{MAX_REWRITE_TOKENS})", path=path,
                           hint="dssync diff still reads it; merge by hand or split the module")
-    tree = parse_ast(source, path)
-    layout = build_layout(_parse_cst(source, path), tree, source.text, path)
-    return layout, table_of(layout.raws, path, sha256)
+    from dssync._extract.parse import parse_module
+    from dssync._extract.walk import Walk
+
+    module = parse_module(source.text, path)
+    try:
+        raws = Walk(module).bindings()
+    except RecursionError:
+        raise DssyncError("cannot read: too deeply nested", path=path,
+                          hint="dssync refuses inputs it cannot read safely") from None
+    return build_layout(module, raws), table_of(raws, path, sha256)
 
 
 def _wants_newline(text: str) -> bool:
@@ -149,13 +142,12 @@ def merge(vendored: bytes, upstream: bytes, *, vendored_path: str = "vendored",
 
 
 def _check(data: bytes, path: str) -> None:
-    import ast
     import warnings
 
     try:
         with warnings.catch_warnings():  # upstream's own oddities are not ours to print
             warnings.simplefilter("ignore")
-            ast.parse(data, filename=path)
+            compile(data, path, "exec", dont_inherit=True)  # compiled, never run
     except (SyntaxError, ValueError) as exc:  # a bug in the merge: refuse to write a broken file
         raise DssyncError(f"internal error: the merged file would not parse ({exc});"
                           " nothing was written", path=path,
