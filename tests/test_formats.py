@@ -34,7 +34,8 @@ def full_report() -> DriftReport:
         removed=[Removed("CURRICULUM_LEARNING", "'curriculum_learning'", 101, '"curriculum_learning"')],
         changed=[
             Changed("FP16_INITIAL_SCALE_POWER_DEFAULT", "value", "32", "16", 87, 84,
-                    old_resolved=32, new_resolved=16),
+                    old_resolved=32, new_resolved=16,
+                    comment="FP16 initial dynamic scale loss power"),
             Changed("ZERO", "value", "{'stage': 2}", "{'stage': 3}", 3, 3,
                     old_resolved={"stage": 2}, new_resolved={"stage": 3},
                     details=("root['stage']: 2 -> 3",)),
@@ -148,11 +149,13 @@ def test_json_report_content():
     f = data["files"][0]
     assert f["origin"] == {"source": "github:example/upstream", "tag": "v0.9.0",
                            "path": "deepspeed/runtime/constants.py", "sha256": "0" * 64, "commit": "a" * 40}
-    assert f["added"] == [{"name": "ZERO_FORCE_DS_CPU_OPTIMIZER_DEFAULT", "value": "True", "line": 48}]
+    assert f["added"] == [{"name": "ZERO_FORCE_DS_CPU_OPTIMIZER_DEFAULT", "value": "True", "line": 48,
+                           "comment": ""}]
     changed = {c["name"]: c for c in f["changed"]}
     assert changed["FP16_INITIAL_SCALE_POWER_DEFAULT"] == {
         "name": "FP16_INITIAL_SCALE_POWER_DEFAULT", "kind": "value", "old": "32", "new": "16",
-        "old_line": 87, "new_line": 84, "old_value": 32, "new_value": 16}
+        "old_line": 87, "new_line": 84, "old_value": 32, "new_value": 16,
+        "comment": "FP16 initial dynamic scale loss power"}
     assert changed["ZERO"]["details"] == ["root['stage']: 2 -> 3"]
     assert changed["ZERO"]["new_value"] == {"stage": 3}
     assert changed["SPARSE_MODE_DEFAULT"]["kind"] == "reference"
@@ -207,7 +210,8 @@ def test_text_report_lists_every_finding():
     assert lines[2].startswith("  upstream: github:example/upstream at v0.9.0, commit " + "a" * 40)
     assert "    + ZERO_FORCE_DS_CPU_OPTIMIZER_DEFAULT = True  (upstream line 48)" in lines
     assert "    - CURRICULUM_LEARNING = 'curriculum_learning'  (line 101)" in lines
-    assert "    ~ FP16_INITIAL_SCALE_POWER_DEFAULT: 32 -> 16  (line 87 -> 84)" in lines
+    assert ("    ~ FP16_INITIAL_SCALE_POWER_DEFAULT: 32 -> 16  (line 87 -> 84)"
+            "  # FP16 initial dynamic scale loss power") in lines
     ref = next(line for line in lines if "SPARSE_MODE_DEFAULT" in line)
     assert ref.endswith("[reference]")
     assert "        root['stage']: 2 -> 3" in lines

@@ -28,6 +28,9 @@ MULTILINE = "'line one\\nline two <b>bold</b>'"
 INJECTION = "kept for the v1 API\r\n::error::injected"
 """Free text from the configuration (a pin's reason) with a real CR/LF."""
 ODD_PATH = "vendored/odd dir/a,b:c.py"
+COMMENT = "50%::warning::see <b>docs</b> | `x` & *y* [z]\r\n::error::injected"
+"""A documenting comment with what formats must escape (a comment holds no line end, but a
+report must be safe whatever the model carries)."""
 
 
 def fixed_report() -> DriftReport:
@@ -38,7 +41,7 @@ def fixed_report() -> DriftReport:
                       sha256="ab" * 32, commit="0123456789abcdef0123456789abcdef01234567"),
         changed=[
             Changed(name="TIMEOUT", kind="value", old="30", new="60", old_line=10, new_line=12,
-                    old_resolved=30, new_resolved=60),
+                    old_resolved=30, new_resolved=60, comment="Seconds to wait for a reply"),
             Changed(name="CONFIG", kind="value", old="{'a': 1, 'b': [1, 2]}",
                     new="{'a': 2, 'b': [1, 2]}", old_line=14, new_line=16,
                     old_resolved={"a": 1, "b": [1, 2]}, new_resolved={"a": 2, "b": [1, 2]},
@@ -46,12 +49,13 @@ def fixed_report() -> DriftReport:
             Changed(name="ENDPOINT", kind="reference", old="BASE + '/x'", new="BASE + '/x'",
                     old_line=18, new_line=21, old_resolved="v1/x", new_resolved="v2/x"),
         ],
-        removed=[Removed(name="OLD_FLAG", value="True", line=20, source="True")],
+        removed=[Removed(name="OLD_FLAG", value="True", line=20, source="True",
+                         comment="Deprecated\nremove in v2")],
         renamed=[Renamed(old_name="MAX_SIZ", new_name="MAX_SIZE", value="1024", old_line=22,
                          new_line=25, similarity=0.93)],
         added=[
             Added(name="NEW_MODE", value="'fast'", line=30, source="'fast'"),
-            Added(name="WEIRD", value=NASTY, line=31, source=NASTY),
+            Added(name="WEIRD", value=NASTY, line=31, source=NASTY, comment=COMMENT),
             Added(name="TEXT", value=MULTILINE, line=33, source=MULTILINE),
         ],
         pinned=[

@@ -51,7 +51,7 @@ def compare_constant(old: ConstantTable, new: ConstantTable, name: str) -> Chang
     details = container_details(ov, nv) or text_details(ov, nv)
     return Changed(name=name, kind=kind, old=o.key, new=n.key, old_line=o.line, new_line=n.line,
                    old_source=o.source, new_source=n.source, old_resolved=ov, new_resolved=nv,
-                   details=details)
+                   details=details, comment=n.comment or o.comment)
 
 
 def diff_tables(old: ConstantTable, new: ConstantTable, *, vendored: str | None = None,
@@ -64,14 +64,14 @@ def diff_tables(old: ConstantTable, new: ConstantTable, *, vendored: str | None 
         if name in pins:
             continue
         if name not in new:
-            drift.removed.append(Removed(name, const.key, const.line, const.source))
+            drift.removed.append(Removed(name, const.key, const.line, const.source, const.comment))
         else:
             change = compare_constant(old, new, name)
             if change is not None:
                 drift.changed.append(change)
     for name, const in new.constants.items():
         if name not in old and name not in pins:
-            drift.added.append(Added(name, const.key, const.line, const.source))
+            drift.added.append(Added(name, const.key, const.line, const.source, const.comment))
     if renames and drift.removed and drift.added:
         drift.renamed = find_renames(old, new, drift.removed, drift.added)
         gone = {r.old_name for r in drift.renamed}

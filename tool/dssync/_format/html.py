@@ -90,9 +90,14 @@ def _row(kind: str, name: str, old: str, new: str, lines: str, notes: str) -> st
             f'<td class="lines">{escape(lines)}</td><td class="notes">{notes}</td></tr>')
 
 
+def _comment(comment: str) -> str:
+    """The constant's documenting comment, as a note of its row."""
+    return f'<p class="comment"># {escape(comment)}</p>' if comment else ""
+
+
 def _changed_row(c: Changed) -> str:
     details = "".join(f"<li><code>{escape(d)}</code></li>" for d in c.details or ())
-    notes = f'<ul class="details">{details}</ul>' if details else ""
+    notes = _comment(c.comment) + (f'<ul class="details">{details}</ul>' if details else "")
     if c.kind == "reference":
         old = _pre(f"{c.old}\n= {_resolved(c.old_resolved)}")
         new = _pre(f"{c.new}\n= {_resolved(c.new_resolved)}")
@@ -106,12 +111,12 @@ def _rows(f: FileDrift) -> Iterable[str]:
     for c in f.changed:
         yield _changed_row(c)
     for r in f.removed:
-        yield _row("removed", r.name, _pre(r.value), _absent(), f"{r.line} → —", "")
+        yield _row("removed", r.name, _pre(r.value), _absent(), f"{r.line} → —", _comment(r.comment))
     for rn in f.renamed:
         yield _row("renamed", f"{rn.old_name} → {rn.new_name}", _pre(rn.value), _pre(rn.value),
                    f"{rn.old_line} → {rn.new_line}", escape(f"similarity {rn.similarity:.2f}"))
     for a in f.added:
-        yield _row("added", a.name, _absent(), _pre(a.value), f"— → {a.line}", "")
+        yield _row("added", a.name, _absent(), _pre(a.value), f"— → {a.line}", _comment(a.comment))
     for p in f.pinned:
         state = "still differs from upstream" if p.drifted else "now equals upstream; the pin could go"
         yield _row("pinned", p.name, _pre(p.local) if p.local is not None else _absent(),

@@ -23,12 +23,14 @@ def file_to_dict(f: FileDrift) -> dict[str, Any]:
     data: dict[str, Any] = {"vendored": f.vendored, "upstream": f.upstream}
     if f.origin is not None:
         data["origin"] = f.origin.to_dict()
-    data["added"] = [{"name": a.name, "value": a.value, "line": a.line} for a in f.added]
-    data["removed"] = [{"name": r.name, "value": r.value, "line": r.line} for r in f.removed]
+    data["added"] = [{"name": a.name, "value": a.value, "line": a.line, "comment": a.comment}
+                     for a in f.added]
+    data["removed"] = [{"name": r.name, "value": r.value, "line": r.line, "comment": r.comment}
+                       for r in f.removed]
     data["changed"] = []
     for c in f.changed:
         item = {"name": c.name, "kind": c.kind, "old": c.old, "new": c.new,
-                "old_line": c.old_line, "new_line": c.new_line}
+                "old_line": c.old_line, "new_line": c.new_line, "comment": c.comment}
         if c.details is not None:
             item["details"] = list(c.details)
         data["changed"].append(_with_values(item, old_value=c.old_resolved, new_value=c.new_resolved))

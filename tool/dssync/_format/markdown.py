@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from dssync._format.text import summary_line
-from dssync._format.values import display, origin_line
+from dssync._format.values import comment_line, display, origin_line
 from dssync.models import DriftReport, FileDrift
 
 
 def _cell(text: str) -> str:
     text = text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "'")
     return f"`{text}`" if text else ""
+
+
+def _note(comment: str) -> str:
+    """A comment in a table cell: plain text, with Markdown's own characters made inert."""
+    text = comment_line(comment)
+    for ch in "\\|`*_<>[]":
+        text = text.replace(ch, "\\" + ch)
+    return text
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -28,20 +36,23 @@ def _file(f: FileDrift) -> list[str]:
         lines += ["No drift.", ""]
     if f.added:
         lines += [f"### Added upstream ({len(f.added)})", ""]
-        lines += _table(["Constant", "Value", "Upstream line"],
-                        [[_cell(a.name), _cell(display(a.value)), str(a.line)] for a in f.added])
+        lines += _table(["Constant", "Value", "Upstream line", "Comment"],
+                        [[_cell(a.name), _cell(display(a.value)), str(a.line), _note(a.comment)]
+                         for a in f.added])
     if f.removed:
         lines += [f"### Removed upstream ({len(f.removed)})", ""]
-        lines += _table(["Constant", "Value", "Line"],
-                        [[_cell(r.name), _cell(display(r.value)), str(r.line)] for r in f.removed])
+        lines += _table(["Constant", "Value", "Line", "Comment"],
+                        [[_cell(r.name), _cell(display(r.value)), str(r.line), _note(r.comment)]
+                         for r in f.removed])
     if f.changed:
         lines += [f"### Changed ({len(f.changed)})", ""]
         rows = []
         for c in f.changed:
             detail = "<br>".join(_cell(d) for d in (c.details or ()))
             rows.append([_cell(c.name), c.kind, _cell(display(c.old)), _cell(display(c.new)),
-                         f"{c.old_line} → {c.new_line}", detail])
-        lines += _table(["Constant", "Kind", "Vendored", "Upstream", "Lines", "Details"], rows)
+                         f"{c.old_line} → {c.new_line}", detail, _note(c.comment)])
+        lines += _table(["Constant", "Kind", "Vendored", "Upstream", "Lines", "Details", "Comment"],
+                        rows)
     if f.renamed:
         lines += [f"### Renamed ({len(f.renamed)})", ""]
         lines += _table(["Vendored name", "Upstream name", "Value"],

@@ -15,7 +15,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
-from dssync._format.values import display
+from dssync._format.values import comment_line, display
 from dssync.models import UNRESOLVED, DriftReport, FileDrift
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -81,6 +81,17 @@ def _resolved(value: Any) -> str:
     return "an unknown value" if value is UNRESOLVED else display(repr(value))
 
 
+def _documented(message: str, comment: str) -> str:
+    """A finding's message, ending with what the constant's comment says it is."""
+    return f"{message} ({comment_line(comment)})" if comment else message
+
+
+def _with_comment(properties: dict[str, Any], comment: str) -> dict[str, Any]:
+    if comment:
+        properties["comment"] = comment
+    return properties
+
+
 def file_findings(f: FileDrift, tag: str | None) -> list[Finding]:
     out: list[Finding] = []
     for c in f.changed:
@@ -92,13 +103,15 @@ def file_findings(f: FileDrift, tag: str | None) -> list[Finding]:
         else:
             msg = f"{c.name} is {display(c.old)} here but {display(c.new)} in {_upstream_at(f, tag, c.new_line)}"
             rule = RULE_BY_KIND["changed-value"]
-        out.append(Finding(rule, f.vendored, max(c.old_line, 1), c.name, msg,
-                           {"constant": c.name, "vendored": c.old, "upstream": c.new,
-                            "upstreamLine": c.new_line}))
+        out.append(Finding(rule, f.vendored, max(c.old_line, 1), c.name, _documented(msg, c.comment),
+                           _with_comment({"constant": c.name, "vendored": c.old,
+                                          "upstream": c.new, "upstreamLine": c.new_line},
+                                         c.comment)))
     for r in f.removed:
         msg = f"{r.name} = {display(r.value)} is defined here but no longer in {_upstream_at(f, tag)}"
-        out.append(Finding(RULE_BY_KIND["removed"], f.vendored, max(r.line, 1), r.name, msg,
-                           {"constant": r.name, "vendored": r.value}))
+        out.append(Finding(RULE_BY_KIND["removed"], f.vendored, max(r.line, 1), r.name,
+                           _documented(msg, r.comment),
+                           _with_comment({"constant": r.name, "vendored": r.value}, r.comment)))
     for rn in f.renamed:
         msg = (f"{rn.old_name} was renamed to {rn.new_name} in {_upstream_at(f, tag, rn.new_line)} "
                f"(value {display(rn.value)})")
@@ -109,8 +122,10 @@ def file_findings(f: FileDrift, tag: str | None) -> list[Finding]:
     for a in f.added:
         msg = (f"{a.name} = {display(a.value)} was added in {_upstream_at(f, tag, a.line)}; "
                "the vendored copy does not define it")
-        out.append(Finding(RULE_BY_KIND["added"], f.vendored, ADDED_LINE, a.name, msg,
-                           {"constant": a.name, "upstream": a.value, "upstreamLine": a.line}))
+        out.append(Finding(RULE_BY_KIND["added"], f.vendored, ADDED_LINE, a.name,
+                           _documented(msg, a.comment),
+                           _with_comment({"constant": a.name, "upstream": a.value,
+                                          "upstreamLine": a.line}, a.comment)))
     for p in f.pinned:
         if p.drifted:
             continue

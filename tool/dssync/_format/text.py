@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dssync._format.values import display, origin_line
+from dssync._format.values import comment_suffix, display, origin_line
 from dssync.models import DriftReport, FileDrift
 
 
@@ -15,16 +15,18 @@ def _file_lines(f: FileDrift) -> list[str]:
         lines.append("  no drift")
     if f.added:
         lines.append(f"  added ({len(f.added)})")
-        lines += [f"    + {a.name} = {display(a.value)}  (upstream line {a.line})" for a in f.added]
+        lines += [f"    + {a.name} = {display(a.value)}  (upstream line {a.line})"
+                  f"{comment_suffix(a.comment)}" for a in f.added]
     if f.removed:
         lines.append(f"  removed ({len(f.removed)})")
-        lines += [f"    - {r.name} = {display(r.value)}  (line {r.line})" for r in f.removed]
+        lines += [f"    - {r.name} = {display(r.value)}  (line {r.line}){comment_suffix(r.comment)}"
+                  for r in f.removed]
     if f.changed:
         lines.append(f"  changed ({len(f.changed)})")
         for c in f.changed:
             note = " [reference]" if c.kind == "reference" else ""
             lines.append(f"    ~ {c.name}: {display(c.old)} -> {display(c.new)}  "
-                         f"(line {c.old_line} -> {c.new_line}){note}")
+                         f"(line {c.old_line} -> {c.new_line}){note}{comment_suffix(c.comment)}")
             lines += [f"        {d}" for d in c.details or ()]
     if f.renamed:
         lines.append(f"  renamed ({len(f.renamed)})")

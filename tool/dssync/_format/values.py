@@ -16,6 +16,17 @@ def display(value: str, limit: int = 70) -> str:
     return value if len(value) <= limit else value[: limit - 3] + "..."
 
 
+def comment_line(comment: str, limit: int = 100) -> str:
+    """A constant's documenting comment on one line (its lines joined by `` / ``), shortened."""
+    text = " / ".join(comment.splitlines())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def comment_suffix(comment: str) -> str:
+    """``  # comment`` to end a report line with, or nothing."""
+    return f"  # {comment_line(comment)}" if comment else ""
+
+
 def to_json(value: Any) -> Any:
     """A resolved value as JSON, or UNRESOLVED when JSON cannot say it exactly."""
     if value is UNRESOLVED:
