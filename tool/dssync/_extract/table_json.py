@@ -204,27 +204,40 @@ def table_from_json(data: Any, path: str, memo: Memo | None = None) -> ConstantT
     return table
 
 
+def cached_table(data: bytes, path: str, cache, memo: Memo | None = None) -> ConstantTable | None:
+    """The table of ``data`` if ``cache`` holds it (a damaged or outdated entry is a miss)."""
+    if cache is None:
+        return None
+    import hashlib
+
+    sha256 = hashlib.sha256(data).hexdigest()
+    cached = cache.read_json(NAMESPACE, cache_key(sha256))
+    if cached is None:
+        return None
+    try:
+        table = table_from_json(cached, path, memo)
+    except ValueError:
+        return None
+    return table if table.sha256 == sha256 else None
+
+
+def store_table(table: ConstantTable, cache) -> None:
+    """Keep ``table`` (extracted from content whose sha256 it carries) for later runs."""
+    if cache is not None and table.sha256:
+        cache.write_json(NAMESPACE, cache_key(table.sha256), table_to_json(table))
+
+
 def load_table(data: bytes, path: str, cache, memo: Memo | None = None) -> ConstantTable:
     """``extract_table(data, path)``, answered from ``cache`` when this content was seen before.
 
     A damaged or outdated entry counts as a miss and is replaced. Errors in the content itself
     (not Python, bad encoding) are raised as ``extract_table`` raises them, and not cached.
     """
-    import hashlib
-
-    sha256 = hashlib.sha256(data).hexdigest()
-    key = cache_key(sha256)
-    cached = cache.read_json(NAMESPACE, key) if cache is not None else None
-    if cached is not None:
-        try:
-            table = table_from_json(cached, path, memo)
-        except ValueError:
-            table = None
-        if table is not None and table.sha256 == sha256:
-            return table
+    table = cached_table(data, path, cache, memo)
+    if table is not None:
+        return table
     from dssync._extract.extract import extract_table  # only for content not seen before
 
     table = extract_table(data, path, memo.values if memo is not None else None)
-    if cache is not None:
-        cache.write_json(NAMESPACE, key, table_to_json(table))
+    store_table(table, cache)
     return table

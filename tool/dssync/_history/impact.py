@@ -10,35 +10,21 @@ Recognised, in any scope of a file (imports inside functions are common):
 - class-level constants, ``Class.NAME``, reached through any of the above.
 
 Relative imports are resolved against the file's position under the scan root. Nothing is
-imported or run; a file that cannot be parsed is skipped and reported.
+imported or run; a file that cannot be parsed is skipped and reported. This module imports
+libcst: ``consumers`` imports it only for a file it has to parse.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import libcst as cst
 import libcst.metadata as md
 from libcst.helpers import get_full_name_for_node
 
+from dssync._extract.parse import parse_module
+from dssync._history.consumers import Use
 from dssync._history.modules import ModuleTarget, best_target, resolve_relative
-
-
-@dataclass(frozen=True)
-class Use:
-    path: str
-    line: int
-    column: int
-    target: str
-    """The constants file (``ModuleTarget.key``)."""
-    name: str
-    certain: bool
-    """False for a name that may come from a star import."""
-    how: str
-    """``import``, ``name``, ``attribute`` or ``star``."""
-    code: str
-    """The source line, stripped."""
 
 
 class _Imports(cst.CSTVisitor):
@@ -199,9 +185,10 @@ def scan_source(text: str, path: str, package: str, targets: Sequence[ModuleTarg
                 wanted: Mapping[str, set[str]]) -> list[Use]:
     """Uses of ``wanted`` (target key -> constant names) in one module's text.
 
-    Raises ``cst.ParserSyntaxError`` (or ``RecursionError``) for text libcst cannot parse.
+    Raises ``DssyncError`` for text that is not Python (or cannot be parsed safely), and
+    ``RecursionError`` for a tree too deep to walk.
     """
-    module = cst.parse_module(text)
+    module = parse_module(text, path)
     imports = _Imports(targets, package)
     module.visit(imports)
     if not (imports.names or imports.modules or imports.stars):

@@ -98,19 +98,37 @@ def _apply(base: Layout, plan: MergePlan) -> str:
 def merge(vendored: bytes, upstream: bytes, *, vendored_path: str = "vendored",
           upstream_path: str = "upstream", pins: Mapping[str, str] | None = None,
           select: Callable[[str], bool] | None = None, keep_removed: bool = False,
-          mode: str = "merge") -> MergeResult:
+          mode: str = "merge", cache=None) -> MergeResult:
     """The vendored file's new bytes. Raises ``DssyncError`` for input that cannot be parsed or
-    stored, never returns bytes that do not parse."""
+    stored, never returns bytes that do not parse.
+
+    With a ``cache`` holding both files' tables, a merge with nothing to apply parses nothing;
+    the tables a merge reads are kept there for the next run.
+    """
     from dssync._diff.engine import diff_tables
+    from dssync._extract.table_json import cached_table, store_table
 
     if mode not in MODES:
         raise DssyncError(f"unknown mode {mode!r}", hint=f"use one of: {', '.join(MODES)}")
     pins = dict(pins or {})
     select = select or Selection()
+    if mode == "merge":
+        known = cached_table(vendored, vendored_path, cache)
+        upstream_known = cached_table(upstream, upstream_path, cache) if known else None
+        if known is not None and upstream_known is not None:
+            drift = diff_tables(known, upstream_known, vendored=vendored_path,
+                                upstream=upstream_path, pins=pins, renames=False)
+            if not (drift.added or drift.removed or any(c.kind == "value" for c in drift.changed)):
+                return MergeResult(vendored, vendored, mode, MergePlan(), drift)
     v_src = decode_source(vendored, vendored_path)
-    u_src = _restyled(decode_source(upstream, upstream_path), v_src.newline)
+    u_original = decode_source(upstream, upstream_path)
+    u_src = _restyled(u_original, v_src.newline)
     v_layout, v_table = read_side(v_src, vendored_path, hashlib.sha256(vendored).hexdigest())
-    u_layout, u_table = read_side(u_src, upstream_path)
+    store_table(v_table, cache)
+    restyled = u_src.text != u_original.text
+    u_layout, u_table = read_side(u_src, upstream_path,
+                                  "" if restyled else hashlib.sha256(upstream).hexdigest())
+    store_table(u_table, cache)  # (a restyled text's table has no sha256: not stored)
     drift = diff_tables(v_table, u_table, vendored=vendored_path, upstream=upstream_path,
                         pins=pins, renames=False)
     if mode == "merge":

@@ -53,14 +53,15 @@ def run(args: argparse.Namespace) -> int:
     from dssync._history.identify import best_match, combine_scores, score_tags
     from dssync.commands.local_files import table_from_file
     from dssync.commands.output import write_report
-    from dssync.commands.upstream import load_project_config
+    from dssync.commands.upstream import cache_from_args, load_project_config
 
     config = load_project_config(args)
     copies = select_copies(args, config)
     if not copies:
         raise ConfigError("the configuration lists no files",
                           hint="add [[tool.dssync.files]] entries, or name VENDORED.py")
-    tables = [table_from_file(c.path) for c in copies]  # fail on a bad local file before fetching
+    cache = cache_from_args(args)
+    tables = [table_from_file(c.path, cache) for c in copies]  # a bad local file fails first
     walked = walk_upstream(args, config, list(dict.fromkeys(c.upstream for c in copies)))
     per_file = [score_tags(table, walked.snapshots[c.upstream], walked.tags, c.pins)
                 for c, table in zip(copies, tables)]

@@ -90,13 +90,15 @@ def inspect(args: argparse.Namespace, config, target, entry) -> LocalState:
         return state
     from dssync._diff.engine import diff_tables
     from dssync.commands.local_files import table_from_bytes, table_from_file
+    from dssync.commands.upstream import cache_from_args
 
+    cache = cache_from_args(args)
     try:
-        current = table_from_file(target.path)
+        current = table_from_file(target.path, cache)
     except DssyncError as exc:
         state.note = f"the file no longer parses ({exc})"
         return state
-    old = table_from_bytes(content, f"{entry.upstream}@{entry.tag}")
+    old = table_from_bytes(content, f"{entry.upstream}@{entry.tag}", cache)
     state.edits = diff_tables(old, current, vendored=target.vendored, upstream=entry.upstream,
                               pins=target.pins)
     return state

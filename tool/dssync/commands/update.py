@@ -110,7 +110,7 @@ def _project_lock(args: argparse.Namespace):
 def _local_job(args: argparse.Namespace, select) -> _Job:
     from dssync._rewrite import merge
     from dssync.commands.local_files import read_bytes
-    from dssync.commands.upstream import load_project_config
+    from dssync.commands.upstream import cache_from_args, load_project_config
 
     vendored, upstream = args.files
     config = load_project_config(args)
@@ -125,7 +125,7 @@ def _local_job(args: argparse.Namespace, select) -> _Job:
             root = config.root
     result = merge(read_bytes(vendored), read_bytes(upstream), vendored_path=vendored,
                    upstream_path=upstream, pins=pins, select=select,
-                   keep_removed=args.keep_removed, mode=args.mode)
+                   keep_removed=args.keep_removed, mode=args.mode, cache=cache_from_args(args))
     return _Job(vendored, Path(vendored), root, result)
 
 
@@ -144,7 +144,7 @@ def _upstream_jobs(args: argparse.Namespace, select) -> tuple[list[_Job], object
     from dssync._rewrite import merge
     from dssync.commands.local_files import read_bytes
     from dssync.commands.targets import select_targets
-    from dssync.commands.upstream import load_project_config, make_chain, resolve_tag
+    from dssync.commands.upstream import cache_from_args, load_project_config, make_chain, resolve_tag
     from dssync.lock import LockEntry, read_lock
 
     config = load_project_config(args)
@@ -157,6 +157,7 @@ def _upstream_jobs(args: argparse.Namespace, select) -> tuple[list[_Job], object
         _, fetched = chain.fetch(tag, [t.upstream for t in targets])
     finally:
         chain.close()
+    cache = cache_from_args(args)
     jobs = []
     for target in targets:
         got = fetched[target.upstream]
@@ -165,7 +166,8 @@ def _upstream_jobs(args: argparse.Namespace, select) -> tuple[list[_Job], object
                               hint=f"vendor it first: dssync vendor --tag {tag}")
         result = merge(read_bytes(target.path), got.content, vendored_path=target.vendored,
                        upstream_path=f"{target.upstream}@{tag}", pins=target.pins,
-                       select=select, keep_removed=args.keep_removed, mode=args.mode)
+                       select=select, keep_removed=args.keep_removed, mode=args.mode,
+                       cache=cache)
         job = _Job(target.vendored, target.path, config.root if config else Path.cwd(), result)
         if lock is not None and _configured(config, target):
             _refuse_local_edits(args, config, target, lock.get(target.vendored), result, select)
