@@ -8,9 +8,7 @@ its statement stands in the module, so the table the diff reads and the rewrite 
 text exactly as written, and the comment that documents it.
 
 Line numbers and the text of values come from one pass of libcst's code generator over the
-module, which reproduces the text token by token: the tokens written before a node give its
-line, the tokens it writes give its text. (libcst's ``PositionProvider`` does the same for
-every node, ten times slower.)
+module (``positions.record``).
 """
 
 from __future__ import annotations
@@ -19,10 +17,10 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 import libcst as cst
-from libcst._nodes.internal import CodegenState
 
 from dssync._extract.comments import DocComments
 from dssync._extract.evaluate import StarSlice
+from dssync._extract.positions import record
 from dssync._extract.unparse import normalize
 
 
@@ -181,7 +179,7 @@ class Walk:
                 wanted.add(id(value.node))
         for site in self.sites:
             wanted.add(id(_last_node(site.small)))
-        spans = _record(self.module, wanted)
+        spans = record(self.module, wanted)
         out = []
         for site, kind, value, name, extra in specs:
             line = spans.line(site.small) + self.shift
@@ -289,64 +287,3 @@ def _last_node(small: cst.BaseSmallStatement) -> cst.CSTNode:
     if t is cst.Del:
         return small.target  # type: ignore[attr-defined]
     return small
-
-
-class _Spans:
-    """Where recorded nodes begin and end among the tokens of the module's text."""
-
-    def __init__(self, tokens: list[str], spans: dict[int, list[int]]) -> None:
-        self.tokens = tokens
-        self.spans = spans
-        marks = sorted({i for span in spans.values() for i in span})
-        self._lines: dict[int, int] = {}
-        line, at = 1, 0
-        for mark in marks:
-            for token in tokens[at:mark]:
-                if "\n" in token or "\r" in token:
-                    line += _line_ends(token)
-            at = mark
-            self._lines[mark] = line
-
-    def line(self, node: cst.CSTNode) -> int:
-        return self._lines[self.spans[id(node)][0]]
-
-    def end_line(self, node: cst.CSTNode) -> int:
-        return self._lines[self.spans[id(node)][1]]
-
-    def text(self, node: cst.CSTNode) -> str:
-        start, end = self.spans[id(node)]
-        return "".join(self.tokens[start:end])
-
-
-def _line_ends(token: str) -> int:
-    return token.count("\n") + token.count("\r") - token.count("\r\n")
-
-
-class _Recorder(CodegenState):
-    """libcst's code generator, noting where each wanted node's tokens begin and end.
-
-    ``CodegenState`` is libcst's own (its ``PositionProvider`` extends it the same way); it is
-    not exported, but one pass of it gives what a position provider would, ten times faster,
-    and the text of each value with the indentation of its block, as written."""
-
-    def __init__(self, module: cst.Module, wanted: set[int]) -> None:
-        super().__init__(default_indent=module.default_indent,
-                         default_newline=module.default_newline)
-        self.wanted = wanted
-        self.spans: dict[int, list[int]] = {}
-
-    def before_codegen(self, node: cst.CSTNode) -> None:
-        if id(node) in self.wanted:
-            self.spans[id(node)] = [len(self.tokens), len(self.tokens)]
-
-    def after_codegen(self, node: cst.CSTNode) -> None:
-        span = self.spans.get(id(node))
-        if span is not None:
-            span[1] = len(self.tokens)
-
-
-def _record(module: cst.Module, wanted: set[int]) -> _Spans:
-    """Write the module out once, noting where each wanted node's tokens begin and end."""
-    state = _Recorder(module, wanted)
-    module._codegen(state)
-    return _Spans(state.tokens, state.spans)
