@@ -7,14 +7,13 @@ grows with the constants, not with libcst's tree of the whole module."""
 from __future__ import annotations
 
 import bisect
-import gc
 import hashlib
 import re
-from contextlib import contextmanager
 from typing import Any, Dict, Iterable, Iterator, Tuple
 
 from dssync._extract.decode import SourceText, decode_source, line_starts, token_estimate
 from dssync._extract.evaluate import literal_value
+from dssync._extract.gcpause import collector_paused
 from dssync._extract.parse import NotPython, parse_module
 from dssync._extract.resolve import Resolver, known_references, mentions
 from dssync._extract.unparse import normalize, star_slice
@@ -191,21 +190,6 @@ def build_constants(raw: Iterable[RawBinding], memo: ValueMemo | None = None,
         refs = tuple(r for r in refs if r != name)
         constants[name] = Constant(name, binding, refs, tuple(bindings[name]), tuple(augments[name]))
     return constants, nodes
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Building tables allocates hundreds of thousands of small objects and no cycles; while
-    they pile up, the cyclic collector would walk every live object again and again to find
-    nothing (a 200,000-line module took 3x the time of a 100,000-line one instead of 2x; a
-    history walk spent a third of its time serializing tables in it)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def extract_table(data: bytes, path: str, memo: ValueMemo | None = None) -> ConstantTable:

@@ -59,7 +59,7 @@ def parse_snapshots(fetched: dict[tuple[str, str], Fetched | None], tags: Sequen
                     paths: Sequence[str], cache: Cache | None,
                     progress: Progress) -> tuple[dict[str, dict[str, Snapshot]], int]:
     """Snapshots of every fetched pair; identical contents share one parsed table."""
-    from dssync._extract.extract import collector_paused
+    from dssync._extract.gcpause import collector_paused
     from dssync._extract.table_json import Memo, load_table
 
     by_sha: dict[str, ConstantTable | DssyncError] = {}

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from dssync._extract.decode import SourceText, decode_source, token_estimate
-from dssync._extract.extract import collector_paused, table_of
-from dssync._rewrite.layout import Layout, build_layout
+from dssync._extract.gcpause import collector_paused
 from dssync._rewrite.plan import MergePlan, Selection, plan_merge
 from dssync._rewrite.textstyle import encode_source, ends_with_newline, with_newlines, with_trailing_newline
 from dssync.errors import DssyncError
 from dssync.models import ConstantTable, FileDrift
+
+if TYPE_CHECKING:  # libcst is imported only when a file is read for rewriting
+    from dssync._rewrite.layout import Layout
 
 MODES = ("merge", "replace")
 
@@ -54,8 +56,10 @@ def read_side(source: SourceText, path: str, sha256: str = "") -> tuple[Layout, 
         raise DssyncError(f"too large to rewrite safely (about {tokens} tokens, the limit is "
                           f"{MAX_REWRITE_TOKENS})", path=path,
                           hint="dssync diff still reads it; merge by hand or split the module")
+    from dssync._extract.extract import table_of
     from dssync._extract.parse import parse_module
     from dssync._extract.walk import Walk
+    from dssync._rewrite.layout import build_layout
 
     module = parse_module(source.text, path)
     try:
