@@ -44,13 +44,13 @@ class Spans:
         """Token index -> (line, column) where that token starts."""
         line, column, at = 1, 0, 0
         for mark in sorted({i for span in spans.values() for i in span}):
-            for token in tokens[at:mark]:
-                end = max(token.rfind("\n"), token.rfind("\r"))
-                if end < 0:
-                    column += len(token)
-                else:
-                    line += _line_ends(token)
-                    column = len(token) - end - 1
+            chunk = "".join(tokens[at:mark])  # the text between two marks, read at C speed
+            end = max(chunk.rfind("\n"), chunk.rfind("\r"))
+            if end < 0:
+                column += len(chunk)
+            else:
+                line += _line_ends(chunk)
+                column = len(chunk) - end - 1
             at = mark
             self._at[mark] = (line, column)
 
