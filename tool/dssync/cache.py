@@ -3,7 +3,8 @@
 Keys name immutable things (a commit SHA plus a path, an archive's sha256, a content hash), so an
 entry, once written, is never stale. Several dssync processes may share one cache: writes go to a
 temporary file in the same directory, synced, and renamed into place, so a reader sees either
-nothing or a whole entry. Two processes writing one key write the same bytes, so whichever rename
+nothing or a whole entry. Entries dssync derives itself (parsed tables, scans) are not synced:
+one lost to a crash reads as damaged, which is a miss, and is derived again. Two processes writing one key write the same bytes, so whichever rename
 comes last changes nothing and no lock is needed (the few entries that are not content-addressed,
 such as when a tag was last checked, are last-writer-wins by design).
 """
@@ -66,7 +67,10 @@ class Cache:
             raise DssyncError(f"cannot read cache entry: {exc.strerror}", path=exc.filename,
                               hint="check permissions or pass --no-cache") from None
 
-    def write(self, namespace: str, key: str, data: bytes) -> None:
+    def write(self, namespace: str, key: str, data: bytes, *, durable: bool = True) -> None:
+        """Store ``data``; ``durable=False`` skips the sync to disk (for entries that can be
+        derived again: a history walk writes a hundred of them, and each sync took longer than
+        the parse it saves)."""
         if self.root is None:
             return
         target = self._path(namespace, key)
@@ -79,7 +83,8 @@ class Cache:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(data)
                     handle.flush()
-                    os.fsync(handle.fileno())
+                    if durable:
+                        os.fsync(handle.fileno())
                 os.replace(tmp, target)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
@@ -97,5 +102,6 @@ class Cache:
         except (ValueError, RecursionError):
             return None  # a damaged entry is a miss; the next write replaces it
 
-    def write_json(self, namespace: str, key: str, value: Any) -> None:
-        self.write(namespace, key, json.dumps(value, sort_keys=True).encode("utf-8"))
+    def write_json(self, namespace: str, key: str, value: Any, *, durable: bool = True) -> None:
+        self.write(namespace, key, json.dumps(value, sort_keys=True).encode("utf-8"),
+                   durable=durable)

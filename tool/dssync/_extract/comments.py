@@ -51,17 +51,15 @@ def _above(lines: Sequence[cst.EmptyLine]) -> list[str]:
 class DocComments:
     """The documenting comment of each statement line of one module, in walk order.
 
-    ``carried`` is the walk of the piece of the same module just before this one (a long
-    module is parsed in pieces): a run of assignments may cross the cut.
+    ``inherited`` is what the piece of the same module just before this one left pending
+    (``pending``; a long module is parsed in pieces): a run of assignments may cross the cut.
     """
 
-    def __init__(self, module: cst.Module, carried: DocComments | None = None) -> None:
+    def __init__(self, module: cst.Module, inherited: str = "") -> None:
         self.module = module
         self.runs: dict[int, str] = {}
         """By body (``id`` of its statement list): the comment of the run going on."""
-        self.inherited = carried.pending() if carried is not None else ""
-        """What the text before this piece leaves to its first statement."""
-        self.runs[id(module.body)] = "" if module.header else self.inherited
+        self.runs[id(module.body)] = "" if module.header else inherited
 
     def of(self, stmt: cst.SimpleStatementLine, body: Sequence[cst.CSTNode]) -> str:
         leading: Sequence[cst.EmptyLine] = stmt.leading_lines

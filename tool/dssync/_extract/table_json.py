@@ -37,13 +37,14 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_cir
 
 class Memo:
     """What the tables one walk loads share: constants already decoded, by their stored text,
-    and the facts of values already extracted (``extract.ValueMemo``)."""
+    and what extraction read before (``extract.ReadMemo``: the facts of values and pieces)."""
 
-    __slots__ = ("constants", "values")
+    __slots__ = ("constants", "values", "pieces")
 
     def __init__(self) -> None:
         self.constants: Dict[str, Constant] = {}
         self.values: dict = {}
+        self.pieces: dict = {}
 
 
 def cache_key(sha256: str) -> str:
@@ -224,7 +225,8 @@ def cached_table(data: bytes, path: str, cache, memo: Memo | None = None) -> Con
 def store_table(table: ConstantTable, cache) -> None:
     """Keep ``table`` (extracted from content whose sha256 it carries) for later runs."""
     if cache is not None and table.sha256:
-        cache.write_json(NAMESPACE, cache_key(table.sha256), table_to_json(table))
+        # Derived from content the cache keeps: a table lost to a crash is extracted again.
+        cache.write_json(NAMESPACE, cache_key(table.sha256), table_to_json(table), durable=False)
 
 
 def load_table(data: bytes, path: str, cache, memo: Memo | None = None) -> ConstantTable:
@@ -238,6 +240,6 @@ def load_table(data: bytes, path: str, cache, memo: Memo | None = None) -> Const
         return table
     from dssync._extract.extract import extract_table  # only for content not seen before
 
-    table = extract_table(data, path, memo.values if memo is not None else None)
+    table = extract_table(data, path, memo)  # type: ignore[arg-type]  # a Memo is a ReadMemo
     store_table(table, cache)
     return table

@@ -96,7 +96,7 @@ def _blocks(node: cst.If | cst.Try | cst.TryStar) -> Iterator[cst.BaseSuite]:
 class _Sites:
     """The small statements of a module that can bind constants, in source order."""
 
-    def __init__(self, module: cst.Module, carried: DocComments | None) -> None:
+    def __init__(self, module: cst.Module, carried: str) -> None:
         self.module = module
         self.docs = DocComments(module, carried)
         self.found: list[Site] = []
@@ -161,13 +161,12 @@ class _Value:
 class Walk:
     """The bindings of one module (or one piece of a long module, starting at ``first_line``)."""
 
-    def __init__(self, module: cst.Module, first_line: int = 1,
-                 carried: DocComments | None = None) -> None:
+    def __init__(self, module: cst.Module, first_line: int = 1, carried: str = "") -> None:
         self.module = module
         self.shift = first_line - 1
         sites = _Sites(module, carried)
         self.sites = sites.walk()
-        self.docs = sites.docs
+        self.pending = sites.docs.pending()
         """What the next piece's first statement inherits (a comment run crossing the cut)."""
 
     def bindings(self) -> list[RawBinding]:

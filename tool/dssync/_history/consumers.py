@@ -150,7 +150,7 @@ def scan_paths(paths: Sequence[Path], root: Path, targets: Sequence[ModuleTarget
                 continue
             if cache is not None:
                 cache.write_json(NAMESPACE, key, [[u.line, u.column, u.target, u.name, u.certain,
-                                                   u.how, u.code] for u in found])
+                                                   u.how, u.code] for u in found], durable=False)
         scan.uses += found
     return scan
 

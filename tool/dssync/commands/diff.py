@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from dssync._format.interface import FORMATS
-from dssync.commands.local_files import table_from_file
+from dssync.commands.local_files import shared_memo, table_from_file
 from dssync.commands.options import add_report_options, add_upstream_options
 from dssync.commands.output import deliver, reports_directory
 from dssync.errors import DssyncError
@@ -49,6 +49,7 @@ def _local_report(args: argparse.Namespace) -> DriftReport:
 
     cache = cache_from_args(args)
     old_path, new_path = args.files
-    old, new = table_from_file(old_path, cache), table_from_file(new_path, cache)
+    memo = shared_memo()
+    old, new = table_from_file(old_path, cache, memo), table_from_file(new_path, cache, memo)
     drift = diff_tables(old, new, vendored=old_path, upstream=new_path, renames=not args.no_renames)
     return DriftReport(files=[drift])

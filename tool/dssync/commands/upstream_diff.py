@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from dssync._diff.engine import diff_tables
-from dssync.commands.local_files import table_from_bytes, table_from_file
+from dssync.commands.local_files import shared_memo, table_from_bytes, table_from_file
 from dssync.commands.targets import select_targets
 from dssync.commands.upstream import load_project_config, make_chain, resolve_tag
 from dssync.models import ConstantTable, DriftReport
@@ -22,8 +22,9 @@ def upstream_report(args: argparse.Namespace) -> DriftReport:
         chain.close()
     notes = [f"upstream {tag} read from {', '.join(result.answered)}"]
     files = []
+    memo = shared_memo()
     for target in targets:
-        old = table_from_file(target.path, chain.ctx.cache)
+        old = table_from_file(target.path, chain.ctx.cache, memo)
         got = result.files.get(target.upstream)
         if got is None:
             # The file is gone upstream (or not there yet): every constant in it is drift.
@@ -33,7 +34,7 @@ def upstream_report(args: argparse.Namespace) -> DriftReport:
                 note += f" ({', '.join(result.unchecked)} could not be reached to confirm)"
             notes.append(note)
         else:
-            new = table_from_bytes(got.content, f"{target.upstream}@{tag}", chain.ctx.cache)
+            new = table_from_bytes(got.content, f"{target.upstream}@{tag}", chain.ctx.cache, memo)
         drift = diff_tables(old, new, vendored=target.vendored, upstream=target.upstream,
                             pins=target.pins, renames=not args.no_renames)
         drift.origin = got.origin if got is not None else None
