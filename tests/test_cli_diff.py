@@ -110,8 +110,8 @@ def test_output_the_reader_never_takes_is_trouble_without_a_traceback(pair):
 
 
 def test_the_command_runs_exit_handlers_and_flushes_before_it_leaves(tmp_path, pair):
-    """``run`` leaves without tearing the interpreter down, but not without what exit owes:
-    every atexit handler runs and the output is all there, with the command's exit status."""
+    """``run`` leaves with what exit owes: every atexit handler runs and the output is all
+    there, with the command's exit status."""
     a, b = pair("A = 1\n", "A = 2\n")
     marker = tmp_path / "handler-ran"
     code = ("import atexit, sys\n"

@@ -43,7 +43,7 @@ TAG = "v0.9.0"
 OLD_TAG = "v0.7.7"
 UPSTREAM_PATH = "deepspeed/runtime/constants.py"
 HISTORY_PATH = "pkg/constants.py"
-GROUPS = ("startup", "history", "impact", "scaling", "update", "griffe")
+GROUPS = ("startup", "history", "impact", "scaling", "update", "griffe", "tricks")
 HEAVY = ("libcst", "deepdiff", "requests", "urllib3", "cachecontrol", "rich", "msgpack",
          "filelock", "platformdirs", "packaging", "charset_normalizer", "idna", "certifi")
 README_START = "<!-- results:start -->"
@@ -628,6 +628,67 @@ def group_griffe(opts: Options, results: Results) -> None:
     results.note(f"imports, two-file diff warm: {imported(dss)}")
 
 
+TRICK_RUN = "import sys; from dssync.cli import run; run(sys.argv[1:])"
+"""The command as the ``dssync`` script runs it, started the same way as the variants below."""
+TRICKS = {
+    "os._exit": "import sys; from dssync.cli import main; sys.exit(main(sys.argv[1:]))",
+    "placeholder subparsers": "import sys; from dssync import cli; "
+                              "cli._command_in = lambda argv: None; cli.run(sys.argv[1:])",
+    "pausing the GC": "import contextlib, sys\nimport dssync._extract.gcpause as g\n"
+                      "@contextlib.contextmanager\ndef left_running():\n    yield\n"
+                      "g.collector_paused = left_running\n"
+                      "from dssync.cli import run\nrun(sys.argv[1:])",
+}
+"""Each speed trick taken out: a normal interpreter exit, every subcommand's parser built,
+the cyclic collector left running."""
+
+
+def group_tricks(opts: Options, results: Results) -> None:
+    """What each speed trick that costs readability earns, as a share of the commands it is
+    for (the project keeps one only above 15 %): each command run with the trick and without,
+    interleaved."""
+    cache = opts.work / "cache"
+    prime_cache(cache)
+    old, new = deepspeed_files(opts, cache)
+    repo = history_repo(opts)
+    hcache = opts.work / "history" / "tricks-cache"
+    a, b = module_pair_files(opts, 20_000, 60)
+    vendored = a.with_name("tricks_vendored.py")
+    commands = {
+        "warm `diff --tag`": (["diff", "--tag", TAG, "--cache-dir", cache], None, REPO),
+        "cold two-file diff": (["diff", old, new, "--no-cache"], None, REPO),
+        "cold `history`": (["history", "--source", f"git:{repo}", "--upstream-path",
+                            HISTORY_PATH, "--cache-dir", hcache], drop(hcache), REPO),
+        "20,000-line two-file diff": (["diff", a, b, "--no-cache"], None, REPO),
+        "`update` of 20,000 lines": (["update", vendored, b, "--no-cache"],
+                                     lambda: shutil.copyfile(a, vendored), vendored.parent),
+    }
+    uses = {"os._exit": ["warm `diff --tag`", "cold two-file diff"],
+            "placeholder subparsers": ["warm `diff --tag`"],
+            "pausing the GC": ["cold two-file diff", "cold `history`",
+                               "20,000-line two-file diff", "`update` of 20,000 lines"]}
+    for trick, names in uses.items():
+        for name in names:
+            args, before, cwd = commands[name]
+            with_it = Case(f"{name}, with {trick}", [sys.executable, "-c", TRICK_RUN, *args],
+                           before, cwd=cwd)
+            without = Case(f"{name}, without {trick}", [sys.executable, "-c", TRICKS[trick], *args],
+                           before, cwd=cwd)
+            for case in (with_it, without):
+                if case.before:
+                    case.before()
+                run_once(case.cmd, cwd=case.cwd)
+            count = opts.rounds if "warm" in name or "cold two" in name else 3
+            s = interleave([with_it, without], count, budget=120, minimum=3)
+            w, wo = s[with_it.name], s[without.name]
+            earns = 1 - w.wall / wo.wall
+            earns_cpu = 1 - w.cpu / wo.cpu
+            results.rows.append(Row(f"(trick) {trick}: {name}",
+                                    f"earns {earns:.0%} ({w.wall:.3f} s with, {wo.wall:.3f} s without)",
+                                    "> 15 % to stay", earns > 0.15, f"earns {earns_cpu:.0%}"))
+            results.keep(s)
+
+
 def profile(opts: Options) -> None:
     """pyinstrument profiles of the runs the targets time, as text, in ``opts.profile``."""
     out = opts.profile
@@ -738,7 +799,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     prepare_bytecode()
     results = Results()
     runners = {"startup": group_startup, "history": group_history, "impact": group_impact,
-               "scaling": group_scaling, "update": group_update, "griffe": group_griffe}
+               "scaling": group_scaling, "update": group_update, "griffe": group_griffe,
+               "tricks": group_tricks}
     started = time.monotonic()
     try:
         for name in args.groups:
@@ -767,7 +829,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if tmp is not None:
             tmp.cleanup()
-    failed = [r.target for r in results.rows if not r.passed and not r.target.startswith("(info)")]
+    failed = [r.target for r in results.rows
+              if not r.passed and not r.target.startswith(("(info)", "(trick)"))]
     return 1 if failed else 0
 
 

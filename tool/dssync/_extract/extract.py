@@ -18,7 +18,6 @@ from typing import Any, Dict, Iterable, Iterator, Tuple
 
 from dssync._extract.decode import SourceText, decode_source, line_starts, token_estimate
 from dssync._extract.evaluate import literal_value
-from dssync._extract.gcpause import collector_paused
 from dssync._extract.parse import NotPython, parse_module
 from dssync._extract.resolve import Resolver, known_references, mentions
 from dssync._extract.unparse import normalize, star_slice
@@ -300,12 +299,11 @@ def table_of(raw: Iterable[RawBinding], path: str, sha256: str) -> ConstantTable
 
 
 def _table(facts: Iterable[Fact], path: str, sha256: str) -> ConstantTable:
-    with collector_paused():
-        try:
-            constants, nodes = build_constants(facts)
-        except DssyncError as exc:
-            exc.path = exc.path or path
-            raise
-        table = ConstantTable(path=path, constants=constants, sha256=sha256)
-        table.resolved = Resolver(constants, nodes).resolve_all()
+    try:
+        constants, nodes = build_constants(facts)
+    except DssyncError as exc:
+        exc.path = exc.path or path
+        raise
+    table = ConstantTable(path=path, constants=constants, sha256=sha256)
+    table.resolved = Resolver(constants, nodes).resolve_all()
     return table
