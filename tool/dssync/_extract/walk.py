@@ -171,13 +171,14 @@ class Walk:
 
     def bindings(self) -> list[RawBinding]:
         specs = [spec for site in self.sites for spec in self._specs(site)]
+        if not specs:
+            return []
         wanted: set[int] = set()
         for site, _, value, *_ in specs:
             wanted.add(id(site.small))
+            wanted.add(id(_last_node(site.small)))
             if value is not None:
                 wanted.add(id(value.node))
-        for site in self.sites:
-            wanted.add(id(_last_node(site.small)))
         spans = record(self.module, wanted)
         out = []
         for site, kind, value, name, extra in specs:

@@ -45,7 +45,7 @@ def _local_report(args: argparse.Namespace) -> DriftReport:
                           hint="see 'dssync diff --help'")
     from dssync._diff.engine import diff_tables
 
-    from dssync.commands.upstream import cache_from_args
+    from dssync.commands.options import cache_from_args
 
     cache = cache_from_args(args)
     old_path, new_path = args.files

@@ -53,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
     from dssync._history.identify import best_match, combine_scores, score_tags
     from dssync.commands.local_files import table_from_file
     from dssync.commands.output import write_report
-    from dssync.commands.upstream import cache_from_args, load_project_config
+    from dssync.commands.options import cache_from_args
+    from dssync.commands.upstream import load_project_config
 
     config = load_project_config(args)
     copies = select_copies(args, config)

@@ -58,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
         Impact, drifted_constants, group_uses, module_targets, wanted_names,
     )
     from dssync.commands.output import write_report
-    from dssync.commands.upstream import cache_from_args, load_project_config
+    from dssync.commands.options import cache_from_args
+    from dssync.commands.upstream import load_project_config
 
     if not args.tag:
         raise DssyncError("impact needs --tag TAG (or --tag latest)",

@@ -90,7 +90,7 @@ def inspect(args: argparse.Namespace, config, target, entry) -> LocalState:
         return state
     from dssync._diff.engine import diff_tables
     from dssync.commands.local_files import table_from_bytes, table_from_file
-    from dssync.commands.upstream import cache_from_args
+    from dssync.commands.options import cache_from_args
 
     cache = cache_from_args(args)
     try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from dssync.commands.options import add_upstream_options
-from dssync.commands.upstream import load_project_config, make_chain
 
 
 def add_parser(sub) -> None:
@@ -15,6 +14,7 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from dssync.commands.upstream import load_project_config, make_chain
     from dssync.versions import sort_tags_newest_first
 
     config = load_project_config(args)

@@ -9,7 +9,6 @@ leaves every file as it was.
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,15 +84,17 @@ def _finish(args: argparse.Namespace, jobs: list[_Job], config) -> int:
 
 def _project_lock(args: argparse.Namespace):
     """One update of a project at a time: from reading its lock file to writing it, another
-    update must not replace the files in between (its changes would look like local edits)."""
+    update must not replace the files in between (its changes would look like local edits).
+    A dry run writes nothing, so it takes no lock."""
     import contextlib
     import hashlib
     import tempfile
 
-    from dssync.commands.upstream import cache_from_args, load_project_config
+    from dssync.commands.options import cache_from_args
+    from dssync.commands.upstream import load_project_config
 
     config = load_project_config(args)
-    if config is None:
+    if config is None or args.dry_run:
         return contextlib.nullcontext()
     import filelock
 
@@ -110,7 +111,8 @@ def _project_lock(args: argparse.Namespace):
 def _local_job(args: argparse.Namespace, select) -> _Job:
     from dssync._rewrite import merge
     from dssync.commands.local_files import read_bytes
-    from dssync.commands.upstream import cache_from_args, load_project_config
+    from dssync.commands.options import cache_from_args
+    from dssync.commands.upstream import load_project_config
 
     vendored, upstream = args.files
     config = load_project_config(args)
@@ -144,7 +146,8 @@ def _upstream_jobs(args: argparse.Namespace, select) -> tuple[list[_Job], object
     from dssync._rewrite import merge
     from dssync.commands.local_files import read_bytes
     from dssync.commands.targets import select_targets
-    from dssync.commands.upstream import cache_from_args, load_project_config, make_chain, resolve_tag
+    from dssync.commands.options import cache_from_args
+    from dssync.commands.upstream import load_project_config, make_chain, resolve_tag
     from dssync.lock import LockEntry, read_lock
 
     config = load_project_config(args)
@@ -219,6 +222,8 @@ def _text(data: bytes) -> list[str]:
 
 
 def unified_diff(job: _Job) -> str:
+    import difflib
+
     result = job.result
     lines = difflib.unified_diff(_text(result.original), _text(result.data),  # type: ignore[attr-defined]
                                  f"a/{job.label}", f"b/{job.label}")
