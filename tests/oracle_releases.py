@@ -33,6 +33,10 @@ from dssync.errors import DssyncError  # noqa: E402
 from dssync.versions import sort_tags_newest_first  # noqa: E402
 
 
+REFUSED: list[str] = []
+"""Files both extractors refused (not Python 3 at all, e.g. from a Python 2 era release)."""
+
+
 def differences(data: bytes, path: str) -> list[str]:
     """How the two extractors' tables of ``data`` differ (empty when they agree)."""
     try:
@@ -45,6 +49,7 @@ def differences(data: bytes, path: str) -> list[str]:
         new = exc
     if isinstance(old, Exception) or isinstance(new, Exception):
         if isinstance(old, Exception) and isinstance(new, Exception):
+            REFUSED.append(f"{path}: {new}")
             return []
         return [f"one refused the file: ast {old!s:.80}, libcst {new!s:.80}"]
     out = []
@@ -121,8 +126,11 @@ def main(argv: list[str] | None = None) -> int:
         constants += count
         print(f"{tag}: {len(found)} files, {count} constants, "
               f"{len(disagreements)} disagreements so far", flush=True)
-    print(f"\n{len(chosen)} releases, {files} files, {constants} constants, "
-          f"{len(disagreements)} disagreements")
+    print(f"\n{len(chosen)} releases ({chosen[0]} to {chosen[-1]}), {files} files, "
+          f"{constants} constants, {len(disagreements)} disagreements, "
+          f"{len(REFUSED)} files both refused")
+    for r in REFUSED:
+        print("  refused by both: " + r)
     for d in disagreements:
         print("  " + d)
     return 1 if disagreements else 0

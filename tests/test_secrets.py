@@ -116,13 +116,14 @@ def test_github_token_never_leaks(tmp_path, gh, token):
     assert f"Bearer {token}" in sent
 
     # Failures: a rate limit, a bad token, a tag that does not exist, a server that is gone.
+    # (A release tag once resolved is not asked about again, so these runs read no cache.)
     gh.exhaust_rate_limit(times=50, server="api")
-    runs.append(cli("diff", "--tag", "v2"))
+    runs.append(cli("diff", "--tag", "v2", "--no-cache"))
     gh.faults.clear()
-    runs.append(cli("diff", "--tag", "v2", GITHUB_TOKEN=token + "-wrong"))
+    runs.append(cli("diff", "--tag", "v2", "--no-cache", GITHUB_TOKEN=token + "-wrong"))
     runs.append(cli("diff", "--tag", "v9"))
     gh.fail_next(1000, status=500, server="api")
-    runs.append(cli("diff", "--tag", "v2", DSSYNC_T_BUDGET="0.3"))
+    runs.append(cli("diff", "--tag", "v2", "--no-cache", DSSYNC_T_BUDGET="0.3"))
     gh.faults.clear()
     for failed in runs[-4:]:
         failed_line = failed.err.strip().splitlines()[-1]
@@ -130,7 +131,7 @@ def test_github_token_never_leaks(tmp_path, gh, token):
         assert "Traceback" not in failed.err
     assert "rate limit" in runs[-4].err and "401" in runs[-3].err
     _project(tmp_path, closed_port_url(), closed_port_url())
-    runs.append(cli("diff", "--tag", "v2"))
+    runs.append(cli("diff", "--tag", "v2", "--no-cache"))
     assert runs[-1].code == 2 and "connection refused" in runs[-1].err
     searched = assert_nowhere([token], runs, tmp_path)
     assert searched > 10 and any((cache / "http").rglob("*"))
