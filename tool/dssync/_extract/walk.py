@@ -72,9 +72,6 @@ class RawBinding:
         return self.site.comment
 
 
-_SKIPPED = (cst.FunctionDef, cst.For, cst.While, cst.With, cst.Match)
-
-
 def _blocks(node: cst.If | cst.Try | cst.TryStar) -> Iterator[cst.BaseSuite]:
     if type(node) is cst.If:
         yield node.body
