@@ -187,6 +187,31 @@ def test_fixture_json_report_validates_against_the_schema():
     assert data["drift"] is True and data["summary"]["added"] == 5
 
 
+def test_upstream_json_report_with_a_moved_constant_validates_against_the_schema(tmp_path):
+    """``diff --tag`` reports a constant that moved between configured files as moved (and
+    counts it in the summary); that report must validate too."""
+    from tests.gitrepo import make_repo
+
+    repo = make_repo(tmp_path / "up", [
+        ("v1", {"pkg/a.py": b"MOVING = 'x'\nA = 1\n", "pkg/b.py": b"B = 2\n"}),
+        ("v2", {"pkg/a.py": b"A = 1\n", "pkg/b.py": b"B = 2\nMOVING = 'x'\n"}),
+    ])
+    project = tmp_path / "project"
+    (project / "v").mkdir(parents=True)
+    (project / "v" / "a.py").write_bytes(b"MOVING = 'x'\nA = 1\n")
+    (project / "v" / "b.py").write_bytes(b"B = 2\n")
+    (project / "dssync.toml").write_text(
+        f'sources = ["git:{repo.path}"]\n'
+        '[[files]]\nvendored = "v/a.py"\nupstream = "pkg/a.py"\n'
+        '[[files]]\nvendored = "v/b.py"\nupstream = "pkg/b.py"\n')
+    result = run("diff", "--tag", "v2", "--format", "json", "--no-cache", cwd=project)
+    assert result.returncode == 1, result.stderr
+    data = json.loads(result.stdout)
+    VALIDATOR.validate(data)
+    assert data["summary"]["moved"] == 1
+    assert not any(f["removed"] or f["added"] for f in data["files"])
+
+
 def test_fixture_markdown_report():
     result = run("diff", OLD, NEW, "--format", "markdown")
     assert result.returncode == 1 and result.stderr == ""
