@@ -13,8 +13,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
-from dataclasses import dataclass
-from typing import Any, Dict, Iterable, Iterator, Tuple
+from typing import Any, Dict, Iterable, Iterator, NamedTuple, Tuple
 
 from dssync._extract.decode import SourceText, decode_source, line_starts, token_estimate
 from dssync._extract.evaluate import literal_value
@@ -105,8 +104,7 @@ def _cut_at_or_after(text: str, starts: list[int], line: int) -> int | None:
     return None if found is None else bisect.bisect_right(starts, found.start())
 
 
-@dataclass(frozen=True, slots=True)
-class Fact:
+class Fact(NamedTuple):
     """What one binding contributes to its module's table: the walk's binding with its value
     read (normalized text, literal, names mentioned) and its tree let go, unless the resolver
     will need it (a value that is not a literal)."""

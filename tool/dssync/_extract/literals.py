@@ -9,8 +9,7 @@ here, once, from libcst's nodes, without running or importing anything.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Union
+from typing import NamedTuple, Union
 
 import libcst as cst
 
@@ -124,8 +123,7 @@ def decode_token(token: str) -> tuple[str, str]:
     return prefix, decode_body(body, "r" in prefix, is_bytes)
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     """A replacement field of an f-string: ``{expression!conversion:spec}``."""
 
     expression: cst.BaseExpression
@@ -137,8 +135,7 @@ class Field:
 Part = Union[str, Field]
 
 
-@dataclass(frozen=True)
-class Folded:
+class Folded(NamedTuple):
     """What a string node (plain, f-string or implicit concatenation) folds to."""
 
     kind: str

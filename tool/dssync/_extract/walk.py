@@ -13,8 +13,7 @@ module (``positions.record``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 import libcst as cst
 
@@ -24,9 +23,11 @@ from dssync._extract.positions import record
 from dssync._extract.unparse import normalize
 
 
-@dataclass(frozen=True, slots=True)
-class Site:
-    """One small statement in a scope that can bind constants."""
+class Site(NamedTuple):
+    """One small statement in a scope that can bind constants.
+
+    (The walk's records are named tuples: a dataclass costs six times as long to define, and
+    these modules are imported by every cold run.)"""
 
     small: cst.BaseSmallStatement
     conditional: bool
@@ -43,8 +44,7 @@ class Site:
     """The comment that documents it (see ``comments``)."""
 
 
-@dataclass(frozen=True, slots=True)
-class RawBinding:
+class RawBinding(NamedTuple):
     name: str
     kind: str
     """``bind`` (a new value), ``augment`` (``X += v``), ``item`` (``X[k] = v``, ``X.a = v``)
@@ -149,8 +149,7 @@ def _qualified(site: Site, target: cst.BaseExpression) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class _Value:
+class _Value(NamedTuple):
     node: cst.BaseExpression
     path: tuple[int, ...] = ()
 

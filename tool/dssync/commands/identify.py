@@ -7,7 +7,6 @@ from pathlib import Path
 
 from dssync.commands.history import add_walk_options, walk_upstream
 from dssync.commands.options import add_report_options
-from dssync.commands.targets import Target
 from dssync.errors import ConfigError
 
 FORMATS = ("text", "json")
@@ -28,7 +27,10 @@ def add_parser(sub) -> None:
     add_walk_options(p)
 
 
-def select_copies(args: argparse.Namespace, config) -> list[Target]:
+def select_copies(args: argparse.Namespace, config) -> list:
+    """The vendored copies to identify, as ``targets.Target`` (one named, or the configured)."""
+    from dssync.commands.targets import Target
+
     if args.upstream_path:
         if not args.vendored:
             raise ConfigError("--upstream-path needs the vendored file to identify",
