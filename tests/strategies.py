@@ -547,3 +547,306 @@ def edits(draw, module: Module) -> tuple[Module, Edit]:
 # A seeded Random, not hypothesis' own: hundreds of layout choices per module would otherwise
 # each be a hypothesis draw, which is several times slower; a seed still replays exactly.
 layouts = st.integers(0, 2**32 - 1).map(lambda seed: Layout(random.Random(seed)))
+
+
+# --- any expression, as text: for the libcst extractor against the ast one ----------------
+
+
+class ExpressionWriter:
+    """Random Python expressions as text, every form a constants module might hold, each
+    operand parenthesized where the grammar needs it (and sometimes where it does not).
+
+    ``fstrings=False`` leaves f-strings out: ``ast.unparse`` writes them differently from one
+    Python to the next, and only 3.11's way is the normalized form."""
+
+    NAMES = ["A", "B_1", "Mode", "x", "Mode.WARN", "os.path", "CONST"]
+
+    def __init__(self, rnd: random.Random, fstrings: bool = True) -> None:
+        self.rnd = rnd
+        self.fstrings = fstrings
+
+    def pick(self, options):
+        return self.rnd.choice(options)
+
+    def maybe_parens(self, text: str, p: float = 0.15) -> str:
+        return f"({text})" if self.rnd.random() < p else text
+
+    def expression(self, depth: int = 3) -> str:
+        if depth <= 0 or self.rnd.random() < 0.3:
+            return self.maybe_parens(self.leaf())
+        kind = self.pick(["unary", "binary", "bool", "compare", "call", "attribute",
+                          "subscript", "slice", "tuple", "list", "set", "dict", "comp",
+                          "ifexp", "lambda_", "named", "concat", "fstring", "starred_display"])
+        text = getattr(self, kind)(depth - 1)
+        return self.maybe_parens(text, 0.1)
+
+    def operand(self, depth: int) -> str:
+        """An operand of an operator: parenthesized unless it is an atom."""
+        text = self.expression(depth)
+        return text if self._atomic(text) else f"({text})"
+
+    @staticmethod
+    def _atomic(text: str) -> bool:
+        return (text.replace("_", "").replace(".", "").isalnum() and not text[0].isdigit()
+                and text not in ("not", "lambda")) or (
+            text[:1] in "([{" and text[-1:] in ")]}" and _balanced_whole(text))
+
+    # -- leaves -----------------------------------------------------------------------------
+
+    def leaf(self) -> str:
+        kind = self.pick(["name", "name", "int", "float", "imaginary", "string", "string",
+                          "bytes", "constant"])
+        return getattr(self, "leaf_" + kind)()
+
+    def leaf_name(self) -> str:
+        return self.pick(self.NAMES)
+
+    def leaf_constant(self) -> str:
+        return self.pick(["True", "False", "None", "..."])
+
+    def leaf_int(self) -> str:
+        n = self.pick([0, 1, 7, 42, 255, 10**20, 2**70 + 3])
+        form = self.pick(["dec", "hex", "oct", "bin", "underscore"])
+        if form == "hex":
+            return self.pick(["0x", "0X"]) + format(n, "x")
+        if form == "oct":
+            return "0o" + format(n, "o")
+        if form == "bin":
+            return "0b" + format(n, "b")
+        if form == "underscore":
+            return format(n, "_d")
+        return str(n)
+
+    def leaf_float(self) -> str:
+        return self.pick(["1.5", "1e3", ".5", "5.", "1e500", "1_0.0_1", "2.5E-3", "0.1",
+                          "1e-400", "3.14159265358979"])
+
+    def leaf_imaginary(self) -> str:
+        return self.pick(["2j", "1.5J", "1e500j", "0j", "1_0j"])
+
+    def _body(self, quote: str, raw: bool, is_bytes: bool) -> str:
+        pieces = []
+        for _ in range(self.rnd.randrange(5)):
+            options = ["a", "b c", "{", "}", "é" if not is_bytes else "e", "%s", "%d"]
+            if not raw:
+                options += ["\\n", "\\t", "\\\\", "\\x41", "\\101", "\\d", "\\'", '\\"', "\\0"]
+                if not is_bytes:
+                    options += ["\\u00e9", "\\N{EM DASH}", "\\U0001F600"]
+            if len(quote) == 3:
+                options += ["\n", "'" if quote != "'''" else "x", '"' if quote != '"""' else "y"]
+            else:
+                options += ["'" if quote == '"' else "q", '"' if quote == "'" else "d"]
+            pieces.append(self.pick(options))
+        body = "".join(pieces)
+        if raw and body.endswith("\\"):
+            body += "x"
+        return body
+
+    def leaf_string(self, is_bytes: bool = False) -> str:
+        prefix = self.pick(["", "", "r", "u", "R"] if not is_bytes else ["b", "rb", "B", "Br"])
+        quote = self.pick(["'", '"', "'''", '"""'])
+        raw = "r" in prefix.lower()
+        body = self._body(quote, raw, is_bytes)
+        if body.endswith(quote[0]):
+            body += " "
+        return f"{prefix}{quote}{body}{quote}"
+
+    def leaf_bytes(self) -> str:
+        return self.leaf_string(is_bytes=True)
+
+    # -- composites -------------------------------------------------------------------------
+
+    def unary(self, d: int) -> str:
+        op = self.pick(["-", "+", "~", "not ", "- "])
+        return op + self.operand(d)
+
+    def binary(self, d: int) -> str:
+        op = self.pick(["+", "-", "*", "/", "//", "%", "**", "<<", ">>", "|", "&", "^", "@"])
+        left = self.operand(d) if self.rnd.random() < 0.7 else self.expression_free(d)
+        return f"{left} {op} {self.operand(d)}"
+
+    def expression_free(self, d: int) -> str:
+        """An operand written without parentheses when it is itself a binary operation, so
+        precedence decides how it groups."""
+        op = self.pick(["+", "*", "-", "**", "|"])
+        return f"{self.operand(d)} {op} {self.operand(d)}"
+
+    def bool(self, d: int) -> str:
+        op = self.pick([" and ", " or "])
+        parts = [self.operand(d) if self.rnd.random() < 0.6 else "not " + self.operand(d)
+                 for _ in range(self.rnd.randrange(2, 5))]
+        if self.rnd.random() < 0.3:
+            parts[0] = f"({parts[0]}{self.pick([' and ', ' or '])}{self.operand(d)})"
+        return op.join(parts)
+
+    def compare(self, d: int) -> str:
+        parts = [self.operand(d)]
+        for _ in range(self.rnd.randrange(1, 3)):
+            parts.append(self.pick(["<", "<=", "==", "!=", ">", ">=", "is", "is not", "in",
+                                    "not in"]))
+            parts.append(self.operand(d))
+        return " ".join(parts)
+
+    def call(self, d: int) -> str:
+        args = [self.expression(d) for _ in range(self.rnd.randrange(3))]
+        if self.rnd.random() < 0.3:
+            args.append("*" + self.operand(d))
+        kwargs = [f"k{i}={self.expression(d)}" for i in range(self.rnd.randrange(2))]
+        if self.rnd.random() < 0.2:
+            kwargs.append("**" + self.operand(d))
+        if self.rnd.random() < 0.2:
+            args = [f"{self.expression(d)} for x in {self.operand(d)}"]
+            kwargs = []
+        return f"{self.pick(['f', 'os.path.join', 'Mode'])}({', '.join(args + kwargs)})"
+
+    def attribute(self, d: int) -> str:
+        base = self.pick([self.leaf_name(), f"({self.expression(d)})", self.call(d)])
+        return f"{base}.{self.pick(['real', 'WARN', 'x'])}"
+
+    def subscript(self, d: int) -> str:
+        inside = self.pick([self.expression(d), f"{self.expression(d)}, {self.expression(d)}",
+                            f"({self.expression(d)}, {self.expression(d)})", "()",
+                            f"{self.operand(d)},"])
+        return f"{self.pick([self.leaf_name(), '[1, 2, 3]', 'D'])}[{inside}]"
+
+    def slice(self, d: int) -> str:
+        parts = [self.pick(["", self.operand(d)]) for _ in range(3)]
+        form = self.pick([f"{parts[0]}:{parts[1]}", f"{parts[0]}:{parts[1]}:{parts[2]}",
+                          f"{parts[0]}:{parts[1]}, {self.expression(d)}"])
+        return f"{self.leaf_name()}[{form}]"
+
+    def _elements(self, d: int, lo: int = 0) -> list[str]:
+        return [self.expression(d) for _ in range(self.rnd.randrange(lo, 4))]
+
+    def tuple(self, d: int) -> str:
+        items = self._elements(d)
+        if len(items) == 1:
+            return f"({items[0]},)"
+        return "(" + ", ".join(items) + (", " if self.rnd.random() < 0.2 else "") + ")"
+
+    def list(self, d: int) -> str:
+        return "[" + ", ".join(self._elements(d)) + "]"
+
+    def set(self, d: int) -> str:
+        return "{" + ", ".join(self._elements(d, 1)) + "}"
+
+    def dict(self, d: int) -> str:
+        items = [f"{self.expression(d)}: {self.expression(d)}" for _ in range(self.rnd.randrange(4))]
+        if self.rnd.random() < 0.2:
+            items.append("**" + self.operand(d))
+        return "{" + ", ".join(items) + "}"
+
+    def starred_display(self, d: int) -> str:
+        items = self._elements(d, 1) + ["*" + self.operand(d)]
+        self.rnd.shuffle(items)
+        return self.pick(["[{}]", "({},)", "{{{}}}"]).format(", ".join(items))
+
+    def comp(self, d: int) -> str:
+        target = self.pick(["x", "x, y", "(x, y)", "[x, y]"])
+        ifs = "".join(f" if {self.operand(d)}" for _ in range(self.rnd.randrange(3)))
+        more = f" for z in {self.operand(d)}" if self.rnd.random() < 0.3 else ""
+        gen = f" for {target} in {self.operand(d)}{ifs}{more}"
+        kind = self.pick(["[{}]", "{{{}}}", "({})", "dict"])
+        if kind == "dict":
+            return f"{{{self.operand(d)}: {self.operand(d)}{gen}}}"
+        return kind.format(self.expression(d) + gen)
+
+    def ifexp(self, d: int) -> str:
+        return f"{self.operand(d)} if {self.operand(d)} else {self.expression(d)}"
+
+    def lambda_(self, d: int) -> str:
+        params = self.pick(["", "x", "x, y=1", "*args, **kw", "a, /, b", "*, k=2", "x, *y, z=3"])
+        return f"lambda {params}: {self.expression(d)}".replace("lambda :", "lambda:")
+
+    def named(self, d: int) -> str:
+        return f"(n := {self.expression(d)})"
+
+    def concat(self, d: int) -> str:
+        is_bytes = self.rnd.random() < 0.2
+        parts = [self.leaf_string(is_bytes) for _ in range(self.rnd.randrange(2, 4))]
+        if not is_bytes and self.fstrings and self.rnd.random() < 0.4:
+            parts[self.rnd.randrange(len(parts))] = self.fstring(d)
+        return self.pick([" ", "  ", "\n"]).join(parts) if "\n" not in parts[0] else " ".join(parts)
+
+    def fstring(self, d: int) -> str:
+        if not self.fstrings:
+            return self.leaf_string()
+        quote = self.pick(["'", '"', "'''", '"""'])
+        inner_quote = '"' if "'" in quote else "'"
+        prefix = self.pick(["f", "F", "rf", "fR"])
+        raw = "r" in prefix.lower()
+        pieces = []
+        for _ in range(self.rnd.randrange(1, 4)):
+            kind = self.pick(["text", "field", "field", "braces"])
+            if kind == "text":
+                body = self._body(quote, raw, False).replace("{", "{{").replace("}", "}}")
+                if raw and body.endswith("\\"):
+                    body += "x"
+                pieces.append(body.replace(quote[0], " "))
+            elif kind == "braces":
+                pieces.append("{{x}}")
+            else:
+                expr = self.pick([self.leaf_name(), f"{self.leaf_name()} + 1",
+                                  f"{inner_quote}s{inner_quote}", "[1, 2]", "D['k']".replace("'", inner_quote),
+                                  "{1: 2}", "x if y else z"])
+                conv = self.pick(["", "!r", "!s", "!a"])
+                spec = self.pick(["", ":>10", ":{width}", ":.{p}f", ":"])
+                eq = "=" if self.rnd.random() < 0.2 else ""
+                if expr.startswith("{"):
+                    expr = " " + expr
+                pieces.append("{" + expr + eq + conv + spec + "}")
+        return f"{prefix}{quote}{''.join(pieces)}{quote}"
+
+
+def _balanced_whole(text: str) -> bool:
+    """Whether the brackets opening ``text`` close at its very end (``(a)(b)`` is two)."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0 and i != len(text) - 1:
+                return False
+    return depth == 0
+
+
+def expression_module(rnd: random.Random, fstrings: bool = True) -> str:
+    """A module of assignments whose values are random expressions, with every statement form
+    that binds or modifies a constant: unpacking, ``*REST``, items, attributes, ``+=``,
+    ``del``, classes, ``if``/``try`` blocks, semicolons, annotations."""
+    w = ExpressionWriter(rnd, fstrings)
+    lines = []
+    for i in range(rnd.randrange(1, 8)):
+        e = w.expression
+        form = rnd.choice(["plain", "plain", "plain", "annotated", "chain", "unpack", "star",
+                           "nested", "item", "augment", "delete", "class", "if", "try", "semi"])
+        if form == "plain":
+            lines.append(f"C{i} = {e()}")
+        elif form == "annotated":
+            lines.append(f"C{i}: int = {e()}")
+        elif form == "chain":
+            lines.append(f"C{i} = D{i} = {e()}")
+        elif form == "unpack":
+            lines.append(rnd.choice([f"C{i}, D{i} = {e()}, {e()}", f"C{i}, D{i} = {e()}",
+                                     f"[C{i}, D{i}] = [{e()}, {e()}]"]))
+        elif form == "star":
+            lines.append(rnd.choice([f"C{i}, *D{i} = {e()}", f"*C{i}, D{i} = {e()}",
+                                     f"C{i}, *D{i}, E{i} = 1, 2, 3, 4"]))
+        elif form == "nested":
+            lines.append(f"C{i}, (D{i}, E{i}) = {e()}, ({e()}, {e()})")
+        elif form == "item":
+            lines.append(f"C{i} = {{}}\nC{i}['k'] = {e()}\nC{i}.attr = {e()}")
+        elif form == "augment":
+            lines.append(f"C{i} = {e()}\nC{i} {rnd.choice(['+=', '*=', '-=', '|=', '%='])} {e()}")
+        elif form == "delete":
+            lines.append(f"C{i} = {e()}\ndel C{i}" + rnd.choice(["", f", D{i}", ""]))
+        elif form == "class":
+            lines.append(f"class K{i}:\n    X = {e()}\n    Y = X\n    if A:\n        Z = {e()}")
+        elif form == "if":
+            lines.append(f"if A:\n    C{i} = {e()}\nelif B:\n    C{i} = {e()}\nelse:\n    pass")
+        elif form == "try":
+            lines.append(f"try:\n    C{i} = {e()}\nexcept E:\n    C{i} = {e()}\nfinally:\n    D{i} = 1")
+        else:
+            lines.append(f"C{i} = {e()}; D{i} = C{i}")
+    return "\n".join(lines) + "\n"

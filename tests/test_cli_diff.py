@@ -110,8 +110,8 @@ def test_output_the_reader_never_takes_is_trouble_without_a_traceback(pair):
 
 
 def test_the_command_runs_exit_handlers_and_flushes_before_it_leaves(tmp_path, pair):
-    """``run`` leaves without tearing the interpreter down, but not without what exit owes:
-    every atexit handler runs and the output is all there, with the command's exit status."""
+    """``run`` leaves with what exit owes: every atexit handler runs and the output is all
+    there, with the command's exit status."""
     a, b = pair("A = 1\n", "A = 2\n")
     marker = tmp_path / "handler-ran"
     code = ("import atexit, sys\n"
@@ -185,6 +185,31 @@ def test_fixture_json_report_validates_against_the_schema():
     power = f["changed"][1]
     assert (power["old_value"], power["new_value"]) == (32, 16)
     assert data["drift"] is True and data["summary"]["added"] == 5
+
+
+def test_upstream_json_report_with_a_moved_constant_validates_against_the_schema(tmp_path):
+    """``diff --tag`` reports a constant that moved between configured files as moved (and
+    counts it in the summary); that report must validate too."""
+    from tests.gitrepo import make_repo
+
+    repo = make_repo(tmp_path / "up", [
+        ("v1", {"pkg/a.py": b"MOVING = 'x'\nA = 1\n", "pkg/b.py": b"B = 2\n"}),
+        ("v2", {"pkg/a.py": b"A = 1\n", "pkg/b.py": b"B = 2\nMOVING = 'x'\n"}),
+    ])
+    project = tmp_path / "project"
+    (project / "v").mkdir(parents=True)
+    (project / "v" / "a.py").write_bytes(b"MOVING = 'x'\nA = 1\n")
+    (project / "v" / "b.py").write_bytes(b"B = 2\n")
+    (project / "dssync.toml").write_text(
+        f'sources = ["git:{repo.path}"]\n'
+        '[[files]]\nvendored = "v/a.py"\nupstream = "pkg/a.py"\n'
+        '[[files]]\nvendored = "v/b.py"\nupstream = "pkg/b.py"\n')
+    result = run("diff", "--tag", "v2", "--format", "json", "--no-cache", cwd=project)
+    assert result.returncode == 1, result.stderr
+    data = json.loads(result.stdout)
+    VALIDATOR.validate(data)
+    assert data["summary"]["moved"] == 1
+    assert not any(f["removed"] or f["added"] for f in data["files"])
 
 
 def test_fixture_markdown_report():

@@ -83,8 +83,10 @@ def test_kinds_levels_and_lines():
     # A multi-line text: annotated at its first changed line, and the message shows the lines.
     help_text = by_title["Constant value changed upstream: HELP"]
     assert help_text["props"]["line"] == "41"
-    assert help_text["message"] == ("HELP differs from upstream v2.0.0 (pkg/constants.py line 44) in these "
-                                    "lines:\n-  -a  all <b>files</b>\n+  -a  every file\n+  -c  colour")
+    # (Its comment stands beside its name: the lines below are what differs.)
+    assert help_text["message"] == ("HELP (What --help prints) differs from upstream v2.0.0 "
+                                    "(pkg/constants.py line 44) in these lines:\n-  -a  all <b>files</b>"
+                                    "\n+  -a  every file\n+  -c  colour")
     assert "<text," not in "".join(c["message"] for c in commands)
     renamed = by_title["Class renamed upstream: TraceMode -> ZeRoTraceMode"]
     assert renamed["props"]["line"] == "40" and "body otherwise the same" in renamed["message"]

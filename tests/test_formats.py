@@ -36,7 +36,8 @@ def full_report() -> DriftReport:
         removed=[Removed("CURRICULUM_LEARNING", "'curriculum_learning'", 101, '"curriculum_learning"')],
         changed=[
             Changed("FP16_INITIAL_SCALE_POWER_DEFAULT", "value", "32", "16", 87, 84,
-                    old_resolved=32, new_resolved=16),
+                    old_resolved=32, new_resolved=16,
+                    comment="FP16 initial dynamic scale loss power"),
             Changed("ZERO", "value", "{'stage': 2}", "{'stage': 3}", 3, 3,
                     old_resolved={"stage": 2}, new_resolved={"stage": 3},
                     details=("root['stage']: 2 -> 3",)),
@@ -141,7 +142,7 @@ def _mutations():
     yield "origin sha256 not hex", lambda d: d["files"][0]["origin"].update(sha256="xyz")
     yield "negative count", lambda d: d["summary"].update(added=-1)
     yield "counts missing with files", lambda d: d["summary"].pop("changed")
-    yield "unknown summary key", lambda d: d["summary"].update(shifted=0)
+    yield "unknown summary key", lambda d: d["summary"].update(shifted=0)  # ("moved" is known: diff --tag counts moves)
 
 
 @pytest.mark.parametrize(("label", "mutate"), list(_mutations()), ids=[m[0] for m in _mutations()])
@@ -166,12 +167,12 @@ def test_json_report_content():
     assert f["origin"] == {"source": "github:example/upstream", "tag": "v0.9.0",
                            "path": "deepspeed/runtime/constants.py", "sha256": "0" * 64, "commit": "a" * 40}
     assert f["added"] == [{"name": "ZERO_FORCE_DS_CPU_OPTIMIZER_DEFAULT", "value": "True",
-                           "as_written": "True", "line": 48}]
+                           "as_written": "True", "line": 48, "comment": ""}]
     changed = {c["name"]: c for c in f["changed"]}
     assert changed["FP16_INITIAL_SCALE_POWER_DEFAULT"] == {
         "name": "FP16_INITIAL_SCALE_POWER_DEFAULT", "kind": "value", "old": "32", "new": "16",
         "old_as_written": "32", "new_as_written": "16", "old_line": 87, "new_line": 84,
-        "old_value": 32, "new_value": 16}
+        "old_value": 32, "new_value": 16, "comment": "FP16 initial dynamic scale loss power"}
     assert changed["ZERO"]["details"] == ["root['stage']: 2 -> 3"]
     assert changed["ZERO"]["new_value"] == {"stage": 3}
     assert changed["SPARSE_MODE_DEFAULT"]["kind"] == "reference"
@@ -231,7 +232,8 @@ def test_text_report_lists_every_finding():
     assert lines[2].startswith("  upstream: github:example/upstream at v0.9.0, commit " + "a" * 40)
     assert "    + ZERO_FORCE_DS_CPU_OPTIMIZER_DEFAULT = True  (upstream line 48)" in lines
     assert "    - CURRICULUM_LEARNING = 'curriculum_learning'  (line 101)" in lines
-    assert "    ~ FP16_INITIAL_SCALE_POWER_DEFAULT: 32 -> 16  (line 87 -> 84)" in lines
+    assert ("    ~ FP16_INITIAL_SCALE_POWER_DEFAULT: 32 -> 16  (line 87 -> 84)"
+            "  # FP16 initial dynamic scale loss power") in lines
     ref = next(line for line in lines if "SPARSE_MODE_DEFAULT" in line)
     assert ref.endswith("[reference]")
     assert "        root['stage']: 2 -> 3" in lines
@@ -350,15 +352,19 @@ def test_markdown_code_spans_show_values_exactly_as_written():
     from markdown_it import MarkdownIt
 
     values = ["'\\\\'", "'C:\\\\temp\\\\new'", "'a|b' + \"`c`\"", "'``double``'", "'`'", "r'\\d+|\\w'"]
+    comment = "a | b `c` *d* <e> [f] \\g"
     report = DriftReport(files=[FileDrift("a.py", "b.py", changed=[
-        Changed(f"V{i}", "value", value, "1", i + 1, i + 1) for i, value in enumerate(values)],
+        Changed(f"V{i}", "value", value, "1", i + 1, i + 1, comment=comment)
+        for i, value in enumerate(values)],
         pinned=[Pinned("Q", "1", "2", 9, "first line\nsecond | line", True)])])
     page = MarkdownIt("commonmark").enable("table").render(markdown.render(report))
     rows = re.findall(r"<tr>(.*?)</tr>", page, re.S)
     cells = [re.findall(r"<td>(.*?)</td>", row, re.S) for row in rows]
     shown = {unescape(re.sub(r"</?code>", "", c[0])): unescape(re.sub(r"</?code>", "", c[2]))
-             for c in cells if len(c) == 6}
+             for c in cells if len(c) == 7}
     assert shown == {f"V{i}": value for i, value in enumerate(values)}
+    # The comment column is plain text: Markdown's own characters show as written.
+    assert {unescape(c[6]) for c in cells if len(c) == 7} == {comment}
     (pin,) = [c for c in cells if len(c) == 5]
     assert pin[3] == "first line<br>second | line"
 

@@ -126,12 +126,13 @@ def test_every_use_of_every_drifted_constant_is_found(project, capsys):
     assert how[("app/train.py", 2)] == "import" and how[("app/train.py", 8)] == "name"
     assert how[("app/aliased.py", 9)] == "attribute" and how[("app/star.py", 9)] == "star"
     # The vendored copies, the virtualenv and the hidden directory are not consuming code;
-    # the file libcst cannot parse is reported, not fatal.
+    # the file that does not parse is reported, not fatal.
     assert not any(p.startswith(("app/vendored/", "env/", ".hidden/"))
                    for p, _, _, _ in reported(data))
     assert len(data["skipped"]) == 1 and data["skipped"][0].startswith("app/broken.py:")
-    # Refused, in one line with its place, before libcst is handed it (dssync._extract.guard).
-    assert "app/broken.py:3:12: not valid Python" in data["skipped"][0]
+    # Refused, in one line with its place, before libcst is handed it (dssync._extract.guard,
+    # run by dssync._extract.parse).
+    assert "app/broken.py:3:12: cannot parse it: not valid Python" in data["skipped"][0]
     assert data["files_scanned"] == 9
 
 

@@ -181,45 +181,35 @@ def _lines(text: str) -> list[str]:
 
 
 @given(modules(min_size=1), layouts)
-def test_values_are_cut_from_the_text_as_libcst_writes_them(module, layout):
-    """The extractor cuts each value's text by AST positions; the rewriter finds the same value
-    as a libcst node. Both must agree on every binding of every layout (parentheses, comments,
-    wrapped containers, unpacking), or a report would quote text the rewrite does not touch."""
-    import ast
-
-    import libcst as cst
-
-    from dssync._rewrite.layout import _paired_sites, _written_value
+def test_each_binding_quotes_the_very_node_the_rewrite_replaces(module, layout):
+    """A binding's text as written (what a report quotes) is the text of its value node (what
+    ``update`` replaces): both come from the one walk of libcst's tree."""
+    from dssync._extract.parse import parse_module
+    from dssync._extract.walk import Walk
 
     source = render_module(module, layout)
     note(source)
-    c_module = cst.parse_module(source)
-    paired = list(_paired_sites(c_module, ast.parse(source), "m.py"))
-    cst_of = {id(site.node): small for site, small in paired}
-    collector = extract_module.BindingCollector(extract_module.SourceSlicer(source))
-    checked = 0
-    for site, _ in paired:
-        for raw in collector.collect(iter([site])):
-            if raw.kind == "delete":
-                continue
-            written = c_module.code_for_node(_written_value(cst_of[id(site.node)], raw.path))
-            # code_for_node renders a node outside its block, so continuation lines lose the
-            # class body's indentation; the text cut from the source keeps it.
-            assert _lines(raw.source) == _lines(written), raw.name
-            checked += 1
-    assert checked >= sum(1 for r in extract_module.raw_bindings(
-        extract_module.decode_source(source.encode(), "m.py"), "m.py") if r.kind != "delete")
+    c_module = parse_module(source, "m.py")
+    raws = [r for r in Walk(c_module).bindings() if r.kind != "delete"]
+    for raw in raws:
+        written = c_module.code_for_node(raw.written)
+        # code_for_node renders a node outside its block, so continuation lines lose the
+        # class body's indentation; the walk's text keeps it.
+        assert _lines(raw.source) == _lines(written), raw.name
+    assert len(raws) >= len(module.constants())
 
 
 @given(modules(min_size=1), layouts, st.integers(1, 6))
 def test_reading_in_pieces_gives_the_same_table(module, layout, size):
-    """Long modules are parsed a few thousand lines at a time; cut before any top-level
-    statement the text allows, the table must not change."""
+    """Modules are parsed a few dozen lines at a time; cut before any top-level statement the
+    text allows, the table must not change (comments included: a run may cross a cut)."""
     source = render_module(module, layout).encode("utf-8")
-    whole = extract_table(source, "m.py")
     real_pieces = extract_module._pieces
     with mock.patch.object(extract_module, "_pieces",
-                           lambda text, path: real_pieces(text, path, size)):
+                           lambda text, path, **kw: real_pieces(text, path, 10**9, **kw)):
+        whole = extract_table(source, "m.py")
+    with mock.patch.object(extract_module, "_pieces",
+                           lambda text, path, **kw: real_pieces(text, path, size, **kw)):
         pieces = extract_table(source, "m.py")
     assert pieces.names() == whole.names()
     for name in whole.names():
@@ -229,14 +219,15 @@ def test_reading_in_pieces_gives_the_same_table(module, layout, size):
 
 
 @given(st.data())
-def test_a_walk_sharing_value_facts_extracts_what_each_file_alone_would(data):
-    """A history walk lends each value's normalized form, literal and names from one release to
-    the next; every release must still come out as if it were extracted on its own."""
+def test_a_walk_sharing_what_it_read_extracts_what_each_file_alone_would(data):
+    """A history walk (or a diff of two files) lends each value's normalized form, literal and
+    names, and each piece's bindings, from one text to the next; every text must still come
+    out as if it were extracted on its own."""
     module = data.draw(modules())
     edited, _ = data.draw(edits(module))
     sources = [render_module(m, data.draw(layouts)).encode("utf-8")
                for m in (module, edited, module)]
-    memo: dict = {}
+    memo = extract_module.ReadMemo()
     for i, source in enumerate(sources):
         shared = extract_table(source, f"{i}.py", memo)
         alone = extract_table(source, f"{i}.py")
@@ -247,7 +238,8 @@ def test_a_walk_sharing_value_facts_extracts_what_each_file_alone_would(data):
         assert repr(shared.resolved) == repr(alone.resolved)
         assert diff_tables(shared, alone).counts()["changed"] == 0
     # The model's constants, not its statements: an empty class binds nothing to remember.
-    assert bool(memo) == bool(module.constants() or edited.constants())
+    assert bool(memo.values) == bool(module.constants() or edited.constants())
+    assert memo.pieces
 
 
 @pytest.mark.parametrize("seed", range(5))

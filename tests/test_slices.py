@@ -1,4 +1,4 @@
-"""Each value's text as written, cut from the source by the standard AST's positions."""
+"""Each value's text exactly as written, as the walk of libcst's tree reads it."""
 
 from __future__ import annotations
 

@@ -141,12 +141,12 @@ def test_missing_sha256_is_refused(index, ctx):
 
 
 def test_archive_is_cached_and_reused(index, tmp_path, lines):
-    ctx = make_ctx(tmp_path / "cache", lines, ref_ttl=0)
+    ctx = make_ctx(tmp_path / "cache", lines)
     first = source_for(index, ctx).fetch("v1.0", [PATH])
     again = source_for(index, ctx).fetch("v1.0", [PATH, "LICENSE"])
     assert again[PATH] == first[PATH]
     assert index.hits["/files/widgets-1.0.tar.gz"] == 1
-    assert index.hits["/simple/widgets/"] == 2  # with no freshness window, the index is asked again
+    assert index.hits["/simple/widgets/"] == 1  # the release's archive is known: not asked again
     archive_sha = first[PATH].origin.archive_sha256
     assert ctx.cache.read("archives", archive_sha) is not None
     ref = ctx.cache.read_json("refs", "pypi:widgets@v1.0")
@@ -155,8 +155,10 @@ def test_archive_is_cached_and_reused(index, tmp_path, lines):
     assert isinstance(ref["checked_at"], float)
 
 
-def test_a_recent_answer_is_not_asked_again(index, ctx):
+def test_a_resolved_release_is_not_asked_about_again_however_old_the_answer(index, ctx):
     first = source_for(index, ctx).fetch("v1.0", [PATH])
+    ref = ctx.cache.read_json("refs", "pypi:widgets@v1.0")
+    ctx.cache.write_json("refs", "pypi:widgets@v1.0", {**ref, "checked_at": 0.0})  # 1970
     again = source_for(index, ctx).fetch("v1.0", [PATH])
     assert again == first
     assert index.hits["/simple/widgets/"] == 1

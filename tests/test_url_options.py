@@ -113,7 +113,8 @@ def test_verbose_says_when_the_cache_answered_instead_of_the_index(project, caps
         assert code == 1 and "LIMIT: 0x10 -> 0x20" in out
         assert "the cache answered" not in err and "GET" in err  # the index was asked
         assert run(capsys, "tags", "--index-url", url, "--cache-dir", cache)[:2] == (0, "v1.0\n")
-    # The index is gone; its answer is fresh in the cache, so the run still works, and says why.
+    # The index is gone; a resolved release tag is kept in the cache, so the run still works, and
+    # says why.
     code, again, err = run(capsys, "-v", "diff", "--tag", "v1.0", "--index-url", url,
                            "--cache-dir", cache)
     assert (code, again) == (1, out)

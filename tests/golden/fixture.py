@@ -34,6 +34,9 @@ HELP_NEW = "usage:\n  -a  every file\n  -b  brief\n  -c  colour\n"
 """A multi-line help text whose second line changed and that gained a line upstream."""
 BACKSLASH = "'\\\\'"
 """The normalized value of a one-backslash string: quote, two backslashes, quote."""
+COMMENT = "50%::warning::see <b>docs</b> | `x` & *y* [z]\r\n::error::injected"
+"""A documenting comment with what formats must escape (a comment holds no line end, but a
+report must be safe whatever the model carries)."""
 
 
 def fixed_report() -> DriftReport:
@@ -44,7 +47,7 @@ def fixed_report() -> DriftReport:
                       sha256="ab" * 32, commit="0123456789abcdef0123456789abcdef01234567"),
         changed=[
             Changed(name="TIMEOUT", kind="value", old="30", new="60", old_line=10, new_line=12,
-                    old_resolved=30, new_resolved=60),
+                    old_resolved=30, new_resolved=60, comment="Seconds to wait for a reply"),
             Changed(name="CONFIG", kind="value", old="{'a': 1, 'b': [1, 2]}",
                     new="{'a': 2, 'b': [1, 2]}", old_line=14, new_line=16,
                     old_resolved={"a": 1, "b": [1, 2]}, new_resolved={"a": 2, "b": [1, 2]},
@@ -54,11 +57,13 @@ def fixed_report() -> DriftReport:
             Changed(name="HELP", kind="value", old=repr(HELP_OLD), new=repr(HELP_NEW), old_line=40,
                     new_line=44, old_source='"""' + HELP_OLD + '"""', new_source='"""' + HELP_NEW + '"""',
                     old_resolved=HELP_OLD, new_resolved=HELP_NEW,
-                    details=("-  -a  all <b>files</b>", "+  -a  every file", "+  -c  colour")),
+                    details=("-  -a  all <b>files</b>", "+  -a  every file", "+  -c  colour"),
+                    comment="What --help prints"),
             Changed(name="SEP", kind="value", old=BACKSLASH, new="'/'", old_line=46, new_line=50,
                     old_resolved="\\", new_resolved="/"),
         ],
-        removed=[Removed(name="OLD_FLAG", value="True", line=20, source="True")],
+        removed=[Removed(name="OLD_FLAG", value="True", line=20, source="True",
+                         comment="Deprecated\nremove in v2")],
         renamed=[Renamed(old_name="MAX_SIZ", new_name="MAX_SIZE", value="1024", old_line=22,
                          new_line=25, similarity=0.93, old_written="0x400", new_written="1_024")],
         renamed_classes=[ClassRenamed(old_name="TraceMode", new_name="ZeRoTraceMode", old_line=40,
@@ -66,7 +71,7 @@ def fixed_report() -> DriftReport:
         added=[
             Added(name="NEW_MODE", value="'fast'", line=30, source="'fast'",
                   placement=Placement(10, "after", "TIMEOUT")),
-            Added(name="WEIRD", value=NASTY, line=31, source=NASTY,
+            Added(name="WEIRD", value=NASTY, line=31, source=NASTY, comment=COMMENT,
                   placement=Placement(5, "before", "PINNED_OK")),
             # Built without a placement (as by hand): annotated on line 1.
             Added(name="TEXT", value=MULTILINE, line=33, source=MULTILINE),

@@ -3,9 +3,10 @@
 Keys name immutable things (a commit SHA plus a path, an archive's sha256, a content hash), so an
 entry, once written, is never stale. Several dssync processes may share one cache: writes go to a
 temporary file in the same directory, synced, and renamed into place, so a reader sees either
-nothing or a whole entry. Two processes writing one key write the same bytes, so whichever rename
-comes last changes nothing and no lock is needed (the few entries that are not content-addressed,
-such as when a tag was last checked, are last-writer-wins by design).
+nothing or a whole entry. Entries dssync derives itself (parsed tables, scans) are not synced:
+one lost to a crash fails its seal (below), which is a miss, and is derived again. Two processes
+writing one key write the same bytes, so whichever rename comes last changes nothing and no lock
+is needed (the few entries that are not content-addressed are last-writer-wins by design).
 
 Every read is verified, because a disk, a crash of another program or a person can still damage
 an entry after it was written: an entry of a content-addressed namespace (``archives``, keyed by
@@ -118,9 +119,10 @@ def remove_entry(path: Path, *, what: str = "cache entry") -> None:
                           hint="remove it by hand, or pass --cache-dir DIR or --no-cache") from None
 
 
-def write_entry(path: Path, data: bytes, *, sealed: bool = True, what: str = "cache entry"
-                ) -> None:
-    """Write an entry atomically (temporary file, fsync, rename), sealed unless told not to."""
+def write_entry(path: Path, data: bytes, *, sealed: bool = True, durable: bool = True,
+                what: str = "cache entry") -> None:
+    """Write an entry atomically (temporary file, fsync, rename), sealed unless told not to;
+    ``durable=False`` skips the fsync (an entry that can be derived again)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.is_dir() and not path.is_symlink():
@@ -134,7 +136,8 @@ def write_entry(path: Path, data: bytes, *, sealed: bool = True, what: str = "ca
                     handle.write(seal_line(data, path.name))
                 handle.write(data)
                 handle.flush()
-                os.fsync(handle.fileno())
+                if durable:
+                    os.fsync(handle.fileno())
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -178,10 +181,14 @@ class Cache:
         return read_verified(self._path(namespace, key),
                              key if namespace in ADDRESSED else None)
 
-    def write(self, namespace: str, key: str, data: bytes) -> None:
+    def write(self, namespace: str, key: str, data: bytes, *, durable: bool = True) -> None:
+        """Store ``data``; ``durable=False`` skips the sync to disk (for entries that can be
+        derived again: a history walk writes a hundred of them, and each sync took longer than
+        the parse it saves)."""
         if self.root is None:
             return
-        write_entry(self._path(namespace, key), data, sealed=namespace not in ADDRESSED)
+        write_entry(self._path(namespace, key), data, sealed=namespace not in ADDRESSED,
+                    durable=durable)
 
     def read_json(self, namespace: str, key: str) -> Any | None:
         data = self.read(namespace, key)
@@ -192,5 +199,6 @@ class Cache:
         except (ValueError, RecursionError):
             return None  # sealed, yet not JSON: written by another program; a miss
 
-    def write_json(self, namespace: str, key: str, value: Any) -> None:
-        self.write(namespace, key, json.dumps(value, sort_keys=True).encode("utf-8"))
+    def write_json(self, namespace: str, key: str, value: Any, *, durable: bool = True) -> None:
+        self.write(namespace, key, json.dumps(value, sort_keys=True).encode("utf-8"),
+                   durable=durable)

@@ -33,27 +33,19 @@ def _command_module(name: str):
     return importlib.import_module(f"dssync.commands.{name}")
 
 
-def _command_in(argv: Sequence[str]) -> str | None:
-    """The command named on the command line (top-level options take no values)."""
-    return next((a for a in argv if not a.startswith("-")), None)
-
-
-def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    """The full parser; given ``argv`` naming a command, only that command's module is loaded."""
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser, every command's options included. (Building only the named command's
+    parser saved 6 % of a warm ``diff --tag``, under the 15 % a shortcut must earn; see
+    tests/benchmarks/README.md.)"""
     parser = _Parser(prog="dssync", description="Audit and sync vendored copies of upstream Python "
                                                  "constants modules. Exit status: 0 no drift, 1 drift, 2 trouble.")
     parser.add_argument("--version", action="version", version=f"dssync {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="log each upstream request to stderr (secrets redacted)")
-    # prog given, add_subparsers need not build a help formatter to work out the usage prefix
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser,
                                 prog=parser.prog)
-    wanted = _command_in(argv) if argv is not None else None
     for name in COMMANDS:
-        if wanted in COMMANDS and name != wanted:
-            sub.add_parser(name)  # a placeholder: the command line does not use it
-        else:
-            _command_module(name).add_parser(sub)
+        _command_module(name).add_parser(sub)
     return parser
 
 
@@ -65,36 +57,25 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def run(argv: Sequence[str] | None = None) -> NoReturn:
-    """The ``dssync`` command: ``main``, then out without tearing the interpreter down.
+    """The ``dssync`` command: ``main``, then exit with its status.
 
-    Freeing every module and object at exit took a fifth of a warm ``dssync diff`` (about
-    20 ms of 100). What must happen at exit still does: the standard streams are flushed and
-    ``atexit`` handlers run (temporary clones are removed). While another thread is alive, or
-    with DSSYNC_DEBUG set (a developer wants shutdown warnings), Python exits as usual.
-    ``main`` stays the entry point for callers that go on running.
+    (Leaving through ``os._exit`` to skip the interpreter's teardown saved 12-14 % of a warm
+    ``diff --tag`` and nothing of a cold one, under the 15 % a shortcut must earn; see
+    tests/benchmarks/README.md.) ``main`` stays the entry point for callers that go on running.
     """
     code = main(argv)
-    threading = sys.modules.get("threading")
-    if os.environ.get("DSSYNC_DEBUG") or (threading is not None and threading.active_count() > 1):
-        sys.exit(code)
     try:
         sys.stdout.flush()
-    except OSError:  # e.g. the reader left before the last of the output: as in main
+    except OSError:  # the reader left before the last of the output: as in main
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = EXIT_TROUBLE
-    try:
-        sys.stderr.flush()
-    except OSError:
-        pass
-    import atexit
-
-    atexit._run_exitfuncs()
-    os._exit(code)
+    sys.exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
-    args = build_parser(argv).parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:
         return _run(args)
     except DssyncError as exc:

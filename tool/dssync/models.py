@@ -47,6 +47,10 @@ class Binding:
     """For ``A, B = expr`` with a non-literal ``expr``: the position this name takes."""
     literal: Any = field(default=UNRESOLVED, compare=False)
     """The Python value when the expression is a literal, else ``UNRESOLVED``."""
+    comment: str = ""
+    """The comment that documents the binding's statement: the comment lines directly above
+    it or above the run of assignments it belongs to, then the one at the end of its line;
+    one line of text each, without ``#`` (``""`` when there is none)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +96,10 @@ class Constant:
     @property
     def conditional(self) -> bool:
         return self.binding.conditional
+
+    @property
+    def comment(self) -> str:
+        return self.binding.comment
 
     @property
     def key(self) -> str:
@@ -209,6 +217,8 @@ class Added:
     source: str
     written: str = ""
     """The value as the source writes it, for people (``0x10``); empty when not known."""
+    comment: str = ""
+    """The comment that documents the constant (upstream)."""
     placement: Placement | None = None
     """Where ``update`` would put it in the vendored file (``diff_tables`` works it out)."""
 
@@ -226,6 +236,8 @@ class Removed:
     source: str
     written: str = ""
     """The value as the source writes it, for people (``0x10``); empty when not known."""
+    comment: str = ""
+    """The comment that documents the constant (in the vendored file)."""
 
     @property
     def shown(self) -> str:
@@ -250,6 +262,9 @@ class Changed:
     old_written: str = ""
     new_written: str = ""
     """Each side's value as its source writes it, for people; empty when not known."""
+    comment: str = ""
+    """The comment that documents the constant: upstream's, or the vendored file's when
+    upstream has none."""
 
     @property
     def old_shown(self) -> str:

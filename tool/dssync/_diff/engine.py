@@ -55,7 +55,8 @@ def compare_constant(old: ConstantTable, new: ConstantTable, name: str) -> Chang
     details = container_details(ov, nv) or text_details(ov, nv)
     return Changed(name=name, kind=kind, old=o.key, new=n.key, old_line=o.line, new_line=n.line,
                    old_source=o.source, new_source=n.source, old_resolved=ov, new_resolved=nv,
-                   details=details, old_written=written_value(o), new_written=written_value(n))
+                   details=details, old_written=written_value(o), new_written=written_value(n),
+                   comment=n.comment or o.comment)
 
 
 def diff_tables(old: ConstantTable, new: ConstantTable, *, vendored: str | None = None,
@@ -76,7 +77,7 @@ def diff_tables(old: ConstantTable, new: ConstantTable, *, vendored: str | None 
             continue
         if name not in new:
             drift.removed.append(Removed(name, const.key, const.line, const.source,
-                                         written_value(const)))
+                                         written_value(const), const.comment))
         else:
             change = compare_constant(old, new, name)
             if change is not None:
@@ -84,7 +85,7 @@ def diff_tables(old: ConstantTable, new: ConstantTable, *, vendored: str | None 
     for name, const in new.constants.items():
         if name not in old and name not in pins:
             drift.added.append(Added(name, const.key, const.line, const.source,
-                                     written_value(const)))
+                                     written_value(const), const.comment))
     if renames and drift.removed and drift.added and modules is not None:
         drift.renamed_classes = find_class_renames(old, new, drift.removed, drift.added, modules)
         _take_out(drift, {f"{c.old_name}.{m}" for c in drift.renamed_classes for m in c.constants},

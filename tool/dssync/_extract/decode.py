@@ -21,6 +21,15 @@ class SourceText:
     """The first line ending found (``\\n`` when there is none), used when writing new lines."""
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+"""Python's own line ends; a form feed or U+2028 does not end a line for its tokenizer."""
+
+
+def line_starts(text: str) -> list[int]:
+    """The offset where each line of ``text`` starts (``[0]`` for one line)."""
+    return [0] + [m.end() for m in _LINE_END.finditer(text)]
+
+
 def _line_of_offset(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 

@@ -1,4 +1,4 @@
-"""A tiny, bounded interpreter for constant expressions, over the standard library's AST.
+"""A tiny, bounded interpreter for constant expressions, over libcst's expression nodes.
 
 It never runs upstream code: it understands literals, names of other constants, string and
 number arithmetic, ``%`` formatting and f-strings, and gives up (``UNRESOLVED``) on anything
@@ -7,11 +7,14 @@ else. Every operation that could allocate without bound is checked first.
 
 from __future__ import annotations
 
-import ast
 import operator
 import re
 from typing import Any, Callable
 
+import libcst as cst
+
+from dssync._extract.literals import Field, Part, fold, number_value
+from dssync._extract.unparse import BINARY, CONSTANT_NAMES, subscript_items
 from dssync.models import UNRESOLVED
 
 MAX_SIZE = 1_000_000
@@ -26,31 +29,48 @@ MAX_INT_BITS = 4096
 
 Lookup = Callable[[str], Any]
 
-_NUMBER_OPS: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv,
-    ast.Mod: operator.mod,
-    ast.Pow: operator.pow,
-    ast.LShift: operator.lshift,
-    ast.RShift: operator.rshift,
-    ast.BitOr: operator.or_,
-    ast.BitAnd: operator.and_,
-    ast.BitXor: operator.xor,
+_NUMBER_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "//": operator.floordiv,
+    "%": operator.mod,
+    "**": operator.pow,
+    "<<": operator.lshift,
+    ">>": operator.rshift,
+    "|": operator.or_,
+    "&": operator.and_,
+    "^": operator.xor,
 }
+"""By operator symbol; ``@`` has no meaning for numbers."""
+AUGMENTED = frozenset(_NUMBER_OPS)
+"""The operators of the augmented assignments the resolver follows (``X += ...``)."""
 
 _DIGITS = re.compile(r"\d+")
+_CONSTANTS = {"True": True, "False": False, "None": None}
 
 
-def dotted_name(node: ast.AST) -> str | None:
-    """``A`` for a name, ``A.B`` for an attribute of a name; None for anything else."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-        return f"{node.value.id}.{node.attr}"
+def dotted_name(node: cst.CSTNode) -> str | None:
+    """``A`` for a name, ``A.B`` for an attribute of a name; None for anything else (``True``
+    is a constant, not a name)."""
+    if type(node) is cst.Name:
+        return None if node.value in CONSTANT_NAMES else node.value
+    if type(node) is cst.Attribute:
+        value = node.value
+        if type(value) is cst.Name and value.value not in CONSTANT_NAMES:
+            return f"{value.value}.{node.attr.value}"
     return None
+
+
+class StarSlice:
+    """What ``*REST`` takes in ``A, *REST = value``: a slice, which the evaluator leaves
+    unresolved (after resolving what ``value`` refers to, as it would to slice it)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: cst.BaseExpression) -> None:
+        self.value = value
 
 
 def _is_number(value: Any) -> bool:
@@ -94,28 +114,28 @@ def _format_is_bounded(spec: str) -> bool:
     return "*" not in spec and all(int(d) <= MAX_FORMAT_WIDTH for d in _DIGITS.findall(spec))
 
 
-def _binop(op: ast.operator, left: Any, right: Any) -> Any:
-    if isinstance(op, ast.Mod) and isinstance(left, str):
+def _binop(op: str, left: Any, right: Any) -> Any:
+    if op == "%" and isinstance(left, str):
         if not _format_is_bounded(left) or not _plain(right):
             return UNRESOLVED
         return left % right
-    if isinstance(op, ast.Add) and type(left) is type(right) and isinstance(left, (str, bytes, list, tuple)):
+    if op == "+" and type(left) is type(right) and isinstance(left, (str, bytes, list, tuple)):
         if len(left) + len(right) > MAX_SIZE:
             return UNRESOLVED
         return left + right
-    if isinstance(op, ast.Mult) and isinstance(left, (str, bytes, list, tuple)) != isinstance(right, (str, bytes, list, tuple)):
+    if op == "*" and isinstance(left, (str, bytes, list, tuple)) != isinstance(right, (str, bytes, list, tuple)):
         seq, count = (left, right) if isinstance(left, (str, bytes, list, tuple)) else (right, left)
         if not isinstance(count, int) or len(seq) * max(count, 0) > MAX_SIZE:
             return UNRESOLVED
         return seq * count
     if not (_is_number(left) and _is_number(right)):
         return UNRESOLVED
-    if isinstance(op, ast.Pow) and isinstance(left, int) and isinstance(right, int):
+    if op == "**" and isinstance(left, int) and isinstance(right, int):
         if right > 0 and abs(left) > 1 and right * max(abs(left).bit_length(), 1) > MAX_INT_BITS:
             return UNRESOLVED
-    if isinstance(op, ast.LShift) and isinstance(right, int) and right > MAX_INT_BITS:
+    if op == "<<" and isinstance(right, int) and right > MAX_INT_BITS:
         return UNRESOLVED
-    func = _NUMBER_OPS.get(type(op))
+    func = _NUMBER_OPS.get(op)
     if func is None:
         return UNRESOLVED
     return func(left, right)
@@ -142,7 +162,7 @@ class Evaluator:
     def __init__(self, lookup: Lookup | None) -> None:
         self.lookup = lookup
 
-    def __call__(self, node: ast.AST) -> Any:
+    def __call__(self, node: cst.BaseExpression | StarSlice) -> Any:
         try:
             value = self._eval(node)
         except (ArithmeticError, LookupError, ValueError, TypeError, RecursionError, MemoryError):
@@ -151,127 +171,150 @@ class Evaluator:
             return UNRESOLVED
         return value
 
-    def _eval(self, node: ast.AST) -> Any:
-        method = getattr(self, "_eval_" + type(node).__name__, None)
+    def _eval(self, node: Any) -> Any:
+        method = _METHODS.get(type(node))
         if method is None:
             return UNRESOLVED
-        return method(node)
+        return method(self, node)
 
-    def _all(self, nodes: list[ast.expr]) -> list[Any] | None:
+    def _all(self, items) -> list[Any] | None:
+        """The values of a display's elements; None if one is starred or unresolved."""
+        return self._values([i.value if type(i) is cst.Element else None for i in items])
+
+    def _values(self, nodes: list[Any]) -> list[Any] | None:
+        """The values of ``nodes`` in order; None at the first unresolved one (or None)."""
         values = []
-        for n in nodes:
-            if isinstance(n, ast.Starred):
-                return None
-            v = self._eval(n)
+        for node in nodes:
+            v = UNRESOLVED if node is None else self._eval(node)
             if v is UNRESOLVED:
                 return None
             values.append(v)
         return values
 
-    def _eval_Constant(self, node: ast.Constant) -> Any:
-        if node.value is Ellipsis:
+    def _number(self, node: cst.BaseNumber) -> Any:
+        return number_value(node)
+
+    def _string(self, node: cst.BaseExpression) -> Any:
+        folded = fold(node)
+        if folded.kind != "joined":
+            return folded.value
+        if self.lookup is None:
             return UNRESOLVED
-        return node.value
+        return self._joined(folded.parts)
 
-    def _eval_Name(self, node: ast.Name) -> Any:
-        return self.lookup(node.id) if self.lookup else UNRESOLVED
+    def _ellipsis(self, node: cst.Ellipsis) -> Any:
+        return UNRESOLVED
 
-    def _eval_Attribute(self, node: ast.Attribute) -> Any:
+    def _name(self, node: cst.Name) -> Any:
+        if node.value in _CONSTANTS:
+            return _CONSTANTS[node.value]
+        return self.lookup(node.value) if self.lookup else UNRESOLVED
+
+    def _attribute(self, node: cst.Attribute) -> Any:
         name = dotted_name(node)
         return self.lookup(name) if (self.lookup and name) else UNRESOLVED
 
-    def _eval_UnaryOp(self, node: ast.UnaryOp) -> Any:
-        value = self._eval(node.operand)
+    def _unary(self, node: cst.UnaryOperation) -> Any:
+        value = self._eval(node.expression)
         if not _is_number(value):
             return UNRESOLVED
-        if isinstance(node.op, ast.USub):
+        op = type(node.operator)
+        if op is cst.Minus:
             return -value
-        if isinstance(node.op, ast.UAdd):
+        if op is cst.Plus:
             return +value
         if self.lookup is None:
             return UNRESOLVED  # only unary plus/minus count as part of a literal
-        if isinstance(node.op, ast.Invert) and isinstance(value, int):
+        if op is cst.BitInvert and isinstance(value, int):
             return ~value
-        if isinstance(node.op, ast.Not):
+        if op is cst.Not:
             return not value
         return UNRESOLVED
 
-    def _eval_BinOp(self, node: ast.BinOp) -> Any:
+    def _binary(self, node: cst.BinaryOperation) -> Any:
+        op = BINARY[type(node.operator)]
         if self.lookup is None:
-            return self._complex_literal(node)
+            return self._complex_literal(node, op)
         left = self._eval(node.left)
         if left is UNRESOLVED:
             return UNRESOLVED
         right = self._eval(node.right)
         if right is UNRESOLVED:
             return UNRESOLVED
-        return _binop(node.op, left, right)
+        return _binop(op, left, right)
 
-    def _complex_literal(self, node: ast.BinOp) -> Any:
+    def _complex_literal(self, node: cst.BinaryOperation, op: str) -> Any:
         # ``1+2j`` is the one binary operation a literal may contain (as in ast.literal_eval).
-        if not isinstance(node.op, (ast.Add, ast.Sub)):
+        if op not in ("+", "-"):
             return UNRESOLVED
         left, right = self._eval(node.left), self._eval(node.right)
         if isinstance(left, (int, float)) and isinstance(right, complex):
-            return left + right if isinstance(node.op, ast.Add) else left - right
+            return left + right if op == "+" else left - right
         return UNRESOLVED
 
-    def _eval_Tuple(self, node: ast.Tuple) -> Any:
-        values = self._all(node.elts)
+    def _tuple(self, node: cst.Tuple) -> Any:
+        values = self._all(node.elements)
         return tuple(values) if values is not None else UNRESOLVED
 
-    def _eval_List(self, node: ast.List) -> Any:
-        values = self._all(node.elts)
+    def _list(self, node: cst.List) -> Any:
+        values = self._all(node.elements)
         return values if values is not None else UNRESOLVED
 
-    def _eval_Set(self, node: ast.Set) -> Any:
-        values = self._all(node.elts)
+    def _set(self, node: cst.Set) -> Any:
+        values = self._all(node.elements)
         if values is None:
             return UNRESOLVED
         return frozenset(values)
 
-    def _eval_Dict(self, node: ast.Dict) -> Any:
-        if any(k is None for k in node.keys):
+    def _dict(self, node: cst.Dict) -> Any:
+        if any(type(e) is not cst.DictElement for e in node.elements):
             return UNRESOLVED  # ``**other`` unpacking
-        keys = self._all(node.keys)  # type: ignore[arg-type]
-        values = self._all(node.values)
+        # All keys first, then the values, as Python's tree holds them.
+        keys = self._values([e.key for e in node.elements])  # type: ignore[attr-defined]
+        values = self._values([e.value for e in node.elements])
         if keys is None or values is None:
             return UNRESOLVED
         return dict(zip(keys, values))
 
-    def _eval_JoinedStr(self, node: ast.JoinedStr) -> Any:
-        if self.lookup is None:
-            return UNRESOLVED
-        parts = []
-        for part in node.values:
-            value = self._eval(part)
+    def _joined(self, parts: tuple[Part, ...]) -> Any:
+        out = []
+        for part in parts:
+            value = part if isinstance(part, str) else self._field(part)
             if not isinstance(value, str):
                 return UNRESOLVED
-            parts.append(value)
-        return "".join(parts)
+            out.append(value)
+        return "".join(out)
 
-    def _eval_FormattedValue(self, node: ast.FormattedValue) -> Any:
-        value = self._eval(node.value)
+    def _field(self, part: Field) -> Any:
+        value = self._eval(part.expression)
         if value is UNRESOLVED or not _plain(value):
             return UNRESOLVED
         spec = ""
-        if node.format_spec is not None:
-            spec = self._eval(node.format_spec)
+        if part.spec is not None:
+            spec = self._joined(part.spec)
             if not isinstance(spec, str) or not _format_is_bounded(spec):
                 return UNRESOLVED
-        if node.conversion == ord("r"):
+        if part.conversion == "r":
             value = repr(value)
-        elif node.conversion == ord("a"):
+        elif part.conversion == "a":
             value = ascii(value)
-        elif node.conversion == ord("s"):
+        elif part.conversion == "s":
             value = str(value)
         return format(value, spec)
 
-    def _eval_Subscript(self, node: ast.Subscript) -> Any:
+    def _subscript(self, node: cst.Subscript) -> Any:
         if self.lookup is None:
             return UNRESOLVED
         container = self._eval(node.value)
-        index = self._eval(node.slice)
+        items, as_tuple = subscript_items(node)
+        if as_tuple:
+            values = self._values([i.value if type(i) is cst.Element or (
+                type(i) is cst.Index and i.star is None) else None for i in items])  # type: ignore[attr-defined]
+            index = tuple(values) if values is not None else UNRESOLVED
+        elif type(items[0]) is cst.Index:
+            index = self._eval(items[0].value)  # type: ignore[attr-defined]
+        else:
+            index = UNRESOLVED  # a slice
         if isinstance(container, (str, bytes, list, tuple)) and isinstance(index, int):
             return container[index]
         if isinstance(container, dict):
@@ -281,8 +324,24 @@ class Evaluator:
                 return UNRESOLVED
         return UNRESOLVED
 
+    def _star_slice(self, node: StarSlice) -> Any:
+        self._eval(node.value)
+        return UNRESOLVED
 
-def combine(op: ast.operator, left: Any, right: Any) -> Any:
+
+_METHODS: dict[type, Callable[[Evaluator, Any], Any]] = {
+    cst.Integer: Evaluator._number, cst.Float: Evaluator._number,
+    cst.Imaginary: Evaluator._number, cst.SimpleString: Evaluator._string,
+    cst.ConcatenatedString: Evaluator._string, cst.FormattedString: Evaluator._string,
+    cst.Ellipsis: Evaluator._ellipsis, cst.Name: Evaluator._name,
+    cst.Attribute: Evaluator._attribute, cst.UnaryOperation: Evaluator._unary,
+    cst.BinaryOperation: Evaluator._binary, cst.Tuple: Evaluator._tuple,
+    cst.List: Evaluator._list, cst.Set: Evaluator._set, cst.Dict: Evaluator._dict,
+    cst.Subscript: Evaluator._subscript, StarSlice: Evaluator._star_slice,
+}
+
+
+def combine(op: str, left: Any, right: Any) -> Any:
     """``left <op> right`` for two already-resolved values, within the same bounds."""
     if left is UNRESOLVED or right is UNRESOLVED:
         return UNRESOLVED
@@ -293,6 +352,6 @@ def combine(op: ast.operator, left: Any, right: Any) -> Any:
     return value if value is UNRESOLVED or _sized_ok(value) else UNRESOLVED
 
 
-def literal_value(node: ast.AST) -> Any:
+def literal_value(node: cst.BaseExpression | StarSlice) -> Any:
     """The Python value of a literal expression, or ``UNRESOLVED`` if it is not a literal."""
     return Evaluator(None)(node)

@@ -1,78 +1,56 @@
-"""Build a module's constant table from its bytes, with the standard library's ``ast``.
+"""Build a module's constant table from its bytes, with libcst.
 
-Reading needs no concrete syntax tree: positions and the source text give each value as
-written, and ``ast.parse`` is some twenty times faster than libcst's parser, which is only
-imported by ``update`` to rewrite a file."""
+A module is parsed a piece at a time (a few dozen lines, cut before a top-level statement,
+preferably one that starts a paragraph), each piece's bindings read by the one walk
+(``walk.Walk``) and its tree let go before the next is parsed, so the memory a table costs
+grows with the constants, not with libcst's tree of the whole module. What a piece gives
+depends on its text alone (and on the comment run it continues), so the tables of one run
+share it (``ReadMemo``): consecutive releases of a module, or the two sides of a diff, share
+most of their pieces word for word, and each is parsed once."""
 
 from __future__ import annotations
 
-import ast
 import bisect
-import gc
 import hashlib
 import re
-import warnings
-from contextlib import contextmanager
-from typing import Any, Dict, Iterable, Iterator, Tuple
+from typing import Any, Dict, Iterable, Iterator, NamedTuple, Tuple
 
-from dssync._extract.collect import BindingCollector, RawBinding, sites
-from dssync._extract.decode import SourceText, decode_source, token_estimate
+from dssync._extract.decode import SourceText, decode_source, line_starts, token_estimate
 from dssync._extract.evaluate import literal_value
-from dssync._extract.guard import refuse_unparsable
+from dssync._extract.parse import NotPython, parse_module
 from dssync._extract.resolve import Resolver, known_references, mentions
-from dssync._extract.slices import SourceSlicer, line_starts
+from dssync._extract.unparse import normalize, star_slice
+from dssync._extract.walk import RawBinding, Walk
 from dssync.errors import DssyncError
 from dssync.models import UNRESOLVED, Augment, Binding, Constant, ConstantTable
 
+CHUNK_LINES = 60
+"""A module is parsed about this many lines at a time. Small pieces keep libcst's tree (about
+1 KB a token) out of memory, and let a piece read once serve every text that holds it."""
 
-def parse_ast(source: SourceText, path: str) -> ast.Module:
-    """The standard AST of a module, or one clear error naming where it fails to parse."""
-    return _parse(source.text, path, 1)
-
-
-def _parse(text: str, path: str, first_line: int) -> ast.Module:
-    try:
-        return _compile(text)
-    except SyntaxError as exc:
-        raise DssyncError(
-            f"not valid Python: {exc.msg}",
-            path=path,
-            line=exc.lineno + first_line - 1 if exc.lineno else None,
-            column=exc.offset,
-            hint="fix the syntax error (or check that this is the right file)",
-        ) from None
-    except (RecursionError, MemoryError, ValueError) as exc:
-        raise DssyncError(f"cannot parse: {type(exc).__name__}: too deeply nested or too large",
-                          path=path, hint="dssync refuses inputs Python itself cannot compile") from None
-
-
-def _compile(text: str) -> ast.Module:
-    with warnings.catch_warnings():
-        # Python's warnings about upstream's code (invalid escapes, ``1if``) are not ours
-        # to print: the report is the one place dssync speaks about upstream.
-        warnings.simplefilter("ignore")
-        return ast.parse(text)
-
-
-CHUNK_LINES = 2000
-"""A long module is parsed this many lines at a time (cut before a top-level statement), so
-the syntax tree of a 200,000-line module never sits in memory whole: the tree costs about
-2 KB a line, the table built from it a tenth of that."""
+PARAGRAPH_SLACK = 60
+"""How much further a cut may go to fall where a paragraph (a blank line) begins: such cuts
+fall in the same places when lines are added or removed elsewhere, so pieces repeat."""
 
 MAX_PIECE_TOKENS = 400_000
-"""The most tokens parsed at once (about 200 MB of syntax tree): more than any real statement,
-a tenth of what ``decode.MAX_TOKENS`` lets through for a whole module."""
+"""The most tokens parsed at once (about 400 MB of libcst's tree): more than any real
+statement, a fifth of what ``decode.MAX_TOKENS`` lets through for a whole module."""
 
 _CUT = re.compile(r"(?:\A|(?<=\n)|(?<=\r))(?!(?:else|elif|except|finally)\b)[A-Za-z_]")
 """Lines that may begin a top-level statement: at column 0, not continuing an ``if``/``try``."""
+_PARAGRAPH = re.compile(r"(?:(?<=\n\n)|(?<=\r\n\r\n)|(?<=\r\r))"
+                        r"(?!(?:else|elif|except|finally)\b)[A-Za-z_#]")
+"""Lines after a blank line that may begin a top-level statement or its comment."""
 
 
-def _pieces(text: str, path: str, size: int = CHUNK_LINES) -> Iterator[tuple[int, str, ast.Module]]:
+def _pieces(text: str, path: str, size: int = CHUNK_LINES, known=lambda piece: False
+            ) -> Iterator[tuple[int, str, Any]]:
     """``(first line, text, tree)`` pieces of a module, each cut where the text before it parses.
 
     A candidate cut inside a string, a bracket or a decorated definition leaves a piece that
     does not parse; the piece then grows (doubling its reach, so a module that is one long
-    string costs a few parses, not one per line) until it parses or takes the rest.
+    string costs a few parses, not one per line) until it parses or takes the rest. A piece
+    ``known(piece)`` has been read before: it is not parsed again (its tree is None).
     """
     starts = line_starts(text)
     first = 1
@@ -82,18 +60,20 @@ def _pieces(text: str, path: str, size: int = CHUNK_LINES) -> Iterator[tuple[int
             cut = _cut_at_or_after(text, starts, first + reach)
             begin = starts[first - 1]
             if cut is None:
-                _check_piece(text[begin:], first, path)
-                refuse_unparsable(text[begin:], path, first_line=first)
-                yield first, text[begin:], _parse(text[begin:], path, first)
+                piece = text[begin:]
+                _check_piece(piece, first, path)
+                yield first, piece, None if known(piece) else parse_module(piece, path, first)
                 return
             piece = text[begin:starts[cut - 1]]
             _check_piece(piece, first, path)
-            try:
-                tree = _compile(piece)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                reach *= 2
-                continue
-            refuse_unparsable(piece, path, first_line=first)
+            if known(piece):
+                tree = None
+            else:
+                try:
+                    tree = parse_module(piece, path, first)
+                except NotPython:
+                    reach *= 2
+                    continue
             yield first, piece, tree
             first = cut
             break
@@ -114,29 +94,104 @@ def _check_piece(piece: str, first: int, path: str) -> None:
 
 
 def _cut_at_or_after(text: str, starts: list[int], line: int) -> int | None:
-    """The first candidate line at or after ``line``, or None at the end of the module."""
+    """The first paragraph start at or after ``line`` (within ``PARAGRAPH_SLACK`` lines), else
+    the first candidate line; None at the end of the module."""
     if line >= len(starts):
         return None
-    found = _CUT.search(text, starts[line - 1])
+    at = starts[line - 1]
+    window = starts[min(line + PARAGRAPH_SLACK, len(starts)) - 1]
+    found = _PARAGRAPH.search(text, at, window) or _CUT.search(text, at)
     return None if found is None else bisect.bisect_right(starts, found.start())
 
 
-def raw_bindings(source: SourceText, path: str) -> Iterator[RawBinding]:
+class Fact(NamedTuple):
+    """What one binding contributes to its module's table: the walk's binding with its value
+    read (normalized text, literal, names mentioned) and its tree let go, unless the resolver
+    will need it (a value that is not a literal)."""
+
+    name: str
+    kind: str
+    line: int
+    end_line: int
+    source: str
+    conditional: bool
+    index: int | None
+    op: str
+    comment: str
+    normalized: str
+    literal: Any
+    names: Tuple[str, ...]
+    node: Any
+
+    def shifted(self, lines: int) -> Fact:
+        """The same binding in a piece that starts ``lines`` lines further down."""
+        return Fact(self.name, self.kind, self.line + lines, self.end_line + lines, self.source,
+                    self.conditional, self.index, self.op, self.comment, self.normalized,
+                    self.literal, self.names, self.node)
+
+
+class ReadMemo:
+    """What the tables one run reads share: the facts of values by their text, and the facts
+    of pieces by their text (and the comment run they continue)."""
+
+    __slots__ = ("values", "pieces")
+
+    def __init__(self) -> None:
+        self.values: ValueMemo = {}
+        self.pieces: dict[tuple[str, str], tuple[list[Fact], str]] = {}
+
+
+def read_facts(source: SourceText, path: str, memo: ReadMemo | None = None) -> Iterator[Fact]:
     """Every binding in the module, in source order, read a piece at a time."""
-    for first, piece, tree in _pieces(source.text, path):
-        yield from BindingCollector(SourceSlicer(piece), first).collect(sites(tree.body))
+    pieces = memo.pieces if memo is not None else None
+    values = memo.values if memo is not None else None
+    carried = ""
+
+    def known(piece: str) -> bool:
+        return pieces is not None and (piece, carried) in pieces
+
+    for first, piece, tree in _pieces(source.text, path, known=known):
+        key = (piece, carried)
+        if tree is None:
+            found, carried = pieces[key]  # type: ignore[index]
+        else:
+            try:
+                walk = Walk(tree, 1, carried)
+                raws = walk.bindings()
+            except RecursionError:
+                raise DssyncError("cannot read: too deeply nested", path=path, line=first,
+                                  hint="dssync refuses inputs it cannot read safely") from None
+            found = facts_of(raws, values, first - 1)
+            if pieces is not None:
+                pieces[key] = (found, walk.pending)
+            carried = walk.pending
+        yield from (f.shifted(first - 1) for f in found) if first > 1 else found
 
 
-def normalize(node: ast.expr, source: str) -> str:
-    """The canonical text of a value: ``ast.unparse``, which drops formatting and quote style.
+def raw_bindings(source: SourceText, path: str) -> Iterator[RawBinding]:
+    """Every binding in the module with libcst's nodes, read a piece at a time (for tests
+    and tools; the table is built from ``read_facts``)."""
+    carried = ""
+    for first, _, tree in _pieces(source.text, path):
+        walk = Walk(tree, first, carried)
+        yield from walk.bindings()
+        carried = walk.pending
 
-    A few values cannot be unparsed (an integer too long to print in decimal); their source
-    text with white space folded stands in, so they still compare by what was written.
+
+def normalized_text(rb: RawBinding) -> str:
+    """The canonical text of a binding's value (see ``unparse``).
+
+    A few values cannot be written that way (an f-string whose replacement field needs a
+    backslash, an integer too long to print in decimal, an expression nested too deeply to
+    write); their source text with white space folded stands in, so they still compare by
+    what was written.
     """
     try:
-        return ast.unparse(node)
-    except (ValueError, RecursionError):
-        return "<source> " + " ".join(source.split())
+        if rb.star is not None:
+            return star_slice(rb.written, *rb.star)  # type: ignore[arg-type]
+        return normalize(rb.value)
+    except (ValueError, RecursionError):  # ``Unwritable`` among them
+        return "<source> " + " ".join(rb.source.split())
 
 
 ValueFacts = Tuple[str, Any, Tuple[str, ...]]
@@ -149,50 +204,72 @@ of their values word for word, and an expression's tree (hence all three facts) 
 text alone."""
 
 
-def value_facts(node: ast.expr, source: str) -> ValueFacts:
-    literal = literal_value(node)
-    return normalize(node, source), literal, mentions(node) if literal is UNRESOLVED else ()
+def value_facts(rb: RawBinding) -> ValueFacts:
+    try:
+        normalized = normalized_text(rb)
+        literal = literal_value(rb.value)
+        return normalized, literal, mentions(rb.value) if literal is UNRESOLVED else ()
+    except ValueError as exc:  # a literal Python's compiler let through but cannot mean
+        raise DssyncError(f"cannot read the value of {rb.name}: {exc}", line=rb.line,
+                          hint="check the literal's escapes") from None
 
 
-def build_constants(raw: Iterable[RawBinding], memo: ValueMemo | None = None,
-                    ) -> tuple[dict[str, Constant], dict[str, ast.expr]]:
-    """Group raw bindings by name: the last one wins; augments after it modify it.
+def facts_of(raw: Iterable[RawBinding], memo: ValueMemo | None = None,
+             shift: int = 0) -> list[Fact]:
+    """The facts of the walk's bindings (``shift``: lines before the piece they come from,
+    for error messages). ``memo`` lends the facts of values seen before."""
+    out = []
+    for rb in raw:
+        if rb.kind == "delete":
+            out.append(Fact(rb.name, rb.kind, rb.line, rb.end_line, "", rb.conditional, None, "",
+                            rb.comment, "", UNRESOLVED, (), None))
+            continue
+        # ``*REST`` takes a slice of the text it shares with its neighbours: not lent.
+        shared = memo is not None and rb.star is None
+        facts = memo.get(rb.source) if shared else None  # type: ignore[union-attr]
+        if facts is None:
+            try:
+                facts = value_facts(rb)
+            except DssyncError as exc:
+                exc.line = (exc.line or 0) + shift
+                raise
+            if shared:
+                memo[rb.source] = facts  # type: ignore[index]
+        normalized, literal, names = facts
+        # Syntax trees are let go as soon as their text and literal value are known; only the
+        # expressions a literal cannot stand for (references, calls) are kept for the resolver.
+        node = rb.value if literal is UNRESOLVED or rb.kind != "bind" else None
+        out.append(Fact(rb.name, rb.kind, rb.line, rb.end_line, rb.source, rb.conditional,
+                        rb.index, rb.op, rb.comment, normalized, literal, names, node))
+    return out
 
-    Syntax trees are let go as soon as their text and literal value are known; only the
-    expressions a literal cannot stand for (references, calls) are kept for the resolver, so
-    a long module's trees never pile up. ``memo`` lends the facts of values seen before.
-    """
+
+def build_constants(facts: Iterable[Fact]) -> tuple[dict[str, Constant], dict[str, Any]]:
+    """Group bindings by name: the last one wins; augments after it modify it."""
     bindings: dict[str, list[Binding]] = {}
     augments: dict[str, list[Augment]] = {}
-    nodes: dict[str, ast.expr] = {}
+    nodes: dict[str, Any] = {}
     mentioned: dict[str, tuple[str, ...]] = {}
     order: dict[str, int] = {}
     deleted: set[str] = set()
-    for position, rb in enumerate(raw):
-        if rb.kind == "delete":
-            if not rb.conditional and rb.name in bindings:
-                deleted.add(rb.name)
+    for position, f in enumerate(facts):
+        if f.kind == "delete":
+            if not f.conditional and f.name in bindings:
+                deleted.add(f.name)
             continue
-        facts = memo.get(rb.source) if memo is not None else None
-        if facts is None:
-            facts = value_facts(rb.value, rb.source)
-            if memo is not None:
-                memo[rb.source] = facts
-        normalized, literal, names = facts
-        if rb.kind == "bind":
-            if literal is UNRESOLVED:
-                nodes.setdefault(normalized, rb.value)
-                mentioned.setdefault(normalized, names)
-            bindings.setdefault(rb.name, []).append(
-                Binding(rb.line, rb.end_line, rb.source, normalized, rb.conditional, rb.index,
-                        literal)
-            )
-            augments[rb.name] = []
-            order[rb.name] = position
-            deleted.discard(rb.name)
-        elif rb.name in bindings and rb.name not in deleted:
-            nodes.setdefault(normalized, rb.value)
-            augments[rb.name].append(Augment(rb.line, rb.op, rb.source, normalized))
+        if f.kind == "bind":
+            if f.literal is UNRESOLVED:
+                nodes.setdefault(f.normalized, f.node)
+                mentioned.setdefault(f.normalized, f.names)
+            bindings.setdefault(f.name, []).append(
+                Binding(f.line, f.end_line, f.source, f.normalized, f.conditional, f.index,
+                        f.literal, f.comment))
+            augments[f.name] = []
+            order[f.name] = position
+            deleted.discard(f.name)
+        elif f.name in bindings and f.name not in deleted:
+            nodes.setdefault(f.normalized, f.node)
+            augments[f.name].append(Augment(f.line, f.op, f.source, f.normalized))
     # ``del X`` at module level (a helper cleaned up after use) leaves no constant X behind.
     ordered = sorted((n for n in bindings if n not in deleted),
                      key=lambda n: (bindings[n][-1].line, order[n]))
@@ -207,32 +284,24 @@ def build_constants(raw: Iterable[RawBinding], memo: ValueMemo | None = None,
     return constants, nodes
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Building tables allocates hundreds of thousands of small objects and no cycles; while
-    they pile up, the cyclic collector would walk every live object again and again to find
-    nothing (a 200,000-line module took 3x the time of a 100,000-line one instead of 2x; a
-    history walk spent a third of its time serializing tables in it)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def extract_table(data: bytes, path: str, memo: ValueMemo | None = None) -> ConstantTable:
-    """The constant table of a module's bytes; ``memo`` is shared by the tables of one walk."""
+def extract_table(data: bytes, path: str, memo: ReadMemo | None = None) -> ConstantTable:
+    """The constant table of a module's bytes; ``memo`` is shared by the tables of one run."""
     source = decode_source(data, path)
-    return table_of(raw_bindings(source, path), path, hashlib.sha256(data).hexdigest(), memo)
+    return _table(read_facts(source, path, memo), path, hashlib.sha256(data).hexdigest())
 
 
-def table_of(raw: Iterable[RawBinding], path: str, sha256: str,
-             memo: ValueMemo | None = None) -> ConstantTable:
-    """The table of a module's raw bindings, every value resolved."""
-    with collector_paused():
-        constants, nodes = build_constants(raw, memo)
-        table = ConstantTable(path=path, constants=constants, sha256=sha256)
-        table.resolved = Resolver(constants, nodes).resolve_all()
+def table_of(raw: Iterable[RawBinding], path: str, sha256: str) -> ConstantTable:
+    """The table of a module's bindings as the walk found them (``update`` reads a whole
+    module once, for its table and its layout)."""
+    return _table(facts_of(raw), path, sha256)
+
+
+def _table(facts: Iterable[Fact], path: str, sha256: str) -> ConstantTable:
+    try:
+        constants, nodes = build_constants(facts)
+    except DssyncError as exc:
+        exc.path = exc.path or path
+        raise
+    table = ConstantTable(path=path, constants=constants, sha256=sha256)
+    table.resolved = Resolver(constants, nodes).resolve_all()
     return table

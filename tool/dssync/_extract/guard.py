@@ -82,6 +82,11 @@ _INDENT = re.compile(r"[ \t\f]*")
 _BLANK_LINE_REST = frozenset("\r\n#\\")
 
 
+class NotPython(DssyncError):
+    """The text is not Python (a syntax error, with the line it is on). A reader that cuts a
+    module into pieces takes it as "cut elsewhere"; anything else this module raises is final."""
+
+
 class _TooDeep(Exception):
     def __init__(self, position: int, depth: int) -> None:
         super().__init__(position, depth)
@@ -89,13 +94,15 @@ class _TooDeep(Exception):
         self.depth = depth
 
 
-def refuse_unparsable(text: str, path: str, *, first_line: int = 1) -> None:
+def refuse_unparsable(text: str, path: str, *, first_line: int = 1, mode: str = "exec") -> None:
     """Raise ``DssyncError`` (one line naming ``path`` and the line) unless Python can compile
-    ``text`` and no statement of it nests deeper than ``MAX_DEPTH``.
+    ``text`` and no statement of it nests deeper than ``MAX_DEPTH``; ``NotPython`` for a
+    syntax error.
 
-    ``first_line`` is the line of ``path`` that ``text`` starts at, for a piece of a module.
+    ``first_line`` is the line of ``path`` that ``text`` starts at, for a piece of a module;
+    ``mode`` is ``"eval"`` for a lone expression.
     """
-    _refuse_uncompilable(text, path, first_line)
+    _refuse_uncompilable(text, path, first_line, mode)
     try:
         _Scanner(text).code(0, field=False, base=0)
     except _TooDeep as deep:
@@ -106,15 +113,15 @@ def refuse_unparsable(text: str, path: str, *, first_line: int = 1) -> None:
                  "exhaust the parser's stack") from None
 
 
-def _refuse_uncompilable(text: str, path: str, first_line: int) -> None:
+def _refuse_uncompilable(text: str, path: str, first_line: int, mode: str) -> None:
     try:
         with warnings.catch_warnings():
             # Python's warnings about upstream's code (invalid escapes, ``1if``) are not ours to
             # print, nor, under ``-W error``, a reason to refuse it.
             warnings.simplefilter("ignore")
-            compile(text, path, "exec", dont_inherit=True)
+            compile(text, path, mode, dont_inherit=True)
     except SyntaxError as exc:  # IndentationError and TabError too
-        raise DssyncError(
+        raise NotPython(
             f"not valid Python: {exc.msg}", path=path,
             line=exc.lineno + first_line - 1 if exc.lineno else None, column=exc.offset,
             hint="fix the syntax error (or check that this is the right file)") from None

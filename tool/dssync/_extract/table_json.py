@@ -11,9 +11,9 @@ values are recomputed from the normalized text with the evaluator and resolver
 Each constant is stored as a JSON text of its own: consecutive releases share most constants
 word for word, so a walk that loads many tables (``Memo``) decodes each distinct constant once.
 
-The cache key carries ``FORMAT_VERSION``, dssync's version and Python's minor version: the
-normalized text comes from ``ast.unparse``, whose output may differ between Python versions,
-and a change in the extractor must not be hidden by old entries.
+The cache key carries ``FORMAT_VERSION``, dssync's version and Python's minor version: a change
+in the extractor must not be hidden by old entries, and what libcst's parser accepts follows
+the Python it runs on (the normalized text itself no longer depends on it).
 """
 
 from __future__ import annotations
@@ -25,8 +25,10 @@ from typing import Any, Dict
 from dssync._extract.value_json import NotExact, decode_value, encode_value
 from dssync.models import UNRESOLVED, Augment, Binding, Constant, ConstantTable
 
-FORMAT_VERSION = 3
-"""3: the reader refuses what ``_extract.guard`` refuses (a table read before would hide it)."""
+FORMAT_VERSION = 4
+"""3 (issue 13): bindings carry their documenting comment. 3 (issue 15, on another branch):
+the reader refuses what ``_extract.guard`` refuses (a table read before would hide it). 4: both,
+so that neither branch's tables are taken for the other's."""
 NAMESPACE = "tables"
 
 SAME_AS_LITERAL = ["="]
@@ -38,13 +40,14 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_cir
 
 class Memo:
     """What the tables one walk loads share: constants already decoded, by their stored text,
-    and the facts of values already extracted (``extract.ValueMemo``)."""
+    and what extraction read before (``extract.ReadMemo``: the facts of values and pieces)."""
 
-    __slots__ = ("constants", "values")
+    __slots__ = ("constants", "values", "pieces")
 
     def __init__(self) -> None:
         self.constants: Dict[str, Constant] = {}
         self.values: dict = {}
+        self.pieces: dict = {}
 
 
 def cache_key(sha256: str) -> str:
@@ -56,7 +59,7 @@ def cache_key(sha256: str) -> str:
 
 def _record(c: Constant, exact: bool) -> str:
     bindings = [[b.line, b.end_line, b.source, b.normalized, b.conditional, b.index,
-                 encode_value(b.literal) if exact else None] for b in c.bindings]
+                 encode_value(b.literal) if exact else None, b.comment] for b in c.bindings]
     augments = [[a.line, a.op, a.source, a.normalized] for a in c.augments]
     return _ENCODER.encode([c.name, bindings, augments, list(c.references)])
 
@@ -88,13 +91,13 @@ def _bad(what: str) -> ValueError:
 
 
 def _binding(item: Any, exact: bool) -> Binding:
-    line, end_line, source, normalized, conditional, index, literal = item
+    line, end_line, source, normalized, conditional, index, literal, comment = item
     if (type(line) is not int or type(end_line) is not int or type(source) is not str
             or type(normalized) is not str or type(conditional) is not bool
-            or not (index is None or type(index) is int)):
+            or not (index is None or type(index) is int) or type(comment) is not str):
         raise _bad("binding")
     return Binding(line, end_line, source, normalized, conditional, index,
-                   decode_value(literal) if exact else UNRESOLVED)
+                   decode_value(literal) if exact else UNRESOLVED, comment)
 
 
 def _constant(item: Any, exact: bool) -> Constant:
@@ -154,7 +157,8 @@ def _recomputed(constants: dict[str, Constant]) -> tuple[dict[str, Constant], di
     from dataclasses import replace
 
     from dssync._extract.evaluate import literal_value
-    from dssync._extract.resolve import Resolver, parse_expression
+    from dssync._extract.parse import parse_expression
+    from dssync._extract.resolve import Resolver
 
     nodes: dict = {}  # each text parsed once, shared by the literals and the resolver
 
@@ -168,6 +172,8 @@ def _recomputed(constants: dict[str, Constant]) -> tuple[dict[str, Constant], di
     for name, c in constants.items():
         bindings = tuple(replace(b, literal=literal(b.normalized)) for b in c.bindings)
         out[name] = replace(c, binding=bindings[-1], bindings=bindings)
+        for aug in c.augments:
+            literal(aug.normalized)  # the resolver reads each operand's tree
     return out, Resolver(out, nodes).resolve_all()
 
 
@@ -202,27 +208,41 @@ def table_from_json(data: Any, path: str, memo: Memo | None = None) -> ConstantT
     return table
 
 
+def cached_table(data: bytes, path: str, cache, memo: Memo | None = None) -> ConstantTable | None:
+    """The table of ``data`` if ``cache`` holds it (a damaged or outdated entry is a miss)."""
+    if cache is None:
+        return None
+    import hashlib
+
+    sha256 = hashlib.sha256(data).hexdigest()
+    cached = cache.read_json(NAMESPACE, cache_key(sha256))
+    if cached is None:
+        return None
+    try:
+        table = table_from_json(cached, path, memo)
+    except ValueError:
+        return None
+    return table if table.sha256 == sha256 else None
+
+
+def store_table(table: ConstantTable, cache) -> None:
+    """Keep ``table`` (extracted from content whose sha256 it carries) for later runs."""
+    if cache is not None and table.sha256:
+        # Derived from content the cache keeps: a table lost to a crash is extracted again.
+        cache.write_json(NAMESPACE, cache_key(table.sha256), table_to_json(table), durable=False)
+
+
 def load_table(data: bytes, path: str, cache, memo: Memo | None = None) -> ConstantTable:
     """``extract_table(data, path)``, answered from ``cache`` when this content was seen before.
 
     A damaged or outdated entry counts as a miss and is replaced. Errors in the content itself
     (not Python, bad encoding) are raised as ``extract_table`` raises them, and not cached.
     """
-    import hashlib
-
-    sha256 = hashlib.sha256(data).hexdigest()
-    key = cache_key(sha256)
-    cached = cache.read_json(NAMESPACE, key) if cache is not None else None
-    if cached is not None:
-        try:
-            table = table_from_json(cached, path, memo)
-        except ValueError:
-            table = None
-        if table is not None and table.sha256 == sha256:
-            return table
+    table = cached_table(data, path, cache, memo)
+    if table is not None:
+        return table
     from dssync._extract.extract import extract_table  # only for content not seen before
 
-    table = extract_table(data, path, memo.values if memo is not None else None)
-    if cache is not None:
-        cache.write_json(NAMESPACE, key, table_to_json(table))
+    table = extract_table(data, path, memo)  # type: ignore[arg-type]  # a Memo is a ReadMemo
+    store_table(table, cache)
     return table

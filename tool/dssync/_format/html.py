@@ -72,6 +72,7 @@ tr.changed-value td.kind, tr.changed-reference td.kind { background: var(--chg);
 tr.renamed td.kind, tr.renamed-class td.kind { background: var(--ren); }
 tr.pinned td.kind { background: var(--pin); }
 ul.details { margin: 0; padding-left: 1rem; }
+p.comment { margin: 0 0 .25rem; color: var(--muted); overflow-wrap: anywhere; }
 ul.files { padding-left: 1.2rem; }
 @media (max-width: 48rem) {
   body { padding: .75rem; }
@@ -194,6 +195,11 @@ def _lines(old: int, new: int, url: str | None) -> str:
     return f"{escape(_line(old) or '—')} → {_link(_line(new) or '—', url)}"
 
 
+def _comment(comment: str) -> str:
+    """The constant's documenting comment, as a note of its row."""
+    return f'<p class="comment"># {escape(comment)}</p>' if comment else ""
+
+
 def _changed_row(c: Changed, f: FileDrift, report: DriftReport) -> str:
     details = "".join(f"<li><code>{escape(d)}</code></li>" for d in c.details or ())
     notes = f'<ul class="details">{details}</ul>' if details else ""
@@ -201,7 +207,7 @@ def _changed_row(c: Changed, f: FileDrift, report: DriftReport) -> str:
     if c.kind == "reference":
         old = _pre(f"{c.old_shown}\n= {_resolved(c.old_resolved)}")
         new = _pre(f"{c.new_shown}\n= {_resolved(c.new_resolved)}")
-        return _row("changed-reference", c.name, old, new, lines, notes)
+        return _row("changed-reference", c.name, old, new, lines, _comment(c.comment) + notes)
     sides = _multiline(c)
     if sides is not None:
         old, new = _code_blocks(*sides)
@@ -209,7 +215,7 @@ def _changed_row(c: Changed, f: FileDrift, report: DriftReport) -> str:
             notes = ""  # the marked lines say what the line diff in the details would
     else:
         old, new = _pre(c.old_shown), _pre(c.new_shown)
-    return _row("changed-value", c.name, old, new, lines, notes)
+    return _row("changed-value", c.name, old, new, lines, _comment(c.comment) + notes)
 
 
 def _added_notes(a: Added) -> str:
@@ -226,7 +232,8 @@ def _rows(f: FileDrift, report: DriftReport) -> Iterable[str]:
     for c in f.changed:
         yield _changed_row(c, f, report)
     for r in f.removed:
-        yield _row("removed", r.name, _pre(r.shown), _absent(), _lines(r.line, 0, None), "")
+        yield _row("removed", r.name, _pre(r.shown), _absent(), _lines(r.line, 0, None),
+                   _comment(r.comment))
     for rn in f.renamed:
         yield _row("renamed", f"{rn.old_name} → {rn.new_name}", _pre(rn.shown), _pre(rn.upstream_shown),
                    _lines(rn.old_line, rn.new_line, upstream_line_url(report, f, rn.new_line)),
@@ -238,7 +245,8 @@ def _rows(f: FileDrift, report: DriftReport) -> Iterable[str]:
                    escape(f"body otherwise the same; {class_constants(k)}"))
     for a in f.added:
         yield _row("added", a.name, _absent(), _pre(a.shown),
-                   _lines(0, a.line, upstream_line_url(report, f, a.line)), _added_notes(a))
+                   _lines(0, a.line, upstream_line_url(report, f, a.line)),
+                   _comment(a.comment) + _added_notes(a))
     for p in f.pinned:
         state = "still differs from upstream" if p.drifted else "now equals upstream; the pin could go"
         yield _row("pinned", p.name, _pre(p.local_shown) if p.local_shown is not None else _absent(),

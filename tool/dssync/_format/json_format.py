@@ -43,7 +43,8 @@ def _links(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
 
 
 def _added(a: Added) -> dict[str, Any]:
-    item: dict[str, Any] = {"name": a.name, "value": a.value, "as_written": a.shown, "line": a.line}
+    item: dict[str, Any] = {"name": a.name, "value": a.value, "as_written": a.shown, "line": a.line,
+                            "comment": a.comment}
     if a.placement is not None:
         p = a.placement
         item["insertion"] = {"line": p.line, "relation": p.relation, "neighbour": p.neighbour}
@@ -58,13 +59,13 @@ def file_to_dict(f: FileDrift, report: DriftReport | None = None) -> dict[str, A
     if links:
         data["links"] = _links(links)
     data["added"] = [_added(a) for a in f.added]
-    data["removed"] = [{"name": r.name, "value": r.value, "as_written": r.shown, "line": r.line}
-                       for r in f.removed]
+    data["removed"] = [{"name": r.name, "value": r.value, "as_written": r.shown, "line": r.line,
+                        "comment": r.comment} for r in f.removed]
     data["changed"] = []
     for c in f.changed:
         item = {"name": c.name, "kind": c.kind, "old": c.old, "new": c.new,
                 "old_as_written": c.old_shown, "new_as_written": c.new_shown,
-                "old_line": c.old_line, "new_line": c.new_line}
+                "old_line": c.old_line, "new_line": c.new_line, "comment": c.comment}
         if c.details is not None:
             item["details"] = list(c.details)
         data["changed"].append(_with_values(item, old_value=c.old_resolved, new_value=c.new_resolved))

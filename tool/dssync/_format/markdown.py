@@ -6,8 +6,8 @@ import re
 
 from dssync._format.text import summary_line
 from dssync._format.values import (
-    display, file_links, gone_line, origin_line, placement_phrase, renamed_value, report_links,
-    upstream_line_url,
+    comment_line, display, file_links, gone_line, origin_line, placement_phrase, renamed_value,
+    report_links, upstream_line_url,
 )
 from dssync.models import DriftReport, FileDrift, Placement
 
@@ -44,6 +44,14 @@ def _goes(p: Placement | None) -> str:
     return f"{text} ({_cell(p.neighbour)})" if p.neighbour else text
 
 
+def _note(comment: str) -> str:
+    """A comment in a table cell: plain text, with Markdown's own characters made inert."""
+    text = comment_line(comment)
+    for ch in "\\|`*_<>[]":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(row) + " |" for row in rows]
@@ -65,14 +73,15 @@ def _file(f: FileDrift, report: DriftReport) -> list[str]:
         lines += ["No drift.", ""]
     if f.added:
         lines += [f"### Added upstream ({len(f.added)})", ""]
-        lines += _table(["Constant", "Value", "Upstream line", "Goes (dssync update)"],
+        lines += _table(["Constant", "Value", "Upstream line", "Goes (dssync update)", "Comment"],
                         [[_cell(a.name), _cell(display(a.shown)),
                           _link(str(a.line), upstream_line_url(report, f, a.line)),
-                          _goes(a.placement)] for a in f.added])
+                          _goes(a.placement), _note(a.comment)] for a in f.added])
     if f.removed:
         lines += [f"### Removed upstream ({len(f.removed)})", ""]
-        lines += _table(["Constant", "Value", "Line"],
-                        [[_cell(r.name), _cell(display(r.shown)), str(r.line)] for r in f.removed])
+        lines += _table(["Constant", "Value", "Line", "Comment"],
+                        [[_cell(r.name), _cell(display(r.shown)), str(r.line), _note(r.comment)]
+                         for r in f.removed])
     if f.changed:
         lines += [f"### Changed ({len(f.changed)})", ""]
         rows = []
@@ -80,8 +89,9 @@ def _file(f: FileDrift, report: DriftReport) -> list[str]:
             detail = "<br>".join(_cell(d) for d in (c.details or ()))
             rows.append([_cell(c.name), c.kind, _cell(display(c.old_shown)), _cell(display(c.new_shown)),
                          f"{c.old_line} → {_link(str(c.new_line), upstream_line_url(report, f, c.new_line))}",
-                         detail])
-        lines += _table(["Constant", "Kind", "Vendored", "Upstream", "Lines", "Details"], rows)
+                         detail, _note(c.comment)])
+        lines += _table(["Constant", "Kind", "Vendored", "Upstream", "Lines", "Details", "Comment"],
+                        rows)
     if f.renamed:
         lines += [f"### Renamed ({len(f.renamed)})", ""]
         lines += _table(["Vendored name", "Upstream name", "Value"],

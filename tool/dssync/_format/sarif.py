@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from dssync._format.json_format import file_source
 from dssync._format.values import (
-    changed_line, class_constants, display, gone_head, is_text_change, placement_phrase,
+    changed_line, class_constants, comment_line, display, gone_head, is_text_change, placement_phrase,
     renamed_value, report_links, upstream_line_url,
 )
 from dssync.models import UNRESOLVED, Changed, DriftReport, FileDrift
@@ -106,14 +106,27 @@ def _details(c: Changed) -> str:
 
 
 def _changed_message(c: Changed, where: str) -> str:
+    """The headline (with the constant's comment) and, below it, the lines that differ."""
     if c.kind == "reference":
-        return (f"{c.name} = {_shown(c.old_shown)} is written the same as in {where}, but a constant it "
-                f"refers to changed: it is {_resolved(c.old_resolved)} here and "
-                f"{_resolved(c.new_resolved)} upstream{_details(c)}")
+        return _documented(f"{c.name} = {_shown(c.old_shown)} is written the same as in {where}, but a "
+                           f"constant it refers to changed: it is {_resolved(c.old_resolved)} here and "
+                           f"{_resolved(c.new_resolved)} upstream", c.comment) + _details(c)
     if is_text_change(c) and c.details:
         # A multi-line text shown as '<text, 12 lines>' says nothing: show the lines that differ.
-        return f"{c.name} differs from {where} in these lines:{_details(c)}"
-    return f"{c.name} is {_shown(c.old_shown)} here but {_shown(c.new_shown)} in {where}{_details(c)}"
+        return f"{_documented(c.name, c.comment)} differs from {where} in these lines:{_details(c)}"
+    return _documented(f"{c.name} is {_shown(c.old_shown)} here but {_shown(c.new_shown)} in {where}",
+                       c.comment) + _details(c)
+
+
+def _documented(message: str, comment: str) -> str:
+    """A finding's message (or name) followed by what the constant's comment says it is."""
+    return f"{message} ({comment_line(comment)})" if comment else message
+
+
+def _with_comment(properties: dict[str, Any], comment: str) -> dict[str, Any]:
+    if comment:
+        properties["comment"] = comment
+    return properties
 
 
 def file_findings(f: FileDrift, tag: str | None, report: DriftReport | None = None) -> list[Finding]:
@@ -126,12 +139,14 @@ def file_findings(f: FileDrift, tag: str | None, report: DriftReport | None = No
         rule = RULE_BY_KIND["changed-reference" if c.kind == "reference" else "changed-value"]
         msg = _changed_message(c, _upstream_at(f, tag, c.new_line))
         out.append(Finding(rule, f.vendored, max(changed_line(c), 1), c.name, msg,
-                           {"constant": c.name, "vendored": c.old, "upstream": c.new,
-                            "upstreamLine": c.new_line, **link(c.new_line)}))
+                           _with_comment({"constant": c.name, "vendored": c.old, "upstream": c.new,
+                                          "upstreamLine": c.new_line, **link(c.new_line)},
+                                         c.comment)))
     for r in f.removed:
         msg = f"{r.name} = {_shown(r.shown)} is defined here but no longer in {_upstream_at(f, tag)}"
-        out.append(Finding(RULE_BY_KIND["removed"], f.vendored, max(r.line, 1), r.name, msg,
-                           {"constant": r.name, "vendored": r.value}))
+        out.append(Finding(RULE_BY_KIND["removed"], f.vendored, max(r.line, 1), r.name,
+                           _documented(msg, r.comment),
+                           _with_comment({"constant": r.name, "vendored": r.value}, r.comment)))
     for rn in f.renamed:
         msg = (f"{rn.old_name} was renamed to {rn.new_name} in {_upstream_at(f, tag, rn.new_line)} "
                f"with the same value, {renamed_value(rn, summarize_text=False)}")
@@ -149,16 +164,16 @@ def file_findings(f: FileDrift, tag: str | None, report: DriftReport | None = No
                             "upstreamLine": k.new_line, "constants": list(k.constants),
                             **link(k.new_line)}))
     for a in f.added:
-        msg = (f"{a.name} = {_shown(a.shown)} was added in {_upstream_at(f, tag, a.line)}; "
-               "the vendored copy does not define it")
+        msg = _documented(f"{a.name} = {_shown(a.shown)} was added in {_upstream_at(f, tag, a.line)}; "
+                          "the vendored copy does not define it", a.comment)
         where: dict[str, Any] = {}
         if a.placement is not None:
             msg += f"; 'dssync update' puts it {placement_phrase(a.placement)}"
             where = {"insertLine": a.placement.line, "insertRelation": a.placement.relation}
         line = a.placement.line if a.placement is not None else ADDED_LINE
         out.append(Finding(RULE_BY_KIND["added"], f.vendored, max(line, 1), a.name, msg,
-                           {"constant": a.name, "upstream": a.value, "upstreamLine": a.line,
-                            **where, **link(a.line)}))
+                           _with_comment({"constant": a.name, "upstream": a.value, "upstreamLine": a.line,
+                                          **where, **link(a.line)}, a.comment)))
     for p in f.pinned:
         if p.drifted:
             continue

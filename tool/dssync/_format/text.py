@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dssync._format.values import (
-    class_constants, display, file_links, placement_phrase, renamed_value, report_links, upstream_line,
+    class_constants, comment_suffix, display, file_links, placement_phrase, renamed_value, report_links,
+    upstream_line,
 )
 from dssync.models import Added, DriftReport, FileDrift
 
@@ -22,16 +23,18 @@ def _file_lines(f: FileDrift, report: DriftReport) -> list[str]:
         lines.append("  no drift")
     if f.added:
         lines.append(f"  added ({len(f.added)})")
-        lines += [f"    + {a.name} = {display(a.shown)}  {_added_where(a)}" for a in f.added]
+        lines += [f"    + {a.name} = {display(a.shown)}  {_added_where(a)}{comment_suffix(a.comment)}"
+                  for a in f.added]
     if f.removed:
         lines.append(f"  removed ({len(f.removed)})")
-        lines += [f"    - {r.name} = {display(r.shown)}  (line {r.line})" for r in f.removed]
+        lines += [f"    - {r.name} = {display(r.shown)}  (line {r.line}){comment_suffix(r.comment)}"
+                  for r in f.removed]
     if f.changed:
         lines.append(f"  changed ({len(f.changed)})")
         for c in f.changed:
             note = " [reference]" if c.kind == "reference" else ""
             lines.append(f"    ~ {c.name}: {display(c.old_shown)} -> {display(c.new_shown)}  "
-                         f"(line {c.old_line} -> {c.new_line}){note}")
+                         f"(line {c.old_line} -> {c.new_line}){note}{comment_suffix(c.comment)}")
             lines += [f"        {d}" for d in c.details or ()]
     if f.renamed:
         lines.append(f"  renamed ({len(f.renamed)})")

@@ -54,6 +54,17 @@ def class_constants(c: ClassRenamed, limit: int = 5) -> str:
     return f"{count} constant{'s' if count != 1 else ''}: {names}"
 
 
+def comment_line(comment: str, limit: int = 100) -> str:
+    """A constant's documenting comment on one line (its lines joined by `` / ``), shortened."""
+    text = " / ".join(comment.splitlines())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def comment_suffix(comment: str) -> str:
+    """``  # comment`` to end a report line with, or nothing."""
+    return f"  # {comment_line(comment)}" if comment else ""
+
+
 def to_json(value: Any) -> Any:
     """A resolved value as JSON, or UNRESOLVED when JSON cannot say it exactly."""
     if value is UNRESOLVED:

@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from dssync._history.consumers import Scan
-from dssync._history.impact import Use
+from dssync._history.consumers import Scan, Use
 from dssync._history.modules import ModuleTarget, dotted_name
 from dssync.models import DriftReport
 

@@ -10,38 +10,36 @@ Recognised, in any scope of a file (imports inside functions are common):
 - class-level constants, ``Class.NAME``, reached through any of the above.
 
 Relative imports are resolved against the file's position under the scan root. Nothing is
-imported or run; a file that cannot be parsed is skipped and reported.
+imported or run; a file that cannot be parsed is skipped and reported. This module imports
+libcst: ``consumers`` imports it only for a file it has to parse.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import libcst as cst
 import libcst.metadata as md
 from libcst.helpers import get_full_name_for_node
 
+from dssync._extract.parse import parse_module
+from dssync._extract.positions import record
+from dssync._history.consumers import Use
 from dssync._history.modules import ModuleTarget, best_target, resolve_relative
 
 
-@dataclass(frozen=True)
-class Use:
-    path: str
-    line: int
-    column: int
-    target: str
-    """The constants file (``ModuleTarget.key``)."""
-    name: str
-    certain: bool
-    """False for a name that may come from a star import."""
-    how: str
-    """``import``, ``name``, ``attribute`` or ``star``."""
-    code: str
-    """The source line, stripped."""
+def _import_statements(node: cst.CSTNode):
+    """Every ``import`` statement in any scope: imports are statements, so the search goes
+    through bodies and blocks only, never into expressions (most of a file's nodes)."""
+    for child in node.children:
+        t = type(child)
+        if t is cst.Import or t is cst.ImportFrom:
+            yield child
+        elif not isinstance(child, (cst.BaseExpression, cst.BaseSmallStatement)):
+            yield from _import_statements(child)
 
 
-class _Imports(cst.CSTVisitor):
+class _Imports:
     """First pass: what each local name stands for."""
 
     def __init__(self, targets: Sequence[ModuleTarget], package: str) -> None:
@@ -96,25 +94,20 @@ class _Imports(cst.CSTVisitor):
 
 
 class _Uses(cst.CSTVisitor):
-    """Second pass: every place a wanted constant is read."""
+    """Second pass: every place a wanted constant is read (positions are found afterwards,
+    for these nodes only)."""
 
-    METADATA_DEPENDENCIES = (md.PositionProvider, md.ExpressionContextProvider)
+    METADATA_DEPENDENCIES = (md.ExpressionContextProvider,)
 
-    def __init__(self, imports: _Imports, wanted: Mapping[str, set[str]], path: str,
-                 lines: list[str], bound: set[str]) -> None:
+    def __init__(self, imports: _Imports, wanted: Mapping[str, set[str]], bound: set[str]) -> None:
         self.imports = imports
         self.wanted = wanted
-        self.path = path
-        self.lines = lines
         self.bound = bound
-        self.uses: list[Use] = []
+        self.found: list[tuple[cst.CSTNode, str, str, bool, str]] = []
 
     def _add(self, node: cst.CSTNode, target: ModuleTarget, name: str, how: str,
              certain: bool = True) -> None:
-        pos = self.get_metadata(md.PositionProvider, node).start
-        code = self.lines[pos.line - 1].strip() if 0 < pos.line <= len(self.lines) else ""
-        self.uses.append(Use(self.path, pos.line, pos.column + 1, target.key, name, certain, how,
-                             code))
+        self.found.append((node, target.key, name, certain, how))
 
     def _is_wanted(self, target: ModuleTarget, name: str) -> bool:
         return name in self.wanted.get(target.key, ())
@@ -199,11 +192,16 @@ def scan_source(text: str, path: str, package: str, targets: Sequence[ModuleTarg
                 wanted: Mapping[str, set[str]]) -> list[Use]:
     """Uses of ``wanted`` (target key -> constant names) in one module's text.
 
-    Raises ``cst.ParserSyntaxError`` (or ``RecursionError``) for text libcst cannot parse.
+    Raises ``DssyncError`` for text that is not Python (or cannot be parsed safely), and
+    ``RecursionError`` for a tree too deep to walk.
     """
-    module = cst.parse_module(text)
+    module = parse_module(text, path)
     imports = _Imports(targets, package)
-    module.visit(imports)
+    for statement in _import_statements(module):
+        if type(statement) is cst.Import:
+            imports.visit_Import(statement)
+        else:
+            imports.visit_ImportFrom(statement)
     if not (imports.names or imports.modules or imports.stars):
         return []
     wrapper = md.MetadataWrapper(module, unsafe_skip_copy=True)
@@ -212,6 +210,13 @@ def scan_source(text: str, path: str, package: str, targets: Sequence[ModuleTarg
         wrapper.visit(bound)
     # Names imported from a wanted module are bound by the import, not by the file.
     bound.names -= set(imports.names)
-    uses = _Uses(imports, wanted, path, text.splitlines(), bound.names)
+    uses = _Uses(imports, wanted, bound.names)
     wrapper.visit(uses)
-    return sorted(uses.uses, key=lambda u: (u.line, u.column))
+    spans = record(module, {id(node) for node, *_ in uses.found})
+    lines = text.splitlines()
+    out = []
+    for node, key, name, certain, how in uses.found:
+        line = spans.line(node)
+        code = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+        out.append(Use(path, line, spans.column(node) + 1, key, name, certain, how, code))
+    return sorted(out, key=lambda u: (u.line, u.column))

@@ -155,5 +155,5 @@ def cached_history(walk: Walk, vendored: Mapping[str, str] | None = None, *,
             data = histories_to_json(history.files, history.tags, walk_digest)
         except (ValueError, RecursionError):
             return history  # a value that cannot be stored: built again next time
-        cache.write_json(NAMESPACE, key, data)
+        cache.write_json(NAMESPACE, key, data, durable=False)  # derived: lost is rebuilt
     return history

@@ -59,7 +59,6 @@ def parse_snapshots(fetched: dict[tuple[str, str], Fetched | None], tags: Sequen
                     paths: Sequence[str], cache: Cache | None,
                     progress: Progress) -> tuple[dict[str, dict[str, Snapshot]], int]:
     """Snapshots of every fetched pair; identical contents share one parsed table."""
-    from dssync._extract.extract import collector_paused
     from dssync._extract.table_json import Memo, load_table
 
     by_sha: dict[str, ConstantTable | DssyncError] = {}
@@ -67,26 +66,25 @@ def parse_snapshots(fetched: dict[tuple[str, str], Fetched | None], tags: Sequen
     distinct = {f.origin.sha256 for f in fetched.values() if f is not None}
     progress.start("parsing", len(distinct))
     out: dict[str, dict[str, Snapshot]] = {path: {} for path in paths}
-    with collector_paused():
-        for tag in tags:
-            for path in paths:
-                got = fetched.get((tag, path))
-                if got is None:
-                    out[path][tag] = Snapshot(tag, path, ABSENT)
-                    continue
-                sha = got.origin.sha256
-                if sha not in by_sha:
-                    try:
-                        by_sha[sha] = load_table(got.content, f"{path}@{tag}", cache, memo)
-                    except DssyncError as exc:
-                        by_sha[sha] = exc
-                    progress.advance()
-                parsed = by_sha[sha]
-                if isinstance(parsed, DssyncError):
-                    out[path][tag] = Snapshot(tag, path, UNREADABLE, sha256=sha,
-                                              origin=got.origin, error=str(parsed))
-                else:
-                    out[path][tag] = Snapshot(tag, path, PRESENT, parsed, sha, got.origin)
+    for tag in tags:
+        for path in paths:
+            got = fetched.get((tag, path))
+            if got is None:
+                out[path][tag] = Snapshot(tag, path, ABSENT)
+                continue
+            sha = got.origin.sha256
+            if sha not in by_sha:
+                try:
+                    by_sha[sha] = load_table(got.content, f"{path}@{tag}", cache, memo)
+                except DssyncError as exc:
+                    by_sha[sha] = exc
+                progress.advance()
+            parsed = by_sha[sha]
+            if isinstance(parsed, DssyncError):
+                out[path][tag] = Snapshot(tag, path, UNREADABLE, sha256=sha,
+                                          origin=got.origin, error=str(parsed))
+            else:
+                out[path][tag] = Snapshot(tag, path, PRESENT, parsed, sha, got.origin)
     return out, len(by_sha)
 
 

@@ -5,19 +5,20 @@ The merge works on statements of two kinds of body: the module's, and each modul
 belongs to the enclosing statement of such a body, marked ``nested``: its value can still be
 replaced in place, but the statement cannot be moved or deleted without changing what the block
 means.
+
+The layout is built from the extractor's own walk (``_extract.walk``): each binding already
+carries its value's node and where its statement stands, so the table the diff reads and the
+nodes the rewrite changes are the same bindings.
 """
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Sequence
 
 import libcst as cst
 
-from dssync._extract.collect import BindingCollector, RawBinding, Site, sites
-from dssync._extract.slices import SourceSlicer
-from dssync.errors import DssyncError
+from dssync._extract.walk import RawBinding
 
 @dataclass
 class Stmt:
@@ -57,7 +58,7 @@ class Layout:
     classes: dict[str, int]
     """Module-level classes with an indented body: name -> index in the module body."""
     raws: list[RawBinding] = field(default_factory=list)
-    """The extractor's raw bindings, in source order, to build the constant table from."""
+    """The walk's bindings, in source order, to build the constant table from."""
     _by_value: dict[int, list[str]] | None = field(default=None, repr=False, compare=False)
 
     def sharers(self, node: cst.CSTNode) -> list[str]:
@@ -69,133 +70,40 @@ class Layout:
         return list(self._by_value.get(id(node), ()))
 
 
-def _cst_blocks(node: cst.CSTNode) -> Iterator[cst.BaseSuite]:
-    if isinstance(node, cst.If):
-        yield node.body
-        if isinstance(node.orelse, cst.If):
-            yield from _cst_blocks(node.orelse)
-        elif node.orelse is not None:
-            yield node.orelse.body
-    elif isinstance(node, (cst.Try, cst.TryStar)):
-        yield node.body
-        for handler in node.handlers:
-            yield handler.body
-        if node.orelse is not None:
-            yield node.orelse.body
-        if node.finalbody is not None:
-            yield node.finalbody.body
-
-
-def _cst_sites(body, scope: str | None = None) -> Iterator[tuple[cst.BaseSmallStatement, str | None]]:
-    """libcst's twin of ``collect.sites``: the same statements, walked by the same rules."""
-    for stmt in body:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                yield small, scope
-        elif isinstance(stmt, cst.BaseSmallStatement):
-            yield stmt, scope
-        elif isinstance(stmt, cst.ClassDef):
-            if scope is None:
-                yield from _cst_sites(stmt.body.body, stmt.name.value)
-        elif isinstance(stmt, (cst.If, cst.Try, cst.TryStar)):
-            for block in _cst_blocks(stmt):
-                yield from _cst_sites(block.body, scope)
-
-
-_CST_TO_AST_NAMES = {"Del": "Delete"}
-"""Statement classes the two libraries name differently."""
-
-
-def _paired_sites(module: cst.Module, tree: ast.Module, path: str) -> Iterator[tuple[Site, cst.BaseSmallStatement]]:
-    """Each site of the AST with the same statement in libcst's ``module``."""
-    for (c_node, scope), site in zip(_cst_sites(module.body), sites(tree.body)):
-        c_name = type(c_node).__name__
-        if _CST_TO_AST_NAMES.get(c_name, c_name) != type(site.node).__name__ or scope != site.scope:
-            raise DssyncError(
-                f"internal error: syntax trees disagree at {c_name} vs {type(site.node).__name__}",
-                path=path,
-                line=site.node.lineno,
-                hint="please report this file to the dssync developers",
-            )
-        yield site, c_node
-
-
-def _written_value(small: cst.BaseSmallStatement, path: tuple[int, ...]) -> cst.BaseExpression:
-    """The libcst node of a value the collector found at ``path`` in ``small``'s right side."""
-    node = small.value  # type: ignore[attr-defined]
-    for i in path:
-        node = node.elements[i].value
-    return node
-
-
-class _SlotCollector(BindingCollector):
-    """The extractor's own walk, remembering the site each binding came from."""
-
-    def __init__(self, slicer: SourceSlicer) -> None:
-        super().__init__(slicer)
-        self.found: list[tuple[RawBinding, Site]] = []
-
-    def _raw(self, site, name, kind, value, **kwargs):  # type: ignore[override]
-        raw = super()._raw(site, name, kind, value, **kwargs)
-        self.found.append((raw, site))
-        return raw
-
-
-def _small_statements(node: cst.CSTNode):
-    if isinstance(node, cst.BaseSmallStatement):
-        yield node
-        return
-    if isinstance(node, (cst.FunctionDef, cst.BaseExpression)):
-        return
-    for child in node.children:
-        yield from _small_statements(child)
-
-
-def build_layout(module: cst.Module, tree: ast.Module, text: str, path: str) -> Layout:
+def build_layout(module: cst.Module, raws: Sequence[RawBinding]) -> Layout:
+    """The layout of ``module``, whose bindings (from ``walk.Walk(module)``) are ``raws``."""
     bodies: dict[int | None, list[Stmt]] = {None: []}
-    where: dict[int, tuple[Stmt, int | None]] = {}
     classes: dict[str, int] = {}
-
-    def register(stmt: Stmt) -> None:
-        if isinstance(stmt.node, cst.SimpleStatementLine):
-            stmt.smalls = [set() for _ in stmt.node.body]
-            for j, small in enumerate(stmt.node.body):
-                where[id(small)] = (stmt, j)
-        else:
-            for small in _small_statements(stmt.node):
-                where[id(small)] = (stmt, None)
-
     for i, node in enumerate(module.body):
         is_class = isinstance(node, cst.ClassDef) and isinstance(node.body, cst.IndentedBlock)
         stmt = Stmt(None, i, node, nested=not isinstance(node, cst.SimpleStatementLine) and not is_class,
                     class_name=node.name.value if is_class else None)
         bodies[None].append(stmt)
-        register(stmt)
+        if isinstance(node, cst.SimpleStatementLine):
+            stmt.smalls = [set() for _ in node.body]
         if is_class:
             classes.setdefault(node.name.value, i)
             bodies[i] = []
             for k, inner in enumerate(node.body.body):
                 member = Stmt(i, k, inner, nested=not isinstance(inner, cst.SimpleStatementLine))
+                if isinstance(inner, cst.SimpleStatementLine):
+                    member.smalls = [set() for _ in inner.body]
                 bodies[i].append(member)
-                register(member)
 
-    paired = list(_paired_sites(module, tree, path))
-    cst_of = {id(site.node): small for site, small in paired}
-    collector = _SlotCollector(SourceSlicer(text))
-    raws = list(collector.collect(site for site, _ in paired))
     slots: dict[str, Slot] = {}
     touches: dict[str, list[tuple[Stmt, int | None]]] = {}
-    for raw, site in collector.found:
-        small = cst_of[id(site.node)]
-        stmt, j = where[id(small)]
-        touches.setdefault(raw.name, []).append((stmt, j))
+    for raw in raws:
+        site = raw.site
+        stmt = bodies[None][site.top] if site.member is None else bodies[site.top][site.member]
+        touches.setdefault(raw.name, []).append((stmt, site.part))
         for owner in _owners(stmt, bodies):
             owner.names.add(raw.name)
-        if j is not None:
-            stmt.smalls[j].add(raw.name)
+        if site.part is not None:
+            stmt.smalls[site.part].add(raw.name)
         if raw.kind == "bind":
-            slots[raw.name] = Slot(raw.name, _written_value(small, raw.path), stmt, not raw.path)
-    return Layout(module, bodies, slots, touches, classes, raws)
+            assert raw.written is not None
+            slots[raw.name] = Slot(raw.name, raw.written, stmt, not raw.path)
+    return Layout(module, bodies, slots, touches, classes, list(raws))
 
 
 def _owners(stmt: Stmt, bodies: dict[int | None, list[Stmt]]) -> list[Stmt]:

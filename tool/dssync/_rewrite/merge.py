@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from dssync._extract.decode import SourceText, decode_source, token_estimate
-from dssync._extract.extract import collector_paused, parse_ast, table_of
-from dssync._extract.guard import refuse_unparsable
-from dssync._rewrite.layout import Layout, build_layout
+from dssync._extract.gcpause import collector_paused
 from dssync._rewrite.plan import MergePlan, Selection, plan_merge
 from dssync._rewrite.textstyle import encode_source, ends_with_newline, with_newlines, with_trailing_newline
 from dssync.errors import DssyncError
 from dssync.models import ConstantTable, FileDrift
+
+if TYPE_CHECKING:  # libcst is imported only when a file is read for rewriting
+    from dssync._rewrite.layout import Layout
 
 MODES = ("merge", "replace")
 
@@ -46,20 +47,6 @@ class MergeResult:
         return hashlib.sha256(self.data).hexdigest()
 
 
-def _parse_cst(source: SourceText, path: str):
-    import libcst as cst
-
-    try:
-        return cst.parse_module(source.text)
-    except cst.ParserSyntaxError as exc:
-        raise DssyncError(f"libcst cannot parse this file: {exc.message}", path=path,
-                          line=exc.raw_line, column=exc.raw_column + 1,
-                          hint="simplify the syntax near this point") from None
-    except (RecursionError, MemoryError) as exc:
-        raise DssyncError(f"cannot parse: {type(exc).__name__}: too deeply nested or too large",
-                          path=path, hint="dssync refuses inputs it cannot parse safely") from None
-
-
 def read_side(source: SourceText, path: str, sha256: str = "") -> tuple[Layout, ConstantTable]:
     """One reading gives both the layout the rewrite needs and the table the diff needs."""
     # Every token takes a character at least, so only a long text needs counting (as in decode).
@@ -69,10 +56,18 @@ def read_side(source: SourceText, path: str, sha256: str = "") -> tuple[Layout, 
         raise DssyncError(f"too large to rewrite safely (about {tokens} tokens, the limit is "
                           f"{MAX_REWRITE_TOKENS})", path=path,
                           hint="dssync diff still reads it; merge by hand or split the module")
-    refuse_unparsable(source.text, path)
-    tree = parse_ast(source, path)
-    layout = build_layout(_parse_cst(source, path), tree, source.text, path)
-    return layout, table_of(layout.raws, path, sha256)
+    from dssync._extract.extract import table_of
+    from dssync._extract.parse import parse_module
+    from dssync._extract.walk import Walk
+    from dssync._rewrite.layout import build_layout
+
+    module = parse_module(source.text, path)
+    try:
+        raws = Walk(module).bindings()
+    except RecursionError:
+        raise DssyncError("cannot read: too deeply nested", path=path,
+                          hint="dssync refuses inputs it cannot read safely") from None
+    return build_layout(module, raws), table_of(raws, path, sha256)
 
 
 def _wants_newline(text: str) -> bool:
@@ -107,19 +102,38 @@ def _apply(base: Layout, plan: MergePlan) -> str:
 def merge(vendored: bytes, upstream: bytes, *, vendored_path: str = "vendored",
           upstream_path: str = "upstream", pins: Mapping[str, str] | None = None,
           select: Callable[[str], bool] | None = None, keep_removed: bool = False,
-          mode: str = "merge") -> MergeResult:
+          mode: str = "merge", cache=None) -> MergeResult:
     """The vendored file's new bytes. Raises ``DssyncError`` for input that cannot be parsed or
-    stored, never returns bytes that do not parse."""
+    stored, never returns bytes that do not parse.
+
+    With a ``cache`` holding both files' tables, a merge with nothing to apply parses nothing;
+    the tables a merge reads are kept there for the next run.
+    """
     from dssync._diff.engine import diff_tables
+    from dssync._extract.table_json import cached_table, store_table
 
     if mode not in MODES:
         raise DssyncError(f"unknown mode {mode!r}", hint=f"use one of: {', '.join(MODES)}")
     pins = dict(pins or {})
     select = select or Selection()
+    if mode == "merge":
+        known = cached_table(vendored, vendored_path, cache)
+        upstream_known = cached_table(upstream, upstream_path, cache) if known else None
+        if known is not None and upstream_known is not None:
+            drift = diff_tables(known, upstream_known, vendored=vendored_path,
+                                upstream=upstream_path, pins=pins, renames=False,
+                                place_added=False)
+            if not (drift.added or drift.removed or any(c.kind == "value" for c in drift.changed)):
+                return MergeResult(vendored, vendored, mode, MergePlan(), drift)
     v_src = decode_source(vendored, vendored_path)
-    u_src = _restyled(decode_source(upstream, upstream_path), v_src.newline)
+    u_original = decode_source(upstream, upstream_path)
+    u_src = _restyled(u_original, v_src.newline)
     v_layout, v_table = read_side(v_src, vendored_path, hashlib.sha256(vendored).hexdigest())
-    u_layout, u_table = read_side(u_src, upstream_path)
+    store_table(v_table, cache)
+    restyled = u_src.text != u_original.text
+    u_layout, u_table = read_side(u_src, upstream_path,
+                                  "" if restyled else hashlib.sha256(upstream).hexdigest())
+    store_table(u_table, cache)  # (a restyled text's table has no sha256: not stored)
     drift = diff_tables(v_table, u_table, vendored=vendored_path, upstream=upstream_path,
                         pins=pins, renames=False, place_added=False)  # the planner places them
     if mode == "merge":
@@ -151,13 +165,12 @@ def merge(vendored: bytes, upstream: bytes, *, vendored_path: str = "vendored",
 
 
 def _check(data: bytes, path: str) -> None:
-    import ast
     import warnings
 
     try:
         with warnings.catch_warnings():  # upstream's own oddities are not ours to print
             warnings.simplefilter("ignore")
-            ast.parse(data, filename=path)
+            compile(data, path, "exec", dont_inherit=True)  # compiled, never run
     except (SyntaxError, ValueError) as exc:  # a bug in the merge: refuse to write a broken file
         raise DssyncError(f"internal error: the merged file would not parse ({exc});"
                           " nothing was written", path=path,

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from dssync._diff.placement import BEFORE, anchor, neighbours
-from dssync._rewrite.layout import Layout, Stmt
 from dssync.models import ConstantTable, FileDrift
+
+if TYPE_CHECKING:  # a plan is made only once libcst has read the files (``merge.read_side``)
+    import libcst as cst
+
+    from dssync._rewrite.layout import Layout, Stmt
 
 
 @dataclass(frozen=True)
@@ -281,12 +284,16 @@ class _Planner:
 
 def _fit(node: cst.BaseExpression, direct: bool) -> cst.BaseExpression:
     """Upstream's value, made valid where the vendored one stood."""
+    import libcst as cst
+
     if not direct and isinstance(node, cst.Tuple) and not node.lpar:
         return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
     return node
 
 
 def _only_smalls(line: cst.SimpleStatementLine, keep: list[int]) -> cst.SimpleStatementLine:
+    import libcst as cst
+
     body = [line.body[j] for j in keep]
     body[-1] = body[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
     leading = line.leading_lines if keep[0] == 0 else ()

@@ -1,8 +1,8 @@
 """Upstream files from GitHub: tags via the REST API, bytes via the raw host or the contents API.
 
-A tag is resolved to a commit on every run (a tag can move; the HTTP cache's ETag makes the
-check cheap), and the answer is kept in the cache's ``refs`` namespace so ``--offline`` can use
-the last one seen. File bytes are cached under the commit, which never changes.
+A release tag is resolved to a commit once: the answer is kept in the cache's ``refs``
+namespace and used from then on, online and ``--offline`` alike (a release is not expected to
+move; ``--no-cache`` asks again). File bytes are cached under the commit, which never changes.
 """
 
 from __future__ import annotations
@@ -166,14 +166,14 @@ class GitHubSource:
         if not _valid_tag(tag):
             raise NotFound(f"{tag!r} is not a valid tag name ({self.spec})")
         key = f"{self.spec}@{tag}"
-        if self.ctx.offline:
-            cached = self.ctx.cache.read_json("refs", key)
-            commit = cached.get("commit") if isinstance(cached, dict) else None
-            if not isinstance(commit, str) or not _SHA.fullmatch(commit):
-                raise OfflineMiss(f"which commit tag {tag} of {self.spec} names is not cached",
-                                  hint=_OFFLINE_HINT)
+        cached = self.ctx.cache.read_json("refs", key)
+        commit = cached.get("commit") if isinstance(cached, dict) else None
+        if isinstance(commit, str) and _SHA.fullmatch(commit):
             self._commits[tag] = commit
             return commit
+        if self.ctx.offline:
+            raise OfflineMiss(f"which commit tag {tag} of {self.spec} names is not cached",
+                              hint=_OFFLINE_HINT)
         url = f"{self._repo_api}/git/ref/tags/{quote(tag, safe='/')}"
         try:
             resp = self.http.get(url, headers=_API_HEADERS)

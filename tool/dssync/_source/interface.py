@@ -45,11 +45,6 @@ class SourceContext:
     log: Callable[[str], None] = lambda line: None
     """Where verbose request lines and fall-through notices go (stderr in the CLI)."""
     timeout: tuple[float, float] = (10.0, 60.0)
-    ref_ttl: float = 600.0
-    """How long an answer to "which release archive is this tag" is used without asking again.
-
-    A release's files on a package index cannot be replaced, only yanked; ten minutes matches the
-    freshness package indexes announce for their project pages."""
     max_retry_seconds: float = 60.0
     download_timeout: float = DEFAULT_DOWNLOAD_TIMEOUT
     """The most one download may take in all, retries included: a server that trickles its

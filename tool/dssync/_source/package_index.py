@@ -405,28 +405,22 @@ class PackageIndexSource:
     def _resolve(self, tag: str, version: str, *, reuse: bool = True) -> tuple[str, str, str | None]:
         """``(archive filename, sha256, url or None)`` of the sdist ``tag`` names.
 
-        The URL is None when the answer came from the cache: offline, or checked recently
-        enough (``ctx.ref_ttl``) that asking the index again would tell nothing new.
+        The URL is None when the answer came from the cache. A release's files on a package
+        index cannot be replaced (only yanked), so a tag once resolved to an archive hash is
+        never asked about again; ``reuse=False`` asks all the same (the archive itself is gone
+        from the cache and must be downloaded).
         """
         key = f"{self.spec}@{tag}"
         ref = self.ctx.cache.read_json("refs", key) if (reuse or self.ctx.offline) else None
         valid = (isinstance(ref, dict) and isinstance(ref.get("archive"), str)
                  and isinstance(ref.get("sha256"), str))
-        if valid and not self.ctx.offline:
-            checked = ref.get("checked_at")
-            age = time.time() - checked if isinstance(checked, (int, float)) else None
-            if age is not None and 0 <= age < self.ctx.ref_ttl:
-                if self.ctx.verbose:
-                    self.ctx.log(f"{self.spec}: the cache answered that {tag} is {ref['archive']} "
-                                 f"(the index said so {age:.0f}s ago, an answer is kept "
-                                 f"{self.ctx.ref_ttl:.0f}s); the index {self._where()} was not asked")
-                return ref["archive"], ref["sha256"], None
+        if valid:
+            if self.ctx.verbose:
+                why = ("--offline: the index was not asked" if self.ctx.offline
+                       else f"a release does not change; the index {self._where()} was not asked")
+                self.ctx.log(f"{self.spec}: the cache answered that {tag} is {ref['archive']} ({why})")
+            return ref["archive"], ref["sha256"], None
         if self.ctx.offline:
-            if valid:
-                if self.ctx.verbose:
-                    self.ctx.log(f"{self.spec}: the cache answered that {tag} is {ref['archive']} "
-                                 "(--offline: the index was not asked)")
-                return ref["archive"], ref["sha256"], None
             raise OfflineMiss(
                 f"--offline: the cache does not record which sdist {self.spec} tag {tag} is",
                 hint="run once without --offline to fill the cache")

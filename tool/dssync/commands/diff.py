@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from dssync._format.interface import FORMATS
-from dssync.commands.local_files import read_bytes, table_from_bytes
+from dssync.commands.local_files import read_bytes, shared_memo, table_from_bytes
 from dssync.commands.options import add_report_options, add_upstream_options
 from dssync.commands.output import deliver, reports_directory
 from dssync.commands.targets import shown_path
@@ -50,13 +50,14 @@ def _local_report(args: argparse.Namespace) -> DriftReport:
                           hint="see 'dssync diff --help'")
     from dssync._diff.engine import diff_tables
 
-    from dssync.commands.upstream import cache_from_args
+    from dssync.commands.options import cache_from_args
 
     cache = cache_from_args(args)
     old_path, new_path = args.files
+    memo = shared_memo()
     old_bytes, new_bytes = read_bytes(old_path), read_bytes(new_path)
-    old = table_from_bytes(old_bytes, old_path, cache)
-    new = table_from_bytes(new_bytes, new_path, cache)
+    old = table_from_bytes(old_bytes, old_path, cache, memo)
+    new = table_from_bytes(new_bytes, new_path, cache, memo)
     drift = diff_tables(old, new, vendored=shown_path(old_path, args.relative_to, old_path),
                         upstream=new_path, renames=not args.no_renames, modules=(old_bytes, new_bytes))
     return DriftReport(files=[drift])

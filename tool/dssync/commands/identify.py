@@ -7,7 +7,6 @@ from pathlib import Path
 
 from dssync.commands.history import add_walk_options, walk_upstream
 from dssync.commands.options import add_report_options
-from dssync.commands.targets import Target
 from dssync.errors import ConfigError
 
 FORMATS = ("text", "json")
@@ -28,7 +27,10 @@ def add_parser(sub) -> None:
     add_walk_options(p)
 
 
-def select_copies(args: argparse.Namespace, config) -> list[Target]:
+def select_copies(args: argparse.Namespace, config) -> list:
+    """The vendored copies to identify, as ``targets.Target`` (one named, or the configured)."""
+    from dssync.commands.targets import Target
+
     if args.upstream_path:
         if not args.vendored:
             raise ConfigError("--upstream-path needs the vendored file to identify",
@@ -53,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from dssync._history.identify import best_match, combine_scores, score_tags
     from dssync.commands.local_files import table_from_file
     from dssync.commands.output import write_report
+    from dssync.commands.options import cache_from_args
     from dssync.commands.upstream import load_project_config
 
     config = load_project_config(args)
@@ -60,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
     if not copies:
         raise ConfigError("the configuration lists no files",
                           hint="add [[tool.dssync.files]] entries, or name VENDORED.py")
-    tables = [table_from_file(c.path) for c in copies]  # fail on a bad local file before fetching
+    cache = cache_from_args(args)
+    tables = [table_from_file(c.path, cache) for c in copies]  # a bad local file fails first
     walked = walk_upstream(args, config, list(dict.fromkeys(c.upstream for c in copies)))
     per_file = [score_tags(table, walked.snapshots[c.upstream], walked.tags, c.pins)
                 for c, table in zip(copies, tables)]

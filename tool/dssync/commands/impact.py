@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         Impact, drifted_constants, group_uses, module_targets, wanted_names,
     )
     from dssync.commands.output import write_report
+    from dssync.commands.options import cache_from_args
     from dssync.commands.upstream import load_project_config
 
     if not args.tag:
@@ -81,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
     # Named directories are scanned even if called vendored; the default root is not.
     skip_dirs = SKIPPED_DIRS if not args.paths else SKIPPED_DIRS - {"vendored"}
     scan = scan_paths(paths, root, module_targets(report), wanted_names(drifted),
-                      skip_dirs=skip_dirs, skip_files=[t.path for t in targets])
+                      skip_dirs=skip_dirs, skip_files=[t.path for t in targets],
+                      cache=cache_from_args(args))
     impact = Impact(tag=report.tag or args.tag, source=source, drifted=drifted,
                     uses=group_uses(scan.uses), scan=scan, notes=list(report.notes))
     if args.format == "json":

@@ -21,16 +21,26 @@ def read_bytes(path: str | Path) -> bytes:
         raise DssyncError(f"cannot read: {exc.strerror}", path=path) from None
 
 
-def table_from_bytes(data: bytes, label: str, cache=None) -> ConstantTable:
-    """The constants of ``data``; with a cache, content parsed before is not parsed again."""
+def table_from_bytes(data: bytes, label: str, cache=None, memo=None) -> ConstantTable:
+    """The constants of ``data``; with a cache, content parsed before is not parsed again.
+
+    ``memo`` (a ``table_json.Memo``) is shared by the tables of one run: what one file's text
+    has in common with another's (the two sides of a diff) is read once."""
     if cache is not None and cache.enabled:
         from dssync._extract.table_json import load_table
 
-        return load_table(data, label, cache)
+        return load_table(data, label, cache, memo)
     from dssync._extract.extract import extract_table
 
-    return extract_table(data, label)
+    return extract_table(data, label, memo)
 
 
-def table_from_file(path: str | Path, cache=None) -> ConstantTable:
-    return table_from_bytes(read_bytes(path), str(path), cache)
+def table_from_file(path: str | Path, cache=None, memo=None) -> ConstantTable:
+    return table_from_bytes(read_bytes(path), str(path), cache, memo)
+
+
+def shared_memo():
+    """What the tables of one run share (see ``table_json.Memo``)."""
+    from dssync._extract.table_json import Memo
+
+    return Memo()

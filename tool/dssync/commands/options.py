@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def add_upstream_options(p: argparse.ArgumentParser, *, with_tag: bool = True):
@@ -42,6 +43,15 @@ def index_url(value: str) -> str:
             f"'{redact(value)}' is not a usable URL: {problem}; give {describe(INDEX_SCHEMES)} "
             "of a simple index")
     return value
+
+
+def cache_from_args(args: argparse.Namespace):
+    """The cache ``--cache-dir`` / ``--no-cache`` ask for (the user's cache by default)."""
+    from dssync.cache import Cache, default_cache_root
+
+    if args.no_cache:
+        return Cache(None)
+    return Cache(Path(args.cache_dir) if args.cache_dir else default_cache_root())
 
 
 def add_report_options(p: argparse.ArgumentParser, formats: tuple[str, ...], *,

@@ -102,14 +102,16 @@ def inspect(args: argparse.Namespace, config, target, entry) -> LocalState:
         return state
     from dssync._diff.engine import diff_tables
     from dssync.commands.local_files import read_bytes, table_from_bytes
+    from dssync.commands.options import cache_from_args
 
+    cache = cache_from_args(args)
     try:
         mine = read_bytes(target.path)
-        current = table_from_bytes(mine, str(target.path))
+        current = table_from_bytes(mine, str(target.path), cache)
     except DssyncError as exc:
         state.note = f"the file no longer parses ({exc})"
         return state
-    old = table_from_bytes(content, f"{entry.upstream}@{entry.tag}")
+    old = table_from_bytes(content, f"{entry.upstream}@{entry.tag}", cache)
     state.edits = diff_tables(old, current, vendored=target.vendored, upstream=entry.upstream,
                               pins=target.pins, modules=(content, mine), place_added=False)
     return state

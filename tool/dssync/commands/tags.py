@@ -6,7 +6,6 @@ import argparse
 import sys
 
 from dssync.commands.options import add_upstream_options
-from dssync.commands.upstream import load_project_config, make_chain, wants_prereleases
 
 
 def add_parser(sub) -> None:
@@ -19,6 +18,7 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from dssync.commands.upstream import load_project_config, make_chain, wants_prereleases
     from dssync.versions import prerelease_tags, sort_tags_newest_first
 
     config = load_project_config(args)

@@ -9,7 +9,6 @@ leaves every file as it was.
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,15 +84,17 @@ def _finish(args: argparse.Namespace, jobs: list[_Job], config) -> int:
 
 def _project_lock(args: argparse.Namespace):
     """One update of a project at a time: from reading its lock file to writing it, another
-    update must not replace the files in between (its changes would look like local edits)."""
+    update must not replace the files in between (its changes would look like local edits).
+    A dry run writes nothing, so it takes no lock."""
     import contextlib
     import hashlib
     import tempfile
 
-    from dssync.commands.upstream import cache_from_args, load_project_config
+    from dssync.commands.options import cache_from_args
+    from dssync.commands.upstream import load_project_config
 
     config = load_project_config(args)
-    if config is None:
+    if config is None or args.dry_run:
         return contextlib.nullcontext()
     cache = cache_from_args(args)
     where = cache.root / "locks" if cache.root is not None else Path(tempfile.gettempdir())
@@ -143,6 +144,7 @@ class _ProjectLock:
 def _local_job(args: argparse.Namespace, select) -> _Job:
     from dssync._rewrite import merge
     from dssync.commands.local_files import read_bytes
+    from dssync.commands.options import cache_from_args
     from dssync.commands.upstream import load_project_config
 
     vendored, upstream = args.files
@@ -158,7 +160,7 @@ def _local_job(args: argparse.Namespace, select) -> _Job:
             root = config.root
     result = merge(read_bytes(vendored), read_bytes(upstream), vendored_path=vendored,
                    upstream_path=upstream, pins=pins, select=select,
-                   keep_removed=args.keep_removed, mode=args.mode)
+                   keep_removed=args.keep_removed, mode=args.mode, cache=cache_from_args(args))
     return _Job(vendored, Path(vendored), root, result)
 
 
@@ -177,6 +179,7 @@ def _upstream_jobs(args: argparse.Namespace, select) -> tuple[list[_Job], object
     from dssync._rewrite import merge
     from dssync.commands.local_files import read_bytes
     from dssync.commands.targets import select_targets
+    from dssync.commands.options import cache_from_args
     from dssync.commands.upstream import load_project_config, make_chain, resolve_tag
     from dssync.lock import LockEntry, read_lock
 
@@ -190,6 +193,7 @@ def _upstream_jobs(args: argparse.Namespace, select) -> tuple[list[_Job], object
         _, fetched = chain.fetch(tag, [t.upstream for t in targets])
     finally:
         chain.close()
+    cache = cache_from_args(args)
     jobs = []
     for target in targets:
         got = fetched[target.upstream]
@@ -198,7 +202,8 @@ def _upstream_jobs(args: argparse.Namespace, select) -> tuple[list[_Job], object
                               hint=f"vendor it first: dssync vendor --tag {tag}")
         result = merge(read_bytes(target.path), got.content, vendored_path=target.vendored,
                        upstream_path=f"{target.upstream}@{tag}", pins=target.pins,
-                       select=select, keep_removed=args.keep_removed, mode=args.mode)
+                       select=select, keep_removed=args.keep_removed, mode=args.mode,
+                       cache=cache)
         job = _Job(target.vendored, target.path, config.root if config else Path.cwd(), result)
         if lock is not None and _configured(config, target):
             _refuse_local_edits(args, config, target, lock.get(target.vendored), result, select)
@@ -250,6 +255,8 @@ def _text(data: bytes) -> list[str]:
 
 
 def unified_diff(job: _Job) -> str:
+    import difflib
+
     result = job.result
     lines = difflib.unified_diff(_text(result.original), _text(result.data),  # type: ignore[attr-defined]
                                  f"a/{job.label}", f"b/{job.label}")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Sequence
 
 from dssync._source.interface import Fetched, SourceContext, UpstreamSource, parse_source_spec
-from dssync.cache import Cache, default_cache_root
+from dssync.commands.options import cache_from_args
 from dssync.errors import (
     ConfigError, DssyncError, NotFound, OfflineMiss, PathNotFound, SourceUnavailable,
     UpstreamError,
@@ -27,12 +27,6 @@ def load_project_config(args: argparse.Namespace):
 
     explicit = Path(args.config) if getattr(args, "config", None) else None
     return load_config(explicit, start=Path.cwd())
-
-
-def cache_from_args(args: argparse.Namespace) -> Cache:
-    if args.no_cache:
-        return Cache(None)
-    return Cache(Path(args.cache_dir) if args.cache_dir else default_cache_root())
 
 
 def make_context(args: argparse.Namespace, config) -> SourceContext:

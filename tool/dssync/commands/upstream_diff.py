@@ -6,7 +6,7 @@ import argparse
 
 from dssync._diff.engine import diff_tables
 from dssync.commands.gone import gone_upstream, locked_tags, release_list
-from dssync.commands.local_files import read_bytes, table_from_bytes
+from dssync.commands.local_files import read_bytes, shared_memo, table_from_bytes
 from dssync.commands.targets import Target, select_targets, shown_path
 from dssync.commands.upstream import (
     FetchResult,
@@ -60,15 +60,16 @@ def upstream_report(args: argparse.Namespace) -> DriftReport:
     # The locked tags are the base of the compare links.
     locked = {v: entry.tag for v, entry in lock.entries.items()} if web is not None and lock else {}
     files = []
+    memo = shared_memo()
     for target in targets:
         mine = read_bytes(target.path)
-        old = table_from_bytes(mine, str(target.path), chain.ctx.cache)
+        old = table_from_bytes(mine, str(target.path), chain.ctx.cache, memo)
         got = result.files.get(target.upstream)
         if got is None:
             # The file is gone upstream (or not there yet): every constant in it is drift.
             new = ConstantTable(path=f"{target.upstream}@{tag}", constants={})
         else:
-            new = table_from_bytes(got.content, f"{target.upstream}@{tag}", chain.ctx.cache)
+            new = table_from_bytes(got.content, f"{target.upstream}@{tag}", chain.ctx.cache, memo)
         shown = shown_path(target.path, getattr(args, "relative_to", None), target.vendored)
         drift = diff_tables(old, new, vendored=shown, upstream=target.upstream,
                             pins=target.pins, renames=not args.no_renames,

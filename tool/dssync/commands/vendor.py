@@ -6,8 +6,6 @@ import argparse
 import hashlib
 
 from dssync.commands.options import add_upstream_options
-from dssync.commands.targets import select_targets
-from dssync.commands.upstream import load_project_config, make_chain, resolve_tag
 from dssync.errors import ConfigError, DssyncError
 
 
@@ -21,6 +19,8 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from dssync.atomic import check_writable, write_atomic
+    from dssync.commands.targets import select_targets
+    from dssync.commands.upstream import load_project_config, make_chain, resolve_tag
     from dssync.lock import LockEntry, lock_changes, make_parent, read_lock, write_lock
 
     config = load_project_config(args)

@@ -13,7 +13,7 @@ import ast
 from dataclasses import dataclass
 from typing import Iterator
 
-from dssync._extract.slices import SourceSlicer
+from ast_oracle.slices import SourceSlicer
 
 
 @dataclass(frozen=True)
