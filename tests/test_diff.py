@@ -492,6 +492,42 @@ def test_a_module_that_does_not_parse_gives_no_class_renames():
     assert drift.renamed_classes == [] and len(drift.removed) == 3
 
 
+def method_pair(old_body: str, new_body: str):
+    """A class with one constant and one method, renamed from Old to New upstream; ``NAME`` in a
+    body stands for the class's own name on each side."""
+    def module(name: str, body: str) -> str:
+        method = textwrap.indent(body.replace("NAME", name), " " * 8)
+        return f"class {name}:\n    A = 1\n\n    def run(self, x, y, other):\n{method}\n"
+    old, new = module("Old", old_body), module("New", new_body)
+    return diff_tables(table(old, "old.py"), table(new, "new.py"), modules=(old.encode(), new.encode()))
+
+
+@pytest.mark.parametrize(("old_body", "new_body"), [
+    pytest.param("if x:\n    return 1\nelif y:\n    return 2", "if x:\n    return 1\nelse:\n    if y:\n        return 2",
+                 id="elif is else-if"),
+    pytest.param("a = 1; b = 2\nreturn a + b", "a = 1\nb = 2\nreturn (a + b)", id="statements laid out anew"),
+    pytest.param("return [0x10,\n        2]  # two", "return [16, 2]", id="a literal spelt anew, re-wrapped"),
+    pytest.param('return f"{NAME.A!r:>{x}}"', "return f'{NAME.A!r:>{x}}'", id="its own name in an f-string"),
+    pytest.param("return NAME(x)", "return NAME(x)", id="its own name called"),
+])
+def test_a_class_whose_layout_alone_changed_is_renamed_as_a_whole(old_body, new_body):
+    # The shape of a statement is what Python's syntax tree says of it (dssync._extract.shape).
+    [c] = method_pair(old_body, new_body).renamed_classes
+    assert (c.old_name, c.new_name, c.constants) == ("Old", "New", ("A",))
+
+
+@pytest.mark.parametrize(("old_body", "new_body"), [
+    pytest.param("return other.Old", "return other.New", id="an attribute of that name"),
+    pytest.param("return 'Old'", "return 'New'", id="a string holding the name"),
+    pytest.param("return x(Old=1)", "return x(New=1)", id="a keyword argument of that name"),
+    pytest.param("if x:\n    return 1\nelif y:\n    return 2", "if x:\n    return 1\nelif x:\n    return 2",
+                 id="another test"),
+])
+def test_a_name_that_is_not_the_class_itself_is_no_rename(old_body, new_body):
+    drift = method_pair(old_body, new_body)
+    assert drift.renamed_classes == [] and [r.name for r in drift.removed] == ["Old.A"]
+
+
 # --- pins ----------------------------------------------------------------------------------
 
 

@@ -26,7 +26,7 @@ STEPS_DEFAULT = 10
 FP16_POWER_DEFAULT = 32
 OLD = "old"
 '''
-V2 = V1.replace(b"= 32", b"= 16").replace(b'OLD = "old"\n', b'NEW = "new"\n')
+V2 = V1.replace(b"= 32", b"= 0x10").replace(b'OLD = "old"\n', b'NEW = "new"\n')
 CONSUMER = b"from pkg.constants import FP16_POWER_DEFAULT, OLD\n\nprint(FP16_POWER_DEFAULT, OLD)\n"
 
 
@@ -94,3 +94,5 @@ def test_a_two_file_diff_with_a_cache_parses_each_content_once(tmp_path):
     assert first[:2] == second[:2] and first[0] == 1
     assert "libcst" in first[2] and "libcst" not in second[2]
     assert "# FP16 initial dynamic scale loss power" in second[1]
+    # The value as written comes from the cached table: no parser needed for it either.
+    assert "FP16_POWER_DEFAULT: 32 -> 0x10" in second[1]

@@ -8,8 +8,9 @@ import textwrap
 
 import pytest
 from dssync._diff.engine import diff_tables
-from dssync._diff.written import as_written, written_value
+from dssync._diff.written import written_value
 from dssync._extract.extract import extract_table
+from dssync._extract.table_json import table_from_json, table_to_json
 from dssync._format.interface import FORMATS, get_formatter
 from dssync._format.values import display
 from dssync.models import DriftReport
@@ -38,6 +39,11 @@ def diff(old: str, new: str, **kwargs):
     return diff_tables(table(old, "old.py"), table(new, "new.py"), **kwargs)
 
 
+def as_written(source: str) -> str:
+    """What a report shows for a constant whose value is written ``source``."""
+    return written_value(table(f"X = (\n{source}\n)\n")["X"])
+
+
 @pytest.mark.parametrize(("source", "shown"), [
     ("0x023100", "0x023100"), ("0X2A", "0X2A"), ("0o755", "0o755"), ("0b1010_1010", "0b1010_1010"),
     ("1_000_000", "1_000_000"), ("1E-3", "1E-3"), ("2.50", "2.50"), ("3j", "3j"), ("-0x10", "-0x10"),
@@ -64,11 +70,20 @@ def test_as_written(source, shown):
     assert ast.literal_eval(as_written(source)) == expected
 
 
-def test_what_cannot_be_read_alone_is_none():
-    assert as_written("") is None
-    assert as_written("1 +") is None
-    assert as_written("9" * 5000) is None  # Python will not read such an integer back either
-    assert as_written("[" + "0x1, " * 10_000 + "]") is None  # too large to be worth showing
+def test_what_is_too_large_to_be_worth_showing_is_shown_normalized():
+    big = "[" + "0x1, " * 10_000 + "]"  # a report cuts a value to a few lines anyway
+    assert as_written(big) == table(f"X = {big}\n")["X"].key == "[" + "1, " * 9_999 + "1]"
+
+
+def test_inside_an_f_string_values_are_shown_normalized():
+    assert as_written('f"{0x10:>{0o4}}" "x"') == "f'{16:>{4}}x'"
+
+
+def test_the_table_keeps_the_written_form_so_a_cached_table_needs_no_parser():
+    t = table("A = 0x10\nB = 'plain'\nC = [0b1]\nC += [0o7]\n")
+    assert [t[n].binding.written for n in "ABC"] == ["0x10", "", "[0b1]"]  # "": as normalized
+    again = table_from_json(table_to_json(t), "m.py")
+    assert [written_value(again[n]) for n in "ABC"] == ["0x10", "'plain'", "[0b1] += [0o7]"]
 
 
 def test_written_value_follows_the_key():
@@ -82,6 +97,10 @@ def test_written_value_follows_the_key():
     assert t["B"].key == "(divmod(16, 3))[1]"
     assert written_value(t["C"]) == "[0x1] += [0b10]" and t["C"].key == "[1] += [2]"
     assert written_value(t["D"]) == "16"
+    # Written as normalized, the position is still taken; a starred name takes its slice.
+    t = table("A, B = divmod(16, 3)\nC, *D = (0x1, 0x2, 0x3)\n")
+    assert written_value(t["B"]) == t["B"].key == "(divmod(16, 3))[1]"
+    assert (written_value(t["D"]), t["D"].key) == ("(0x1, 0x2, 0x3)[1:]", "(1, 2, 3)[1:]")
 
 
 def test_the_same_value_written_differently_is_no_drift():

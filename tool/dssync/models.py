@@ -51,6 +51,9 @@ class Binding:
     """The comment that documents the binding's statement: the comment lines directly above
     it or above the run of assignments it belongs to, then the one at the end of its line;
     one line of text each, without ``#`` (``""`` when there is none)."""
+    written: str = field(default="", compare=False)
+    """The value as written, for people (``0x10``; see ``_extract.written``); ``""`` where that
+    is the normalized text, or not known. Derived from ``source``, so never compared."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,8 @@ class Augment:
     op: str
     source: str
     normalized: str
+    written: str = field(default="", compare=False)
+    """As ``Binding.written``."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,23 +12,20 @@ renamed when all of these hold:
   the whole body (methods too, comments and formatting aside), with the class's own name read
   as the new one wherever it names itself (``super(TraceMode, self)``);
 - the pairing is unambiguous: no other class qualifies for either side.
-The constant tables hold no method bodies, so the modules' own text is parsed for the last two
-checks, and only when the tables already show a candidate pair.
+The constant tables hold no method bodies, so the modules' own text is read again for the last
+two checks (by libcst, a piece at a time, as extraction reads it), and only when the tables
+already show a candidate pair.
 """
 
 from __future__ import annotations
 
-import ast
-import warnings
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Collection, Sequence
 
 from dssync._diff.renames import scope_of
 from dssync.models import Added, ClassRenamed, ConstantTable, Removed
 
-_SELF = "<the class itself>"
-"""What a class's own name becomes when bodies are compared: no identifier can be this."""
-
-_TRY = tuple(t for t in (getattr(ast, "Try", None), getattr(ast, "TryStar", None)) if t)
+if TYPE_CHECKING:
+    import libcst as cst
 
 
 def _members(table: ConstantTable) -> dict[str, dict[str, str]]:
@@ -60,70 +57,40 @@ def candidate_pairs(old: ConstantTable, new: ConstantTable, removed: Sequence[Re
     return pairs
 
 
-def _blocks(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
-    if isinstance(stmt, ast.If):
-        yield from (stmt.body, stmt.orelse)
-    elif isinstance(stmt, _TRY):
-        yield stmt.body  # type: ignore[attr-defined]
-        for handler in stmt.handlers:  # type: ignore[attr-defined]
-            yield handler.body
-        yield from (stmt.orelse, stmt.finalbody)  # type: ignore[attr-defined]
-
-
-def _class_statements(body: list[ast.stmt]) -> Iterator[ast.ClassDef]:
-    """The classes whose constants the extractor reads: module level, or in ``if``/``try``."""
-    for stmt in body:
-        if isinstance(stmt, ast.ClassDef):
-            yield stmt
-        for block in _blocks(stmt):
-            yield from _class_statements(block)
-
-
 class ModuleClasses:
-    """A module's class statements by name, parsed from its bytes on first use; a module that
-    does not parse has none (and so no class is ever found renamed in it)."""
+    """A module's class statements named in ``names``, by name, each with the line of its
+    ``class`` keyword; read from the module's bytes on first use. A module that does not parse
+    has none (and so no class is ever found renamed in it)."""
 
-    def __init__(self, data: bytes | None) -> None:
+    def __init__(self, data: bytes | None, names: Collection[str]) -> None:
         self.data = data
-        self._classes: dict[str, list[ast.ClassDef]] | None = None
+        self.names = names
+        self._classes: dict[str, list[tuple[int, cst.ClassDef]]] | None = None
 
-    def get(self, name: str) -> list[ast.ClassDef]:
+    def get(self, name: str) -> list[tuple[int, cst.ClassDef]]:
         if self._classes is None:
-            self._classes = {}
-            if self.data is not None:
-                for node in _class_statements(_parse(self.data)):
-                    self._classes.setdefault(node.name, []).append(node)
+            self._classes = _read_classes(self.data, self.names) if self.data is not None else {}
         return self._classes.get(name, [])
 
 
-def _parse(data: bytes) -> list[ast.stmt]:
+def _read_classes(data: bytes, names: Collection[str]) -> dict[str, list[tuple[int, cst.ClassDef]]]:
+    from dssync._extract.decode import decode_source
+    from dssync._extract.extract import parsed_pieces
+    from dssync._extract.positions import record
+    from dssync._extract.walk import class_statements
+    from dssync.errors import DssyncError
+
+    found: dict[str, list[tuple[int, cst.ClassDef]]] = {}
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # upstream's warnings are not ours to print
-            return ast.parse(data).body
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []
-
-
-class _OwnName(ast.NodeTransformer):
-    """Reads a class's own name, inside its statement, as ``_SELF``."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def visit_Name(self, node: ast.Name) -> ast.Name:
-        if node.id == self.name:
-            node.id = _SELF
-        return node
-
-
-def _shape(node: ast.ClassDef) -> str:
-    """The class statement without its name: bases, keywords, decorators and body, with no
-    positions, comments or formatting. The node is not needed again, so it is edited in place."""
-    own = node.name
-    node.name = _SELF
-    _OwnName(own).visit(node)
-    return ast.dump(node)
+        for first, tree in parsed_pieces(decode_source(data, "<module>"), "<module>"):
+            classes = [c for c in class_statements(tree) if c.name.value in names]
+            if classes:
+                spans = record(tree, {id(c.name) for c in classes})
+                for c in classes:
+                    found.setdefault(c.name.value, []).append((spans.line(c.name) + first - 1, c))
+    except (DssyncError, RecursionError, MemoryError):
+        return {}
+    return found
 
 
 def find_class_renames(old: ConstantTable, new: ConstantTable, removed: Sequence[Removed],
@@ -132,15 +99,18 @@ def find_class_renames(old: ConstantTable, new: ConstantTable, removed: Sequence
     pairs = candidate_pairs(old, new, removed, added)
     if not pairs:
         return []
-    old_classes, new_classes = ModuleClasses(modules[0]), ModuleClasses(modules[1])
-    shapes: dict[tuple[int, str], str] = {}
+    from dssync._extract.shape import class_shape
 
-    def shape(side: int, classes: ModuleClasses, name: str) -> str | None:
+    names = {name for pair in pairs for name in pair}
+    old_classes, new_classes = ModuleClasses(modules[0], names), ModuleClasses(modules[1], names)
+    shapes: dict[tuple[int, str], Any] = {}
+
+    def shape(side: int, classes: ModuleClasses, name: str) -> Any:
         found = classes.get(name)
         if len(found) != 1:
             return None
         if (side, name) not in shapes:
-            shapes[(side, name)] = _shape(found[0])
+            shapes[(side, name)] = class_shape(found[0][1])
         return shapes[(side, name)]
 
     confirmed = []
@@ -157,6 +127,6 @@ def find_class_renames(old: ConstantTable, new: ConstantTable, removed: Sequence
         if olds.count(gone) != 1 or news.count(came) != 1:
             continue  # two classes fit: which one it became is a guess
         members = [name[len(gone) + 1:] for name in old.constants if scope_of(name) == gone]
-        renamed.append(ClassRenamed(gone, came, old_classes.get(gone)[0].lineno,
-                                    new_classes.get(came)[0].lineno, tuple(members)))
+        renamed.append(ClassRenamed(gone, came, old_classes.get(gone)[0][0],
+                                    new_classes.get(came)[0][0], tuple(members)))
     return renamed

@@ -21,6 +21,7 @@ from dssync._extract.parse import NotPython, parse_module
 from dssync._extract.resolve import Resolver, known_references, mentions
 from dssync._extract.unparse import normalize, star_slice
 from dssync._extract.walk import RawBinding, Walk
+from dssync._extract.written import MAX_SOURCE, as_written
 from dssync.errors import DssyncError
 from dssync.models import UNRESOLVED, Augment, Binding, Constant, ConstantTable
 
@@ -119,6 +120,8 @@ class Fact(NamedTuple):
     op: str
     comment: str
     normalized: str
+    written: str
+    """The value as written (``written``), or "" where that is its normalized text."""
     literal: Any
     names: Tuple[str, ...]
     node: Any
@@ -127,7 +130,7 @@ class Fact(NamedTuple):
         """The same binding in a piece that starts ``lines`` lines further down."""
         return Fact(self.name, self.kind, self.line + lines, self.end_line + lines, self.source,
                     self.conditional, self.index, self.op, self.comment, self.normalized,
-                    self.literal, self.names, self.node)
+                    self.written, self.literal, self.names, self.node)
 
 
 class ReadMemo:
@@ -172,10 +175,18 @@ def raw_bindings(source: SourceText, path: str) -> Iterator[RawBinding]:
     """Every binding in the module with libcst's nodes, read a piece at a time (for tests
     and tools; the table is built from ``read_facts``)."""
     carried = ""
-    for first, _, tree in _pieces(source.text, path):
+    for first, tree in parsed_pieces(source, path):
         walk = Walk(tree, first, carried)
         yield from walk.bindings()
         carried = walk.pending
+
+
+def parsed_pieces(source: SourceText, path: str) -> Iterator[tuple[int, Any]]:
+    """libcst's tree of each piece of the module, with the line the piece starts at: the
+    module read as extraction reads it, for what needs more of it than its constants (the
+    class statements a class rename compares)."""
+    for first, _, tree in _pieces(source.text, path):
+        yield first, tree
 
 
 def normalized_text(rb: RawBinding) -> str:
@@ -194,9 +205,9 @@ def normalized_text(rb: RawBinding) -> str:
         return "<source> " + " ".join(rb.source.split())
 
 
-ValueFacts = Tuple[str, Any, Tuple[str, ...]]
+ValueFacts = Tuple[str, Any, Tuple[str, ...], str]
 """What a value's text gives, whatever module it is in: its normalized form, its literal value
-(or ``UNRESOLVED``) and, when it is not a literal, the names it mentions."""
+(or ``UNRESOLVED``), when it is not a literal the names it mentions, and its written form."""
 
 ValueMemo = Dict[str, ValueFacts]
 """``ValueFacts`` by the value's source text: the releases a history walk extracts share most
@@ -204,11 +215,21 @@ of their values word for word, and an expression's tree (hence all three facts) 
 text alone."""
 
 
+def written_text(rb: RawBinding, normalized: str) -> str:
+    """The value as written (``written.as_written``); "" where that is its normalized text, or
+    the value is too long to be worth it, or cannot be written so."""
+    if rb.source == normalized or len(rb.source) > MAX_SOURCE:
+        return ""
+    text = as_written(rb.written if rb.star is not None else rb.value, rb.star)  # type: ignore[arg-type]
+    return "" if text is None or text == normalized else text
+
+
 def value_facts(rb: RawBinding) -> ValueFacts:
     try:
         normalized = normalized_text(rb)
         literal = literal_value(rb.value)
-        return normalized, literal, mentions(rb.value) if literal is UNRESOLVED else ()
+        return (normalized, literal, mentions(rb.value) if literal is UNRESOLVED else (),
+                written_text(rb, normalized))
     except ValueError as exc:  # a literal Python's compiler let through but cannot mean
         raise DssyncError(f"cannot read the value of {rb.name}: {exc}", line=rb.line,
                           hint="check the literal's escapes") from None
@@ -222,7 +243,7 @@ def facts_of(raw: Iterable[RawBinding], memo: ValueMemo | None = None,
     for rb in raw:
         if rb.kind == "delete":
             out.append(Fact(rb.name, rb.kind, rb.line, rb.end_line, "", rb.conditional, None, "",
-                            rb.comment, "", UNRESOLVED, (), None))
+                            rb.comment, "", "", UNRESOLVED, (), None))
             continue
         # ``*REST`` takes a slice of the text it shares with its neighbours: not lent.
         shared = memo is not None and rb.star is None
@@ -235,12 +256,12 @@ def facts_of(raw: Iterable[RawBinding], memo: ValueMemo | None = None,
                 raise
             if shared:
                 memo[rb.source] = facts  # type: ignore[index]
-        normalized, literal, names = facts
+        normalized, literal, names, written = facts
         # Syntax trees are let go as soon as their text and literal value are known; only the
         # expressions a literal cannot stand for (references, calls) are kept for the resolver.
         node = rb.value if literal is UNRESOLVED or rb.kind != "bind" else None
         out.append(Fact(rb.name, rb.kind, rb.line, rb.end_line, rb.source, rb.conditional,
-                        rb.index, rb.op, rb.comment, normalized, literal, names, node))
+                        rb.index, rb.op, rb.comment, normalized, written, literal, names, node))
     return out
 
 
@@ -263,13 +284,13 @@ def build_constants(facts: Iterable[Fact]) -> tuple[dict[str, Constant], dict[st
                 mentioned.setdefault(f.normalized, f.names)
             bindings.setdefault(f.name, []).append(
                 Binding(f.line, f.end_line, f.source, f.normalized, f.conditional, f.index,
-                        f.literal, f.comment))
+                        f.literal, f.comment, f.written))
             augments[f.name] = []
             order[f.name] = position
             deleted.discard(f.name)
         elif f.name in bindings and f.name not in deleted:
             nodes.setdefault(f.normalized, f.node)
-            augments[f.name].append(Augment(f.line, f.op, f.source, f.normalized))
+            augments[f.name].append(Augment(f.line, f.op, f.source, f.normalized, f.written))
     # ``del X`` at module level (a helper cleaned up after use) leaves no constant X behind.
     ordered = sorted((n for n in bindings if n not in deleted),
                      key=lambda n: (bindings[n][-1].line, order[n]))

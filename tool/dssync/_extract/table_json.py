@@ -28,7 +28,7 @@ from dssync.models import UNRESOLVED, Augment, Binding, Constant, ConstantTable
 FORMAT_VERSION = 4
 """3 (issue 13): bindings carry their documenting comment. 3 (issue 15, on another branch):
 the reader refuses what ``_extract.guard`` refuses (a table read before would hide it). 4: both,
-so that neither branch's tables are taken for the other's."""
+so that neither branch's tables are taken for the other's, and each value as written."""
 NAMESPACE = "tables"
 
 SAME_AS_LITERAL = ["="]
@@ -59,8 +59,9 @@ def cache_key(sha256: str) -> str:
 
 def _record(c: Constant, exact: bool) -> str:
     bindings = [[b.line, b.end_line, b.source, b.normalized, b.conditional, b.index,
-                 encode_value(b.literal) if exact else None, b.comment] for b in c.bindings]
-    augments = [[a.line, a.op, a.source, a.normalized] for a in c.augments]
+                 encode_value(b.literal) if exact else None, b.comment, b.written]
+                for b in c.bindings]
+    augments = [[a.line, a.op, a.source, a.normalized, a.written] for a in c.augments]
     return _ENCODER.encode([c.name, bindings, augments, list(c.references)])
 
 
@@ -91,13 +92,14 @@ def _bad(what: str) -> ValueError:
 
 
 def _binding(item: Any, exact: bool) -> Binding:
-    line, end_line, source, normalized, conditional, index, literal, comment = item
+    line, end_line, source, normalized, conditional, index, literal, comment, written = item
     if (type(line) is not int or type(end_line) is not int or type(source) is not str
             or type(normalized) is not str or type(conditional) is not bool
-            or not (index is None or type(index) is int) or type(comment) is not str):
+            or not (index is None or type(index) is int) or type(comment) is not str
+            or type(written) is not str):
         raise _bad("binding")
     return Binding(line, end_line, source, normalized, conditional, index,
-                   decode_value(literal) if exact else UNRESOLVED, comment)
+                   decode_value(literal) if exact else UNRESOLVED, comment, written)
 
 
 def _constant(item: Any, exact: bool) -> Constant:
@@ -106,11 +108,11 @@ def _constant(item: Any, exact: bool) -> Constant:
         raise _bad("constant")
     bindings = tuple(_binding(item, exact) for item in items)
     augments = []
-    for line, op, source, normalized in augment_items:
+    for line, op, source, normalized, written in augment_items:
         if (type(line) is not int or type(op) is not str or type(source) is not str
-                or type(normalized) is not str):
+                or type(normalized) is not str or type(written) is not str):
             raise _bad("augment")
-        augments.append(Augment(line, op, source, normalized))
+        augments.append(Augment(line, op, source, normalized, written))
     if type(refs) is not list or not all(type(r) is str for r in refs):
         raise _bad("references")
     return Constant(name, bindings[-1], tuple(refs), bindings, tuple(augments))

@@ -12,6 +12,7 @@ backslashes. Unlike ``ast.unparse``, the text does not depend on the Python that
 
 from __future__ import annotations
 
+import copy
 from typing import Callable, Sequence
 
 import libcst as cst
@@ -55,13 +56,15 @@ class Unwritable(ValueError):
 
 def normalize(node: cst.BaseExpression) -> str:
     """The normalized text of ``node``."""
-    return _Writer(False).write(node, TEST)
+    return Writer(False).write(node, TEST)
 
 
-def star_slice(node: cst.BaseExpression, lower: int | None, upper: int | None) -> str:
-    """The normalized text of ``node[lower:upper]`` (what ``*REST`` takes in an unpacking)."""
+def star_slice(node: cst.BaseExpression, lower: int | None, upper: int | None,
+               writer: Writer | None = None) -> str:
+    """The normalized text of ``node[lower:upper]`` (what ``*REST`` takes in an unpacking), or
+    ``writer``'s text of it."""
     bounds = f"{'' if lower is None else lower}:{'' if upper is None else upper}"
-    return f"{_Writer(False).write(node, ATOM)}[{bounds}]"
+    return f"{(writer or Writer(False)).write(node, ATOM)}[{bounds}]"
 
 
 def _strength(parts: int) -> int:
@@ -119,16 +122,29 @@ def subscript_items(node: cst.Subscript) -> tuple[list[cst.BaseSlice], bool]:
     return elements, True
 
 
-class _Writer:
+class Writer:
+    """Writes an expression in the normalized form. A subclass changes how some nodes are
+    written (``written``: literals as their source spells them) by overriding their methods and
+    naming them in its own ``methods`` table."""
+
+    methods: dict[type, Callable[..., str]]
+    """The method that writes each type of node (set below the class)."""
+
     def __init__(self, avoid_backslashes: bool) -> None:
         self.avoid = avoid_backslashes
         """Inside an f-string's replacement field: strings are written without backslashes."""
 
     def write(self, node: cst.CSTNode, outer: int) -> str:
-        method = _METHODS.get(type(node))
+        method = self.methods.get(type(node))
         if method is None:
             raise Unwritable(f"cannot write a {type(node).__name__}")
         return method(self, node, outer)
+
+    def in_field(self) -> Writer:
+        """The same writer, inside an f-string's replacement field."""
+        inner = copy.copy(self)
+        inner.avoid = True
+        return inner
 
     def _items(self, items: Sequence[cst.CSTNode]) -> str:
         """Comma-separated, with the trailing comma a one-item tuple needs."""
@@ -352,7 +368,7 @@ class _Writer:
         return self._field(part)
 
     def _field(self, part: Field) -> str:
-        expr = _Writer(True).write(part.expression, TEST + 1)
+        expr = self.in_field().write(part.expression, TEST + 1)
         if "\\" in expr:
             raise Unwritable("a backslash inside an f-string's replacement field")
         text = "{" + (" " if expr.startswith("{") else "") + expr
@@ -400,17 +416,16 @@ def _without_backslashes(text: str) -> str:
     return f"{quotes[0]}{body}{quotes[0]}"
 
 
-_Method = Callable[[_Writer, cst.CSTNode, int], str]
-_METHODS: dict[type, _Method] = {
-    cst.Name: _Writer.name, cst.Integer: _Writer.number, cst.Float: _Writer.number,
-    cst.Imaginary: _Writer.number, cst.SimpleString: _Writer.string,
-    cst.ConcatenatedString: _Writer.string, cst.FormattedString: _Writer.string,
-    cst.Ellipsis: _Writer.ellipsis, cst.Attribute: _Writer.attribute, cst.Call: _Writer.call,
-    cst.Subscript: _Writer.subscript, cst.Tuple: _Writer.tuple, cst.List: _Writer.list,
-    cst.Set: _Writer.set, cst.Dict: _Writer.dict, cst.ListComp: _Writer.list_comp,
-    cst.SetComp: _Writer.set_comp, cst.GeneratorExp: _Writer.generator,
-    cst.DictComp: _Writer.dict_comp, cst.UnaryOperation: _Writer.unary,
-    cst.BinaryOperation: _Writer.binary, cst.BooleanOperation: _Writer.boolean,
-    cst.Comparison: _Writer.compare, cst.IfExp: _Writer.if_exp, cst.Lambda: _Writer.lambda_,
-    cst.NamedExpr: _Writer.named, cst.Await: _Writer.await_, cst.Yield: _Writer.yield_,
-}  # type: ignore[dict-item]
+Writer.methods = {
+    cst.Name: Writer.name, cst.Integer: Writer.number, cst.Float: Writer.number,
+    cst.Imaginary: Writer.number, cst.SimpleString: Writer.string,
+    cst.ConcatenatedString: Writer.string, cst.FormattedString: Writer.string,
+    cst.Ellipsis: Writer.ellipsis, cst.Attribute: Writer.attribute, cst.Call: Writer.call,
+    cst.Subscript: Writer.subscript, cst.Tuple: Writer.tuple, cst.List: Writer.list,
+    cst.Set: Writer.set, cst.Dict: Writer.dict, cst.ListComp: Writer.list_comp,
+    cst.SetComp: Writer.set_comp, cst.GeneratorExp: Writer.generator,
+    cst.DictComp: Writer.dict_comp, cst.UnaryOperation: Writer.unary,
+    cst.BinaryOperation: Writer.binary, cst.BooleanOperation: Writer.boolean,
+    cst.Comparison: Writer.compare, cst.IfExp: Writer.if_exp, cst.Lambda: Writer.lambda_,
+    cst.NamedExpr: Writer.named, cst.Await: Writer.await_, cst.Yield: Writer.yield_,
+}

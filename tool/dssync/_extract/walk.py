@@ -90,6 +90,24 @@ def _blocks(node: cst.If | cst.Try | cst.TryStar) -> Iterator[cst.BaseSuite]:
             yield node.finalbody.body  # type: ignore[union-attr]
 
 
+def class_statements(module: cst.Module) -> Iterator[cst.ClassDef]:
+    """The classes whose constants the walk reads: in the module body, or in the blocks of its
+    ``if`` and ``try`` statements."""
+    for stmt in module.body:
+        yield from _classes_in(stmt)
+
+
+def _classes_in(stmt: cst.CSTNode) -> Iterator[cst.ClassDef]:
+    t = type(stmt)
+    if t is cst.ClassDef:
+        yield stmt  # type: ignore[misc]
+    elif t is cst.If or t is cst.Try or t is cst.TryStar:
+        for block in _blocks(stmt):  # type: ignore[arg-type]
+            if type(block) is cst.IndentedBlock:
+                for inner in block.body:
+                    yield from _classes_in(inner)
+
+
 class _Sites:
     """The small statements of a module that can bind constants, in source order."""
 

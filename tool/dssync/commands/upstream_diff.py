@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from dssync._diff.engine import diff_tables
-from dssync.commands.gone import gone_upstream, locked_tags, release_list
 from dssync.commands.local_files import read_bytes, shared_memo, table_from_bytes
 from dssync.commands.targets import Target, select_targets, shown_path
 from dssync.commands.upstream import (
@@ -88,6 +87,8 @@ def _gone(args: argparse.Namespace, config, chain: SourceChain, tag: str, absent
     """What is known of each target no source has at ``tag``, by vendored path."""
     if not absent:
         return {}
+    from dssync.commands.gone import gone_upstream, locked_tags, release_list  # (packaging)
+
     locked = locked_tags(lock, absent)
     fmt = chain.ctx.tag_format
     releases = release_list(lambda: chain.list_tags()[1], fmt, wants_prereleases(args, config))
