@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from dssync.models import (
-    UNRESOLVED, Changed, ClassRenamed, DriftReport, FileDrift, Gone, Placement, Renamed,
+    UNRESOLVED, Changed, ClassRenamed, DriftReport, FileDrift, Gone, Moved, Placement, Renamed,
 )
 
 JSON_SCALARS = (str, int, float, bool, type(None))
@@ -137,6 +137,26 @@ def placement_phrase(p: Placement, *, neighbour: bool = True) -> str:
     return f"at the end, {where}" if p.relation == "end" else where
 
 
+# -- moved constants -----------------------------------------------------------------------------
+
+
+def moved_phrase(m: Moved, vendored: str) -> str:
+    """The other end of a move, seen from one of its files: ``moved upstream to pkg/b.py
+    (vendored as v/b.py, upstream line 2)`` or ``moved upstream from pkg/a.py (...)``."""
+    if m.direction(vendored) == "out":
+        return (f"moved upstream to {m.to_upstream} (vendored as {m.to_vendored}, "
+                f"upstream line {m.new_line})")
+    return f"moved upstream from {m.from_upstream} (vendored as {m.from_vendored}, line {m.old_line})"
+
+
+def moved_line(m: Moved, vendored: str) -> int:
+    """The line of ``vendored`` a move is located at: the constant's, in the file it left; where
+    ``dssync update`` puts it (else line 1), in the file it went to."""
+    if m.direction(vendored) == "out":
+        return max(m.old_line, 1)
+    return max(m.placement.line, 1) if m.placement is not None else 1
+
+
 # -- multi-line text values ----------------------------------------------------------------------
 
 
@@ -201,6 +221,13 @@ def file_links(report: DriftReport, f: FileDrift) -> list[tuple[str, str]]:
 
 
 def upstream_line_url(report: DriftReport, f: FileDrift, line: int) -> str | None:
-    if report.web is None or not report.tag or line < 1 or f.gone is not None:
+    if f.gone is not None:
         return None
-    return report.web.file(report.tag, f.upstream, line)
+    return upstream_path_url(report, f.upstream, line)
+
+
+def upstream_path_url(report: DriftReport, path: str, line: int) -> str | None:
+    """The line of an upstream file at the report's tag, on the web, when upstream has pages."""
+    if report.web is None or not report.tag or line < 1:
+        return None
+    return report.web.file(report.tag, path, line)

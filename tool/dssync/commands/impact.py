@@ -43,13 +43,12 @@ def _check_files(args: argparse.Namespace, config) -> None:
 def drift_report(args: argparse.Namespace):
     """The vendored files against the tag, exactly as ``dssync diff --tag`` compares them,
     with moves between files detected."""
-    from dssync._history.moves import detect_moves
     from dssync.commands.upstream_diff import upstream_report
 
     diff_args = argparse.Namespace(**vars(args))
     diff_args.files = list(args.file or [])
     diff_args.no_renames = False
-    return detect_moves(upstream_report(diff_args))
+    return upstream_report(diff_args)
 
 
 def run(args: argparse.Namespace) -> int:
