@@ -53,7 +53,15 @@ def _run(args: argparse.Namespace) -> int:
     if args.command is None:
         build_parser().print_help(sys.stderr)
         return EXIT_TROUBLE
-    return _command_module(args.command).run(args)
+    if getattr(args, "quiet", False):
+        import contextlib
+
+        with open(os.devnull, "w", encoding="utf-8") as devnull, contextlib.redirect_stdout(devnull):
+            code = _command_module(args.command).run(args)
+    else:
+        code = _command_module(args.command).run(args)
+    # --exit-zero: a finding (1) is not a failure; trouble (2) still is.
+    return 0 if code == 1 and getattr(args, "exit_zero", False) else code
 
 
 def run(argv: Sequence[str] | None = None) -> NoReturn:

@@ -428,6 +428,15 @@ class FileDrift:
         return bool(self.added or self.removed or self.changed or self.renamed
                     or self.renamed_classes or self.moved)
 
+    def names(self) -> set[str]:
+        """Every constant name a finding touches, on either side (renames and renamed classes
+        under both names, ``Class.NAME`` for each constant a renamed class carries)."""
+        return ({a.name for a in self.added} | {r.name for r in self.removed}
+                | {c.name for c in self.changed} | {m.name for m in self.moved}
+                | {r.old_name for r in self.renamed} | {r.new_name for r in self.renamed}
+                | {f"{name}.{m}" for c in self.renamed_classes for name in (c.old_name, c.new_name)
+                   for m in c.constants})
+
     def counts(self) -> dict[str, int]:
         return {
             "added": len(self.added),

@@ -7,7 +7,7 @@ import re
 from dssync._format.text import summary_line
 from dssync._format.values import (
     comment_line, display, file_links, gone_line, origin_line, placement_phrase, renamed_value,
-    report_links, upstream_line_url, upstream_path_url,
+    report_links, shared_origin, upstream_line, upstream_line_url, upstream_path_url,
 )
 from dssync.models import DriftReport, FileDrift, Moved, Placement
 
@@ -70,10 +70,11 @@ def _moved_row(m: Moved, f: FileDrift, report: DriftReport) -> list[str]:
     return [_cell(m.name), _cell(display(m.shown)), where, lines, _note(m.comment)]
 
 
-def _file(f: FileDrift, report: DriftReport) -> list[str]:
+def _file(f: FileDrift, report: DriftReport, shared: str | None = None) -> list[str]:
     lines = [f"## {_cell(f.vendored)}", ""]
     if f.origin is not None:
-        upstream = f"Upstream: {_cell(f.upstream)} from {origin_line(f)}"
+        where = upstream_line(f, shared) if shared else f"from {origin_line(f)}"
+        upstream = f"Upstream: {_cell(f.upstream)} {where}"
     elif f.gone is not None:
         upstream = f"Upstream: {_cell(f.upstream)} is **{gone_line(f.gone)}**"
     else:
@@ -138,6 +139,9 @@ def render(report: DriftReport) -> str:
     lines += [f"> {note}" for note in report.notes]
     if report.notes:
         lines.append("")
+    shared = shared_origin(report)
+    if shared is not None:
+        lines += [f"Upstream files from {shared}.", ""]
     for f in report.files:
-        lines += _file(f, report)
+        lines += _file(f, report, shared)
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dssync._format.values import (
     class_constants, comment_suffix, display, file_links, moved_phrase, placement_phrase, renamed_value,
-    report_links, upstream_line,
+    report_links, shared_origin, upstream_line,
 )
 from dssync.models import Added, DriftReport, FileDrift, Moved
 
@@ -21,9 +21,9 @@ def _moved_where(m: Moved, vendored: str) -> str:
     return f"(upstream line {m.new_line}{goes})"
 
 
-def _file_lines(f: FileDrift, report: DriftReport) -> list[str]:
+def _file_lines(f: FileDrift, report: DriftReport, shared: str | None) -> list[str]:
     head = f"{f.vendored} vs {f.upstream}"
-    lines = [head, f"  upstream: {upstream_line(f)}"]
+    lines = [head, f"  upstream: {upstream_line(f, shared)}"]
     if f.has_drift:
         lines += [f"  {label}: {url}" for label, url in file_links(report, f)[1:]]
     if not f.has_drift:
@@ -88,8 +88,11 @@ def render(report: DriftReport) -> str:
     for note in report.notes:
         lines.append(f"note: {note}")
     lines += [f"{label}: {url}" for label, url in report_links(report)]
+    shared = shared_origin(report)
+    if shared is not None:
+        lines.append(f"upstream files from: {shared}")
     for f in report.files:
-        lines += _file_lines(f, report)
+        lines += _file_lines(f, report, shared)
         lines.append("")
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"

@@ -91,6 +91,17 @@ def origin_line(f: FileDrift) -> str:
     return f"{o.source} at {o.tag}, {o.identity()}"
 
 
+def shared_origin(report: DriftReport) -> str | None:
+    """``pypi:deepspeed at v0.9.0, deepspeed-0.9.0.tar.gz sha256:...`` when every file read
+    upstream came from one archive or one commit: said once for the report, not per file."""
+    origins = [f.origin for f in report.files if f.origin is not None]
+    first = origins[0] if origins else None
+    if len(origins) < 2 or first is None or not (first.commit or first.archive):
+        return None
+    same = {(o.source, o.tag, o.commit, o.archive, o.archive_sha256) for o in origins}
+    return f"{first.source} at {first.tag}, {first.identity()}" if len(same) == 1 else None
+
+
 def gone_head(g: Gone) -> str:
     """``gone since v2.0 (vendored from v1.0, the release before)``: what is known of when."""
     if g.since:
@@ -114,8 +125,11 @@ def gone_line(g: Gone) -> str:
     return text
 
 
-def upstream_line(f: FileDrift) -> str:
-    """Where a file section's upstream was read, or what is known of its absence."""
+def upstream_line(f: FileDrift, shared: str | None = None) -> str:
+    """Where a file section's upstream was read, or what is known of its absence; ``shared``
+    (see ``shared_origin``) is named once above the sections, so a section says only which."""
+    if f.origin is not None and shared is not None:
+        return f"from the {'archive' if f.origin.archive else 'commit'} above"
     if f.origin is not None:
         return origin_line(f)
     if f.gone is not None:

@@ -330,8 +330,8 @@ class PackageIndexSource:
         fmt = self.ctx.tag_format
         parts = fmt.split("{version}")
         if len(parts) != 2:
-            raise ConfigError(f"tag_format {fmt!r} must contain {{version}} exactly once",
-                              hint='e.g. tag_format = "v{version}"')
+            raise ConfigError(f"tag-format {fmt!r} must contain {{version}} exactly once",
+                              hint='e.g. tag-format = "v{version}"')
         return parts[0], parts[1]
 
     def _tag_for(self, version: str) -> str:
@@ -346,7 +346,7 @@ class PackageIndexSource:
         raise NotFound(
             f"tag {tag!r} does not fit the tag format {self.ctx.tag_format!r}, so it names no "
             f"release of {self.package} on the package index",
-            hint=f"pass a tag like {self._tag_for('1.2.3')!r} or change tag_format")
+            hint=f"pass a tag like {self._tag_for('1.2.3')!r} or change tag-format in the configuration")
 
     # -- index -------------------------------------------------------------------------------
 
@@ -462,7 +462,7 @@ class PackageIndexSource:
         listed = f"nearest versions: {', '.join(nearest)}" if nearest else "it lists none"
         raise NotFound(
             f"the package index has no sdist of {self.package} {version}; {listed}",
-            hint="check the tag and tag_format")
+            hint="check the tag, and tag-format in the configuration")
 
     def _has_other_files(self, version: str, files: Sequence[IndexFile]) -> bool:
         if version in self._get_listing().versions:

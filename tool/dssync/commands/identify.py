@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from dssync.commands.history import add_walk_options, walk_upstream
-from dssync.commands.options import add_report_options
+from dssync.commands.options import add_report_options, add_verdict_options
 from dssync.errors import ConfigError
 
 FORMATS = ("text", "json")
@@ -24,6 +24,7 @@ def add_parser(sub) -> None:
     p.add_argument("--file", metavar="PATH",
                    help="a configured vendored file whose upstream path to compare with")
     add_report_options(p, FORMATS)
+    add_verdict_options(p, finding="only a closest match (no exact one)")
     add_walk_options(p)
 
 

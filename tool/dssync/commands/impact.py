@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from dssync.commands.options import add_upstream_options
+from dssync.commands.options import add_upstream_options, add_verdict_options
 from dssync.errors import ConfigError, DssyncError
 
 FORMATS = ("text", "json")
@@ -26,6 +26,7 @@ def add_parser(sub) -> None:
                         "--upstream-path, the vendored file itself")
     p.add_argument("--format", choices=FORMATS, default="text")
     p.add_argument("--output", metavar="PATH", help="write the report here instead of stdout")
+    add_verdict_options(p, finding="a use of a drifted constant")
     add_upstream_options(p)
 
 

@@ -54,14 +54,7 @@ class LocalState:
         return self.locked is not None and self.sha256 == self.locked.sha256  # type: ignore[attr-defined]
 
     def edited_names(self) -> set[str]:
-        if self.edits is None:
-            return set()
-        e = self.edits
-        return ({a.name for a in e.added} | {r.name for r in e.removed}
-                | {c.name for c in e.changed} | {r.old_name for r in e.renamed}
-                | {r.new_name for r in e.renamed}
-                | {f"{c.old_name}.{m}" for c in e.renamed_classes for m in c.constants}
-                | {f"{c.new_name}.{m}" for c in e.renamed_classes for m in c.constants})
+        return self.edits.names() if self.edits is not None else set()
 
 
 def file_sha256(path: Path) -> str | None:
@@ -137,7 +130,7 @@ def inspect(args: argparse.Namespace, config, target, entry) -> LocalState:
 
 
 def add_parser(sub) -> None:
-    from dssync.commands.options import add_download_timeout
+    from dssync.commands.options import add_download_timeout, add_verdict_options
 
     p = sub.add_parser("status", aliases=["verify"],
                        help="check that vendored files still match the lock; list local edits",
@@ -151,6 +144,7 @@ def add_parser(sub) -> None:
     p.add_argument("--format", choices=FORMATS, default="text",
                    help="json: schema dssync.status/1 (tool/dssync/schema/status.schema.json)")
     p.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    add_verdict_options(p, finding="a file that differs from the lock")
     g = p.add_argument_group("upstream (to list local edits)")
     g.add_argument("--offline", action="store_true", help="use only what is in the cache")
     g.add_argument("--cache-dir", metavar="DIR", help="cache directory (default: the platform's user cache)")

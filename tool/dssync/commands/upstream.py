@@ -135,19 +135,19 @@ class SourceChain:
                 self.answered_index = i
                 return source, call(source)
             except (SourceUnavailable, OfflineMiss) as exc:
-                misses.append(f"{self.shown(spec)}: {exc}")
-                reason = f"could not answer ({exc})"
+                misses.append(f"{self.shown(spec)}: {exc.brief}")
+                reason = f"could not answer ({exc.brief})"
             except NotFound as exc:
                 # Sources need not agree on what exists: an sdist lacks files a repository has,
                 # a repository may have tags that were never released on the index.
                 not_found = not_found or exc
-                reason = f"does not have it ({exc})"
+                reason = f"does not have it ({exc.brief})"
             except UpstreamError as exc:
                 # What one source served was refused (it failed verification, broke a limit,
                 # or the server said no): another route to upstream may serve it whole.
                 refused = refused or exc
-                misses.append(f"{self.shown(spec)}: {exc}")
-                reason = f"failed ({exc})"
+                misses.append(f"{self.shown(spec)}: {exc.brief}")
+                reason = f"failed ({exc.brief})"
             if i + 1 < len(self.specs):
                 _stderr(f"dssync: {self.shown(spec)} {reason}; trying {self.shown(self.specs[i + 1])}")
         if refused is not None and len(misses) == 1:
