@@ -145,7 +145,8 @@ def test_chromium_finds_the_rows_and_makes_no_request(chromium, tmp_path):
     assert rows[("changed-reference", "ENDPOINT")]["new"] == "BASE + '/x'\n= 'v2/x'"
     assert rows[("removed", "OLD_FLAG")]["new"] == "absent"
     assert chromium.evaluate("document.querySelectorAll('script, img, link, iframe').length") == 0
-    assert chromium.evaluate("document.getElementById('verdict').innerText").startswith("2 of 4 files drifted: ")
+    verdict = chromium.evaluate("document.getElementById('verdict').innerText")
+    assert verdict.startswith("2 of 4 files drifted: ")
     # The stylesheet applied (the CSP allowed it by hash): the table has collapsed borders.
     assert chromium.evaluate("getComputedStyle(document.querySelector('table')).borderCollapse") == "collapse"
     assert chromium.requests == []

@@ -55,6 +55,7 @@ def test_a_move_in_markdown_html_and_annotations(project: Project, fmt, expected
 
 def test_a_move_is_one_sarif_result_at_the_constant_in_the_file_it_left(project: Project):
     code, out, _ = project.run("diff", "--tag", "v2", "--format", "sarif")
+    assert code == 1
     results = [r for r in json.loads(out)["runs"][0]["results"] if r["ruleId"] == "DSS008"]
     assert len(results) == 1
     location = results[0]["locations"][0]["physicalLocation"]
@@ -186,7 +187,8 @@ def test_status_names_an_edited_pinned_constant_instead_of_elsewhere(project: Pr
 
 
 def test_status_checks_the_license_copy_the_lock_records(project: Project):
-    assert "v/LICENSE" in {e["vendored"] for e in json.loads((project.root / "dssync.lock").read_text())["files"]}
+    locked = json.loads((project.root / "dssync.lock").read_text())["files"]
+    assert "v/LICENSE" in {entry["vendored"] for entry in locked}
     (project.root / "v" / "LICENSE").write_bytes(b"Changed\n")
     code, out, _ = project.run("status")
     assert code == 1

@@ -266,8 +266,9 @@ def render_json(states: list[LocalState]) -> str:
 
     files = []
     for s in states:
+        locked = s.locked.to_dict() if s.locked is not None else None  # type: ignore[attr-defined]
         item: dict = {"vendored": s.vendored, "kind": s.kind, "state": s.state, "sha256": s.sha256,
-                      "locked": s.locked.to_dict() if s.locked is not None else None}  # type: ignore[attr-defined]
+                      "locked": locked}
         if s.state == "modified" and s.kind == "constants":
             item["edits"] = _edits_to_dict(s) if s.edits is not None else None
             if s.note:
