@@ -24,6 +24,7 @@ from dssync._history.modules import (
 from dssync._history.moves import detect_moves
 from dssync._history.drifted import drifted_constants
 from dssync.models import Added, Changed, ClassRenamed, DriftReport, FileDrift, Moved, Removed
+from tests.test_schemas import valid
 
 FIXTURE = Path(__file__).parent / "fixtures" / "impact"
 RUNTIME = "app/vendored/deepspeed/runtime/constants.py"
@@ -109,7 +110,7 @@ def reported(data: dict) -> set[tuple]:
 def test_every_use_of_every_drifted_constant_is_found(project, capsys):
     code, out, err = impact(["--tag", "v2.0.0", "--format", "json"], capsys)
     assert code == 1, err
-    data = json.loads(out)
+    data = valid("impact", out)
     assert data["schema"] == "dssync.impact/1" and data["tag"] == "v2.0.0"
     assert reported(data) == EXPECTED
     kinds = {d["name"]: d["kind"] for d in data["drifted"]}
@@ -170,7 +171,7 @@ def test_no_drift_means_no_uses(project, capsys):
 def test_named_paths_limit_the_scan(project, capsys):
     code, out, _ = impact(["--tag", "v2.0.0", "--format", "json", "app/train.py", "app/sub"],
                           capsys)
-    data = json.loads(out)
+    data = valid("impact", out)
     assert reported(data) == {u for u in EXPECTED if u[0] in ("app/train.py", "app/sub/deep.py")}
     assert data["files_scanned"] == 3
     # A directory named on the command line is scanned even if it is called vendored; the
