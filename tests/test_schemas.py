@@ -295,3 +295,30 @@ def test_status_json_to_a_file(project, tmp_path):
     code, stdout, err = project.run("status", "--format", "json", "--output", str(out))
     assert code == 0 and stdout == "", err
     valid("status", out.read_text(encoding="utf-8"))
+
+
+# -- this repository's own vendored copy ---------------------------------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_status_of_this_repository_validates(monkeypatch, capsys, tmp_path):
+    """Every file, the LICENSE copy too, as synced: nothing to fetch."""
+    monkeypatch.chdir(REPO)
+    code = main(["status", "--format", "json", "--cache-dir", str(tmp_path / "cache")])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    data = valid("status", out)
+    assert {f["kind"] for f in data["files"]} == {"constants", "license"}
+
+
+@pytest.mark.network
+def test_the_drift_of_this_repository_against_v0_9_0_validates(monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(REPO)
+    code = main(["diff", "--tag", "v0.9.0", "--format", "json", "--cache-dir", str(tmp_path / "c")])
+    out, err = capsys.readouterr()
+    if code == 2 and ("could not answer" in err or "cannot be reached" in err):
+        pytest.skip(f"the package index cannot be reached: {err.strip()}")
+    assert code == 1, err
+    data = valid("drift", out)
+    assert data["summary"]["files_with_drift"] == 1 and data["summary"]["moved"] == 0
