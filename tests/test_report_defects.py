@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from dssync._format import text
+from dssync._format import html, markdown, text
 from dssync.models import Added, DriftReport, FileDrift, Origin
 
 try:
@@ -82,6 +82,8 @@ def test_the_archive_and_its_sha256_are_named_once_not_per_file():
     assert out.count("sha256:" + "cd" * 32) == 1
     assert "upstream files from: pypi:pkg at v2, pkg-2.tar.gz sha256:" + "cd" * 32 in out
     assert out.count("  upstream: from the archive above") == 3
+    for page in (markdown.render(report), html.render(report)):
+        assert page.count("sha256:" + "cd" * 32) == 1 and page.count("from the archive above") == 3
     # Files from different archives (or commits) each keep their own line.
     report.files[2] = FileDrift("v/c.py", "pkg/c.py", origin=Origin("pypi:pkg", "v2", "pkg/c.py",
                                                                     "ab" * 32, commit="f" * 40))

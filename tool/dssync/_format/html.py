@@ -23,7 +23,7 @@ from typing import Any, Iterable
 from dssync._format.text import count_phrase, summary_line
 from dssync._format.values import (
     class_constants, file_links, gone_line, is_text_change, moved_phrase, origin_line, placement_phrase,
-    report_links, upstream_line_url, upstream_path_url,
+    report_links, shared_origin, upstream_line, upstream_line_url, upstream_path_url,
 )
 from dssync.models import UNRESOLVED, Added, Changed, DriftReport, FileDrift, Moved
 
@@ -264,9 +264,11 @@ def _rows(f: FileDrift, report: DriftReport) -> Iterable[str]:
                    escape(_line(p.line)), escape(f"{p.reason} ({state})"))
 
 
-def _file_section(i: int, f: FileDrift, report: DriftReport) -> list[str]:
+def _file_section(i: int, f: FileDrift, report: DriftReport, shared: str | None = None) -> list[str]:
     origin = f'<p class="origin">Upstream {_path(f.upstream)}'
-    if f.origin is not None:
+    if f.origin is not None and shared is not None:
+        origin += f" {escape(upstream_line(f, shared))}"
+    elif f.origin is not None:
         origin += f" from {escape(origin_line(f))}"
     elif f.gone is not None:
         origin += f": <strong>{escape(gone_line(f.gone))}</strong>"
@@ -315,6 +317,9 @@ def render(report: DriftReport) -> str:
     if links:
         out.append('<p class="links">' + " · ".join(_link(label, url) for label, url in links) + "</p>")
     out += [f'<p class="note">{escape(note)}</p>' for note in report.notes]
+    shared = shared_origin(report)
+    if shared is not None:
+        out.append(f'<p class="origin">Upstream files from {escape(shared)}</p>')
     out += _summary_table(report)
     if len(report.files) > 1:
         out.append('<nav><ul class="files">')
@@ -324,7 +329,7 @@ def render(report: DriftReport) -> str:
     out.append("</header>")
     out.append("<main>")
     for i, f in enumerate(report.files, 1):
-        out += _file_section(i, f, report)
+        out += _file_section(i, f, report, shared)
     out += ["</main>", "<footer><p>Written by dssync. Values are shown as the source writes them, "
                        "white space, comments and quote style folded (a changed value written over "
                        "several lines as those lines, a text of several lines as its lines, the "
