@@ -121,6 +121,7 @@ def test_tags_limit_must_be_a_positive_number(project: Project, limit):
     assert exit_.value.code == 2
     line = one_line(project.capsys.readouterr().err)
     assert line.startswith("dssync tags: error: argument --limit: ") and repr(limit) in line
+    assert line.endswith("; give 1 or more") and "--help" not in line  # one hint, not two
 
 
 def test_tags_accepts_a_limit_but_no_tag(project: Project):

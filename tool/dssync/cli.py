@@ -20,7 +20,9 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr like every other error."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_TROUBLE, f"{self.prog}: error: {message}; see '{self.prog} --help'\n")
+        # One hint: an option's own check may give one ("; give ..."), else the help.
+        hint = "" if "; " in message else f"; see '{self.prog} --help'"
+        self.exit(EXIT_TROUBLE, f"{self.prog}: error: {message}{hint}\n")
 
 
 COMMANDS = ("diff", "tags", "vendor", "history", "identify", "impact", "update", "status")

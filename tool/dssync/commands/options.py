@@ -65,9 +65,9 @@ def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; give 1 or more") from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number (give 1 or more)")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number; give 1 or more")
     return value
 
 
