@@ -158,7 +158,7 @@ def test_no_pip_at_all_is_a_config_error(home, monkeypatch):
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
     pip_default_index_url.cache_clear()
     monkeypatch.setitem(sys.modules, "pip._internal.models.index", None)
-    monkeypatch.setattr(index_url, "_pip_commands", lambda: [])
+    monkeypatch.setattr(index_url, "_pip_commands", list)
     try:
         with pytest.raises(ConfigError, match="--index-url"):
             resolve_index_url()

@@ -9,7 +9,7 @@ here, once, from libcst's nodes, without running or importing anything.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple, Union
+from typing import NamedTuple
 
 import libcst as cst
 
@@ -132,7 +132,7 @@ class Field(NamedTuple):
     """The format spec's own parts (constants and nested fields); None without a colon."""
 
 
-Part = Union[str, Field]
+Part = str | Field
 
 
 class Folded(NamedTuple):

@@ -59,7 +59,7 @@ class _Names(Writer):
     def name(self, node: cst.Name, outer: int) -> str:
         return SELF if node.value == self.own else node.value
 
-    methods = {**Writer.methods, cst.Name: name}
+    methods = {**Writer.methods, cst.Name: name}  # noqa: RUF012 - one dispatch table per class
 
 
 class _Shapes:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, Dict
+from typing import Any
 
 from dssync._extract.value_json import NotExact, decode_value, encode_value
 from dssync.models import UNRESOLVED, Augment, Binding, Constant, ConstantTable
@@ -45,7 +45,7 @@ class Memo:
     __slots__ = ("constants", "values", "pieces")
 
     def __init__(self) -> None:
-        self.constants: Dict[str, Constant] = {}
+        self.constants: dict[str, Constant] = {}
         self.values: dict = {}
         self.pieces: dict = {}
 

@@ -49,7 +49,7 @@ class _HeaderTooLarge(Exception):
         self.size = size
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _bounded_tarinfo():
     """A ``TarInfo`` that refuses a header claiming more than ``MAX_HEADER_BYTES`` before
     tarfile reads it (``frombuf`` builds every header, extensions included)."""
@@ -219,7 +219,7 @@ def _read_tar(data: bytes, filename: str, compression: str, wanted: set[str],
     elif compression == "xz":
         import lzma
 
-        raw = lzma.LZMAFile(raw, mode="rb")  # type: ignore[assignment]
+        raw = lzma.LZMAFile(raw, mode="rb")  # type: ignore[assignment]  # noqa: SIM115
     bounded = _BoundedReader(raw, total_bound)
     found: dict[str, tuple[str, bytes]] = {}
     # Stream mode reads strictly forward through the bounded reader: no seeking back, no index.

@@ -127,7 +127,8 @@ class _CatFile:
 
     def __init__(self, cmd: list[str], env: dict[str, str],
                  on_death: Callable[[str], Exception]) -> None:
-        self._stderr: IO[bytes] = tempfile.TemporaryFile()  # a pipe nobody reads could fill
+        # A file, as a pipe nobody reads could fill; open for the process's life, closed by close().
+        self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
         self._on_death = on_death
         self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                       stderr=self._stderr, env=env)
@@ -197,7 +198,7 @@ class GitSource:
         self._git = git
         self._git_dir: Path | None = None
         self._tags: list[str] | None = None
-        self._partial: str | None | bool = False  # False: not checked yet
+        self._partial: str | bool | None = False  # False: not checked yet
         self._cleanup: weakref.finalize | None = None
         self._repaired = False
         env = {k: v for k, v in os.environ.items() if k not in _REPO_VARS}

@@ -172,7 +172,7 @@ class SourceChain:
             while remaining:
                 try:
                     source, (got, absent) = self._each(f"{', '.join(remaining)} at {tag}",
-                                                       lambda s: _fetch_present(s, tag, remaining))
+                                                       lambda s: _fetch_present(s, tag, remaining))  # noqa: B023 - called at once
                 except (SourceUnavailable, OfflineMiss):
                     if not result.answered:
                         raise

@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         _refuse_local_edits(config, lock, vendored, force=args.force)
     chain = make_chain(args, config)
     tag = resolve_tag(args, chain, config)
-    source, fetched = chain.fetch(tag, [upstream for _, upstream in pairs])
+    _, fetched = chain.fetch(tag, [upstream for _, upstream in pairs])
     for vendored, upstream in pairs:
         got = fetched[upstream]
         lock = lock.with_entry(LockEntry.from_origin(vendored, got.origin,
