@@ -309,10 +309,10 @@ class Evaluator:
         items, as_tuple = subscript_items(node)
         if as_tuple:
             values = self._values([i.value if type(i) is cst.Element or (
-                type(i) is cst.Index and i.star is None) else None for i in items])  # type: ignore[attr-defined]
+                type(i) is cst.Index and i.star is None) else None for i in items])
             index = tuple(values) if values is not None else UNRESOLVED
         elif type(items[0]) is cst.Index:
-            index = self._eval(items[0].value)  # type: ignore[attr-defined]
+            index = self._eval(items[0].value)
         else:
             index = UNRESOLVED  # a slice
         if isinstance(container, (str, bytes, list, tuple)) and isinstance(index, int):

@@ -116,7 +116,7 @@ class Fact(NamedTuple):
     end_line: int
     source: str
     conditional: bool
-    index: int | None
+    index: int | None  # type: ignore[assignment]  # shadows tuple.index, on purpose
     op: str
     comment: str
     normalized: str

@@ -153,7 +153,7 @@ _STRING_TYPES = (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)
 def _pieces(node: cst.BaseExpression, out: list) -> None:
     if type(node) is cst.ConcatenatedString:
         _pieces(node.left, out)
-        _pieces(node.right, out)  # type: ignore[arg-type]
+        _pieces(node.right, out)
     else:
         out.append(node)
 

@@ -101,7 +101,7 @@ class _Shapes:
         out: list[Any] = []
         for stmt in suite.body:
             if type(stmt) is cst.SimpleStatementLine:
-                out += [self.node(small) for small in stmt.body]  # type: ignore[attr-defined]
+                out += [self.node(small) for small in stmt.body]
             else:
                 out.append(self.node(stmt))
         return ("body", tuple(out))

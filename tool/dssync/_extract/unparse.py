@@ -106,10 +106,10 @@ def call_arguments(node: cst.Call) -> tuple[list[cst.Arg], list[cst.Arg]]:
     return positional, keywords
 
 
-def subscript_items(node: cst.Subscript) -> tuple[list[cst.BaseSlice], bool]:
+def subscript_items(node: cst.Subscript) -> tuple[list[cst.BaseSlice | cst.BaseElement], bool]:
     """The subscript's items, and whether Python reads them as a tuple (``x[a, b]``, ``x[*a]``,
     or ``x[(a, b)]`` whose tuple is written without its parentheses)."""
-    elements = [e.slice for e in node.slice]
+    elements: list[cst.BaseSlice | cst.BaseElement] = [e.slice for e in node.slice]
     if len(node.slice) == 1 and type(node.slice[0].comma) is cst.Comma:  # ``x[a,]``
         return elements, True
     if len(elements) == 1 and type(elements[0]) is cst.Index and elements[0].star is None:
@@ -344,7 +344,7 @@ class Writer:
 
     # -- f-strings -----------------------------------------------------------------------
 
-    def _joined(self, parts: tuple[Part, ...]) -> str:
+    def _joined(self, parts: Sequence[Part]) -> str:
         if self.avoid:
             return "f" + _without_backslashes("".join(self._inner(p) for p in parts))
         # Constant parts may use escapes (``\n``), replacement fields may not: choose a quote

@@ -92,7 +92,7 @@ def _tokens(node: cst.BaseExpression) -> list[str] | None:
     while pending:
         piece = pending.pop()
         if type(piece) is cst.ConcatenatedString:
-            pending += [piece.right, piece.left]  # type: ignore[list-item]
+            pending += [piece.right, piece.left]
         elif type(piece) is cst.SimpleString:
             out.append(piece.value)
         else:

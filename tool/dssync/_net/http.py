@@ -170,7 +170,8 @@ def _build_adapter_class() -> Any:
         def dumps(self, request: Any, response: Any, body: bytes | None = None) -> bytes:
             self._fragments = _credential_fragments(request)
             try:
-                return super().dumps(_MaskedRequest(request), response, body)
+                # The masked stand-in has every attribute the serializer reads.
+                return super().dumps(_MaskedRequest(request), response, body)  # type: ignore[arg-type]
             finally:
                 self._fragments = []
 
@@ -185,7 +186,8 @@ def _build_adapter_class() -> Any:
             return super().serialize(data)
 
         def prepare_response(self, request: Any, cached: Any, body_file: Any = None) -> Any:
-            return super().prepare_response(_MaskedRequest(request), cached, body_file)
+            return super().prepare_response(_MaskedRequest(request), cached,  # type: ignore[arg-type]
+                                            body_file)
 
     class _Controller(CacheController):
         def cached_request(self, request: Any) -> Any:
@@ -730,7 +732,7 @@ def _discard_cache_buffer(resp: Any) -> None:
     """
     wrapper = getattr(resp.raw, "_fp", None)
     buffer = getattr(wrapper, "_CallbackFileWrapper__buf", None)
-    if buffer is not None and not buffer.closed:
+    if wrapper is not None and buffer is not None and not buffer.closed:
         wrapper._CallbackFileWrapper__callback = None
         buffer.close()
 

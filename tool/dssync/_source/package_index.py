@@ -412,9 +412,8 @@ class PackageIndexSource:
         """
         key = f"{self.spec}@{tag}"
         ref = self.ctx.cache.read_json("refs", key) if (reuse or self.ctx.offline) else None
-        valid = (isinstance(ref, dict) and isinstance(ref.get("archive"), str)
-                 and isinstance(ref.get("sha256"), str))
-        if valid:
+        if (isinstance(ref, dict) and isinstance(ref.get("archive"), str)
+                and isinstance(ref.get("sha256"), str)):
             if self.ctx.verbose:
                 why = ("--offline: the index was not asked" if self.ctx.offline
                        else f"a release does not change; the index {self._where()} was not asked")

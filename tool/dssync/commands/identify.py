@@ -77,9 +77,9 @@ def run(args: argparse.Namespace) -> int:
                                [(c.vendored, c.upstream, m) for c, m in zip(copies, matches)],
                                combined, walked.notes)
     else:
-        from dssync._history.report_text import render_identify
+        from dssync._history.report_text import render_identify as render_identify_text
 
-        text = render_identify(walked.source, walked.tags,
+        text = render_identify_text(walked.source, walked.tags,
                                [(f"{c.vendored} vs upstream {c.upstream}", m)
                                 for c, m in zip(copies, matches)],
                                combined, walked.notes)

@@ -12,9 +12,13 @@ import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dssync.commands.options import add_upstream_options
 from dssync.errors import ConfigError, DssyncError, file_in_the_way
+
+if TYPE_CHECKING:
+    from dssync.lock import LockEntry
 
 
 def add_parser(sub) -> None:
@@ -55,7 +59,7 @@ class _Job:
     root: Path
     result: object
     """The ``MergeResult``."""
-    lock_entry: object | None = None
+    lock_entry: LockEntry | None = None
 
 
 def run(args: argparse.Namespace) -> int:
