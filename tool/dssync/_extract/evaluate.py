@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import operator
 import re
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import libcst as cst
 
@@ -177,7 +177,7 @@ class Evaluator:
             return UNRESOLVED
         return method(self, node)
 
-    def _all(self, items) -> list[Any] | None:
+    def _all(self, items: Sequence[cst.BaseElement]) -> list[Any] | None:
         """The values of a display's elements; None if one is starred or unresolved."""
         return self._values([i.value if type(i) is cst.Element else None for i in items])
 

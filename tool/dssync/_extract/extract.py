@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
-from typing import Any, Iterable, Iterator, NamedTuple
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from dssync._extract.decode import SourceText, decode_source, line_starts, token_estimate
 from dssync._extract.evaluate import literal_value
@@ -44,7 +44,8 @@ _PARAGRAPH = re.compile(r"(?:(?<=\n\n)|(?<=\r\n\r\n)|(?<=\r\r))"
 """Lines after a blank line that may begin a top-level statement or its comment."""
 
 
-def _pieces(text: str, path: str, size: int = CHUNK_LINES, known=lambda piece: False
+def _pieces(text: str, path: str, size: int = CHUNK_LINES,
+            known: Callable[[str], bool] = lambda piece: False
             ) -> Iterator[tuple[int, str, Any]]:
     """``(first line, text, tree)`` pieces of a module, each cut where the text before it parses.
 

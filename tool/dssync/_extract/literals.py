@@ -9,7 +9,7 @@ here, once, from libcst's nodes, without running or importing anything.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple, Sequence
 
 import libcst as cst
 
@@ -214,7 +214,7 @@ def _literal_text(raw_text: str, raw: bool) -> str:
     return "".join(out)
 
 
-def _fstring_parts(contents, raw: bool) -> list[Part]:
+def _fstring_parts(contents: Sequence[Any], raw: bool) -> list[Part]:
     out: list[Part] = []
     for item in contents:
         if type(item) is cst.FormattedStringText:

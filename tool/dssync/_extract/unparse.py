@@ -13,7 +13,7 @@ backslashes. Unlike ``ast.unparse``, the text does not depend on the Python that
 from __future__ import annotations
 
 import copy
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import libcst as cst
 
@@ -89,7 +89,7 @@ def bool_operands(node: cst.BooleanOperation) -> list[cst.BaseExpression]:
     return operands
 
 
-def comprehensions(node) -> list[cst.CompFor]:
+def comprehensions(node: Any) -> list[cst.CompFor]:
     out = []
     comp = node.for_in
     while comp is not None:
@@ -241,7 +241,7 @@ class Writer:
                 items.append(f"{self.write(e.key, TEST)}: {self.write(e.value, TEST)}")  # type: ignore[attr-defined]
         return "{" + ", ".join(items) + "}"
 
-    def _generators(self, node) -> str:
+    def _generators(self, node: cst.BaseComp) -> str:
         out = []
         for comp in comprehensions(node):
             out.append(" async for " if comp.asynchronous is not None else " for ")

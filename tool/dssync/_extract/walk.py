@@ -13,7 +13,7 @@ module (``positions.record``).
 
 from __future__ import annotations
 
-from typing import Any, Iterator, NamedTuple
+from typing import Any, Iterator, NamedTuple, Sequence
 
 import libcst as cst
 
@@ -121,7 +121,7 @@ class _Sites:
             self._statement(stmt, self.module.body, top, None, None, False)
         return self.found
 
-    def _statement(self, stmt: cst.CSTNode, body, top: int, member: int | None,
+    def _statement(self, stmt: cst.CSTNode, body: Sequence[cst.CSTNode], top: int, member: int | None,
                    scope: str | None, conditional: bool, nested: bool = False) -> None:
         t = type(stmt)
         if t is cst.SimpleStatementLine:

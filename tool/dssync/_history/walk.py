@@ -152,7 +152,8 @@ def walk(sources: Sequence[SourceLike], paths: Sequence[str], *, tag_format: str
                 hint="check the network, or name another --source")
 
 
-def _walk_one(source: UpstreamSource, paths: list[str], *, tag_format: str, since, until,
+def _walk_one(source: UpstreamSource, paths: list[str], *, tag_format: str, since: str | None,
+              until: str | None,
               prereleases: bool, cache: Cache | None, progress: Progress, workers: int,
               parse: bool = True) -> Walk:
     tags = release_tags(source.list_tags(), tag_format, since=since, until=until,

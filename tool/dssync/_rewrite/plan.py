@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from dssync._diff.placement import BEFORE, anchor, neighbours
 from dssync.models import ConstantTable, FileDrift
@@ -146,7 +146,8 @@ class _Planner:
                     users.setdefault(ref, []).append(name)
         return users
 
-    def _settle(self, names: set[str], context, blocker) -> set[str]:
+    def _settle(self, names: set[str], context: Callable[[set[str]], Any],
+                blocker: Callable[[str, set[str], Any], str | None]) -> set[str]:
         """``names`` less those ``blocker`` refuses, asked again until it refuses no more:
         leaving one name out can block another that depended on it. The refused are left for
         a person (``plan.manual``). ``context(names)`` is what the blocker needs to know about

@@ -56,7 +56,8 @@ class RemoveConstants(cst.CSTTransformer):
         body, leftover = self._prune(stmts, None)
         return updated_node.with_changes(body=body, footer=[*leftover, *updated_node.footer])
 
-    def _prune(self, stmts: Sequence[cst.BaseStatement], key: int | None):
+    def _prune(self, stmts: Sequence[cst.BaseStatement], key: int | None
+               ) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine]]:
         gone = self.remove.get(key, set())
         out: list[cst.BaseStatement] = []
         carry: _Carry | None = None

@@ -134,7 +134,7 @@ def _check_api_version(version: str) -> None:
         raise ValueError(f"unsupported simple API version {version}")
 
 
-def _anchor_parser():
+def _anchor_parser() -> Any:
     """A parser for PEP 503 pages; html.parser is imported only when an index serves HTML."""
     from html.parser import HTMLParser
 
