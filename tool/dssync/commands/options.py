@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dssync.cache import Cache
 
 
-def add_upstream_options(p: argparse.ArgumentParser, *, with_tag: bool = True):
+def add_upstream_options(p: argparse.ArgumentParser, *,
+                         with_tag: bool = True) -> argparse._ArgumentGroup:
     """Where and how to read upstream; returns the group for command-specific additions."""
     g = p.add_argument_group("upstream")
     if with_tag:
@@ -45,7 +50,7 @@ def index_url(value: str) -> str:
     return value
 
 
-def cache_from_args(args: argparse.Namespace):
+def cache_from_args(args: argparse.Namespace) -> Cache:
     """The cache ``--cache-dir`` / ``--no-cache`` ask for (the user's cache by default)."""
     from dssync.cache import Cache, default_cache_root
 
@@ -62,7 +67,7 @@ def add_report_options(p: argparse.ArgumentParser, formats: tuple[str, ...], *,
     p.add_argument("--output", metavar="PATH", help=where)
 
 
-def add_download_timeout(group) -> None:
+def add_download_timeout(group: argparse._ActionsContainer) -> None:
     group.add_argument("--download-timeout", type=_seconds, metavar="SECONDS",
                        help="the most one download may take in all, retries included "
                             "(default: the configuration's download-timeout, else 300)")
