@@ -235,13 +235,19 @@ def make_chain(args: argparse.Namespace, config: Config | None) -> SourceChain:
 
 
 def _check_pip_index_url() -> None:
-    """``PIP_INDEX_URL`` is ``--index-url`` by another name: checked as early, so that a run the
-    cache answers does not hide a mistake the next run would stumble on."""
+    """``PIP_INDEX_URL`` and pip's configuration files are ``--index-url`` by other names:
+    checked as early, so that a run the cache answers does not hide a mistake the next run
+    would stumble on."""
     import os
 
     from dssync.urls import INDEX_SCHEMES, describe, url_problem
 
     value = os.environ.get("PIP_INDEX_URL", "").strip()
+    if not value:
+        from dssync._net.index_url import index_url_from_files, pip_config_files
+
+        index_url_from_files(pip_config_files())  # raises for a value that is not a URL
+        return
     problem = url_problem(value, INDEX_SCHEMES) if value else None
     if problem is not None:
         from dssync._net.http import redact
