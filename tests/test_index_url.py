@@ -285,3 +285,20 @@ def test_a_bad_config_file_url_stops_the_command_first(indexes, tmp_path, monkey
     assert code == 2 and out == "" and err.count("\n") == 1
     assert f"{env_file}: pip's index-url 'localhost:3141/simple' in [global]" in err
     assert not any(_asked(index) for index in indexes)
+
+
+def test_macos_user_file_is_where_pip_looks(home, tmp_path, monkeypatch):
+    """On macOS pip reads ~/Library/Application Support/pip when it exists, else ~/.config/pip,
+    whatever XDG_CONFIG_HOME says (it used to be read there, a file pip never reads)."""
+    monkeypatch.setattr(sys, "platform", "darwin")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-home"))
+    write_conf(tmp_path / "xdg-home" / "pip" / "pip.conf", "[global]\nindex-url = http://xdg.test/\n")
+    assert resolve_index_url() == pip_default_index_url()
+    write_conf(home / ".config" / "pip" / "pip.conf", "[global]\nindex-url = http://dot.test/\n")
+    assert resolve_index_url() == "http://dot.test/"
+    support = home / "Library" / "Application Support" / "pip"
+    support.mkdir(parents=True)
+    assert resolve_index_url() == pip_default_index_url()  # the folder exists: its file counts
+    write_conf(support / "pip.conf", "[global]\nindex-url = http://support.test/\n")
+    assert resolve_index_url() == "http://support.test/"
+    assert pip_config_files()[0] == ["/Library/Application Support/pip/pip.conf"]
