@@ -42,11 +42,6 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 DEFAULT_MAX_ARCHIVE_BYTES = 200 * 2**20
 
 
-def canonical_name(name: str) -> str:
-    """PEP 503 normalization: runs of ``-_.`` become ``-``, lowercase."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 @dataclass(frozen=True)
 class IndexFile:
     """One file the index lists for the project."""
@@ -74,10 +69,12 @@ def sdist_version(filename: str, project: str) -> str | None:
     suffix = archive_suffix(filename)
     if suffix is None:
         return None
+    from packaging.utils import canonicalize_name  # PEP 503 names; packaging.tags is heavy
+
     stem = filename[: -len(suffix)]
-    want = canonical_name(project)
+    want = canonicalize_name(project)
     for match in re.finditer("-", stem):
-        if canonical_name(stem[: match.start()]) == want:
+        if canonicalize_name(stem[: match.start()]) == want:
             version = stem[match.end():]
             return version or None
     return None
@@ -226,8 +223,10 @@ class PackageIndexSource:
         http: HttpClient | None = None,
         max_archive_bytes: int = DEFAULT_MAX_ARCHIVE_BYTES,
     ) -> None:
+        from packaging.utils import canonicalize_name
+
         self.package = package
-        self.name = canonical_name(package)
+        self.name: str = canonicalize_name(package)
         self.spec = f"pypi:{package}"
         self.ctx = ctx
         self._explicit_index = index_url or ctx.index_url
@@ -464,13 +463,15 @@ class PackageIndexSource:
             hint="check the tag and tag_format")
 
     def _has_other_files(self, version: str, files: Sequence[IndexFile]) -> bool:
+        from packaging.utils import canonicalize_name
+
         if version in self._get_listing().versions:
             return True
         wanted = _version_key(version)
         for file in files:
             # Built distributions are named name-version-...; only the version matters here.
             parts = file.filename.split("-")
-            if len(parts) < 3 or canonical_name(parts[0]) != self.name:
+            if len(parts) < 3 or canonicalize_name(parts[0]) != self.name:
                 continue
             if parts[1] == version or (wanted is not None and _version_key(parts[1]) == wanted):
                 return True
