@@ -62,7 +62,8 @@ class HttpResponse:
 
 _SECRETS: set[str] = set()
 
-_URL_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)[^/\s@?#]+@")
+_URL_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)[^/\s?#]+@")
+"""The user info of a URL up to the last ``@`` before its path: a password may hold a raw ``@``."""
 _SECRET_PARAM = re.compile(
     r"(?i)(?P<name>[?&;](?:access_token|token|private_token|api[_-]?key|key|sig|signature"
     r"|password|passwd|secret|jwt|x-amz-signature|x-amz-credential|x-amz-security-token)=)"
