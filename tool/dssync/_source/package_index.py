@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from urllib.parse import unquote, urljoin, urlsplit
 
 from dssync.errors import (
-    ConfigError,
     IntegrityError,
     NotFound,
     OfflineMiss,
@@ -29,6 +28,7 @@ from dssync.errors import (
 from dssync.models import Origin
 from dssync._source.archive import archive_suffix, read_members, safe_name
 from dssync._source.interface import Fetched, SourceContext
+from dssync.versions import tag_to_version, version_to_tag
 
 if TYPE_CHECKING:
     from dssync._net.http import HttpClient
@@ -325,23 +325,13 @@ class PackageIndexSource:
 
     # -- tags <-> versions -------------------------------------------------------------------
 
-    def _format_parts(self) -> tuple[str, str]:
-        fmt = self.ctx.tag_format
-        parts = fmt.split("{version}")
-        if len(parts) != 2:
-            raise ConfigError(f"tag_format {fmt!r} must contain {{version}} exactly once",
-                              hint='e.g. tag_format = "v{version}"')
-        return parts[0], parts[1]
-
     def _tag_for(self, version: str) -> str:
-        prefix, suffix = self._format_parts()
-        return f"{prefix}{version}{suffix}"
+        return version_to_tag(version, self.ctx.tag_format)
 
     def _version_for(self, tag: str) -> str:
-        prefix, suffix = self._format_parts()
-        if (len(tag) > len(prefix) + len(suffix) and tag.startswith(prefix)
-                and tag.endswith(suffix)):
-            return tag[len(prefix): len(tag) - len(suffix)]
+        version = tag_to_version(tag, self.ctx.tag_format)
+        if version is not None:
+            return version
         raise NotFound(
             f"tag {tag!r} does not fit the tag format {self.ctx.tag_format!r}, so it names no "
             f"release of {self.package} on the package index",
