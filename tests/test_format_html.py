@@ -154,7 +154,7 @@ def test_chromium_finds_the_rows_and_makes_no_request(chromium, tmp_path):
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
-    paths: list[str] = []
+    paths: list[str] = []  # noqa: RUF012 - shared on purpose: the test reads it off the class
 
     def do_GET(self):  # noqa: N802 - the http.server API
         type(self).paths.append(self.path)

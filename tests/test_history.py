@@ -165,7 +165,7 @@ def _mutate(rng: random.Random, exprs: dict[str, str], removed: dict[str, str], 
     if action == 0:
         exprs[new_name()] = _literal(rng)
     elif action == 1 and bases:
-        exprs[new_name("DERIVED")] = f"{rng.choice(bases)} + {repr('_' + str(rng.randrange(50)))}"
+        exprs[new_name("DERIVED")] = f"{rng.choice(bases)} + {'_' + str(rng.randrange(50))!r}"
     elif action == 2 and bases:
         exprs[rng.choice(bases)] = repr(f"base{rng.randrange(1000)}")  # derived ones follow
     elif action == 3:

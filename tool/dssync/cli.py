@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from types import ModuleType
 from typing import NoReturn, Sequence
 
 from dssync import __version__
@@ -29,7 +30,7 @@ COMMANDS = ("diff", "tags", "vendor", "history", "identify", "impact", "update",
 """Each names a module in dssync.commands with ``add_parser(subparsers)`` and ``run(args)``."""
 
 
-def _command_module(name: str):
+def _command_module(name: str) -> ModuleType:
     import importlib
 
     return importlib.import_module(f"dssync.commands.{name}")

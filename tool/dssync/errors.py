@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
 class DssyncError(Exception):
@@ -72,7 +73,7 @@ class NotFound(UpstreamError):
 class PathNotFound(NotFound):
     """The tag exists, but the file ``path`` does not exist upstream at that tag."""
 
-    def __init__(self, message: str, *, upstream_path: str, **kwargs) -> None:
+    def __init__(self, message: str, *, upstream_path: str, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.upstream_path = upstream_path
 
@@ -84,7 +85,7 @@ class SourceUnavailable(UpstreamError):
 class RateLimited(SourceUnavailable):
     """The source refuses further requests until ``reset`` (a Unix time), if known."""
 
-    def __init__(self, message: str, *, reset: float | None = None, **kwargs) -> None:
+    def __init__(self, message: str, *, reset: float | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.reset = reset
 

@@ -356,7 +356,7 @@ class Pinned:
     """A constant the project deliberately keeps different from upstream."""
 
     name: str
-    local: str
+    local: str | None
     upstream: str | None
     line: int
     reason: str

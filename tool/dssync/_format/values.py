@@ -79,8 +79,8 @@ def to_json(value: Any) -> Any:
     if isinstance(value, dict):
         if not all(isinstance(k, str) for k in value):
             return UNRESOLVED
-        items = {k: to_json(v) for k, v in value.items()}
-        return UNRESOLVED if any(i is UNRESOLVED for i in items.values()) else items
+        members = {k: to_json(v) for k, v in value.items()}
+        return UNRESOLVED if any(m is UNRESOLVED for m in members.values()) else members
     return UNRESOLVED
 
 

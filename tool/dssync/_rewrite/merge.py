@@ -19,6 +19,7 @@ from dssync.models import ConstantTable, FileDrift
 
 if TYPE_CHECKING:  # libcst is imported only when a file is read for rewriting
     from dssync._rewrite.layout import Layout
+    from dssync.cache import Cache
 
 MODES = ("merge", "replace")
 
@@ -102,7 +103,7 @@ def _apply(base: Layout, plan: MergePlan) -> str:
 def merge(vendored: bytes, upstream: bytes, *, vendored_path: str = "vendored",
           upstream_path: str = "upstream", pins: Mapping[str, str] | None = None,
           select: Callable[[str], bool] | None = None, keep_removed: bool = False,
-          mode: str = "merge", cache=None) -> MergeResult:
+          mode: str = "merge", cache: Cache | None = None) -> MergeResult:
     """The vendored file's new bytes. Raises ``DssyncError`` for input that cannot be parsed or
     stored, never returns bytes that do not parse.
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable
 
 from dssync._diff.placement import BEFORE, anchor, neighbours
 from dssync.models import ConstantTable, FileDrift
@@ -79,7 +79,7 @@ def _augments(table: ConstantTable, name: str) -> tuple[tuple[str, str], ...]:
 
 class _Planner:
     def __init__(self, base: Layout, base_table: ConstantTable, donor: Layout,
-                 donor_table: ConstantTable, select: Selection) -> None:
+                 donor_table: ConstantTable, select: Callable[[str], bool]) -> None:
         self.base, self.bt = base, base_table
         self.donor, self.dt = donor, donor_table
         self.select = select
@@ -146,7 +146,8 @@ class _Planner:
                     users.setdefault(ref, []).append(name)
         return users
 
-    def _settle(self, names: set[str], context, blocker) -> set[str]:
+    def _settle(self, names: set[str], context: Callable[[set[str]], Any],
+                blocker: Callable[[str, set[str], Any], str | None]) -> set[str]:
         """``names`` less those ``blocker`` refuses, asked again until it refuses no more:
         leaving one name out can block another that depended on it. The refused are left for
         a person (``plan.manual``). ``context(names)`` is what the blocker needs to know about
@@ -301,7 +302,7 @@ def _only_smalls(line: cst.SimpleStatementLine, keep: list[int]) -> cst.SimpleSt
 
 
 def plan_merge(base: Layout, base_table: ConstantTable, donor: Layout, donor_table: ConstantTable,
-               drift: FileDrift, *, select: Selection | None = None,
+               drift: FileDrift, *, select: Callable[[str], bool] | None = None,
                keep_removed: bool = False) -> MergePlan:
     """How to bring ``base`` (the vendored module) to ``donor`` (upstream) for ``drift``, which
     must come from ``diff_tables(base_table, donor_table, renames=False)``: pinned names are

@@ -14,7 +14,7 @@ from dssync.errors import DssyncError
 from dssync.models import DriftReport
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("diff", help="report how vendored constants differ from upstream",
                        description="Compare two local files (dssync diff OLD.py NEW.py), or vendored "
                                    "files with an upstream tag (dssync diff --tag v0.9.0). Exit status: "

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dssync.cache import Cache
 
 
 def add_upstream_options(p: argparse.ArgumentParser, *, with_tag: bool = True,
-                         with_upstream_path: bool = True):
+                         with_upstream_path: bool = True) -> argparse._ArgumentGroup:
     """Where and how to read upstream; returns the group for command-specific additions. A
     command that reads no one tag (or no one file) leaves ``--tag`` (``--upstream-path``) out,
     so argparse refuses it instead of ignoring it."""
@@ -71,7 +75,7 @@ def positive_int(text: str) -> int:
     return value
 
 
-def cache_from_args(args: argparse.Namespace):
+def cache_from_args(args: argparse.Namespace) -> Cache:
     """The cache ``--cache-dir`` / ``--no-cache`` ask for (the user's cache by default)."""
     from dssync.cache import Cache, default_cache_root
 
@@ -88,7 +92,7 @@ def add_report_options(p: argparse.ArgumentParser, formats: tuple[str, ...], *,
     p.add_argument("--output", metavar="PATH", help=where)
 
 
-def add_download_timeout(group) -> None:
+def add_download_timeout(group: argparse._ActionsContainer) -> None:
     group.add_argument("--download-timeout", type=_seconds, metavar="SECONDS",
                        help="the most one download may take in all, retries included "
                             "(default: the configuration's download-timeout, else 300)")

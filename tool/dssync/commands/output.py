@@ -3,6 +3,7 @@ in a reports directory, and to GitHub's job summary."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import sys
@@ -67,7 +68,7 @@ def write_report_set(report: DriftReport, directory: Path) -> list[Path]:
     return written
 
 
-def reports_directory(args) -> Path:
+def reports_directory(args: argparse.Namespace) -> Path:
     """``--write-reports``: the configured ``reports`` directory (``reports`` beside the
     configuration, or in the current directory without one), created when missing."""
     from dssync.commands.upstream import load_project_config

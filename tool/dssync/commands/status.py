@@ -12,10 +12,16 @@ import argparse
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dssync.commands.options import index_url
 from dssync.errors import ConfigError, DssyncError, file_in_the_way
 from dssync.models import FileDrift
+
+if TYPE_CHECKING:
+    from dssync.commands.targets import Target
+    from dssync.config import Config
+    from dssync.lock import LockEntry
 
 
 @dataclass
@@ -76,7 +82,8 @@ def file_sha256(path: Path) -> str | None:
                           hint="check the file's permissions") from None
 
 
-def locked_upstream(args: argparse.Namespace, config, entry) -> tuple[bytes | None, str | None]:
+def locked_upstream(args: argparse.Namespace, config: Config,
+                    entry: LockEntry) -> tuple[bytes | None, str | None]:
     """The upstream bytes the lock entry records, or None and the reason they are unavailable.
     The lock's own source is asked first, then the configured ones."""
     from dssync.commands.upstream import SourceChain, make_context, source_specs
@@ -100,7 +107,8 @@ def locked_upstream(args: argparse.Namespace, config, entry) -> tuple[bytes | No
     return content, None
 
 
-def inspect(args: argparse.Namespace, config, target, entry) -> LocalState:
+def inspect(args: argparse.Namespace, config: Config, target: Target,
+            entry: LockEntry | None) -> LocalState:
     """How ``target`` (a ``Target``) stands against its lock ``entry``."""
     state = LocalState(target.vendored, entry, file_sha256(target.path), pins=dict(target.pins))
     if entry is None or state.sha256 is None or state.matches:
@@ -129,7 +137,7 @@ def inspect(args: argparse.Namespace, config, target, entry) -> LocalState:
 # --- the command -------------------------------------------------------------------------
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from dssync.commands.options import add_download_timeout, add_verdict_options
 
     p = sub.add_parser("status", aliases=["verify"],

@@ -8,7 +8,7 @@ import sys
 from dssync.commands.options import add_upstream_options, positive_int
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("tags", help="list upstream tags, newest first",
                        description="List upstream's tags: releases newest first by PEP 440, then "
                                    "tags that name no release. Pre- and development releases "

@@ -12,12 +12,21 @@ import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dssync.commands.options import add_upstream_options
 from dssync.errors import ConfigError, DssyncError, file_in_the_way
 
+if TYPE_CHECKING:
+    from typing import Callable, ContextManager
 
-def add_parser(sub) -> None:
+    from dssync._rewrite import MergeResult
+    from dssync.commands.targets import Target
+    from dssync.config import Config
+    from dssync.lock import LockEntry
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "update", help="rewrite vendored files to an upstream tag, constant by constant",
         description="Bring vendored files to an upstream tag (dssync update --tag TAG), or merge "
@@ -55,7 +64,7 @@ class _Job:
     root: Path
     result: object
     """The ``MergeResult``."""
-    lock_entry: object | None = None
+    lock_entry: LockEntry | None = None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         return _finish(args, jobs, config)
 
 
-def _finish(args: argparse.Namespace, jobs: list[_Job], config) -> int:
+def _finish(args: argparse.Namespace, jobs: list[_Job], config: Config | None) -> int:
     _check_patterns(args, jobs)
     if args.dry_run:
         return _show(jobs)
@@ -99,7 +108,7 @@ def _check_patterns(args: argparse.Namespace, jobs: list[_Job]) -> None:
                                        "case-sensitive; Class.NAME inside classes)")
 
 
-def _project_lock(args: argparse.Namespace):
+def _project_lock(args: argparse.Namespace) -> ContextManager[object]:
     """One update of a project at a time: from reading its lock file to writing it, another
     update must not replace the files in between (its changes would look like local edits).
     A dry run writes nothing, so it takes no lock."""
@@ -158,7 +167,7 @@ class _ProjectLock:
 # --- two local files ---------------------------------------------------------------------
 
 
-def _local_job(args: argparse.Namespace, select) -> _Job:
+def _local_job(args: argparse.Namespace, select: Callable[[str], bool]) -> _Job:
     from dssync._rewrite import merge
     from dssync.commands.local_files import read_bytes
     from dssync.commands.options import cache_from_args
@@ -192,7 +201,8 @@ def _inside(path: Path, root: Path) -> bool:
 # --- configured files against an upstream tag -------------------------------------------
 
 
-def _upstream_jobs(args: argparse.Namespace, select) -> tuple[list[_Job], object]:
+def _upstream_jobs(args: argparse.Namespace,
+                   select: Callable[[str], bool]) -> tuple[list[_Job], Config | None]:
     from dssync._rewrite import merge
     from dssync.commands.local_files import read_bytes
     from dssync.commands.targets import select_targets
@@ -222,19 +232,21 @@ def _upstream_jobs(args: argparse.Namespace, select) -> tuple[list[_Job], object
                        select=select, keep_removed=args.keep_removed, mode=args.mode,
                        cache=cache)
         job = _Job(target.vendored, target.path, config.root if config else Path.cwd(), result)
-        if lock is not None and _configured(config, target):
+        if lock is not None and config is not None and _configured(config, target):
             _refuse_local_edits(args, config, target, lock.get(target.vendored), result, select)
             job.lock_entry = LockEntry.from_origin(target.vendored, got.origin, result.sha256)
         jobs.append(job)
     return jobs, config
 
 
-def _configured(config, target) -> bool:
+def _configured(config: Config, target: Target) -> bool:
     return any(e.vendored == target.vendored and e.upstream == target.upstream
                for e in config.files)
 
 
-def _refuse_local_edits(args, config, target, entry, result, select) -> None:
+def _refuse_local_edits(args: argparse.Namespace, config: Config, target: Target,
+                        entry: LockEntry | None, result: MergeResult,
+                        select: Callable[[str], bool]) -> None:
     """Local edits the lock does not know about may be overwritten only with --force, or when
     the update leaves each of them alone (pinned, deselected, or not touched by the merge)."""
     from dssync.commands.status import inspect
@@ -315,7 +327,7 @@ def _show(jobs: list[_Job]) -> int:
     return 1 if any(job.result.changed for job in jobs) else 0  # type: ignore[attr-defined]
 
 
-def _check_writable(jobs: list[_Job], config) -> None:
+def _check_writable(jobs: list[_Job], config: Config | None) -> None:
     """Stop before the first write if any file this update would write cannot be: each changed
     vendored file, and the lock when its content changes (a read-only lock, or a directory in
     its place, was found only after the vendored files had been rewritten)."""
@@ -326,7 +338,7 @@ def _check_writable(jobs: list[_Job], config) -> None:
         if job.result.changed:  # type: ignore[attr-defined]
             check_writable(job.path, root=job.root)
     entries = [job.lock_entry for job in jobs if job.lock_entry is not None]
-    if entries:
+    if entries and config is not None:  # (only a configured project has lock entries)
         path = config.resolve(config.lock)
         lock = read_lock(path)
         for entry in entries:
@@ -335,7 +347,7 @@ def _check_writable(jobs: list[_Job], config) -> None:
             check_writable(path, root=config.root, parents=True)
 
 
-def _write(jobs: list[_Job], config) -> None:
+def _write(jobs: list[_Job], config: Config | None) -> None:
     from dssync.atomic import write_atomic
 
     _check_writable(jobs, config)
@@ -352,11 +364,11 @@ def _write(jobs: list[_Job], config) -> None:
         # Files already written are recorded even when a later one fails, so that the lock
         # keeps describing what is on disk.
         entries = [job.lock_entry for job in done if job.lock_entry is not None]
-        if entries:
+        if entries and config is not None:
             _record(entries, config)
 
 
-def _record(entries: list, config) -> None:
+def _record(entries: list[LockEntry], config: Config) -> None:
     from dssync.lock import read_lock, write_lock
 
     path = config.resolve(config.lock)

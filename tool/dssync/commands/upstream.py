@@ -6,7 +6,7 @@ import argparse
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
 
 from dssync._source.interface import Fetched, SourceContext, UpstreamSource, parse_source_spec
 from dssync.commands.options import cache_from_args
@@ -15,6 +15,11 @@ from dssync.errors import (
     UpstreamError,
 )
 
+if TYPE_CHECKING:
+    from dssync.config import Config
+
+_T = TypeVar("_T")
+
 SOURCE_KINDS = ("github", "pypi", "git")
 
 
@@ -22,14 +27,14 @@ def _stderr(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def load_project_config(args: argparse.Namespace):
+def load_project_config(args: argparse.Namespace) -> Config | None:
     from dssync.config import load_config
 
     explicit = Path(args.config) if getattr(args, "config", None) else None
     return load_config(explicit, start=Path.cwd())
 
 
-def make_context(args: argparse.Namespace, config) -> SourceContext:
+def make_context(args: argparse.Namespace, config: Config | None) -> SourceContext:
     cache = cache_from_args(args)
     ctx = SourceContext(cache=cache, offline=args.offline, verbose=getattr(args, "verbose", False),
                         log=_stderr)
@@ -83,7 +88,8 @@ class FetchResult:
     """Sources that could not be asked about the missing files (unreachable)."""
 
 
-def _fetch_present(source: UpstreamSource, tag: str, paths: Sequence[str]):
+def _fetch_present(source: UpstreamSource, tag: str, paths: Sequence[str]
+                   ) -> tuple[dict[str, Fetched], dict[str, PathNotFound]]:
     """``source.fetch`` for the paths it has; the ones it lacks are returned, not raised."""
     absent: dict[str, PathNotFound] = {}
     todo = list(paths)
@@ -125,7 +131,7 @@ class SourceChain:
 
         return redact(spec)
 
-    def _each(self, what: str, call):
+    def _each(self, what: str, call: Callable[[UpstreamSource], _T]) -> tuple[UpstreamSource, _T]:
         misses: list[str] = []
         hints: list[str] = []
         not_found: NotFound | None = None
@@ -178,7 +184,7 @@ class SourceChain:
             while remaining:
                 try:
                     source, (got, absent) = self._each(f"{', '.join(remaining)} at {tag}",
-                                                       lambda s: _fetch_present(s, tag, remaining))
+                                                       lambda s: _fetch_present(s, tag, remaining))  # noqa: B023 - called at once
                 except (SourceUnavailable, OfflineMiss):
                     if not result.answered:
                         raise
@@ -215,7 +221,7 @@ class SourceChain:
                 close()
 
 
-def source_specs(args: argparse.Namespace, config) -> list[str]:
+def source_specs(args: argparse.Namespace, config: Config | None) -> list[str]:
     if args.source:
         return list(args.source)
     if config is not None:
@@ -224,7 +230,7 @@ def source_specs(args: argparse.Namespace, config) -> list[str]:
                       hint="pass --source github:OWNER/REPO, pypi:PACKAGE or git:PATH, or add a configuration")
 
 
-def make_chain(args: argparse.Namespace, config) -> SourceChain:
+def make_chain(args: argparse.Namespace, config: Config | None) -> SourceChain:
     ctx = make_context(args, config)
     specs = source_specs(args, config)
     for spec in specs:
@@ -235,13 +241,19 @@ def make_chain(args: argparse.Namespace, config) -> SourceChain:
 
 
 def _check_pip_index_url() -> None:
-    """``PIP_INDEX_URL`` is ``--index-url`` by another name: checked as early, so that a run the
-    cache answers does not hide a mistake the next run would stumble on."""
+    """``PIP_INDEX_URL`` and pip's configuration files are ``--index-url`` by other names:
+    checked as early, so that a run the cache answers does not hide a mistake the next run
+    would stumble on."""
     import os
 
     from dssync.urls import INDEX_SCHEMES, describe, url_problem
 
     value = os.environ.get("PIP_INDEX_URL", "").strip()
+    if not value:
+        from dssync._net.index_url import index_url_from_files, pip_config_files
+
+        index_url_from_files(pip_config_files())  # raises for a value that is not a URL
+        return
     problem = url_problem(value, INDEX_SCHEMES) if value else None
     if problem is not None:
         from dssync._net.http import redact
@@ -250,13 +262,13 @@ def _check_pip_index_url() -> None:
                           hint=f"set it to {describe(INDEX_SCHEMES)}, unset it, or pass --index-url")
 
 
-def wants_prereleases(args: argparse.Namespace, config) -> bool:
+def wants_prereleases(args: argparse.Namespace, config: Config | None) -> bool:
     """PEP 440: pre- and development releases only when asked for (``--prereleases`` or the
     configuration's ``prereleases = true``)."""
     return bool(getattr(args, "prereleases", False) or (config is not None and config.prereleases))
 
 
-def resolve_tag(args: argparse.Namespace, chain: SourceChain, config) -> str:
+def resolve_tag(args: argparse.Namespace, chain: SourceChain, config: Config | None) -> str:
     tag = args.tag
     if tag is None:
         raise DssyncError(f"{args.command} needs the upstream tag to read",
