@@ -33,10 +33,15 @@ class DssyncError(Exception):
         parts = [p for p in (self.path, self.line, self.column) if p is not None]
         return ":".join(str(p) for p in parts)
 
-    def __str__(self) -> str:
+    @property
+    def brief(self) -> str:
+        """Where and what, without the hint: for a line that is not the run's last word (the
+        hint belongs to the error that ends the run, said once)."""
         text = " ".join(self.message.split())
-        if self.where:
-            text = f"{self.where}: {text}"
+        return f"{self.where}: {text}" if self.where else text
+
+    def __str__(self) -> str:
+        text = self.brief
         if self.hint:
             text = f"{text}; {' '.join(self.hint.split())}"
         return text

@@ -335,7 +335,7 @@ class PackageIndexSource:
         raise NotFound(
             f"tag {tag!r} does not fit the tag format {self.ctx.tag_format!r}, so it names no "
             f"release of {self.package} on the package index",
-            hint=f"pass a tag like {self._tag_for('1.2.3')!r} or change tag_format")
+            hint=f"pass a tag like {self._tag_for('1.2.3')!r} or change tag-format in the configuration")
 
     # -- index -------------------------------------------------------------------------------
 
@@ -450,7 +450,7 @@ class PackageIndexSource:
         listed = f"nearest versions: {', '.join(nearest)}" if nearest else "it lists none"
         raise NotFound(
             f"the package index has no sdist of {self.package} {version}; {listed}",
-            hint="check the tag and tag_format")
+            hint="check the tag, and tag-format in the configuration")
 
     def _has_other_files(self, version: str, files: Sequence[IndexFile]) -> bool:
         from packaging.utils import canonicalize_name

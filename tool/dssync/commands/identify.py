@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dssync.commands.history import add_walk_options, walk_upstream
-from dssync.commands.options import add_report_options
+from dssync.commands.options import add_report_options, add_verdict_options
 from dssync.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--file", metavar="PATH",
                    help="a configured vendored file whose upstream path to compare with")
     add_report_options(p, FORMATS)
+    add_verdict_options(p, finding="only a closest match (no exact one)")
     add_walk_options(p)
 
 

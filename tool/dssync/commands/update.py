@@ -85,10 +85,27 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _finish(args: argparse.Namespace, jobs: list[_Job], config: Config | None) -> int:
+    _check_patterns(args, jobs)
     if args.dry_run:
         return _show(jobs)
     _write(jobs, config)
     return 0
+
+
+def _check_patterns(args: argparse.Namespace, jobs: list[_Job]) -> None:
+    """An --only/--exclude pattern that matches no constant that drifted is a typo (or the wrong
+    tag): said before anything is written, instead of an update that quietly does nothing."""
+    from fnmatch import fnmatchcase
+
+    names: set[str] = set()
+    for job in jobs:
+        names |= job.result.drift.names()  # type: ignore[attr-defined]
+    for option, patterns in (("--only", args.only), ("--exclude", args.exclude)):
+        for pattern in patterns:
+            if not any(fnmatchcase(name, pattern) for name in names):
+                raise DssyncError(f"{option} {pattern!r} matches no constant that drifted",
+                                  hint="check the pattern against 'dssync diff' (names are "
+                                       "case-sensitive; Class.NAME inside classes)")
 
 
 def _project_lock(args: argparse.Namespace) -> ContextManager[object]:

@@ -133,6 +133,7 @@ class SourceChain:
 
     def _each(self, what: str, call: Callable[[UpstreamSource], _T]) -> tuple[UpstreamSource, _T]:
         misses: list[str] = []
+        hints: list[str] = []
         not_found: NotFound | None = None
         refused: UpstreamError | None = None
         for i, spec in enumerate(self.specs):
@@ -141,30 +142,35 @@ class SourceChain:
                 self.answered_index = i
                 return source, call(source)
             except (SourceUnavailable, OfflineMiss) as exc:
-                misses.append(f"{self.shown(spec)}: {exc}")
-                reason = f"could not answer ({exc})"
+                misses.append(f"{self.shown(spec)}: {exc.brief}")
+                hints += [exc.hint] if exc.hint and exc.hint not in hints else []
+                reason = f"could not answer ({exc.brief})"
             except NotFound as exc:
                 # Sources need not agree on what exists: an sdist lacks files a repository has,
                 # a repository may have tags that were never released on the index.
                 not_found = not_found or exc
-                reason = f"does not have it ({exc})"
+                reason = f"does not have it ({exc.brief})"
             except UpstreamError as exc:
                 # What one source served was refused (it failed verification, broke a limit,
                 # or the server said no): another route to upstream may serve it whole.
                 refused = refused or exc
-                misses.append(f"{self.shown(spec)}: {exc}")
-                reason = f"failed ({exc})"
+                misses.append(f"{self.shown(spec)}: {exc.brief}")
+                hints += [exc.hint] if exc.hint and exc.hint not in hints else []
+                reason = f"failed ({exc.brief})"
             if i + 1 < len(self.specs):
                 _stderr(f"dssync: {self.shown(spec)} {reason}; trying {self.shown(self.specs[i + 1])}")
         if refused is not None and len(misses) == 1:
             raise refused  # the one source that failed, in its own words
         if not_found is not None:
             raise not_found
+        # One hint: the sources' own when they agree on one (set GITHUB_TOKEN, raise
+        # --download-timeout), else the general one.
         if self.ctx.offline:
             raise OfflineMiss(f"no cached answer for {what}: " + " | ".join(misses),
                               hint="run once without --offline to fill the cache")
         raise SourceUnavailable(f"no upstream source could answer for {what}: " + " | ".join(misses),
-                                hint="check the network, or name another --source")
+                                hint=hints[0] if len(hints) == 1
+                                else "check the network, or name another --source")
 
     def list_tags(self) -> tuple[UpstreamSource, list[str]]:
         return self._each("the list of tags", lambda s: s.list_tags())
