@@ -506,18 +506,16 @@ def test_file_for_relative_to_current_directory(tmp_path, monkeypatch):
 
 
 def test_download_timeout_is_read_and_reaches_the_sources(tmp_path):
-    import argparse
-
-    from dssync.commands.upstream import make_context
     from dssync._source.interface import DEFAULT_DOWNLOAD_TIMEOUT
+    from dssync.api import Project, UpstreamOptions
 
     config = load_config(pyproject(tmp_path, "download-timeout = 600\n"))
     assert config.download_timeout == 600.0
-    base = dict(offline=False, no_cache=True, cache_dir=None, index_url=None)
-    assert make_context(argparse.Namespace(**base), config).download_timeout == 600.0
-    assert make_context(argparse.Namespace(**base, download_timeout=12.5),
-                        config).download_timeout == 12.5
-    assert make_context(argparse.Namespace(**base), None).download_timeout == \
+    base = UpstreamOptions(use_cache=False)
+    assert Project(config, base).context().download_timeout == 600.0
+    assert Project(config, UpstreamOptions(use_cache=False, download_timeout=12.5)
+                   ).context().download_timeout == 12.5
+    assert Project(None, base).context().download_timeout == \
         DEFAULT_DOWNLOAD_TIMEOUT == 300.0
     assert load_config(pyproject(tmp_path / "other", "")).download_timeout is None
 

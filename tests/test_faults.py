@@ -65,21 +65,21 @@ if os.environ.get("DSSYNC_T_PEAK_FILE"):
             out.write(next(l.split()[1] for l in status if l.startswith("VmHWM:")))
 
     atexit.register(_peak)
-from dssync.commands import upstream
+from dssync._source import chain
 from dssync._net import http
 from dssync._source import github
 
-_make = upstream.make_context
+_make = chain.make_context
 
-def _fast(args, config):
-    ctx = _make(args, config)
+def _fast(upstream, cache, **kwargs):
+    ctx = _make(upstream, cache, **kwargs)
     ctx.timeout = (float(os.environ["DSSYNC_T_CONNECT"]), float(os.environ["DSSYNC_T_READ"]))
     ctx.max_retry_seconds = float(os.environ["DSSYNC_T_BUDGET"])
     if os.environ.get("DSSYNC_T_DOWNLOAD"):
         ctx.download_timeout = float(os.environ["DSSYNC_T_DOWNLOAD"])
     return ctx
 
-upstream.make_context = _fast
+chain.make_context = _fast
 backoff = float(os.environ["DSSYNC_T_BACKOFF"])
 http.HttpClient.__init__.__kwdefaults__["backoff"] = backoff
 github.GitHubSource.__init__.__kwdefaults__["backoff"] = backoff

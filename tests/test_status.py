@@ -126,7 +126,7 @@ def test_status_after_update_and_after_vendor(project: Project):
 
 
 def test_a_class_renamed_locally_counts_each_of_its_constants_as_edited():
-    from dssync.commands.status import LocalState
+    from dssync._analyses.status import LocalState
     from dssync.models import ClassRenamed, FileDrift
 
     state = LocalState("vendor/c.py", None, None)

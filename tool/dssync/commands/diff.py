@@ -6,12 +6,11 @@ import argparse
 from pathlib import Path
 
 from dssync._format.interface import FORMATS
-from dssync.commands.local_files import read_bytes, shared_memo, table_from_bytes
-from dssync.commands.options import add_report_options, add_upstream_options, add_verdict_options
+from dssync.commands.options import (
+    add_report_options, add_upstream_options, add_verdict_options, cache_from_args,
+)
 from dssync.commands.output import deliver, reports_directory
-from dssync.commands.targets import shown_path
 from dssync.errors import DssyncError
-from dssync.models import DriftReport
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,33 +34,28 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.tag is None:
-        report = _local_report(args)
-    else:
-        from dssync.commands.upstream_diff import upstream_report
+    from dssync import api
+    from dssync.commands.options import project_from_args
 
-        report = upstream_report(args)
+    reports_config = None
+    if args.tag is None:
+        if len(args.files) != 2:
+            raise DssyncError("diff needs two files (OLD.py NEW.py), or --tag TAG to compare with "
+                              "upstream", hint="see 'dssync diff --help'")
+        old, new = args.files
+        report = api.compare_files(old, new, renames=not args.no_renames,
+                                   relative_to=args.relative_to, cache=cache_from_args(args))
+        if args.write_reports:
+            reports_config = project_from_args(args).config
+    else:
+        project = project_from_args(args)
+        reports_config = project.config
+        report = api.drift(project, api.DriftOptions(
+            tag=args.tag, files=tuple(args.files), upstream_path=args.upstream_path,
+            renames=not args.no_renames, relative_to=args.relative_to))
     # --output DIR is where the report set goes, --write-reports or not.
     to_directory = bool(args.output) and Path(args.output).is_dir()
-    reports_dir = reports_directory(args) if args.write_reports and not to_directory else None
+    reports_dir = (reports_directory(reports_config)
+                   if args.write_reports and not to_directory else None)
     deliver(report, fmt=args.format, output=args.output, reports_dir=reports_dir, quiet=args.quiet)
     return 1 if report.has_drift else 0
-
-
-def _local_report(args: argparse.Namespace) -> DriftReport:
-    if len(args.files) != 2:
-        raise DssyncError("diff needs two files (OLD.py NEW.py), or --tag TAG to compare with upstream",
-                          hint="see 'dssync diff --help'")
-    from dssync._diff.engine import diff_tables
-
-    from dssync.commands.options import cache_from_args
-
-    cache = cache_from_args(args)
-    old_path, new_path = args.files
-    memo = shared_memo()
-    old_bytes, new_bytes = read_bytes(old_path), read_bytes(new_path)
-    old = table_from_bytes(old_bytes, old_path, cache, memo)
-    new = table_from_bytes(new_bytes, new_path, cache, memo)
-    drift = diff_tables(old, new, vendored=shown_path(old_path, args.relative_to, old_path),
-                        upstream=new_path, renames=not args.no_renames, modules=(old_bytes, new_bytes))
-    return DriftReport(files=[drift])

@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-from dssync.commands.history import add_walk_options, walk_upstream
+from dssync.commands.history import add_walk_options, walk_options
 from dssync.commands.options import add_report_options, add_verdict_options
-from dssync.errors import ConfigError
-
-if TYPE_CHECKING:
-    from dssync.commands.targets import Target
-    from dssync.config import Config
 
 FORMATS = ("text", "json")
 
@@ -33,62 +26,26 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     add_walk_options(p)
 
 
-def select_copies(args: argparse.Namespace, config: Config | None) -> list[Target]:
-    """The vendored copies to identify, as ``targets.Target`` (one named, or the configured)."""
-    from dssync.commands.targets import Target
-
-    if args.upstream_path:
-        if not args.vendored:
-            raise ConfigError("--upstream-path needs the vendored file to identify",
-                              hint="dssync identify VENDORED.py --source SPEC --upstream-path PATH")
-        return [Target(args.vendored, Path(args.vendored), args.upstream_path.strip("/"))]
-    if config is None:
-        raise ConfigError("no [tool.dssync] configuration found in this directory or above",
-                          hint="add one, or pass VENDORED.py --source SPEC --upstream-path PATH")
-    if args.file:
-        entry = config.file_for(args.file)
-        if args.vendored:
-            return [Target(args.vendored, Path(args.vendored), entry.upstream)]
-        return [Target(entry.vendored, config.resolve(entry.vendored), entry.upstream, entry.pins)]
-    if args.vendored:
-        entry = config.file_for(args.vendored)
-        return [Target(entry.vendored, config.resolve(entry.vendored), entry.upstream, entry.pins)]
-    return [Target(e.vendored, config.resolve(e.vendored), e.upstream, e.pins)
-            for e in config.files]
-
-
 def run(args: argparse.Namespace) -> int:
-    from dssync._history.identify import best_match, combine_scores, score_tags
-    from dssync.commands.local_files import table_from_file
+    from dssync import api
+    from dssync.commands.options import project_from_args
     from dssync.commands.output import write_report
-    from dssync.commands.options import cache_from_args
-    from dssync.commands.upstream import load_project_config
 
-    config = load_project_config(args)
-    copies = select_copies(args, config)
-    if not copies:
-        raise ConfigError("the configuration lists no files",
-                          hint="add [[tool.dssync.files]] entries, or name VENDORED.py")
-    cache = cache_from_args(args)
-    tables = [table_from_file(c.path, cache) for c in copies]  # a bad local file fails first
-    walked = walk_upstream(args, config, list(dict.fromkeys(c.upstream for c in copies)))
-    per_file = [score_tags(table, walked.snapshots[c.upstream], walked.tags, c.pins)
-                for c, table in zip(copies, tables)]
-    matches = [best_match(scores, skipped) for scores, skipped in per_file]
-    combined = best_match(*combine_scores(per_file, walked.tags)) if len(copies) > 1 else None
+    found = api.identify(project_from_args(args), api.IdentifyOptions(
+        vendored=args.vendored, file=args.file, upstream_path=args.upstream_path,
+        **walk_options(args)))
     if args.format == "json":
         from dssync._history.report_json import render_identify
 
-        text = render_identify(walked.source, walked.tags,
-                               [(c.vendored, c.upstream, m) for c, m in zip(copies, matches)],
-                               combined, walked.notes)
+        text = render_identify(found.source, found.tags,
+                               [(c.vendored, c.upstream, m) for c, m in found.matches],
+                               found.combined, found.notes)
     else:
         from dssync._history.report_text import render_identify as render_identify_text
 
-        text = render_identify_text(walked.source, walked.tags,
-                               [(f"{c.vendored} vs upstream {c.upstream}", m)
-                                for c, m in zip(copies, matches)],
-                               combined, walked.notes)
+        text = render_identify_text(found.source, found.tags,
+                                    [(f"{c.vendored} vs upstream {c.upstream}", m)
+                                     for c, m in found.matches],
+                                    found.combined, found.notes)
     write_report(text, output=args.output, fmt=args.format)
-    overall = combined if combined is not None else matches[0]
-    return 0 if overall is not None and overall.exact else 1
+    return 0 if found.exact else 1

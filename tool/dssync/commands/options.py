@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from dssync.api import Project, UpstreamOptions
     from dssync.cache import Cache
 
 
@@ -75,13 +76,33 @@ def positive_int(text: str) -> int:
     return value
 
 
+def upstream_options(args: argparse.Namespace) -> UpstreamOptions:
+    """What the upstream options on the command line ask for (a command that has fewer of
+    them gets the defaults for the rest)."""
+    from dssync.api import UpstreamOptions
+
+    given: dict[str, Any] = vars(args)
+    return UpstreamOptions(
+        sources=tuple(given.get("source") or ()), index_url=given.get("index_url"),
+        download_timeout=given.get("download_timeout"),
+        prereleases=bool(given.get("prereleases")), offline=bool(given.get("offline")),
+        cache_dir=Path(given["cache_dir"]) if given.get("cache_dir") else None,
+        use_cache=not given.get("no_cache"), verbose=bool(given.get("verbose")))
+
+
+def project_from_args(args: argparse.Namespace) -> Project:
+    """The project ``--config`` names (or the one found from here up), read once, with the
+    command line's upstream options."""
+    from dssync.api import Project
+
+    return Project.load(getattr(args, "config", None), options=upstream_options(args))
+
+
 def cache_from_args(args: argparse.Namespace) -> Cache:
     """The cache ``--cache-dir`` / ``--no-cache`` ask for (the user's cache by default)."""
-    from dssync.cache import Cache, default_cache_root
+    from dssync.api import Project
 
-    if args.no_cache:
-        return Cache(None)
-    return Cache(Path(args.cache_dir) if args.cache_dir else default_cache_root())
+    return Project(None, upstream_options(args)).cache
 
 
 def add_report_options(p: argparse.ArgumentParser, formats: tuple[str, ...], *,

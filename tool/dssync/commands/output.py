@@ -3,14 +3,17 @@ in a reports directory, and to GitHub's job summary."""
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dssync.errors import DssyncError
 from dssync.models import DriftReport
+
+if TYPE_CHECKING:
+    from dssync.config import Config
 
 STEP_SUMMARY_LIMIT = 1024 * 1024
 """GitHub refuses a step's summary from 1 MiB on, and then shows none of it."""
@@ -68,13 +71,11 @@ def write_report_set(report: DriftReport, directory: Path) -> list[Path]:
     return written
 
 
-def reports_directory(args: argparse.Namespace) -> Path:
+def reports_directory(config: Config | None) -> Path:
     """``--write-reports``: the configured ``reports`` directory (``reports`` beside the
     configuration, or in the current directory without one), created when missing."""
-    from dssync.commands.upstream import load_project_config
     from dssync.config import DEFAULT_REPORTS
 
-    config = load_project_config(args)
     directory = config.resolve(config.reports) if config is not None else Path(DEFAULT_REPORTS)
     try:
         directory.mkdir(parents=True, exist_ok=True)

@@ -19,25 +19,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    from dssync.commands.upstream import load_project_config, make_chain, wants_prereleases
-    from dssync.versions import prerelease_tags, sort_tags_newest_first
+    from dssync import api
+    from dssync.commands.options import project_from_args
 
-    config = load_project_config(args)
-    chain = make_chain(args, config)
-    try:
-        _, tags = chain.list_tags()
-    finally:
-        chain.close()
-    fmt = chain.ctx.tag_format
-    include = wants_prereleases(args, config)
-    ordered = sort_tags_newest_first(tags, fmt, include_prereleases=include)
-    if args.limit is not None:
-        ordered = ordered[: args.limit]
-    print("\n".join(ordered))
-    hidden = [] if include else prerelease_tags(tags, fmt)
-    if hidden:
+    found = api.tags(project_from_args(args), api.TagsOptions(limit=args.limit))
+    print("\n".join(found.tags))
+    if found.hidden:
         # On stderr: what stdout lists stays exactly the tags a script asked for.
-        print(f"dssync: {len(hidden)} pre- or development release tag"
-              f"{'s' if len(hidden) != 1 else ''} not listed (newest {hidden[0]}); "
+        print(f"dssync: {len(found.hidden)} pre- or development release tag"
+              f"{'s' if len(found.hidden) != 1 else ''} not listed (newest {found.hidden[0]}); "
               "--prereleases lists them", file=sys.stderr)
     return 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from dssync.commands.targets import Target
+from dssync.targets import Target
 from dssync.errors import DssyncError, PathNotFound
 from dssync.models import Gone
 from dssync.versions import release_version, sort_tags_newest_first
