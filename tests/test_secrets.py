@@ -97,7 +97,7 @@ def test_github_token_never_leaks(tmp_path, gh, token):
     env = {"GITHUB_TOKEN": token}
 
     def cli(*args: str, **extra: str) -> Run:
-        return run_dssync("-v", *args, "--cache-dir", cache, cwd=project, env={**env, **extra})
+        return run_dssync(*args, "-v", "--cache-dir", cache, cwd=project, env={**env, **extra})
 
     runs = []
     # Successes, with every kind of output written: reports, the lock, the HTTP cache.
@@ -145,7 +145,7 @@ def test_answers_that_echo_the_token_are_cached_without_it(tmp_path, gh, token):
     cache = tmp_path / "cache"
     # A resolved release tag is not asked about again, so the second diff asks the API nothing;
     # the tag list is asked for on every run: the second revalidates the cached answer.
-    runs = [run_dssync("-v", command, *extra, "--cache-dir", cache, cwd=project,
+    runs = [run_dssync(command, "-v", *extra, "--cache-dir", cache, cwd=project,
                        env={"GITHUB_TOKEN": token})
             for command, extra in [("diff", ("--tag", "v2"))] * 2 + [("tags", ())] * 2]
     assert [r.code for r in runs] == [1, 1, 0, 0], [r.err for r in runs]
@@ -171,7 +171,7 @@ def test_token_is_not_sent_to_another_host(tmp_path, gh, token):
         gh.add_redirect(f"/repos/{REPO}/contents/", cdn.url + "/elsewhere/", server="api",
                         status=302)
         project = _project(tmp_path, gh.api_url, gh.raw_url)
-        run = run_dssync("-v", "diff", "--tag", "v2", "--cache-dir", tmp_path / "cache",
+        run = run_dssync("diff", "-v", "--tag", "v2", "--cache-dir", tmp_path / "cache",
                          cwd=project, env={"GITHUB_TOKEN": token})
         assert run.code == 1, run.err
         assert seen == [None]
@@ -193,7 +193,7 @@ def test_index_credentials_and_signed_urls_never_leak(tmp_path):
         cache = tmp_path / "cache"
 
         def cli(url: str, **extra: str) -> Run:
-            return run_dssync("-v", "diff", "vendor/constants.py", "--tag", "v2", "--source",
+            return run_dssync("diff", "-v", "vendor/constants.py", "--tag", "v2", "--source",
                               f"pypi:{PACKAGE}", "--upstream-path", UPSTREAM, "--index-url", url,
                               "--cache-dir", cache, cwd=project, env=extra)
 
@@ -209,7 +209,7 @@ def test_index_credentials_and_signed_urls_never_leak(tmp_path):
         closed = closed_port_url().replace("http://", f"http://user:{INDEX_PASSWORD}@")
         runs.append(cli(closed + "/simple/"))
         # No --index-url: the index comes from pip's configuration, here its environment.
-        runs.append(run_dssync("-v", "diff", "vendor/constants.py", "--tag", "v2", "--source",
+        runs.append(run_dssync("diff", "-v", "vendor/constants.py", "--tag", "v2", "--source",
                                f"pypi:{PACKAGE}", "--upstream-path", UPSTREAM, "--cache-dir",
                                tmp_path / "cache-3", cwd=project,
                                env={"PIP_INDEX_URL": closed + "/simple/"}))
@@ -241,7 +241,7 @@ def test_git_credentials_in_a_clone_url_never_leak(tmp_path):
         cache = tmp_path / "cache"
 
         def cli(source: str, *args: str) -> Run:
-            return run_dssync("-v", *args, "--source", f"git:{source}", "--cache-dir", cache,
+            return run_dssync(*args, "-v", "--source", f"git:{source}", "--cache-dir", cache,
                               cwd=project)
 
         # A clone, then a fetch into the cached clone.

@@ -108,22 +108,22 @@ def test_verbose_says_when_the_cache_answered_instead_of_the_index(project, caps
     with FakeIndex() as index:
         index.add_sdist("widgets", "1.0", {CONST: b"LIMIT = 0x20\n"})
         url = index.url
-        code, out, err = run(capsys, "-v", "diff", "--tag", "v1.0", "--index-url", url,
+        code, out, err = run(capsys, "diff", "-v", "--tag", "v1.0", "--index-url", url,
                              "--cache-dir", cache)
         assert code == 1 and "LIMIT: 0x10 -> 0x20" in out
         assert "the cache answered" not in err and "GET" in err  # the index was asked
         assert run(capsys, "tags", "--index-url", url, "--cache-dir", cache)[:2] == (0, "v1.0\n")
     # The index is gone; a resolved release tag is kept in the cache, so the run still works, and
     # says why.
-    code, again, err = run(capsys, "-v", "diff", "--tag", "v1.0", "--index-url", url,
+    code, again, err = run(capsys, "diff", "-v", "--tag", "v1.0", "--index-url", url,
                            "--cache-dir", cache)
     assert (code, again) == (1, out)
     assert "pypi:widgets: the cache answered that v1.0 is widgets-1.0.tar.gz" in err
     assert f"the index {url} was not asked" in err
     assert f"pypi:widgets: the cache answered with {CONST}, read earlier out of widgets-1.0.tar.gz" in err
-    code, _, err = run(capsys, "-v", "diff", "--tag", "v1.0", "--offline", "--cache-dir", cache)
+    code, _, err = run(capsys, "diff", "-v", "--tag", "v1.0", "--offline", "--cache-dir", cache)
     assert code == 1 and "(--offline: the index was not asked)" in err
-    code, out, err = run(capsys, "-v", "tags", "--offline", "--cache-dir", cache)
+    code, out, err = run(capsys, "tags", "-v", "--offline", "--cache-dir", cache)
     assert (code, out) == (0, "v1.0\n")
     assert "pypi:widgets: the cache answered with the tag list (--offline" in err
     # Without -v, nothing is said.

@@ -55,6 +55,7 @@ __all__ = [
     "history",
     "identify",
     "impact",
+    "render",
     "status",
     "tags",
     "vendor",
@@ -186,6 +187,14 @@ class DriftOptions:
     """Pair a removed and an added constant of the same value as a rename."""
     relative_to: str | None = None
     """Name vendored files by their path from this directory (default: the project root)."""
+
+
+def render(report: DriftReport, fmt: str = "text") -> str:
+    """A drift report in one of the formats ``dssync diff --format`` writes: ``text``,
+    ``json``, ``markdown``, ``github``, ``sarif`` or ``html``."""
+    from dssync._format.interface import get_formatter
+
+    return get_formatter(fmt)(report)
 
 
 def compare_files(old: str | Path, new: str | Path, *, renames: bool = True,

@@ -43,8 +43,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="dssync", description="Audit and sync vendored copies of upstream Python "
                                                  "constants modules. Exit status: 0 no drift, 1 drift, 2 trouble.")
     parser.add_argument("--version", action="version", version=f"dssync {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="log each upstream request to stderr (secrets redacted)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser,
                                 prog=parser.prog)
     for name in COMMANDS:

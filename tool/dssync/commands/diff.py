@@ -7,20 +7,22 @@ from pathlib import Path
 
 from dssync._format.interface import FORMATS
 from dssync.commands.options import (
-    add_report_options, add_upstream_options, add_verdict_options, cache_from_args,
+    cache_from_args, chosen_files, files_parent, report_parent, upstream_parent, verdict_parent,
 )
 from dssync.commands.output import deliver, reports_directory
 from dssync.errors import DssyncError
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parents = [files_parent("OLD.py NEW.py; or, with --tag, the vendored files to check "
+                            "(default: all configured)"),
+               report_parent(FORMATS, report_sets=True), verdict_parent(finding="drift"),
+               upstream_parent()]
     p = sub.add_parser("diff", help="report how vendored constants differ from upstream",
+                       parents=parents,
                        description="Compare two local files (dssync diff OLD.py NEW.py), or vendored "
                                    "files with an upstream tag (dssync diff --tag v0.9.0). Exit status: "
                                    "0 no drift, 1 drift, 2 trouble.")
-    p.add_argument("files", nargs="*", metavar="FILE",
-                   help="OLD.py NEW.py; or, with --tag, the vendored files to check (default: all configured)")
-    add_report_options(p, FORMATS, report_sets=True)
     p.add_argument("--no-renames", action="store_true", help="report renames as removed + added")
     p.add_argument("--write-reports", action="store_true",
                    help="also write drift-<tag>.md/.json/.sarif/.html to the configured reports "
@@ -29,8 +31,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="name the vendored files in reports by their path from DIR, e.g. the "
                         "repository root when the project is a subdirectory of it (annotations "
                         "and SARIF need paths from the root); default: the project root")
-    add_verdict_options(p, finding="drift")
-    add_upstream_options(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,11 +38,12 @@ def run(args: argparse.Namespace) -> int:
     from dssync.commands.options import project_from_args
 
     reports_config = None
+    files = chosen_files(args)
     if args.tag is None:
-        if len(args.files) != 2:
+        if len(files) != 2:
             raise DssyncError("diff needs two files (OLD.py NEW.py), or --tag TAG to compare with "
                               "upstream", hint="see 'dssync diff --help'")
-        old, new = args.files
+        old, new = files
         report = api.compare_files(old, new, renames=not args.no_renames,
                                    relative_to=args.relative_to, cache=cache_from_args(args))
         if args.write_reports:
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         project = project_from_args(args)
         reports_config = project.config
         report = api.drift(project, api.DriftOptions(
-            tag=args.tag, files=tuple(args.files), upstream_path=args.upstream_path,
+            tag=args.tag, files=files, upstream_path=args.upstream_path,
             renames=not args.no_renames, relative_to=args.relative_to))
     # --output DIR is where the report set goes, --write-reports or not.
     to_directory = bool(args.output) and Path(args.output).is_dir()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from dssync.commands.options import add_report_options, add_upstream_options
+from dssync.commands.options import chosen_files, files_parent, report_parent, walk_parent
 
 if TYPE_CHECKING:
     from dssync._history.timeline import History
@@ -13,30 +13,19 @@ if TYPE_CHECKING:
 FORMATS = ("text", "json", "html")
 
 
-def add_walk_options(p: argparse.ArgumentParser) -> None:
-    """The options of commands that read every release tag (no ``--tag``)."""
-    g = add_upstream_options(p, with_tag=False)
-    g.add_argument("--since", metavar="TAG", help="first release to read (a tag or a version)")
-    g.add_argument("--until", metavar="TAG", help="last release to read (a tag or a version)")
-    g.add_argument("--jobs", type=int, default=8, metavar="N",
-                   help="concurrent downloads from the package index (default 8; GitHub is "
-                        "always read one request at a time)")
-
-
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parents = [files_parent("configured vendored files (default: all); with --upstream-path, "
+                            "just the name shown for the one file"),
+               report_parent(FORMATS), walk_parent()]
     p = sub.add_parser(
-        "history", help="walk every upstream release and show when each constant changed",
+        "history", parents=parents,
+        help="walk every upstream release and show when each constant changed",
         description="Read the upstream file at every release tag, oldest first, and report per "
                     "constant the tag that introduced it, each tag that changed its value "
                     "(old -> new) and the tag that removed it. Works from the configuration, "
                     "or with --source SPEC --upstream-path PATH alone.")
-    p.add_argument("--file", action="append", metavar="PATH",
-                   help="a configured vendored file (repeatable; default: all configured files); "
-                        "with --upstream-path, just the name shown for it")
     p.add_argument("--only-changed", action="store_true",
                    help="leave out constants that stayed the same across every tag read")
-    add_report_options(p, FORMATS)
-    add_walk_options(p)
 
 
 def walk_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -50,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from dssync.commands.output import write_report
 
     found = api.history(project_from_args(args), api.HistoryOptions(
-        files=tuple(args.file or ()), upstream_path=args.upstream_path,
+        files=chosen_files(args), upstream_path=args.upstream_path,
         only_changed=args.only_changed, **walk_options(args)))
     write_report(render(found, args.format), output=args.output, fmt=args.format)
     return 0

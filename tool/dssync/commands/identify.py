@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import argparse
 
-from dssync.commands.history import add_walk_options, walk_options
-from dssync.commands.options import add_report_options, add_verdict_options
+from dssync.commands.history import walk_options
+from dssync.commands.options import report_parent, verdict_parent, walk_parent
 
 FORMATS = ("text", "json")
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parents = [report_parent(FORMATS),
+               verdict_parent(finding="only a closest match (no exact one)"), walk_parent()]
     p = sub.add_parser(
-        "identify", help="find the upstream release a vendored copy matches best",
+        "identify", parents=parents,
+        help="find the upstream release a vendored copy matches best",
         description="Score every upstream release tag by constant-level distance to a vendored "
                     "copy (constants added + removed + changed) and name the best tag, or the "
                     "range of consecutive tags that tie. Exit status: 0 exact match, 1 closest "
@@ -21,9 +24,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="the copy to identify (default: every configured vendored file)")
     p.add_argument("--file", metavar="PATH",
                    help="a configured vendored file whose upstream path to compare with")
-    add_report_options(p, FORMATS)
-    add_verdict_options(p, finding="only a closest match (no exact one)")
-    add_walk_options(p)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from dssync.commands.options import add_upstream_options, add_verdict_options
+from dssync.commands.options import report_parent, upstream_parent, verdict_parent
 from dssync.errors import DssyncError
 
 FORMATS = ("text", "json")
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parents = [report_parent(FORMATS), verdict_parent(finding="a use of a drifted constant"),
+               upstream_parent()]
     p = sub.add_parser(
-        "impact", help="list the uses, in consuming code, of constants that drifted upstream",
+        "impact", parents=parents, help="list the uses, in consuming code, of constants that drifted upstream",
         description="Compare the vendored files with an upstream tag, then scan the project's "
                     "own Python code (default: the project root, without vendored/, hidden "
                     "directories and virtualenvs) for each removed, changed, renamed or moved "
@@ -23,10 +25,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--file", action="append", metavar="PATH",
                    help="a configured vendored file to check (repeatable; default: all); with "
                         "--upstream-path, the vendored file itself")
-    p.add_argument("--format", choices=FORMATS, default="text")
-    p.add_argument("--output", metavar="PATH", help="write the report here instead of stdout")
-    add_verdict_options(p, finding="a use of a drifted constant")
-    add_upstream_options(p)
 
 
 def run(args: argparse.Namespace) -> int:

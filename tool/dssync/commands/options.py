@@ -1,4 +1,6 @@
-"""Command-line options shared by every command that reads upstream."""
+"""Command-line options shared by the commands, as parent parsers (``parents=[...]``): each
+option is declared once, means the same everywhere, and a command that cannot use one does
+not accept it."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ if TYPE_CHECKING:
 
 
 def add_upstream_options(p: argparse.ArgumentParser, *, with_tag: bool = True,
-                         with_upstream_path: bool = True) -> argparse._ArgumentGroup:
+                         with_upstream_path: bool = True,
+                         with_prereleases: bool = True) -> argparse._ArgumentGroup:
     """Where and how to read upstream; returns the group for command-specific additions. A
     command that reads no one tag (or no one file) leaves ``--tag`` (``--upstream-path``) out,
     so argparse refuses it instead of ignoring it."""
@@ -25,19 +28,80 @@ def add_upstream_options(p: argparse.ArgumentParser, *, with_tag: bool = True,
     if with_upstream_path:
         g.add_argument("--upstream-path", metavar="PATH",
                        help="the file's path in the upstream repository (without configuration)")
-    g.add_argument("--prereleases", action="store_true",
-                   help="consider pre- and development release tags too, as PEP 440 leaves them out "
-                        "unless asked for (tags, --tag latest, and reading every release)")
+    if with_prereleases:
+        g.add_argument("--prereleases", action="store_true",
+                       help="consider pre- and development release tags too, as PEP 440 leaves "
+                            "them out unless asked for (tags, --tag latest, and reading every "
+                            "release)")
     g.add_argument("--index-url", metavar="URL", type=index_url,
                    help="package index to use instead of the one pip is configured with")
     g.add_argument("--offline", action="store_true", help="use only what is in the cache")
     g.add_argument("--cache-dir", metavar="DIR", help="cache directory (default: the platform's user cache)")
     g.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     add_download_timeout(g)
-    g.add_argument("--config", metavar="PATH", help="pyproject.toml or dssync.toml to use")
-    g.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                   help="log each upstream request to stderr (secrets redacted)")
+    add_project_options(g)
     return g
+
+
+def add_project_options(group: argparse._ActionsContainer) -> None:
+    """``--config`` and ``-v/--verbose``: every command that reads the project or upstream."""
+    group.add_argument("--config", metavar="PATH", help="pyproject.toml or dssync.toml to use")
+    group.add_argument("-v", "--verbose", action="store_true",
+                       help="log each upstream request to stderr (secrets redacted), and each "
+                            "answer the cache gave instead")
+
+
+def _parent() -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(add_help=False)
+
+
+def upstream_parent(*, with_tag: bool = True, with_upstream_path: bool = True,
+                    with_prereleases: bool = True) -> argparse.ArgumentParser:
+    """A parent parser with the upstream options (see ``add_upstream_options``)."""
+    parent = _parent()
+    add_upstream_options(parent, with_tag=with_tag, with_upstream_path=with_upstream_path,
+                         with_prereleases=with_prereleases)
+    return parent
+
+
+def walk_parent() -> argparse.ArgumentParser:
+    """The options of commands that read every release tag (no ``--tag``)."""
+    parent = _parent()
+    g = add_upstream_options(parent, with_tag=False)
+    g.add_argument("--since", metavar="TAG", help="first release to read (a tag or a version)")
+    g.add_argument("--until", metavar="TAG", help="last release to read (a tag or a version)")
+    g.add_argument("--jobs", type=int, default=8, metavar="N",
+                   help="concurrent downloads from the package index (default 8; GitHub is "
+                        "always read one request at a time)")
+    return parent
+
+
+def files_parent(help: str, *, alias_help: str | None = None) -> argparse.ArgumentParser:
+    """Vendored files chosen by path, the same way in every command: positional ``FILE...``,
+    with ``--file PATH`` (repeatable) as an alias; ``chosen_files`` joins the two."""
+    parent = _parent()
+    parent.add_argument("files", nargs="*", metavar="FILE", help=help)
+    parent.add_argument("--file", dest="file_alias", action="append", default=[],
+                        metavar="PATH", help=alias_help or "the same as FILE (repeatable)")
+    return parent
+
+
+def chosen_files(args: argparse.Namespace) -> tuple[str, ...]:
+    """The files named as ``FILE...`` and with ``--file``, in order."""
+    return (*args.files, *args.file_alias)
+
+
+def report_parent(formats: tuple[str, ...], *, report_sets: bool = False,
+                  format_help: str | None = None) -> argparse.ArgumentParser:
+    parent = _parent()
+    add_report_options(parent, formats, report_sets=report_sets, format_help=format_help)
+    return parent
+
+
+def verdict_parent(*, finding: str) -> argparse.ArgumentParser:
+    parent = _parent()
+    add_verdict_options(parent, finding=finding)
+    return parent
 
 
 def index_url(value: str) -> str:
@@ -106,8 +170,8 @@ def cache_from_args(args: argparse.Namespace) -> Cache:
 
 
 def add_report_options(p: argparse.ArgumentParser, formats: tuple[str, ...], *,
-                       report_sets: bool = False) -> None:
-    p.add_argument("--format", choices=formats, default="text")
+                       report_sets: bool = False, format_help: str | None = None) -> None:
+    p.add_argument("--format", choices=formats, default="text", help=format_help)
     where = ("write the report to FILE instead of stdout, or every report format to an existing DIR"
              if report_sets else "write the report to FILE instead of stdout")
     p.add_argument("--output", metavar="PATH", help=where)

@@ -8,8 +8,6 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from dssync.commands.options import index_url
-
 if TYPE_CHECKING:
     from dssync._analyses.status import LocalState
     from dssync.config import Config
@@ -18,31 +16,22 @@ if TYPE_CHECKING:
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from dssync.commands.options import add_download_timeout, add_verdict_options
+    from dssync.commands.options import files_parent, report_parent, upstream_parent, verdict_parent
 
-    p = sub.add_parser("status", aliases=["verify"],
+    # Upstream is read only to list local edits: as the lock recorded it, so no tag to pick.
+    parents = [files_parent("vendored files to check (default: all configured, and the LICENSE "
+                            "copy)"),
+               report_parent(FORMATS, format_help="json: schema dssync.status/1 "
+                                                  "(tool/dssync/schema/status.schema.json)"),
+               verdict_parent(finding="a file that differs from the lock"),
+               upstream_parent(with_tag=False, with_upstream_path=False, with_prereleases=False)]
+    p = sub.add_parser("status", aliases=["verify"], parents=parents,
                        help="check that vendored files still match the lock; list local edits",
                        description="For each configured file, and the LICENSE copy: does it still "
                                    "have the sha256 the lock recorded? Local edits are listed "
                                    "constant by constant. Exit status: 0 all match, 1 some "
                                    "differ, 2 trouble.")
     p.set_defaults(command="status")
-    p.add_argument("files", nargs="*", metavar="FILE",
-                   help="vendored files to check (default: all configured, and the LICENSE copy)")
-    p.add_argument("--format", choices=FORMATS, default="text",
-                   help="json: schema dssync.status/1 (tool/dssync/schema/status.schema.json)")
-    p.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
-    add_verdict_options(p, finding="a file that differs from the lock")
-    g = p.add_argument_group("upstream (to list local edits)")
-    g.add_argument("--offline", action="store_true", help="use only what is in the cache")
-    g.add_argument("--cache-dir", metavar="DIR", help="cache directory (default: the platform's user cache)")
-    g.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-    add_download_timeout(g)
-    g.add_argument("--index-url", metavar="URL", type=index_url,
-                   help="package index to use instead of the one pip is configured with")
-    g.add_argument("--config", metavar="PATH", help="pyproject.toml or dssync.toml to use")
-    g.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                   help="log each upstream request to stderr (secrets redacted)")
 
 
 FORMATS = ("text", "json")
@@ -51,10 +40,10 @@ FORMATS = ("text", "json")
 def run(args: argparse.Namespace) -> int:
     from dssync import api
     from dssync._format.status import render, render_json
-    from dssync.commands.options import project_from_args
+    from dssync.commands.options import chosen_files, project_from_args
     from dssync.commands.output import write_report
 
-    states = api.status(project_from_args(args), api.StatusOptions(files=tuple(args.files)))
+    states = api.status(project_from_args(args), api.StatusOptions(files=chosen_files(args)))
     text = render_json(states) if args.format == "json" else render(states)
     write_report(text, output=args.output, fmt=args.format)
     return 0 if all(s.matches for s in states) else 1

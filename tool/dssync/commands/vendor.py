@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import argparse
 
-from dssync.commands.options import add_upstream_options
+from dssync.commands.options import chosen_files, files_parent, upstream_parent
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("vendor", help="copy the configured files verbatim from an upstream tag "
-                                      "and record them in the lock file")
-    p.add_argument("files", nargs="*", metavar="FILE", help="vendored files to (re)write (default: all)")
+    parents = [files_parent("vendored files to (re)write (default: all, and the LICENSE copy)"),
+               upstream_parent(with_upstream_path=False)]
+    p = sub.add_parser("vendor", parents=parents,
+                       help="copy the configured files verbatim from an upstream tag and record "
+                            "them in the lock file")
     p.add_argument("--force", action="store_true", help="overwrite files with local edits")
-    add_upstream_options(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -20,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     from dssync.commands.options import project_from_args
 
     result = api.vendor(project_from_args(args), api.VendorOptions(
-        tag=args.tag, files=tuple(args.files), force=args.force))
+        tag=args.tag, files=chosen_files(args), force=args.force))
     for f in result.written:
         print(f"wrote {f.vendored} ({f.size} bytes) from {f.source} at {result.tag}, {f.identity}")
     print(f"{'updated' if result.lock_changed else 'unchanged'}: {result.lock}")

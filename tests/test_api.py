@@ -1,0 +1,155 @@
+"""The typed core (``dssync.api``) and the command line over it: the README's example runs, the
+API gives what the CLI prints, the configuration is read once per run, and every command takes
+its options the one shared way."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dssync.cli import main
+from tests.gitrepo import make_repo
+
+ROOT = Path(__file__).resolve().parent.parent
+
+V1 = b'"""Constants."""\n\nSTEPS_DEFAULT = 10\nFP16_POWER_DEFAULT = 32\nOLD = "old"\n'
+V2 = V1.replace(b"= 32", b"= 16").replace(b'OLD = "old"\n', b'NEW = "new"\n')
+OTHER = b"A = 1\n"
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    repo = make_repo(tmp_path / "up", [("v1.0.0", {"pkg/constants.py": V1, "pkg/other.py": OTHER}),
+                                       ("v2.0.0", {"pkg/constants.py": V2, "pkg/other.py": OTHER})])
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "dssync.toml").write_text(
+        f'sources = ["git:{repo.path}"]\nlock = "vendored/dssync.lock"\n'
+        '[[files]]\nvendored = "vendored/pkg/constants.py"\nupstream = "pkg/constants.py"\n'
+        '[[files]]\nvendored = "vendored/pkg/other.py"\nupstream = "pkg/other.py"\n')
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("DSSYNC_CACHE_DIR", str(tmp_path / "cache"))
+    assert main(["vendor", "--tag", "v1.0.0"]) == 0
+    return root
+
+
+def readme_example() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Python API"):]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+def test_the_readme_python_api_example_runs(project, tmp_path):
+    script = tmp_path / "example.py"
+    script.write_text(readme_example())
+    proc = subprocess.run([sys.executable, str(script)], cwd=project, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("vendored/pkg/constants.py {")
+    assert "'changed': 1" in lines[0] and "'added': 1" in lines[0]
+    assert lines[3].startswith("#")  # the Markdown report's title
+    assert "vendored/pkg/constants.py ok" in lines and "vendored/pkg/other.py ok" in lines
+    assert lines[-1] == "['v2.0.0', 'v1.0.0']"
+
+
+def test_the_api_gives_what_the_command_prints(project, capsys):
+    from dssync import api
+
+    report = api.drift(api.Project.load(), api.DriftOptions(tag="v2.0.0"))
+    capsys.readouterr()
+    assert main(["diff", "--tag", "v2.0.0", "--format", "json"]) == 1
+    printed = json.loads(capsys.readouterr().out)
+    assert json.loads(api.render(report, "json")) == printed
+    assert report.summary() == {k: v for k, v in printed["summary"].items()
+                                if k in report.summary()}
+
+
+def test_the_configuration_is_read_once_per_run(project, monkeypatch, capsys):
+    import dssync.config
+
+    calls = []
+    real = dssync.config.load_config
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dssync.config, "load_config", counting)
+    for argv in (["diff", "--tag", "v2.0.0", "--write-reports"], ["impact", "--tag", "v2.0.0"],
+                 ["status"], ["tags"]):
+        calls.clear()
+        main(argv)
+        assert len(calls) == 1, argv
+
+
+def test_no_namespace_beyond_the_command_line_adapters():
+    # Only the CLI, its commands and the shims kept for the update command know argparse.
+    shims = {"commands/upstream.py", "commands/targets.py", "commands/status.py"}
+    package = ROOT / "tool" / "dssync"
+    for path in package.rglob("*.py"):
+        rel = path.relative_to(package).as_posix()
+        if rel == "cli.py" or rel.startswith("commands/"):
+            if rel in shims or rel == "commands/update.py" or rel == "commands/options.py":
+                continue
+            # A command passes typed options on, never its Namespace.
+            text = path.read_text(encoding="utf-8")
+            assert "Namespace(" not in text and "setattr(args" not in text, rel
+            continue
+        assert "argparse" not in path.read_text(encoding="utf-8"), rel
+
+
+@pytest.mark.parametrize("argv", [
+    ["diff", "--tag", "v2.0.0", "vendored/pkg/other.py"],
+    ["diff", "--tag", "v2.0.0", "--file", "vendored/pkg/other.py"],
+])
+def test_files_are_chosen_by_position_or_with_file(project, capsys, argv):
+    assert main(argv + ["--format", "json"]) == 0
+    files = json.loads(capsys.readouterr().out)["files"]
+    assert [f["vendored"] for f in files] == ["vendored/pkg/other.py"]
+
+
+@pytest.mark.parametrize("command", [["status"], ["vendor", "--tag", "v1.0.0"]])
+def test_status_and_vendor_take_files_both_ways(project, capsys, command):
+    (project / "vendored/pkg/constants.py").write_bytes(V1 + b"X = 1\n")
+    for how in (["vendored/pkg/other.py"], ["--file", "vendored/pkg/other.py"]):
+        assert main(command + how) == 0  # the edited file is not among those chosen
+    assert "constants.py" not in capsys.readouterr().out
+
+
+def test_history_takes_files_both_ways(project, capsys):
+    outputs = []
+    for how in (["vendored/pkg/other.py"], ["--file", "vendored/pkg/other.py"]):
+        assert main(["history", "--format", "json", *how]) == 0
+        outputs.append(json.loads(capsys.readouterr().out))
+    assert outputs[0] == outputs[1]
+    assert [f["path"] for f in outputs[0]["files"]] == ["pkg/other.py"]
+
+
+@pytest.mark.parametrize("argv, refused", [
+    (["-v", "diff", "--tag", "v2.0.0"], "unrecognized arguments: -v"),  # -v is the command's
+    (["vendor", "--tag", "v1.0.0", "--upstream-path", "pkg/constants.py"], "--upstream-path"),
+    (["status", "--tag", "v1.0.0"], "--tag"),
+    (["status", "--prereleases"], "--prereleases"),
+    (["tags", "--tag", "v1.0.0"], "--tag"),
+])
+def test_options_a_command_cannot_use_are_refused(project, capsys, argv, refused):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert refused in err and len(err.strip().splitlines()) == 1
+
+
+def test_verbose_and_source_are_options_of_every_upstream_command(project, capsys):
+    repo = next(s for s in (project / "dssync.toml").read_text().split('"') if s.startswith("git:"))
+    for argv in (["diff", "--tag", "v2.0.0"], ["status"], ["tags"], ["history"],
+                 ["identify"], ["impact", "--tag", "v2.0.0"]):
+        main([*argv, "-v", "--source", repo, "--no-cache"])
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and "unrecognized" not in err, argv
