@@ -40,7 +40,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.html"
         if not _dssync("diff", "--tag", "v0.9.0", output=report):
-            from dssync._format import html
+            from dssync._report import html
 
             report.write_text(html.render(drift_showcase()), encoding="utf-8")
         with browser.Page(timeout=60) as page:

@@ -9,7 +9,7 @@ import pytest
 
 from tests.golden.fixture import INJECTION, NASTY, ODD_PATH, check_golden, fixed_report, many_changes
 
-from dssync._format import github, markdown
+from dssync._report import github, markdown
 from dssync.cli import main
 from dssync.commands.output import append_step_summary, truncate_markdown
 from dssync.models import DriftReport, FileDrift

@@ -21,7 +21,7 @@ from tests import browser
 from tests.golden.fixture import INJECTION, NASTY, ODD_PATH, check_golden, fixed_report
 from tests.showcase import LONG_NAMES, drift_showcase
 
-from dssync._format import html, text
+from dssync._report import html, text
 from dssync.cli import main
 from dssync.commands.output import report_stem
 from dssync.models import DriftReport, FileDrift

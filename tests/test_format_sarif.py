@@ -18,7 +18,7 @@ import pytest
 from tests.golden.fixture import ODD_PATH, check_golden, fixed_report, many_changes
 
 from dssync import __version__
-from dssync._format import json_format, sarif
+from dssync._report import json_format, sarif
 from dssync.cli import main
 from dssync.models import DriftReport, FileDrift
 

@@ -12,8 +12,8 @@ from jsonschema import Draft202012Validator
 
 from dssync._diff.engine import diff_tables
 from dssync._extract.extract import extract_table
-from dssync._format import json_format, markdown, text
-from dssync._format.interface import get_formatter
+from dssync._report import json_format, markdown, text
+from dssync._report.interface import get_formatter
 from dssync.models import (
     Added, Changed, ClassRenamed, DriftReport, FileDrift, Origin, Pinned, Removed, Renamed,
 )
@@ -375,7 +375,7 @@ def test_markdown_code_spans_show_values_exactly_as_written():
 def test_a_file_gone_upstream_is_linked_where_it_was_last_known():
     """The file does not exist at the tag: no report links it there, or a line of it; its
     links are the release it was vendored from, and the compare view that shows it go."""
-    from dssync._format.values import file_links, upstream_line_url
+    from dssync._report.values import file_links, upstream_line_url
     from dssync.models import Gone, UpstreamWeb
 
     web = UpstreamWeb("https://github.com/o/r")

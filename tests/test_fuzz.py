@@ -140,7 +140,7 @@ def source_pairs(draw) -> tuple[bytes, bytes]:
 
 
 def _reports(drift) -> None:
-    from dssync._format.interface import FORMATS, get_formatter
+    from dssync._report.interface import FORMATS, get_formatter
     from dssync.models import DriftReport
 
     report = DriftReport(files=[drift], tag="v1.0")

@@ -19,7 +19,7 @@ from tests import browser
 from tests.test_history import CONST, build_repo, evolve, git_walk
 
 from dssync import cli
-from dssync._format.history_html import CSP, render
+from dssync._report.history_html import CSP, render
 from dssync._history.timeline import (
     CHANGED, INTRODUCED, REINTRODUCED, REMOVED, ConstantTimeline, Event, FileHistory, History,
     build_history,

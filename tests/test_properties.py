@@ -26,7 +26,7 @@ from dssync._diff.engine import diff_tables
 from dssync._diff.renames import similarity
 from dssync._extract.extract import extract_table
 from dssync._extract.table_json import table_from_json, table_to_json
-from dssync._format.json_format import render as render_json
+from dssync._report.json_format import render as render_json
 from dssync.models import UNRESOLVED, DriftReport
 from strategies import (
     ClassDef, Const, Layout, Module, _referenced, edits, layouts, load_profile, modules,

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from dssync._format import html, markdown, text
+from dssync._report import html, markdown, text
 from dssync.models import Added, DriftReport, FileDrift, Origin
 
 try:

@@ -11,8 +11,8 @@ from dssync._diff.engine import diff_tables
 from dssync._diff.written import written_value
 from dssync._extract.extract import extract_table
 from dssync._extract.table_json import table_from_json, table_to_json
-from dssync._format.interface import FORMATS, get_formatter
-from dssync._format.values import display
+from dssync._report.interface import FORMATS, get_formatter
+from dssync._report.values import display
 from dssync.models import DriftReport
 
 # pip vendors requests; its __version__.py writes the build number in hex.

@@ -192,7 +192,7 @@ class DriftOptions:
 def render(report: DriftReport, fmt: str = "text") -> str:
     """A drift report in one of the formats ``dssync diff --format`` writes: ``text``,
     ``json``, ``markdown``, ``github``, ``sarif`` or ``html``."""
-    from dssync._format.interface import get_formatter
+    from dssync._report.interface import get_formatter
 
     return get_formatter(fmt)(report)
 

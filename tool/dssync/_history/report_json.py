@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 from typing import TYPE_CHECKING
 
-from dssync._format.values import to_json
+from dssync._report.values import to_json
 from dssync.models import UNRESOLVED
 
 if TYPE_CHECKING:  # annotations only: impact's module imports libcst, history must not

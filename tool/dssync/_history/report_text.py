@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from dssync._format.values import display
+from dssync._report.values import display
 from dssync._history.drifted import CHANGED, MOVED, REMOVED, RENAMED, Drifted, Impact
 from dssync._history.identify import Match, Score
 from dssync._history.timeline import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from dssync._format.interface import FORMATS
+from dssync._report.interface import FORMATS
 from dssync.commands.options import (
     cache_from_args, chosen_files, files_parent, report_parent, upstream_parent, verdict_parent,
 )

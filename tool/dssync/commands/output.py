@@ -44,7 +44,7 @@ def _write_coloured(text: str) -> None:
     from rich.console import Console
     from rich.text import Text
 
-    from dssync._format.text import style_for
+    from dssync._report.text import style_for
 
     console = Console(highlight=False, soft_wrap=True)
     for line in text.rstrip("\n").split("\n"):
@@ -59,7 +59,7 @@ def report_stem(tag: str | None) -> str:
 
 def write_report_set(report: DriftReport, directory: Path) -> list[Path]:
     """The report in every file format, under stable names; an existing file is replaced."""
-    from dssync._format.interface import REPORT_FILES, get_formatter
+    from dssync._report.interface import REPORT_FILES, get_formatter
     from dssync.atomic import write_atomic
 
     stem = report_stem(report.tag)
@@ -132,7 +132,7 @@ def deliver(report: DriftReport, *, fmt: str, output: str | None, reports_dir: P
 
     The set goes to one place only: ``output`` when it names a directory, else ``reports_dir``
     (``--write-reports``); where it went is said on stderr unless ``quiet``."""
-    from dssync._format.interface import get_formatter
+    from dssync._report.interface import get_formatter
 
     directory = reports_dir
     if output and Path(output).is_dir():

@@ -39,7 +39,7 @@ FORMATS = ("text", "json")
 
 def run(args: argparse.Namespace) -> int:
     from dssync import api
-    from dssync._format.status import render, render_json
+    from dssync._report.status import render, render_json
     from dssync.commands.options import chosen_files, project_from_args
     from dssync.commands.output import write_report
 

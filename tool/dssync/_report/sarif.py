@@ -15,8 +15,8 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
-from dssync._format.json_format import file_source
-from dssync._format.values import (
+from dssync._report.json_format import file_source
+from dssync._report.values import (
     changed_line, class_constants, comment_line, display, gone_head, is_text_change, placement_phrase,
     renamed_value, report_links, upstream_line_url, upstream_path_url,
 )

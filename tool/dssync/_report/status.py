@@ -12,7 +12,7 @@ SCHEMA = "dssync.status/1"
 
 
 def _edit_lines(e: FileDrift, pinned: list[Pinned]) -> list[str]:
-    from dssync._format.values import display
+    from dssync._report.values import display
 
     lines = [f"    ~ {c.name}: {display(c.old_shown)} -> {display(c.new_shown)}  (line {c.new_line})"
              for c in e.changed]

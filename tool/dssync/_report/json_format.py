@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from dssync._format.values import file_links, report_links, to_json
+from dssync._report.values import file_links, report_links, to_json
 from dssync.models import UNRESOLVED, Added, DriftReport, FileDrift, Gone, Moved, Placement
 
 SCHEMA = "dssync.drift/1"
@@ -114,6 +114,6 @@ def report_to_dict(report: DriftReport) -> dict[str, Any]:
 
 
 def render(report: DriftReport) -> str:
-    from dssync._format.interface import encodable
+    from dssync._report.interface import encodable
 
     return encodable(json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n")

@@ -10,12 +10,12 @@ from dssync.models import DriftReport
 Formatter = Callable[[DriftReport], str]
 
 _MODULES = {
-    "text": "dssync._format.text",
-    "json": "dssync._format.json_format",
-    "markdown": "dssync._format.markdown",
-    "github": "dssync._format.github",
-    "sarif": "dssync._format.sarif",
-    "html": "dssync._format.html",
+    "text": "dssync._report.text",
+    "json": "dssync._report.json_format",
+    "markdown": "dssync._report.markdown",
+    "github": "dssync._report.github",
+    "sarif": "dssync._report.sarif",
+    "html": "dssync._report.html",
 }
 FORMATS = tuple(_MODULES)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dssync._format.values import (
+from dssync._report.values import (
     class_constants, comment_suffix, display, file_links, moved_phrase, placement_phrase, renamed_value,
     report_links, shared_origin, upstream_line,
 )

@@ -11,9 +11,9 @@ insert it by; a changed multi-line text at its first changed line, with the chan
 
 from __future__ import annotations
 
-from dssync._format.sarif import Finding, findings
-from dssync._format.text import summary_line
-from dssync._format.values import gone_line, report_links
+from dssync._report.sarif import Finding, findings
+from dssync._report.text import summary_line
+from dssync._report.values import gone_line, report_links
 from dssync.models import DriftReport
 
 LIMIT = 10

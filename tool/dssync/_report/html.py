@@ -20,8 +20,8 @@ import re
 from html import escape
 from typing import Any, Iterable
 
-from dssync._format.text import count_phrase, summary_line
-from dssync._format.values import (
+from dssync._report.text import count_phrase, summary_line
+from dssync._report.values import (
     class_constants, file_links, gone_line, is_text_change, moved_phrase, origin_line, placement_phrase,
     report_links, shared_origin, upstream_line, upstream_line_url, upstream_path_url,
 )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from dssync._format.text import summary_line
-from dssync._format.values import (
+from dssync._report.text import summary_line
+from dssync._report.values import (
     comment_line, display, file_links, gone_line, origin_line, placement_phrase, renamed_value,
     report_links, shared_origin, upstream_line, upstream_line_url, upstream_path_url,
 )

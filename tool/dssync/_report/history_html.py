@@ -19,7 +19,7 @@ from __future__ import annotations
 from html import escape
 from typing import Iterator
 
-from dssync._format.values import display
+from dssync._report.values import display
 from dssync.models import UNRESOLVED
 from dssync._history.timeline import (
     CHANGED, INTRODUCED, REINTRODUCED, REMOVED, ConstantTimeline, FileHistory, History,
