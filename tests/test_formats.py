@@ -97,7 +97,7 @@ def test_json_reports_validate(make):
 
 
 def test_a_report_against_a_tag_validates_with_its_moved_count(tmp_path):
-    from dssync._history.moves import detect_moves
+    from dssync._diff.moves import detect_moves
 
     report = detect_moves(full_report())
     data = json.loads(json_format.render(report))

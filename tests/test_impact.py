@@ -21,7 +21,7 @@ from dssync._history.impact import scan_source
 from dssync._history.modules import (
     ModuleTarget, best_target, dotted_name, package_of, resolve_relative,
 )
-from dssync._history.moves import detect_moves
+from dssync._diff.moves import detect_moves
 from dssync._history.drifted import drifted_constants
 from dssync.models import Added, Changed, ClassRenamed, DriftReport, FileDrift, Moved, Removed
 from tests.test_schemas import valid

@@ -219,7 +219,7 @@ def drift(project: Project, options: DriftOptions) -> DriftReport:
     constants moved between files detected; a file gone upstream is all drift."""
     from dssync._diff.engine import diff_tables
     from dssync._extract.files import read_bytes, shared_memo, table_from_bytes
-    from dssync._history.moves import detect_moves
+    from dssync._diff.moves import detect_moves
     from dssync._source.web import upstream_web
     from dssync.models import ConstantTable, DriftReport
     from dssync.targets import select_targets, shown_path

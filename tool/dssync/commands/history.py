@@ -47,9 +47,9 @@ def run(args: argparse.Namespace) -> int:
 
 def render(history: History, fmt: str) -> str:
     if fmt == "json":
-        from dssync._history.report_json import render_history
+        from dssync._report.analyses_json import render_history
     elif fmt == "html":
         from dssync._report.history_html import render as render_history
     else:
-        from dssync._history.report_text import render_history
+        from dssync._report.analyses_text import render_history
     return render_history(history)

@@ -35,13 +35,13 @@ def run(args: argparse.Namespace) -> int:
         vendored=args.vendored, file=args.file, upstream_path=args.upstream_path,
         **walk_options(args)))
     if args.format == "json":
-        from dssync._history.report_json import render_identify
+        from dssync._report.analyses_json import render_identify
 
         text = render_identify(found.source, found.tags,
                                [(c.vendored, c.upstream, m) for c, m in found.matches],
                                found.combined, found.notes)
     else:
-        from dssync._history.report_text import render_identify as render_identify_text
+        from dssync._report.analyses_text import render_identify as render_identify_text
 
         text = render_identify_text(found.source, found.tags,
                                     [(f"{c.vendored} vs upstream {c.upstream}", m)

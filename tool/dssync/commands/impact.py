@@ -39,8 +39,8 @@ def run(args: argparse.Namespace) -> int:
         tag=args.tag, files=tuple(args.file or ()), paths=tuple(args.paths),
         upstream_path=args.upstream_path))
     if args.format == "json":
-        from dssync._history.report_json import render_impact
+        from dssync._report.analyses_json import render_impact
     else:
-        from dssync._history.report_text import render_impact
+        from dssync._report.analyses_text import render_impact
     write_report(render_impact(found), output=args.output, fmt=args.format)
     return 1 if found.uses else 0
