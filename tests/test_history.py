@@ -31,11 +31,11 @@ from dssync._extract.extract import extract_table
 from dssync._extract.table_json import (
     FORMAT_VERSION, NAMESPACE, Memo, cache_key, load_table, table_from_json, table_to_json,
 )
-from dssync._history.fetch import fetch_across
-from dssync._history.progress import NoProgress, progress_for_stderr
-from dssync._history.tags import release_tags
-from dssync._history.timeline import build_history
-from dssync._history.walk import walk
+from dssync._analyses.fetch import fetch_across
+from dssync._analyses.progress import NoProgress, progress_for_stderr
+from dssync._analyses.tags import release_tags
+from dssync._analyses.timeline import build_history
+from dssync._analyses.walk import walk
 from dssync._source.git import GitSource
 from dssync._source.interface import Fetched, SourceContext
 from dssync._source.package_index import PackageIndexSource
@@ -380,7 +380,7 @@ def test_each_distinct_content_is_parsed_once_then_comes_from_the_cache(tmp_path
 def test_a_history_walked_again_is_read_whole_from_the_cache(upstream, evolution, tmp_path,
                                                             capsys, monkeypatch):
     from dssync._extract import table_json
-    from dssync._history import stored
+    from dssync._analyses import stored
 
     cache = tmp_path / "cache"
     base = ["history", "--source", f"git:{upstream.path}", "--upstream-path", CONST]

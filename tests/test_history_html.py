@@ -20,7 +20,7 @@ from tests.test_history import CONST, build_repo, evolve, git_walk
 
 from dssync import cli
 from dssync._report.history_html import CSP, render
-from dssync._history.timeline import (
+from dssync._analyses.timeline import (
     CHANGED, INTRODUCED, REINTRODUCED, REMOVED, ConstantTimeline, Event, FileHistory, History,
     build_history,
 )

@@ -9,8 +9,8 @@ import pytest
 from tests.gitrepo import make_repo
 
 from dssync import cli
-from dssync._history.identify import Score, best_match, combine_scores, score_tags
-from dssync._history.walk import walk
+from dssync._analyses.identify import Score, best_match, combine_scores, score_tags
+from dssync._analyses.walk import walk
 from dssync._extract.extract import extract_table
 from dssync._source.git import GitSource
 from dssync._source.interface import SourceContext

@@ -16,13 +16,13 @@ import pytest
 from tests.gitrepo import make_repo
 
 from dssync import cli
-from dssync._history.consumers import iter_python_files
-from dssync._history.impact import scan_source
-from dssync._history.modules import (
+from dssync._analyses.consumers import iter_python_files
+from dssync._analyses.impact import scan_source
+from dssync._analyses.modules import (
     ModuleTarget, best_target, dotted_name, package_of, resolve_relative,
 )
 from dssync._diff.moves import detect_moves
-from dssync._history.drifted import drifted_constants
+from dssync._analyses.drifted import drifted_constants
 from dssync.models import Added, Changed, ClassRenamed, DriftReport, FileDrift, Moved, Removed
 from tests.test_schemas import valid
 

@@ -25,10 +25,10 @@ from dssync.errors import ConfigError, DssyncError
 
 if TYPE_CHECKING:
     from dssync._analyses.status import LocalState
-    from dssync._history.drifted import Impact
-    from dssync._history.identify import Match
-    from dssync._history.timeline import History
-    from dssync._history.walk import Walk
+    from dssync._analyses.drifted import Impact
+    from dssync._analyses.identify import Match
+    from dssync._analyses.timeline import History
+    from dssync._analyses.walk import Walk
     from dssync._source.chain import FetchResult, SourceChain, Upstream
     from dssync._source.interface import SourceContext
     from dssync.cache import Cache
@@ -382,8 +382,8 @@ def walk_upstream(project: Project, paths: Sequence[str], walk_options: WalkOpti
     ``parse=False`` the contents are only fetched."""
     from functools import partial
 
-    from dssync._history.progress import progress_for_stderr
-    from dssync._history.walk import walk
+    from dssync._analyses.progress import progress_for_stderr
+    from dssync._analyses.walk import walk
     from dssync._source.chain import _stderr
 
     if walk_options.jobs < 1:
@@ -411,8 +411,8 @@ class HistoryOptions(WalkOptions):
 
 def history(project: Project, options: HistoryOptions | None = None) -> History:
     """Per constant, the release that introduced, changed and removed it."""
-    from dssync._history.progress import progress_for_stderr
-    from dssync._history.stored import cached_history
+    from dssync._analyses.progress import progress_for_stderr
+    from dssync._analyses.stored import cached_history
 
     options = options or HistoryOptions()
     files = _history_files(project, options)
@@ -475,7 +475,7 @@ class Identification:
 def identify(project: Project, options: IdentifyOptions | None = None) -> Identification:
     """Which upstream release each vendored copy (with or without a lock) came from."""
     from dssync._extract.files import table_from_file
-    from dssync._history.identify import best_match, combine_scores, score_tags
+    from dssync._analyses.identify import best_match, combine_scores, score_tags
 
     options = options or IdentifyOptions()
     copies = _copies(project.config, options)
@@ -532,8 +532,8 @@ class ImpactOptions:
 
 def impact(project: Project, options: ImpactOptions) -> Impact:
     """Where the project's own code uses constants that drifted at ``options.tag``."""
-    from dssync._history.consumers import SKIPPED_DIRS, scan_paths
-    from dssync._history.drifted import (
+    from dssync._analyses.consumers import SKIPPED_DIRS, scan_paths
+    from dssync._analyses.drifted import (
         Impact, drifted_constants, group_uses, module_targets, wanted_names,
     )
     from dssync.targets import select_targets

@@ -15,9 +15,9 @@ from dssync._report.values import to_json
 from dssync.models import UNRESOLVED
 
 if TYPE_CHECKING:  # annotations only: impact's module imports libcst, history must not
-    from dssync._history.drifted import Impact
-    from dssync._history.identify import Match
-    from dssync._history.timeline import Event, FileHistory, History
+    from dssync._analyses.drifted import Impact
+    from dssync._analyses.identify import Match
+    from dssync._analyses.timeline import Event, FileHistory, History
 
 HISTORY_SCHEMA = "dssync.history/1"
 IDENTIFY_SCHEMA = "dssync.identify/1"

@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Sequence
 
 from dssync._report.values import display
-from dssync._history.drifted import CHANGED, MOVED, REMOVED, RENAMED, Drifted, Impact
-from dssync._history.identify import Match, Score
-from dssync._history.timeline import (
+from dssync._analyses.drifted import CHANGED, MOVED, REMOVED, RENAMED, Drifted, Impact
+from dssync._analyses.identify import Match, Score
+from dssync._analyses.timeline import (
     CHANGED as EV_CHANGED, INTRODUCED, REINTRODUCED, Event, FileHistory, History,
 )
-from dssync._history.walk import ABSENT
+from dssync._analyses.walk import ABSENT
 from dssync.models import UNRESOLVED
 
 

@@ -21,7 +21,7 @@ from typing import Iterator
 
 from dssync._report.values import display
 from dssync.models import UNRESOLVED
-from dssync._history.timeline import (
+from dssync._analyses.timeline import (
     CHANGED, INTRODUCED, REINTRODUCED, REMOVED, ConstantTimeline, FileHistory, History,
 )
 

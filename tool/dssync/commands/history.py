@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from dssync.commands.options import chosen_files, files_parent, report_parent, walk_parent
 
 if TYPE_CHECKING:
-    from dssync._history.timeline import History
+    from dssync._analyses.timeline import History
 
 FORMATS = ("text", "json", "html")
 

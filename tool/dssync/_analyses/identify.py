@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 from dssync._diff.engine import diff_tables
-from dssync._history.walk import PRESENT, UNREADABLE, Snapshot
+from dssync._analyses.walk import PRESENT, UNREADABLE, Snapshot
 from dssync.models import ConstantTable
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from dssync._history.consumers import Scan, Use
-from dssync._history.modules import ModuleTarget, dotted_name
+from dssync._analyses.consumers import Scan, Use
+from dssync._analyses.modules import ModuleTarget, dotted_name
 from dssync.models import DriftReport
 
 REMOVED, CHANGED, RENAMED, MOVED = "removed", "changed", "renamed", "moved"

@@ -24,8 +24,8 @@ from libcst.helpers import get_full_name_for_node
 
 from dssync._extract.parse import parse_module
 from dssync._extract.positions import record
-from dssync._history.consumers import Use
-from dssync._history.modules import ModuleTarget, best_target, resolve_relative
+from dssync._analyses.consumers import Use
+from dssync._analyses.modules import ModuleTarget, best_target, resolve_relative
 
 
 def _import_statements(node: cst.CSTNode) -> Iterator[Any]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from dssync._diff.engine import compare_constant
-from dssync._history.walk import ABSENT, PRESENT, UNREADABLE, Snapshot, Walk
+from dssync._analyses.walk import ABSENT, PRESENT, UNREADABLE, Snapshot, Walk
 from dssync.models import UNRESOLVED, ConstantTable
 
 INTRODUCED, CHANGED, REMOVED, REINTRODUCED = "introduced", "changed", "removed", "reintroduced"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Sequence
 
-from dssync._history.modules import ModuleTarget, package_of
+from dssync._analyses.modules import ModuleTarget, package_of
 
 if TYPE_CHECKING:
     from dssync.cache import Cache
@@ -164,7 +164,7 @@ def _scan(data: bytes, shown: str, package: str, targets: Sequence[ModuleTarget]
     from dssync.errors import DssyncError
 
     text = decode_source(data, shown).text
-    from dssync._history.impact import scan_source  # libcst: only for a file to parse
+    from dssync._analyses.impact import scan_source  # libcst: only for a file to parse
 
     try:
         return scan_source(text, shown, package, targets, wanted)

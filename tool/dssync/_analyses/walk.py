@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from dssync._history.fetch import DEFAULT_WORKERS, fetch_across
-from dssync._history.progress import NoProgress, Progress
-from dssync._history.tags import release_tags
+from dssync._analyses.fetch import DEFAULT_WORKERS, fetch_across
+from dssync._analyses.progress import NoProgress, Progress
+from dssync._analyses.tags import release_tags
 from dssync._source.interface import Fetched, UpstreamSource
 from dssync.cache import Cache
 from dssync.errors import DssyncError, NotFound, OfflineMiss, SourceUnavailable

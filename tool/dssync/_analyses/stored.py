@@ -19,12 +19,12 @@ from typing import Any, Mapping
 
 from dssync._extract.table_json import FORMAT_VERSION as TABLE_FORMAT
 from dssync._extract.value_json import NotExact, decode_value, encode_value
-from dssync._history.progress import Progress
-from dssync._history.timeline import (
+from dssync._analyses.progress import Progress
+from dssync._analyses.timeline import (
     CHANGED, INTRODUCED, REINTRODUCED, REMOVED, ConstantTimeline, Event, FileHistory, History,
     build_history, history_of,
 )
-from dssync._history.walk import ABSENT, PRESENT, UNREADABLE, Walk, parse_walk
+from dssync._analyses.walk import ABSENT, PRESENT, UNREADABLE, Walk, parse_walk
 from dssync.cache import Cache
 
 FORMAT_VERSION = 1
