@@ -66,7 +66,7 @@ if os.environ.get("DSSYNC_T_PEAK_FILE"):
 
     atexit.register(_peak)
 from dssync._source import chain
-from dssync._net import http
+from dssync._source import http
 from dssync._source import github
 
 _make = chain.make_context

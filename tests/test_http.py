@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from dssync import __version__
-from dssync._net.http import HttpClient, HttpResponse, redact, register_secret
+from dssync._source.http import HttpClient, HttpResponse, redact, register_secret
 from dssync._source.interface import SourceContext
 from dssync.cache import Cache
 from dssync.errors import (

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dssync._net import index_url
-from dssync._net.index_url import (
+from dssync._source import index_url
+from dssync._source.index_url import (
     pip_config_files,
     pip_default_index_url,
     resolve_index_url,

@@ -107,7 +107,7 @@ def test_credentials_in_urls_are_redacted(tmp_path):
 def test_a_password_holding_an_at_sign_is_redacted_whole():
     """The user info ends at the last ``@`` of the host part, as git and curl read it: the part
     of the password after its ``@`` used to be shown (``https://***@ss@host``)."""
-    from dssync._net.http import redact
+    from dssync._source.http import redact
     from dssync._source.git import _last_line, without_secret
 
     assert redact_url("https://user:p@ss@example.invalid/r") == "https://***@example.invalid/r"

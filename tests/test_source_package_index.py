@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dssync._net.http import HttpClient
+from dssync._source.http import HttpClient
 from dssync._source.interface import SourceContext
 from dssync._source.package_index import PackageIndexSource, parse_html_page, sdist_version
 from dssync.cache import Cache

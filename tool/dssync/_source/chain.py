@@ -158,7 +158,7 @@ class SourceChain:
 
     def shown(self, spec: str) -> str:
         """How a source is named in messages: never with the credentials a URL may carry."""
-        from dssync._net.http import redact
+        from dssync._source.http import redact
 
         return redact(spec)
 
@@ -289,13 +289,13 @@ def _check_pip_index_url() -> None:
 
     value = os.environ.get("PIP_INDEX_URL", "").strip()
     if not value:
-        from dssync._net.index_url import index_url_from_files, pip_config_files
+        from dssync._source.index_url import index_url_from_files, pip_config_files
 
         index_url_from_files(pip_config_files())  # raises for a value that is not a URL
         return
     problem = url_problem(value, INDEX_SCHEMES) if value else None
     if problem is not None:
-        from dssync._net.http import redact
+        from dssync._source.http import redact
 
         raise ConfigError(f"PIP_INDEX_URL '{redact(value)}' is not a usable URL: {problem}",
                           hint=f"set it to {describe(INDEX_SCHEMES)}, unset it, or pass --index-url")

@@ -110,7 +110,7 @@ def without_secret(target: str) -> str:
 
 
 def _last_line(stderr: bytes) -> str:
-    from dssync._net.http import redact
+    from dssync._source.http import redact
 
     lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines()]
     lines = [ln for ln in lines if ln and ln not in _TRAILERS]

@@ -16,7 +16,7 @@ import re
 from typing import Any, Sequence
 from urllib.parse import quote, urljoin, urlsplit
 
-from dssync._net.http import HttpClient, HttpResponse, redact
+from dssync._source.http import HttpClient, HttpResponse, redact
 from dssync._source.interface import Fetched, SourceContext
 from dssync.errors import (
     ConfigError,

@@ -31,7 +31,7 @@ from dssync._source.interface import Fetched, SourceContext
 from dssync.versions import tag_to_version, version_to_tag
 
 if TYPE_CHECKING:
-    from dssync._net.http import HttpClient
+    from dssync._source.http import HttpClient
 
 ACCEPT = "application/vnd.pypi.simple.v1+json, text/html;q=0.1"
 _JSON_TYPES = ("application/vnd.pypi.simple.v1+json", "application/json")
@@ -242,7 +242,7 @@ class PackageIndexSource:
     @property
     def index_url(self) -> str:
         if self._index_url is None:
-            from dssync._net.index_url import resolve_index_url
+            from dssync._source.index_url import resolve_index_url
 
             self._index_url = resolve_index_url(self._explicit_index)
         return self._index_url
@@ -341,13 +341,13 @@ class PackageIndexSource:
 
     def _client(self) -> HttpClient:
         if self._http is None:
-            from dssync._net.http import HttpClient
+            from dssync._source.http import HttpClient
 
             self._http = HttpClient(self.ctx)
         return self._http
 
     def _where(self) -> str:
-        from dssync._net.http import redact
+        from dssync._source.http import redact
 
         return redact(self.index_url)
 
@@ -506,7 +506,7 @@ class PackageIndexSource:
             raise UpstreamError(f"{filename} is {size} bytes, more than the "
                                 f"{self.max_archive_bytes}-byte limit for an sdist")
         if self.ctx.verbose:
-            from dssync._net.http import redact
+            from dssync._source.http import redact
 
             self.ctx.log(f"pypi: downloading {filename} from {redact(url)}")
         data = self._download(filename, url)
