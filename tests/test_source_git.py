@@ -10,7 +10,8 @@ import pytest
 
 from tests.gitrepo import allow_partial_clone, extend_repo, git, make_repo
 
-from dssync._source.git import GitSource, is_url, redact_url
+from dssync._source.git import GitSource, is_url
+from dssync._source.redact import redact_url
 from dssync._source.interface import SourceContext, UpstreamSource
 from dssync.cache import Cache
 from dssync.errors import (
@@ -107,8 +108,9 @@ def test_credentials_in_urls_are_redacted(tmp_path):
 def test_a_password_holding_an_at_sign_is_redacted_whole():
     """The user info ends at the last ``@`` of the host part, as git and curl read it: the part
     of the password after its ``@`` used to be shown (``https://***@ss@host``)."""
-    from dssync._source.http import redact
-    from dssync._source.git import _last_line, without_secret
+    from dssync._source.redact import redact
+    from dssync._source.git import _last_line
+    from dssync._source.redact import without_secret
 
     assert redact_url("https://user:p@ss@example.invalid/r") == "https://***@example.invalid/r"
     assert redact_url("ssh://git:p@ss@example.invalid/r") == "ssh://git:***@example.invalid/r"

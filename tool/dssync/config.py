@@ -494,7 +494,7 @@ def _check_tag_format(ctx: _Ctx, value: str) -> None:
 
 
 def _check_url(ctx: _Ctx, key: str, value: str, schemes: tuple[str, ...]) -> None:
-    from dssync._source.http import redact
+    from dssync._source.redact import redact
     from dssync.urls import describe, url_problem
 
     problem = url_problem(value, schemes)

@@ -158,7 +158,7 @@ class SourceChain:
 
     def shown(self, spec: str) -> str:
         """How a source is named in messages: never with the credentials a URL may carry."""
-        from dssync._source.http import redact
+        from dssync._source.redact import redact
 
         return redact(spec)
 
@@ -295,7 +295,7 @@ def _check_pip_index_url() -> None:
         return
     problem = url_problem(value, INDEX_SCHEMES) if value else None
     if problem is not None:
-        from dssync._source.http import redact
+        from dssync._source.redact import redact
 
         raise ConfigError(f"PIP_INDEX_URL '{redact(value)}' is not a usable URL: {problem}",
                           hint=f"set it to {describe(INDEX_SCHEMES)}, unset it, or pass --index-url")

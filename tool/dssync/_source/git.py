@@ -33,6 +33,7 @@ from typing import IO, Callable, Iterator, Sequence
 
 from dssync import versions
 from dssync._source.interface import Fetched, SourceContext, local_path
+from dssync._source.redact import redact_url, without_secret
 from dssync.errors import DssyncError, NotFound, OfflineMiss, PathNotFound, SourceUnavailable
 from dssync.models import Origin
 
@@ -73,44 +74,8 @@ _TRAILERS = (
 )
 
 
-def _secret_part(target: str) -> tuple[str, str | None, str] | None:
-    """``(scheme://, the user name that may be shown, host and path)`` of a URL whose user info
-    holds a secret: a password, or for http(s) anything (a user there is often a token; None:
-    nothing is shown). None when ``target`` holds no secret. The user info ends at the last
-    ``@`` before the path, as git and curl read it: a password may hold a raw ``@``."""
-    head, sep, rest = target.partition("://")
-    netloc = rest.split("/", 1)[0]
-    if not sep or "@" not in netloc:
-        return None
-    at = netloc.rindex("@")
-    userinfo, hostpath = rest[:at], rest[at + 1:]
-    if head.lower() in ("http", "https"):
-        return f"{head}://", None, hostpath
-    if ":" in userinfo:
-        return f"{head}://", userinfo.split(":", 1)[0], hostpath
-    return None
-
-
-def redact_url(target: str) -> str:
-    """``target`` with any password (or, for http, any token-like user) replaced by ``***``."""
-    found = _secret_part(target)
-    if found is None:
-        return target
-    head, user, hostpath = found
-    return f"{head}***@{hostpath}" if user is None else f"{head}{user}:***@{hostpath}"
-
-
-def without_secret(target: str) -> str:
-    """``target`` without what ``redact_url`` would mask: the URL git may store and print."""
-    found = _secret_part(target)
-    if found is None:
-        return target
-    head, user, hostpath = found
-    return f"{head}{hostpath}" if user is None else f"{head}{user}@{hostpath}"
-
-
 def _last_line(stderr: bytes) -> str:
-    from dssync._source.http import redact
+    from dssync._source.redact import redact
 
     lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines()]
     lines = [ln for ln in lines if ln and ln not in _TRAILERS]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
-import re
 import threading
 import time
 import weakref
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 from urllib.parse import urljoin, urlsplit
 
 from dssync import __version__
+from dssync._source.redact import SECRETS, redact, register_secret
 from dssync.errors import (
     DssyncError,
     NotFound,
@@ -58,42 +58,6 @@ class HttpResponse:
     """True when the server answered 304 and the body came from the HTTP cache."""
 
 
-# --- redaction -------------------------------------------------------------------------------
-
-_SECRETS: set[str] = set()
-
-_URL_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)[^/\s?#]+@")
-"""The user info of a URL up to the last ``@`` before its path: a password may hold a raw ``@``."""
-_SECRET_PARAM = re.compile(
-    r"(?i)(?P<name>[?&;](?:access_token|token|private_token|api[_-]?key|key|sig|signature"
-    r"|password|passwd|secret|jwt|x-amz-signature|x-amz-credential|x-amz-security-token)=)"
-    r"[^&#\s'\"<>]+"
-)
-_AUTH_VALUE = re.compile(
-    r"(?i)(?P<name>\b(?:proxy-)?authorization['\"]?\s*[:=]\s*['\"]?(?:(?:bearer|token|basic)\s+)?)"
-    r"[^\s'\",;}]+"
-)
-_BEARER = re.compile(r"(?i)(?P<name>\bbearer\s+)[A-Za-z0-9._~+/=\-]+")
-_GITHUB_TOKEN = re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{16,})")
-
-
-def register_secret(value: str | None) -> None:
-    """Make ``redact`` scrub ``value`` wherever it appears, whatever its shape."""
-    if value and len(value) >= 4:
-        _SECRETS.add(value)
-
-
-def redact(text: str) -> str:
-    """``text`` with tokens and credentials (in URLs, headers, or known secrets) replaced."""
-    for secret in sorted(_SECRETS, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    text = _URL_USERINFO.sub(r"\g<scheme>***@", text)
-    text = _SECRET_PARAM.sub(r"\g<name>***", text)
-    text = _AUTH_VALUE.sub(r"\g<name>***", text)
-    text = _BEARER.sub(r"\g<name>***", text)
-    return _GITHUB_TOKEN.sub("***", text)
-
-
 # --- the HTTP cache --------------------------------------------------------------------------
 
 _ADAPTER_CLASS: Any = None
@@ -110,7 +74,7 @@ def _cache_adapter(directory: str) -> Any:
 def _credential_fragments(request: Any) -> list[str]:
     """What of the request's credentials a response could echo: each credential header's value,
     its token, a Basic password, and every registered secret."""
-    fragments = set(_SECRETS)
+    fragments = set(SECRETS)
     for name in _SECRET_HEADERS:
         value = str(request.headers.get(name) or "").strip()
         if not value:

@@ -149,7 +149,7 @@ def _check(value: str, path: str, section: str) -> None:
 
     problem = url_problem(value, INDEX_SCHEMES)
     if problem is not None:
-        from dssync._source.http import redact
+        from dssync._source.redact import redact
 
         raise ConfigError(f"pip's index-url '{redact(value)}' in [{section}] is not a usable URL: "
                           f"{problem}", path=path,

@@ -347,7 +347,7 @@ class PackageIndexSource:
         return self._http
 
     def _where(self) -> str:
-        from dssync._source.http import redact
+        from dssync._source.redact import redact
 
         return redact(self.index_url)
 
@@ -506,7 +506,7 @@ class PackageIndexSource:
             raise UpstreamError(f"{filename} is {size} bytes, more than the "
                                 f"{self.max_archive_bytes}-byte limit for an sdist")
         if self.ctx.verbose:
-            from dssync._source.http import redact
+            from dssync._source.redact import redact
 
             self.ctx.log(f"pypi: downloading {filename} from {redact(url)}")
         data = self._download(filename, url)

@@ -110,7 +110,7 @@ def index_url(value: str) -> str:
 
     problem = url_problem(value, INDEX_SCHEMES)
     if problem is not None:
-        from dssync._source.http import redact
+        from dssync._source.redact import redact
 
         raise argparse.ArgumentTypeError(
             f"'{redact(value)}' is not a usable URL: {problem}; give {describe(INDEX_SCHEMES)} "
