@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from dssync.commands.options import chosen_files, files_parent, report_parent, walk_parent
 
 if TYPE_CHECKING:
-    from dssync._analyses.timeline import History
+    pass
 
 FORMATS = ("text", "json", "html")
 
@@ -35,21 +35,12 @@ def walk_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     from dssync import api
+    from dssync._report.analyses import render_history
     from dssync.commands.options import project_from_args
     from dssync.commands.output import write_report
 
     found = api.history(project_from_args(args), api.HistoryOptions(
         files=chosen_files(args), upstream_path=args.upstream_path,
         only_changed=args.only_changed, **walk_options(args)))
-    write_report(render(found, args.format), output=args.output, fmt=args.format)
+    write_report(render_history(found, args.format), output=args.output, fmt=args.format)
     return 0
-
-
-def render(history: History, fmt: str) -> str:
-    if fmt == "json":
-        from dssync._report.analyses_json import render_history
-    elif fmt == "html":
-        from dssync._report.history_html import render as render_history
-    else:
-        from dssync._report.analyses_text import render_history
-    return render_history(history)

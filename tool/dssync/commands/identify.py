@@ -34,18 +34,8 @@ def run(args: argparse.Namespace) -> int:
     found = api.identify(project_from_args(args), api.IdentifyOptions(
         vendored=args.vendored, file=args.file, upstream_path=args.upstream_path,
         **walk_options(args)))
-    if args.format == "json":
-        from dssync._report.analyses_json import render_identify
+    from dssync._report.analyses import render_identification
 
-        text = render_identify(found.source, found.tags,
-                               [(c.vendored, c.upstream, m) for c, m in found.matches],
-                               found.combined, found.notes)
-    else:
-        from dssync._report.analyses_text import render_identify as render_identify_text
-
-        text = render_identify_text(found.source, found.tags,
-                                    [(f"{c.vendored} vs upstream {c.upstream}", m)
-                                     for c, m in found.matches],
-                                    found.combined, found.notes)
+    text = render_identification(found, args.format)
     write_report(text, output=args.output, fmt=args.format)
     return 0 if found.exact else 1

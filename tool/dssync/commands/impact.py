@@ -29,6 +29,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run(args: argparse.Namespace) -> int:
     from dssync import api
+    from dssync._report.analyses import render_impact
     from dssync.commands.options import project_from_args
     from dssync.commands.output import write_report
 
@@ -38,9 +39,5 @@ def run(args: argparse.Namespace) -> int:
     found = api.impact(project_from_args(args), api.ImpactOptions(
         tag=args.tag, files=tuple(args.file or ()), paths=tuple(args.paths),
         upstream_path=args.upstream_path))
-    if args.format == "json":
-        from dssync._report.analyses_json import render_impact
-    else:
-        from dssync._report.analyses_text import render_impact
-    write_report(render_impact(found), output=args.output, fmt=args.format)
+    write_report(render_impact(found, args.format), output=args.output, fmt=args.format)
     return 1 if found.uses else 0

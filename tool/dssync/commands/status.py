@@ -39,13 +39,12 @@ FORMATS = ("text", "json")
 
 def run(args: argparse.Namespace) -> int:
     from dssync import api
-    from dssync._report.status import render, render_json
+    from dssync._report.analyses import render_status
     from dssync.commands.options import chosen_files, project_from_args
     from dssync.commands.output import write_report
 
     states = api.status(project_from_args(args), api.StatusOptions(files=chosen_files(args)))
-    text = render_json(states) if args.format == "json" else render(states)
-    write_report(text, output=args.output, fmt=args.format)
+    write_report(render_status(states, args.format), output=args.output, fmt=args.format)
     return 0 if all(s.matches for s in states) else 1
 
 
