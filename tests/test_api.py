@@ -153,3 +153,40 @@ def test_verbose_and_source_are_options_of_every_upstream_command(project, capsy
         main([*argv, "-v", "--source", repo, "--no-cache"])
         err = capsys.readouterr().err
         assert "Traceback" not in err and "unrecognized" not in err, argv
+
+
+def test_history_identify_impact_and_vendor_through_the_api(project, capsys):
+    from dssync import api
+    from dssync._report.analyses import render_history, render_identification, render_impact
+
+    project_ = api.Project.load()
+    (project / "app.py").write_text("from vendored.pkg.constants import OLD\nprint(OLD)\n")
+    # Each gives the model the command renders: the same document.
+    for argv, text in (
+        (["history", "--format", "json"], render_history(api.history(project_), "json")),
+        (["identify", "--format", "json"],
+         render_identification(api.identify(project_), "json")),
+        (["impact", "--tag", "v2.0.0", "--format", "json"],
+         render_impact(api.impact(project_, api.ImpactOptions(tag="v2.0.0")), "json")),
+    ):
+        capsys.readouterr()
+        main(argv)
+        assert json.loads(capsys.readouterr().out) == json.loads(text), argv
+    # The copy is v1.0.0's: constants.py matches only it, other.py (the same in both) either.
+    found = api.identify(project_, api.IdentifyOptions(since="v1.0.0"))
+    assert found.exact and found.combined is not None and found.combined.ranges == [("v1.0.0", "v1.0.0")]
+    assert [m.ranges for _, m in found.matches] == [[("v1.0.0", "v1.0.0")], [("v1.0.0", "v2.0.0")]]
+    result = api.vendor(project_, api.VendorOptions(tag="v2.0.0", files=["vendored/pkg/constants.py"]))
+    assert [w.vendored for w in result.written] == ["vendored/pkg/constants.py"]
+    assert result.lock_changed and (project / "vendored/pkg/constants.py").read_bytes() == V2
+    assert [s.state for s in api.status(project_)] == ["ok", "ok"]
+
+
+def test_the_api_refuses_what_the_command_line_refuses(project):
+    from dssync import api
+    from dssync.errors import DssyncError
+
+    with pytest.raises(DssyncError, match="lists nothing"):
+        api.tags(api.Project.load(), api.TagsOptions(limit=0))
+    with pytest.raises(DssyncError, match="needs a \\[tool.dssync\\] configuration"):
+        api.status(api.Project(None))
