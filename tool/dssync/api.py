@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from dssync.errors import ConfigError, DssyncError
+from dssync.errors import NO_CONFIG, ConfigError, DssyncError
 
 if TYPE_CHECKING:
     from dssync._analyses.status import LocalState
@@ -134,7 +134,8 @@ class Project:
                 opts.cache_dir if opts.cache_dir else default_cache_root())
         return self._cache
 
-    def require_config(self, message: str, hint: str) -> Config:
+    def require_config(self, hint: str, message: str = NO_CONFIG) -> Config:
+        """The configuration; without one, an error saying ``message`` and ``hint``."""
         if self.config is None:
             raise ConfigError(message, hint=hint)
         return self.config
@@ -144,8 +145,7 @@ class Project:
         if self._lock is None:
             from dssync.lock import read_lock
 
-            config = self.require_config("no [tool.dssync] configuration found in this directory "
-                                         "or above", hint="add one, or pass --config PATH")
+            config = self.require_config(hint="add one, or pass --config PATH")
             self._lock = read_lock(config.resolve(config.lock))
         return self._lock
 
@@ -348,7 +348,7 @@ def status(project: Project, options: StatusOptions | None = None) -> list[Local
 
     options = options or StatusOptions()
     config = project.require_config(
-        "status needs a [tool.dssync] configuration and its lock file",
+        message="status needs a [tool.dssync] configuration and its lock file",
         hint="run it inside the project, or pass --config PATH")
     targets = select_targets(config, options.files)
     lock = project.lock()
@@ -435,9 +435,7 @@ def _history_files(project: Project, options: HistoryOptions) -> list[tuple[str,
             raise ConfigError("--upstream-path goes with at most one --file",
                               hint="run once per file, or configure them")
         return [(options.upstream_path.strip("/"), files[0] if files else None)]
-    config = project.require_config(
-        "no [tool.dssync] configuration found in this directory or above",
-        hint="add one, or pass --source SPEC --upstream-path PATH")
+    config = project.require_config(hint="add one, or pass --source SPEC --upstream-path PATH")
     entries = [config.file_for(f) for f in files] if files else list(config.files)
     if not entries:
         raise ConfigError("the configuration lists no files",
@@ -502,7 +500,7 @@ def _copies(config: Config | None, options: IdentifyOptions) -> list[Target]:
                               hint="dssync identify VENDORED.py --source SPEC --upstream-path PATH")
         return [Target(options.vendored, Path(options.vendored), options.upstream_path.strip("/"))]
     if config is None:
-        raise ConfigError("no [tool.dssync] configuration found in this directory or above",
+        raise ConfigError(NO_CONFIG,
                           hint="add one, or pass VENDORED.py --source SPEC --upstream-path PATH")
     if options.file:
         entry = config.file_for(options.file)
@@ -545,10 +543,9 @@ def impact(project: Project, options: ImpactOptions) -> Impact:
         raise ConfigError("--upstream-path goes with exactly one --file (the vendored copy)",
                           hint="dssync impact --tag TAG --file VENDORED.py --source SPEC "
                                "--upstream-path PATH")
-    if not options.upstream_path and project.config is None:
-        raise ConfigError("no [tool.dssync] configuration found in this directory or above",
-                          hint="add one, or pass --file VENDORED.py --source SPEC "
-                               "--upstream-path PATH")
+    if not options.upstream_path:
+        project.require_config(hint="add one, or pass --file VENDORED.py --source SPEC "
+                                    "--upstream-path PATH")
     for p in options.paths:
         if not Path(p).exists():
             raise DssyncError("no such file or directory", path=p, hint="check the path")
@@ -611,7 +608,7 @@ def vendor(project: Project, options: VendorOptions) -> VendorResult:
     from dssync.lock import LockEntry, lock_changes, make_parent, write_lock
     from dssync.targets import select_targets
 
-    config = project.require_config("vendor needs a [tool.dssync] configuration",
+    config = project.require_config(message="vendor needs a [tool.dssync] configuration",
                                     hint="add [[tool.dssync.files]] entries to pyproject.toml")
     targets = select_targets(config, options.files)
     pairs = [(t.vendored, t.upstream) for t in targets]

@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+NO_CONFIG = "no [tool.dssync] configuration found in this directory or above"
+"""What a command that needs the configuration says when none is found; each adds its hint."""
+
 
 class DssyncError(Exception):
     """A problem with the input or the environment, not a bug in dssync.

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping, Sequence
 
-from dssync.errors import ConfigError, DssyncError
+from dssync.errors import NO_CONFIG, ConfigError, DssyncError
 
 if TYPE_CHECKING:
     from dssync.config import Config, FileEntry
@@ -34,7 +34,7 @@ def select_targets(config: Config | None, files: Sequence[str],
         return [Target(files[0], Path(files[0]), upstream_path.strip("/"),
                        entry.pins if entry is not None and entry.upstream == upstream_path else {})]
     if config is None:
-        raise ConfigError("no [tool.dssync] configuration found in this directory or above",
+        raise ConfigError(NO_CONFIG,
                           hint="add one, or name the file: VENDORED.py --source SPEC --upstream-path PATH")
     entries = [config.file_for(f) for f in files] if files else list(config.files)
     return [Target(e.vendored, config.resolve(e.vendored), e.upstream, e.pins) for e in entries]
