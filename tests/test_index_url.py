@@ -302,3 +302,36 @@ def test_macos_user_file_is_where_pip_looks(home, tmp_path, monkeypatch):
     write_conf(support / "pip.conf", "[global]\nindex-url = http://support.test/\n")
     assert resolve_index_url() == "http://support.test/"
     assert pip_config_files()[0] == ["/Library/Application Support/pip/pip.conf"]
+
+
+def test_a_cached_answer_of_one_index_is_never_taken_for_another(indexes, tmp_path, monkeypatch,
+                                                                 capsys):
+    # Two indexes may hold different archives under the same release name (a mirror with a
+    # rebuilt sdist, a private index): each one's answers are kept apart in the cache.
+    from dssync.cli import main
+    from servers.index_server import FakeIndex
+
+    first, _ = indexes
+    second = FakeIndex().start()
+    try:
+        second.add_sdist("widgets", "1.0", {CONST: b"LIMIT = 3\n"})
+        monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+        cache = ["--cache-dir", str(tmp_path / "cache")]
+
+        def diff(*extra: str) -> str:
+            code = main(["diff", "--tag", "v1.0", *cache, *extra])
+            out, err = capsys.readouterr()
+            assert code == 1, err
+            return out
+
+        assert "LIMIT: 1 -> 2" in diff("--index-url", first.url) and _asked(first)
+        assert "LIMIT: 1 -> 3" in diff("--index-url", second.url) and _asked(second)
+        first.hits.clear()
+        second.hits.clear()
+        # Warm, each index's own answer comes back without asking either.
+        assert "LIMIT: 1 -> 2" in diff("--index-url", first.url)
+        monkeypatch.setenv("PIP_INDEX_URL", second.url)
+        assert "LIMIT: 1 -> 3" in diff()
+        assert not _asked(first) and not _asked(second)
+    finally:
+        second.stop()

@@ -149,7 +149,7 @@ def test_archive_is_cached_and_reused(index, tmp_path, lines):
     assert index.hits["/simple/widgets/"] == 1  # the release's archive is known: not asked again
     archive_sha = first[PATH].origin.archive_sha256
     assert ctx.cache.read("archives", archive_sha) is not None
-    ref = ctx.cache.read_json("refs", "pypi:widgets@v1.0")
+    ref = ctx.cache.read_json("refs", source_for(index, ctx).ref_key("v1.0"))
     assert {k: ref[k] for k in ("archive", "sha256")} == {
         "archive": "widgets-1.0.tar.gz", "sha256": archive_sha}
     assert isinstance(ref["checked_at"], float)
@@ -157,8 +157,8 @@ def test_archive_is_cached_and_reused(index, tmp_path, lines):
 
 def test_a_resolved_release_is_not_asked_about_again_however_old_the_answer(index, ctx):
     first = source_for(index, ctx).fetch("v1.0", [PATH])
-    ref = ctx.cache.read_json("refs", "pypi:widgets@v1.0")
-    ctx.cache.write_json("refs", "pypi:widgets@v1.0", {**ref, "checked_at": 0.0})  # 1970
+    key = source_for(index, ctx).ref_key("v1.0")
+    ctx.cache.write_json("refs", key, {**ctx.cache.read_json("refs", key), "checked_at": 0.0})  # 1970
     again = source_for(index, ctx).fetch("v1.0", [PATH])
     assert again == first
     assert index.hits["/simple/widgets/"] == 1

@@ -32,15 +32,18 @@ _KEY = "index-url"
 
 def resolve_index_url(explicit: str | None = None) -> str:
     """The index URL pip would use (``explicit`` from ``--index-url`` wins)."""
+    return chosen_index_url(explicit) or pip_default_index_url()
+
+
+def chosen_index_url(explicit: str | None = None) -> str | None:
+    """The index URL someone chose (``--index-url``, ``PIP_INDEX_URL``, pip's configuration
+    files, in that order); None where pip's own default applies. Cheap: pip is not imported."""
     if explicit:
         return explicit
     from_env = os.environ.get("PIP_INDEX_URL", "").strip()
     if from_env:
         return from_env
-    from_files = index_url_from_files(pip_config_files())
-    if from_files:
-        return from_files
-    return pip_default_index_url()
+    return index_url_from_files(pip_config_files())
 
 
 def _windows() -> bool:

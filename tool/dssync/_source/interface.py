@@ -50,14 +50,23 @@ class SourceContext:
     """The most one download may take in all, retries included: a server that trickles its
     answer (a byte within every read timeout) is cut off here."""
 
-    def kept_names(self, spec: str, fetch: Callable[[], list[str]]) -> list[str]:
+    def kept_names(self, spec: str, fetch: Callable[[], list[str]], *,
+                   keys: tuple[str, ...] = ()) -> list[str]:
         """The names ``fetch`` lists for ``spec`` (tags, release versions), kept in the cache
-        so that ``--offline`` answers with what the last run that asked was told."""
+        so that ``--offline`` answers with what the last run that asked was told. ``keys`` are
+        where they are kept (default: ``spec``), read in that order offline: the package index
+        keeps its answers per index, and offline the index asked last serves."""
+        keys = keys or (spec,)
         if not self.offline:
             names = fetch()
-            self.cache.write_json("tags", spec, names)
+            for key in keys:
+                self.cache.write_json("tags", key, names)
             return names
-        cached = self.cache.read_json("tags", spec)
+        cached = None
+        for key in keys:
+            cached = self.cache.read_json("tags", key)
+            if isinstance(cached, list):
+                break
         if not isinstance(cached, list):
             raise OfflineMiss(f"--offline: the cache does not hold the tag list of {spec}",
                               hint="run once without --offline to fill the cache")

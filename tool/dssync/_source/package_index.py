@@ -231,6 +231,7 @@ class PackageIndexSource:
         self.ctx = ctx
         self._explicit_index = index_url or ctx.index_url
         self._index_url: str | None = None
+        self._cache_key: str | None = None
         self._http = http
         self._own_http = http is None
         self.max_archive_bytes = max_archive_bytes
@@ -249,7 +250,32 @@ class PackageIndexSource:
 
     def list_tags(self) -> list[str]:
         # Versions, not tags, are kept: a changed tag_format still applies to a cached list.
-        return [self._tag_for(v) for v in self.ctx.kept_names(self.spec, self._usable_versions)]
+        return [self._tag_for(v)
+                for v in self.ctx.kept_names(self.spec, self._usable_versions,
+                                             keys=(self._cache_spec, self.spec))]
+
+    def ref_key(self, tag: str) -> str:
+        """The cache key of what ``tag`` resolved to on this index (namespace ``refs``)."""
+        return f"{self._cache_spec}@{tag}"
+
+    @property
+    def _cache_spec(self) -> str:
+        """What the cache keeps this index's answers under: another index may list other
+        releases and other archives under the same names, so its answers are its own (pip is
+        not imported to learn its default)."""
+        if self._cache_key is None:
+            from dssync._net.index_url import chosen_index_url
+
+            chosen = chosen_index_url(self._explicit_index)
+            if chosen is None:
+                which = "pip-default"
+            else:
+                # Credentials are not part of which index it is (a rotated token keeps the cache).
+                parts = urlsplit(chosen.strip())
+                where = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+                which = hashlib.sha256(where.rstrip("/").encode()).hexdigest()[:16]
+            self._cache_key = f"{self.spec} index:{which}"
+        return self._cache_key
 
     def _usable_versions(self) -> list[str]:
         by_version: dict[str, bool] = {}
@@ -399,10 +425,12 @@ class PackageIndexSource:
         never asked about again; ``reuse=False`` asks all the same (the archive itself is gone
         from the cache and must be downloaded).
         """
-        key = f"{self.spec}@{tag}"
-        ref = self.ctx.cache.read_json("refs", key) if (reuse or self.ctx.offline) else None
-        if (isinstance(ref, dict) and isinstance(ref.get("archive"), str)
-                and isinstance(ref.get("sha256"), str)):
+        reuse = reuse or self.ctx.offline
+        ref = self.ctx.cache.read_json("refs", self.ref_key(tag)) if reuse else None
+        if self.ctx.offline and not _is_ref(ref):
+            # Offline no index is asked: the answer of the index asked last serves.
+            ref = self.ctx.cache.read_json("refs", f"{self.spec}@{tag}")
+        if isinstance(ref, dict) and _is_ref(ref):
             if self.ctx.verbose:
                 why = ("--offline: the index was not asked" if self.ctx.offline
                        else f"a release does not change; the index {self._where()} was not asked")
@@ -550,5 +578,12 @@ class PackageIndexSource:
         return response.content
 
     def _remember(self, tag: str, filename: str, sha256: str) -> None:
-        self.ctx.cache.write_json("refs", f"{self.spec}@{tag}",
-                                  {"archive": filename, "sha256": sha256, "checked_at": time.time()})
+        answer = {"archive": filename, "sha256": sha256, "checked_at": time.time()}
+        self.ctx.cache.write_json("refs", self.ref_key(tag), answer)
+        self.ctx.cache.write_json("refs", f"{self.spec}@{tag}", answer)  # for --offline
+
+
+def _is_ref(ref: object) -> bool:
+    """A cached tag answer as ``_remember`` writes it."""
+    return (isinstance(ref, dict) and isinstance(ref.get("archive"), str)
+            and isinstance(ref.get("sha256"), str))
