@@ -67,6 +67,21 @@ class MergePlan:
     """Drift left out by ``--only`` / ``--exclude``."""
     kept: list[str] = field(default_factory=list)
     """Constants upstream removed that ``--keep-removed`` keeps."""
+    local: list[str] = field(default_factory=list)
+    """Local edits kept: changed here since the base, untouched upstream (three-way only)."""
+    conflicts: list[tuple[str, str]] = field(default_factory=list)
+    """Changed here and upstream, differently: ours kept (three-way only), with the reason."""
+    unresolved: list[tuple[str, str]] = field(default_factory=list)
+    """Left out because the result would use a name nothing brings in, with the reason."""
+    brought: list[str] = field(default_factory=list)
+    """Bindings brought along from upstream so that every name resolves (``import os``)."""
+    module: cst.Module | None = field(default=None, repr=False, compare=False)
+    """The merged module, once the plan has been carried out and its names resolved."""
+
+    @property
+    def left(self) -> list[tuple[str, str]]:
+        """Everything the update could not bring to upstream's value, with the reason."""
+        return [*self.manual, *self.conflicts, *self.unresolved]
 
     @property
     def empty(self) -> bool:
