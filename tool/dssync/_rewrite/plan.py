@@ -263,6 +263,8 @@ class _Planner:
             node = _only_smalls(node, sorted(smalls))  # type: ignore[arg-type]
         base_body = None if donor_body is None else self.base.classes[self._class_name(stmt)]
         position, before = self._anchor(donor_body, index, base_body)
+        if base_body is not None and not before:
+            position = _in_class(self.base.bodies[base_body], position, node)
         order = (index, -1) if donor_body is None else (donor_body, index)
         self.plan.insertions.append(Insertion(base_body, position, node, order, before))
 
@@ -295,6 +297,22 @@ class _Planner:
                     and ci not in receiving and name not in self.donor.classes):
                 del self.plan.remove[ci]
                 self.plan.remove.setdefault(None, set()).add(ci)
+
+
+def _in_class(body: list[Stmt], position: int, node: cst.BaseStatement) -> int:
+    """A field goes after its anchor's docstring, not between the two; an attribute placed at
+    the end of a class goes with the other attributes, before the methods."""
+    import libcst as cst
+
+    from dssync._rewrite.docstrings import is_docstring
+
+    if position == len(body) and not isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        methods = [k for k, stmt in enumerate(body) if isinstance(stmt.node, cst.FunctionDef)]
+        if methods:
+            return methods[0]
+    while position < len(body) and position > 0 and is_docstring(body[position].node):
+        position += 1
+    return position
 
 
 def _fit(node: cst.BaseExpression, direct: bool) -> cst.BaseExpression:
