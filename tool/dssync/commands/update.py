@@ -24,8 +24,12 @@ def add_parser(sub) -> None:
                     "two local files (dssync update VENDORED.py UPSTREAM.py, rewriting the first). "
                     "Changed constants take upstream's value, added ones go where upstream has "
                     "them, removed ones go with their own comments; everything else stays byte "
-                    "for byte. Exit status: 0 done (with --dry-run: nothing to change), 1 with "
-                    "--dry-run: something would change, 2 trouble.")
+                    "for byte. With a lock, the release it names is the base of a three-way "
+                    "merge: local edits upstream did not touch stay, constants changed on both "
+                    "sides are conflicts (ours kept, listed). Exit status: 0 done, the result "
+                    "matches upstream apart from pins and kept local edits; 1 something was "
+                    "left (conflicts, names nothing binds; each listed with the reason) or, "
+                    "with --dry-run, something would change; 2 trouble.")
     p.add_argument("files", nargs="*", metavar="FILE",
                    help="VENDORED.py UPSTREAM.py (without --tag)")
     p.add_argument("--file", dest="only_files", action="append", metavar="PATH", default=[],
@@ -42,8 +46,12 @@ def add_parser(sub) -> None:
                         "upstream's file verbatim, then put pinned constants back")
     p.add_argument("--keep-removed", action="store_true",
                    help="keep constants that upstream removed")
+    p.add_argument("--theirs", action="store_true",
+                   help="settle conflicts (constants changed here and upstream) with upstream's "
+                        "value; local edits upstream did not touch still stay")
     p.add_argument("--force", action="store_true",
-                   help="overwrite local edits that the lock does not know about")
+                   help="overwrite every local edit: merge as if the vendored file were the "
+                        "release the lock names")
     add_upstream_options(p)
 
 
@@ -56,6 +64,8 @@ class _Job:
     result: object
     """The ``MergeResult``."""
     lock_entry: object | None = None
+    held: str | None = None
+    """The tag the lock keeps naming because something was left (the merge is unfinished)."""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,7 +89,7 @@ def _finish(args: argparse.Namespace, jobs: list[_Job], config) -> int:
     if args.dry_run:
         return _show(jobs)
     _write(jobs, config)
-    return 0
+    return 1 if any(job.result.plan.left for job in jobs) else 0  # type: ignore[attr-defined]
 
 
 def _project_lock(args: argparse.Namespace):
@@ -150,7 +160,9 @@ def _local_job(args: argparse.Namespace, select) -> _Job:
     vendored, upstream = args.files
     config = load_project_config(args)
     pins: dict[str, str] = {}
-    root = Path.cwd()
+    # The files named on the command line are the scope, as with ``git diff --no-index``: one
+    # outside the project is written where it is (a symlink there still may not lead away).
+    root = Path(vendored).absolute().parent
     if config is not None:
         try:
             pins = dict(config.file_for(vendored).pins)
@@ -160,7 +172,8 @@ def _local_job(args: argparse.Namespace, select) -> _Job:
             root = config.root
     result = merge(read_bytes(vendored), read_bytes(upstream), vendored_path=vendored,
                    upstream_path=upstream, pins=pins, select=select,
-                   keep_removed=args.keep_removed, mode=args.mode, cache=cache_from_args(args))
+                   keep_removed=args.keep_removed, mode=args.mode, cache=cache_from_args(args),
+                   theirs=args.theirs)
     return _Job(vendored, Path(vendored), root, result)
 
 
@@ -200,16 +213,38 @@ def _upstream_jobs(args: argparse.Namespace, select) -> tuple[list[_Job], object
         if not target.path.exists():
             raise DssyncError("no such file", path=target.vendored,
                               hint=f"vendor it first: dssync vendor --tag {tag}")
+        entry = lock.get(target.vendored) if lock is not None and _configured(config, target) \
+            else None
+        base = _base(args, config, entry)
         result = merge(read_bytes(target.path), got.content, vendored_path=target.vendored,
                        upstream_path=f"{target.upstream}@{tag}", pins=target.pins,
                        select=select, keep_removed=args.keep_removed, mode=args.mode,
-                       cache=cache)
+                       cache=cache, base=base, theirs=args.theirs,
+                       base_path=f"{entry.upstream}@{entry.tag}" if entry is not None else "base")
         job = _Job(target.vendored, target.path, config.root if config else Path.cwd(), result)
         if lock is not None and _configured(config, target):
-            _refuse_local_edits(args, config, target, lock.get(target.vendored), result, select)
-            job.lock_entry = LockEntry.from_origin(target.vendored, got.origin, result.sha256)
+            if base is None:  # without the base, local edits can be neither kept nor checked
+                _refuse_local_edits(args, config, target, entry, result, select)
+            if result.plan.left and entry is not None:
+                # As in git, a merge with something left is not recorded: the lock keeps naming
+                # the base, so the next run sees the same conflicts (and --theirs can settle them)
+                # rather than taking what was left for local edits.
+                job.held = entry.tag
+            else:
+                job.lock_entry = LockEntry.from_origin(target.vendored, got.origin, result.sha256)
         jobs.append(job)
     return jobs, config
+
+
+def _base(args: argparse.Namespace, config, entry) -> bytes | None:
+    """The release the vendored file came from, verified against the lock (the cache usually
+    has it); None with --force, in replace mode, or when it cannot be had."""
+    from dssync.commands.status import locked_upstream
+
+    if entry is None or args.force or args.mode != "merge":
+        return None
+    content, _ = locked_upstream(args, config, entry)
+    return content
 
 
 def _configured(config, target) -> bool:
@@ -258,8 +293,9 @@ def unified_diff(job: _Job) -> str:
     import difflib
 
     result = job.result
+    label = job.label.replace("\\", "/").lstrip("/")  # an absolute path: a/tmp/x.py, not a//tmp
     lines = difflib.unified_diff(_text(result.original), _text(result.data),  # type: ignore[attr-defined]
-                                 f"a/{job.label}", f"b/{job.label}")
+                                 f"a/{label}", f"b/{label}")
     out = []
     for line in lines:
         out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
@@ -269,6 +305,17 @@ def unified_diff(job: _Job) -> str:
 def _notes(job: _Job) -> list[str]:
     plan = job.result.plan  # type: ignore[attr-defined]
     notes = [f"{job.label}: left for you to merge: {name} ({why})" for name, why in plan.manual]
+    notes += [f"{job.label}: conflict, ours kept: {name} ({why}; --theirs takes upstream's)"
+              for name, why in plan.conflicts]
+    notes += [f"{job.label}: left out: {name} ({why})" for name, why in plan.unresolved]
+    if plan.local:
+        notes.append(f"{job.label}: local edits kept: {', '.join(plan.local)}")
+    if plan.brought:
+        notes.append(f"{job.label}: brought along so that every name resolves: "
+                     f"{'; '.join(plan.brought)}")
+    if job.held is not None:
+        notes.append(f"{job.label}: the lock still names {job.held} until what was left is "
+                     "settled (edit the file, pin, or rerun with --theirs)")
     if plan.skipped:
         notes.append(f"{job.label}: left out by --only/--exclude: {', '.join(sorted(plan.skipped))}")
     return notes
@@ -285,6 +332,10 @@ def _summary(job: _Job) -> str:
                 f"{len(plan.removed)} removed")
         if plan.kept:
             what += f", {len(plan.kept)} kept (--keep-removed)"
+        if plan.local:
+            what += f", {len(plan.local)} local edit(s) kept"
+        if plan.left:
+            what += f", {len(plan.left)} left"
     verb = "updated" if result.changed else "unchanged"  # type: ignore[attr-defined]
     return f"{verb}: {job.label} ({what})"
 
@@ -295,7 +346,8 @@ def _show(jobs: list[_Job]) -> int:
         for note in _notes(job):
             print(f"dssync: {note}", file=sys.stderr)
     sys.stdout.flush()
-    return 1 if any(job.result.changed for job in jobs) else 0  # type: ignore[attr-defined]
+    return 1 if any(job.result.changed or job.result.plan.left  # type: ignore[attr-defined]
+                    for job in jobs) else 0
 
 
 def _check_writable(jobs: list[_Job], config) -> None:
@@ -330,7 +382,7 @@ def _write(jobs: list[_Job], config) -> None:
             done.append(job)
             print(_summary(job))
             for note in _notes(job):
-                print(f"dssync: {note}", file=sys.stderr)
+                print(note)
     finally:
         # Files already written are recorded even when a later one fails, so that the lock
         # keeps describing what is on disk.
