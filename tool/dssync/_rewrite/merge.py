@@ -92,8 +92,9 @@ def _apply(base: Layout, plan: MergePlan) -> cst.Module:
                 if id(slot.value) in plan.values and slot.stmt.body is not None}
     every = {id(stmt.node) for body in base.bodies.values() for stmt in body}
     module = base.module
-    if plan.values:
-        module = module.visit(ChangeValues(plan.values, frozenset(every - holders)))
+    if plan.values or plan.statements:
+        skip = frozenset(every - holders) if not plan.statements else frozenset()
+        module = module.visit(ChangeValues({**plan.values, **plan.statements}, skip))
     module = module.visit(RemoveConstants(plan.remove, plan.remove_smalls))
     return module.visit(InsertConstants(after_removal(plan.insertions, plan.remove)))
 

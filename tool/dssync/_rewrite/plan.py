@@ -53,6 +53,8 @@ class Insertion:
 class MergePlan:
     values: dict[int, cst.BaseExpression] = field(default_factory=dict)
     """``id`` of a vendored value node -> the node that replaces it."""
+    statements: dict[int, cst.BaseStatement] = field(default_factory=dict)
+    """``id`` of a vendored statement -> upstream's, taken whole."""
     remove: dict[int | None, set[int]] = field(default_factory=dict)
     """Body -> indexes of statements to delete whole."""
     remove_smalls: dict[tuple[int | None, int], set[int]] = field(default_factory=dict)
@@ -85,7 +87,8 @@ class MergePlan:
 
     @property
     def empty(self) -> bool:
-        return not (self.values or self.remove or self.remove_smalls or self.insertions)
+        return not (self.values or self.statements or self.remove or self.remove_smalls
+                    or self.insertions)
 
 
 def _augments(table: ConstantTable, name: str) -> tuple[tuple[str, str], ...]:
@@ -99,6 +102,8 @@ class _Planner:
         self.donor, self.dt = donor, donor_table
         self.select = select
         self.plan = MergePlan()
+        self.restated: set[str] = set()
+        """Constants whose statements are taken whole from upstream (``_restate``)."""
         self._anchors: dict[tuple[int | None, int | None], tuple[list, list]] = {}
 
     # --- changed values -------------------------------------------------------------------
@@ -115,14 +120,35 @@ class _Planner:
         groups: dict[int, list[str]] = {}
         for name in wanted:
             groups.setdefault(id(self.base.slots[name].value), []).append(name)
+        movable = set(wanted)
         for names in groups.values():
+            if self.restated & set(names):
+                continue  # already taken whole, with another constant's statements
             reason = self._change_blocker(names)
-            if reason:
+            if reason and not self._restate(names, movable):
                 self.plan.manual += [(n, reason) for n in names]
                 continue
-            slot = self.base.slots[names[0]]
-            self.plan.values[id(slot.value)] = _fit(self.donor.slots[names[0]].value, slot.direct)
-            self.plan.changed += names
+            if not reason:
+                slot = self.base.slots[names[0]]
+                self.plan.values[id(slot.value)] = _fit(self.donor.slots[names[0]].value, slot.direct)
+                self.plan.changed += names
+
+    def _restate(self, names: list[str], movable: set[str]) -> bool:
+        """Take the statements binding ``names`` whole from upstream, if nothing else they bind
+        would change by it (``restate``)."""
+        from dssync._rewrite.restate import restate
+
+        got = restate(names, self.base, self.bt, self.donor, self.dt, movable.__contains__)
+        if isinstance(got, str):
+            return False
+        self.restated |= got.names
+        self.plan.statements.update(got.replace)
+        for body, index in got.remove:
+            self.plan.remove.setdefault(body, set()).add(index)
+        for body, position, node, order in got.insert:
+            self.plan.insertions.append(Insertion(body, position, node, order))
+        self.plan.changed += sorted(got.names & movable)
+        return True
 
     def _change_blocker(self, names: list[str]) -> str | None:
         slot = self.base.slots[names[0]]
@@ -182,11 +208,12 @@ class _Planner:
     def _removal_blocker(self, name: str, names: set[str],
                          users_staying: dict[str, list[str]]) -> str | None:
         for stmt, j in self.base.touches[name]:
-            if stmt.nested:
-                return "it is bound inside an if/try block or a one-line class"
+            if stmt.nested and not _block(stmt.node):
+                return "it is bound inside a one-line class"
             others = (stmt.smalls[j] if j is not None else stmt.names) - names
             if others:
-                return f"its statement also binds {', '.join(sorted(others))}, which must stay"
+                where = "if/try block" if j is None else "statement"
+                return f"its {where} also binds {', '.join(sorted(others))}, which must stay"
         users = sorted(users_staying.get(name, ()))
         if users:
             return f"{', '.join(users)} still {'refers' if len(users) == 1 else 'refer'} to it"
@@ -194,7 +221,7 @@ class _Planner:
 
     def _final_refs(self, name: str) -> tuple[str, ...]:
         # A constant whose change is applied will refer to what upstream's value refers to.
-        if id(self.base.slots[name].value) in self.plan.values:
+        if id(self.base.slots[name].value) in self.plan.values or name in self.restated:
             return self.dt[name].references
         return self.bt[name].references
 
@@ -203,11 +230,13 @@ class _Planner:
         stmts: dict[tuple[int | None, int], Stmt] = {}
         for name in names:
             for stmt, j in self.base.touches[name]:
-                assert j is not None
-                marked.setdefault((stmt.body, stmt.index), set()).add(j)
                 stmts[(stmt.body, stmt.index)] = stmt
+                if j is None:  # an if/try block that binds nothing else: it goes whole
+                    marked[(stmt.body, stmt.index)] = set(range(len(stmt.smalls) or 1))
+                else:
+                    marked.setdefault((stmt.body, stmt.index), set()).add(j)
         for key, smalls in marked.items():
-            if len(smalls) == len(stmts[key].smalls):
+            if len(smalls) >= len(stmts[key].smalls):
                 self.plan.remove.setdefault(key[0], set()).add(key[1])
             else:
                 self.plan.remove_smalls[key] = smalls
@@ -229,8 +258,9 @@ class _Planner:
             for stmt, j in self.donor.touches[name]:
                 if stmt.body is not None and self._class_name(stmt) not in self.base.classes:
                     units[(None, stmt.body)] = None  # the whole class is new
+                elif j is None:
+                    units[(stmt.body, stmt.index)] = None  # an if/try block, whole
                 else:
-                    assert j is not None
                     units.setdefault((stmt.body, stmt.index), set()).add(j)  # type: ignore[union-attr]
         for (body, index), smalls in units.items():
             if body is not None and (None, body) in units:
@@ -243,8 +273,8 @@ class _Planner:
 
     def _addition_blocker(self, name: str, names: set[str], final: set[str]) -> str | None:
         for stmt, j in self.donor.touches[name]:
-            if stmt.nested:
-                return "upstream binds it inside an if/try block or a one-line class"
+            if stmt.nested and not _block(stmt.node):
+                return "upstream binds it inside a one-line class"
             if stmt.body is not None and self._class_name(stmt) not in self.base.classes:
                 others = self.donor.bodies[None][stmt.body].names - names
             else:
@@ -297,6 +327,14 @@ class _Planner:
                     and ci not in receiving and name not in self.donor.classes):
                 del self.plan.remove[ci]
                 self.plan.remove.setdefault(None, set()).add(ci)
+
+
+def _block(node: cst.BaseStatement) -> bool:
+    """A compound statement the merge moves whole (``if``, ``try``, ``with``, ``for``...), as
+    opposed to a class whose body shares its ``class`` line."""
+    import libcst as cst
+
+    return not isinstance(node, cst.ClassDef)
 
 
 def _in_class(body: list[Stmt], position: int, node: cst.BaseStatement) -> int:
