@@ -6,6 +6,7 @@ pycodestyle, the tools a maintainer runs."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import textwrap
 from pathlib import Path
@@ -316,3 +317,44 @@ def test_two_file_mode_writes_outside_the_project_and_dry_run_headers(tmp_path, 
     out, err = capsys.readouterr()
     assert code == 0, err
     assert (elsewhere / "a.py").read_bytes() == b"A = 2\n"
+
+
+# --- LICENSE -----------------------------------------------------------------------------------
+
+
+def test_update_refreshes_the_vendored_license(tmp_path, capsys, monkeypatch):
+    from gitrepo import make_repo
+
+    make_repo(tmp_path / "up", [("v1", {"pkg/c.py": b"A = 1\n", "LICENSE": b"MIT 2022\n"}),
+                                ("v2", {"pkg/c.py": b"A = 2\n", "LICENSE": b"MIT 2023\n"}),
+                                ("v3", {"pkg/c.py": b"A = 3\n", "LICENSE": b"Apache 2.0\n"})])
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(textwrap.dedent(f"""\
+        [tool.dssync]
+        sources = ["git:{(tmp_path / 'up').as_posix()}"]
+        lock = "dssync.lock"
+        license = {{ upstream = "LICENSE", vendored = "vendor/LICENSE" }}
+
+        [[tool.dssync.files]]
+        vendored = "vendor/c.py"
+        upstream = "pkg/c.py"
+        """))
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("DSSYNC_CACHE_DIR", str(tmp_path / "cache"))
+    assert main(["vendor", "--tag", "v1"]) == 0
+    capsys.readouterr()
+    assert main(["update", "--tag", "v2"]) == 0
+    out, _ = capsys.readouterr()
+    assert "updated: vendor/LICENSE (upstream's copy)" in out
+    assert (root / "vendor" / "LICENSE").read_bytes() == b"MIT 2023\n"
+    lock = {e["vendored"]: e for e in json.loads((root / "dssync.lock").read_text())["files"]}
+    assert lock["vendor/LICENSE"]["tag"] == "v2"
+    # A copy edited here stays, listed; --force replaces it.
+    (root / "vendor" / "LICENSE").write_bytes(b"MIT 2023, with our notice\n")
+    assert main(["update", "--tag", "v3"]) == 1
+    out, _ = capsys.readouterr()
+    assert "vendor/LICENSE: left for you to merge: LICENSE (edited here since the lock" in out
+    assert (root / "vendor" / "LICENSE").read_bytes() == b"MIT 2023, with our notice\n"
+    assert main(["update", "--tag", "v3", "--force"]) == 0
+    assert (root / "vendor" / "LICENSE").read_bytes() == b"Apache 2.0\n"

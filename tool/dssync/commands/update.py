@@ -201,9 +201,11 @@ def _upstream_jobs(args: argparse.Namespace, select) -> tuple[list[_Job], object
     targets = select_targets(picked, config)
     lock = read_lock(config.resolve(config.lock)) if config is not None else None
     chain = make_chain(args, config)
+    license_entry = config.license if config is not None and not args.only_files else None
+    wanted = [t.upstream for t in targets] + ([license_entry.upstream] if license_entry else [])
     try:
         tag = resolve_tag(args, chain, config)
-        _, fetched = chain.fetch(tag, [t.upstream for t in targets])
+        _, fetched = chain.fetch(tag, wanted)
     finally:
         chain.close()
     cache = cache_from_args(args)
@@ -233,7 +235,39 @@ def _upstream_jobs(args: argparse.Namespace, select) -> tuple[list[_Job], object
             else:
                 job.lock_entry = LockEntry.from_origin(target.vendored, got.origin, result.sha256)
         jobs.append(job)
+    if license_entry is not None:
+        jobs.append(_license_job(args, config, lock, fetched[license_entry.upstream]))
     return jobs, config
+
+
+def _license_job(args: argparse.Namespace, config, lock, got) -> _Job:
+    """The vendored LICENSE becomes upstream's when upstream's changed; a copy edited here since
+    the lock stays (listed), unless --force."""
+    import hashlib
+
+    from dssync._rewrite import MergePlan, MergeResult
+    from dssync.commands.local_files import read_bytes
+    from dssync.lock import LockEntry
+    from dssync.models import FileDrift
+
+    vendored = config.license.vendored
+    path = config.resolve(vendored)
+    current = read_bytes(path) if path.exists() else None
+    entry = lock.get(vendored) if lock is not None else None
+    edited = (current is not None and entry is not None and not args.force
+              and hashlib.sha256(current).hexdigest() != entry.sha256)
+    plan = MergePlan()
+    data = got.content
+    if edited and current != got.content:
+        data = current
+        plan.manual.append((Path(config.license.upstream).name,
+                            "edited here since the lock; --force replaces it with upstream's"))
+    result = MergeResult(current if current is not None else b"", data, "copy", plan,
+                         FileDrift(vendored, config.license.upstream))
+    job = _Job(vendored, path, config.root, result)
+    if not plan.manual:
+        job.lock_entry = LockEntry.from_origin(vendored, got.origin, hashlib.sha256(data).hexdigest())
+    return job
 
 
 def _base(args: argparse.Namespace, config, entry) -> bytes | None:
@@ -324,7 +358,9 @@ def _notes(job: _Job) -> list[str]:
 def _summary(job: _Job) -> str:
     result = job.result
     plan = result.plan  # type: ignore[attr-defined]
-    if result.mode == "replace":  # type: ignore[attr-defined]
+    if result.mode == "copy":  # type: ignore[attr-defined]
+        what = "upstream's copy"
+    elif result.mode == "replace":  # type: ignore[attr-defined]
         kept = len(plan.changed) + len(plan.added) + len(plan.removed)
         what = f"replaced with upstream, {kept} local constant(s) kept"
     else:
@@ -359,7 +395,8 @@ def _check_writable(jobs: list[_Job], config) -> None:
 
     for job in jobs:
         if job.result.changed:  # type: ignore[attr-defined]
-            check_writable(job.path, root=job.root)
+            check_writable(job.path, root=job.root,
+                           parents=job.result.mode == "copy")  # type: ignore[attr-defined]
     entries = [job.lock_entry for job in jobs if job.lock_entry is not None]
     if entries:
         path = config.resolve(config.lock)
@@ -378,6 +415,10 @@ def _write(jobs: list[_Job], config) -> None:
     try:
         for job in jobs:
             if job.result.changed:  # type: ignore[attr-defined]
+                if job.result.mode == "copy":  # type: ignore[attr-defined]
+                    from dssync.lock import make_parent
+
+                    make_parent(job.path, "the vendored file's")
                 write_atomic(job.path, job.result.data, root=job.root)  # type: ignore[attr-defined]
             done.append(job)
             print(_summary(job))
