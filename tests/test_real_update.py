@@ -12,19 +12,19 @@ from __future__ import annotations
 import io
 import json
 import textwrap
+from itertools import pairwise
 from pathlib import Path
 
 import libcst as cst
 import pycodestyle
 import pytest
-from pyflakes.api import check as pyflakes_check
-from pyflakes.reporter import Reporter
-
 from dssync._source.interface import SourceContext
 from dssync._source.package_index import PackageIndexSource
 from dssync.cache import Cache
 from dssync.cli import main
 from dssync.errors import SourceUnavailable
+from pyflakes.api import check as pyflakes_check
+from pyflakes.reporter import Reporter
 
 pytestmark = pytest.mark.network
 
@@ -76,7 +76,7 @@ def attribute_docstrings(data: bytes) -> dict[tuple[str, str], str]:
         if not isinstance(stmt, cst.ClassDef) or not isinstance(stmt.body, cst.IndentedBlock):
             continue
         body = stmt.body.body
-        for first, after in zip(body, body[1:]):
+        for first, after in pairwise(body):
             if not (isinstance(first, cst.SimpleStatementLine)
                     and isinstance(first.body[0], (cst.AnnAssign, cst.Assign))):
                 continue
@@ -103,7 +103,7 @@ def project(tmp_path, cache_dir, monkeypatch, capsys):
     monkeypatch.chdir(root)
     monkeypatch.setenv("DSSYNC_CACHE_DIR", str(cache_dir))
     code = main(["vendor", "--tag", "v0.7.7"])
-    out, err = capsys.readouterr()
+    _, err = capsys.readouterr()
     assert code == 0, err
     return root
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import io
 
+from dssync._extract.extract import extract_table
+from dssync._rewrite import merge
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 from pyflakes.api import check as pyflakes_check
 from pyflakes.reporter import Reporter
-
-from dssync._extract.extract import extract_table
-from dssync._rewrite import merge
 from strategies import load_profile
 
 load_profile()

@@ -12,14 +12,12 @@ import textwrap
 from pathlib import Path
 
 import pycodestyle
-import pytest
-from pyflakes.api import check as pyflakes_check
-from pyflakes.reporter import Reporter
-
 from dssync._diff.engine import diff_tables
 from dssync._extract.extract import extract_table
 from dssync._rewrite import merge
 from dssync.cli import main
+from pyflakes.api import check as pyflakes_check
+from pyflakes.reporter import Reporter
 
 
 def src(text: str) -> bytes:

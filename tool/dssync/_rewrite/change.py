@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import libcst as cst
 
 
 class ChangeValues(cst.CSTTransformer):
-    def __init__(self, values: dict[int, cst.BaseExpression], skip: frozenset[int] = frozenset()) -> None:
+    def __init__(self, values: Mapping[int, cst.CSTNode], skip: frozenset[int] = frozenset()) -> None:
         super().__init__()
         self.values = values
         """``id`` of a node of the module being transformed -> its replacement."""

@@ -218,7 +218,7 @@ def _place_definition(module: cst.Module, definition: cst.BaseStatement,
         while id(node) not in tops and node in parents:
             node = parents[node]
         first = min(first, tops.get(id(node), first))
-    body = list(module.body)
+    body: list[cst.BaseStatement] = list(module.body)
     body.insert(first, definition)
     return module.with_changes(body=pep8_blank_lines(body, {first}, top_level=True))
 

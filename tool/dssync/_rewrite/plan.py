@@ -9,6 +9,7 @@ and left alone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
@@ -97,7 +98,7 @@ def _augments(table: ConstantTable, name: str) -> tuple[tuple[str, str], ...]:
 
 class _Planner:
     def __init__(self, base: Layout, base_table: ConstantTable, donor: Layout,
-                 donor_table: ConstantTable, select: Selection) -> None:
+                 donor_table: ConstantTable, select: Callable[[str], bool]) -> None:
         self.base, self.bt = base, base_table
         self.donor, self.dt = donor, donor_table
         self.select = select
@@ -372,7 +373,7 @@ def _only_smalls(line: cst.SimpleStatementLine, keep: list[int]) -> cst.SimpleSt
 
 
 def plan_merge(base: Layout, base_table: ConstantTable, donor: Layout, donor_table: ConstantTable,
-               drift: FileDrift, *, select: Selection | None = None,
+               drift: FileDrift, *, select: Callable[[str], bool] | None = None,
                keep_removed: bool = False) -> MergePlan:
     """How to bring ``base`` (the vendored module) to ``donor`` (upstream) for ``drift``, which
     must come from ``diff_tables(base_table, donor_table, renames=False)``: pinned names are

@@ -10,8 +10,9 @@ come after the last of ours. Anything else stays a constant-level blocker.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from dssync._diff.engine import compare_constant
 from dssync.models import ConstantTable
@@ -82,7 +83,8 @@ def restate(names: list[str], base: Layout, bt: ConstantTable, donor: Layout,
         body = None if cls is None else base.classes[cls]
         for a, b in zip(mine, up):
             if _code(a.node) != _code(b.node):
-                out.replace[id(a.node)] = b.node.with_changes(leading_lines=a.node.leading_lines)
+                out.replace[id(a.node)] = b.node.with_changes(
+                    leading_lines=getattr(a.node, "leading_lines", ()))
         for a in mine[len(up):]:
             out.remove.append((body, a.index))
         for b in up[len(mine):]:

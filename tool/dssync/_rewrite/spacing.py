@@ -4,7 +4,7 @@ one after each, are looked at; the rest of the file keeps its own spacing."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import libcst as cst
 
@@ -41,5 +41,5 @@ def pep8_blank_lines(body: Sequence[cst.BaseStatement], placed: set[int],
         if need > 0:
             stmt = out[i]
             lines = [cst.EmptyLine() for _ in range(need)]
-            out[i] = stmt.with_changes(leading_lines=[*lines, *stmt.leading_lines])
+            out[i] = stmt.with_changes(leading_lines=[*lines, *getattr(stmt, "leading_lines", ())])
     return out
