@@ -9,22 +9,19 @@ pyflakes finds no undefined name that neither release has, pycodestyle no E30x e
 
 from __future__ import annotations
 
-import io
 import json
 import textwrap
 from itertools import pairwise
 from pathlib import Path
 
 import libcst as cst
-import pycodestyle
 import pytest
 from dssync._source.interface import SourceContext
 from dssync._source.package_index import PackageIndexSource
 from dssync.cache import Cache
 from dssync.cli import main
 from dssync.errors import SourceUnavailable
-from pyflakes.api import check as pyflakes_check
-from pyflakes.reporter import Reporter
+from lint_checks import e30_errors, undefined_names
 
 pytestmark = pytest.mark.network
 
@@ -55,17 +52,6 @@ def release(cache_dir: Path, tag: str) -> dict[str, bytes]:
         return {path: got.content for path, got in source.fetch(tag, FILES).items()}
     finally:
         source.close()
-
-
-def undefined(data: bytes) -> set[str]:
-    out = io.StringIO()
-    pyflakes_check(data.decode("utf-8"), "m.py", Reporter(out, out))
-    return {line.split("'")[1] for line in out.getvalue().splitlines() if "undefined name" in line}
-
-
-def e30(path: Path) -> int:
-    style = pycodestyle.StyleGuide(select=["E30"], quiet=True)
-    return style.check_files([str(path)]).total_errors
 
 
 def attribute_docstrings(data: bytes) -> dict[tuple[str, str], str]:
@@ -125,10 +111,10 @@ def test_vendored_077_updates_cleanly(project, cache_dir, tag, capsys):
         written = project / "vendored" / path
         data = written.read_bytes()
         compile(data, path, "exec")
-        assert undefined(data) <= undefined(old[path]) | undefined(new[path]), path
+        assert undefined_names(data) <= undefined_names(old[path]) | undefined_names(new[path]), path
         before = project / "before.py"
         before.write_bytes(old[path])
-        assert e30(written) <= e30(before), path
+        assert e30_errors(written) <= e30_errors(before), path
         theirs = attribute_docstrings(new[path])
         ours = attribute_docstrings(data)
         assert {k: ours.get(k) for k in theirs} == theirs, path

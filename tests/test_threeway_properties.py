@@ -10,14 +10,11 @@ import along whenever it takes a value that needs one.
 
 from __future__ import annotations
 
-import io
-
 from dssync._extract.extract import extract_table
 from dssync._rewrite import merge
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
-from pyflakes.api import check as pyflakes_check
-from pyflakes.reporter import Reporter
+from lint_checks import undefined_names
 from strategies import load_profile
 
 load_profile()
@@ -59,12 +56,6 @@ def value(table, name: str):
     return table[name].binding.normalized if name in table else MISSING
 
 
-def undefined(data: bytes) -> set[str]:
-    out = io.StringIO()
-    pyflakes_check(data.decode(), "m.py", Reporter(out, out))
-    return {line.split("'")[1] for line in out.getvalue().splitlines() if "undefined name" in line}
-
-
 @st.composite
 def triples(draw):
     base = draw(sides)
@@ -81,7 +72,7 @@ def test_three_way_merge_keeps_local_takes_upstream_lists_conflicts(triple, pref
     result = merge(ours, theirs, base=base, theirs=prefer_theirs)
     note(f"result:\n{result.data.decode()}")
     compile(result.data, "result", "exec")
-    assert undefined(result.data) <= undefined(ours) | undefined(theirs)
+    assert undefined_names(result.data) <= undefined_names(ours) | undefined_names(theirs)
     bt, ot, tt = (extract_table(x, p) for x, p in ((base, "b"), (ours, "o"), (theirs, "t")))
     rt = extract_table(result.data, "r")
     left = {name for name, _ in result.plan.left}
