@@ -343,3 +343,26 @@ def test_update_refreshes_the_vendored_license(tmp_path, capsys, monkeypatch):
     assert (root / "vendor" / "LICENSE").read_bytes() == b"MIT 2023, with our notice\n"
     assert main(["update", "--tag", "v3", "--force"]) == 0
     assert (root / "vendor" / "LICENSE").read_bytes() == b"Apache 2.0\n"
+
+
+def test_a_removal_that_code_still_reads_is_left_out():
+    ours = src('''
+        A = 1
+        B = 2
+
+
+        def helper():
+            return A
+        ''')
+    theirs = src('''
+        B = 3
+
+
+        def helper():
+            return 1
+        ''')
+    result = merge(ours, theirs)
+    assert result.plan.unresolved == [
+        ("A", "upstream removed it, but this file still uses it outside its constants")]
+    assert result.plan.changed == ["B"] and undefined_names(result.data) == set()
+    assert b"A = 1\nB = 3\n" in result.data

@@ -191,9 +191,9 @@ def _merge_plan(v_layout: Layout, v_table: ConstantTable, u_layout: Layout, u_ta
     """The plan, applied (``plan.module``), with every name the result uses bound: what binds it
     upstream is brought along, and a constant whose statement needs a name nothing brings in is
     left out (listed in ``plan.unresolved``) and the merge planned again without it."""
-    from dssync._rewrite.names import missing_names, resolve
+    from dssync._rewrite.names import missing_names, resolve, surely_resolved
 
-    allowed = set(missing_names(v_layout.module)) | set(missing_names(u_layout.module))
+    allowed: set[str] | None = None
     left: dict[str, str] = {}
     while True:
         chosen = select if not left else (lambda n: select(n) and n not in left)
@@ -203,7 +203,14 @@ def _merge_plan(v_layout: Layout, v_table: ConstantTable, u_layout: Layout, u_ta
         plan.unresolved = sorted(left.items())
         if plan.empty:
             return plan
-        resolution = resolve(_apply(v_layout, plan), u_layout.module, allowed)
+        module = _apply(v_layout, plan)
+        new = [*plan.values.values(), *plan.statements.values(), *(i.node for i in plan.insertions)]
+        if surely_resolved(module, new, plan.removed):
+            plan.module = module
+            return plan
+        if allowed is None:  # what the vendored file or upstream leave unbound stays so
+            allowed = set(missing_names(v_layout.module)) | set(missing_names(u_layout.module))
+        resolution = resolve(module, u_layout.module, allowed)
         if not resolution.blocked:
             plan.module, plan.brought = resolution.module, resolution.brought
             return plan
@@ -227,6 +234,9 @@ def _users(resolution, planned: set[str]) -> dict[str, str]:
     raws = Walk(resolution.module).bindings()
     out: dict[str, str] = {}
     for name, nodes in resolution.users.items():
+        if name in planned:  # a removal: code that is not a constant still reads it
+            out[name] = "upstream removed it, but this file still uses it outside its constants"
+            continue
         why = f"it needs {name}, but {resolution.blocked[name]}"
         for top, member in enclosing_statement(resolution.module, nodes):
             for raw in raws:

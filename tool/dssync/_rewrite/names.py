@@ -223,6 +223,80 @@ def _place_definition(module: cst.Module, definition: cst.BaseStatement,
     return module.with_changes(body=pep8_blank_lines(body, {first}, top_level=True))
 
 
+def surely_resolved(module: cst.Module, new: list[cst.CSTNode], removed: list[str]) -> bool:
+    """Whether a plain reading of names already shows that ``module`` needs no scope analysis:
+    every name the new nodes read is a builtin or bound at module level, and no removed
+    constant's name is still read anywhere. (Scope analysis costs four times what the rest of
+    a merge of DeepSpeed's runtime/constants.py does; most updates change only literals.)"""
+    import builtins
+
+    used: set[str] = set()
+    for node in new:
+        used |= _read_names(node)
+    if not used <= _module_bindings(module) | set(dir(builtins)):
+        return False
+    gone = {name.rsplit(".", 1)[-1] for name in removed}
+    return not (gone and gone & _read_names(module))
+
+
+def _read_names(node: cst.CSTNode) -> set[str]:
+    """Names ``node`` may read (over-counted: parameters and comprehension targets too)."""
+    found: set[str] = set()
+
+    class _Reads(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            found.add(node.value)
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)  # ``os.sep`` reads os, not sep
+            return False
+
+        def visit_Arg(self, node: cst.Arg) -> bool:
+            node.value.visit(self)  # a keyword is no read
+            return False
+
+    node.visit(_Reads())
+    return found
+
+
+def _module_bindings(module: cst.Module) -> set[str]:
+    """Names bound at module level (in any block there, not in function or class bodies)."""
+    found: set[str] = set()
+
+    class _Binds(cst.CSTVisitor):
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            found.add(node.name.value)
+            return False
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            found.add(node.name.value)
+            return False
+
+        def visit_Import(self, node: cst.Import) -> None:
+            found.update(_bound_by_import(node))
+
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+            found.update(_bound_by_import(node))
+
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            found.update(_read_names(node.target))
+
+        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+            found.update(_read_names(node.target))
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            found.update(_read_names(node.target))
+
+        def visit_For(self, node: cst.For) -> None:
+            found.update(_read_names(node.target))
+
+        def visit_AsName(self, node: cst.AsName) -> None:
+            found.update(_read_names(node.name))
+
+    module.visit(_Binds())
+    return found
+
+
 def enclosing_statement(module: cst.Module, nodes: list[cst.CSTNode]) -> set[tuple[int, int | None]]:
     """(module index, class member index or None) of the statements holding ``nodes``."""
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
