@@ -148,7 +148,7 @@ class _Planner:
             self.plan.remove.setdefault(body, set()).add(index)
         for body, position, node, order in got.insert:
             self.plan.insertions.append(Insertion(body, position, node, order))
-        self.plan.changed += sorted(got.names & movable)
+        self.plan.changed += sorted((got.names & movable) - set(self.plan.changed))
         return True
 
     def _change_blocker(self, names: list[str]) -> str | None:
