@@ -229,7 +229,7 @@ def _merge_plan(v_layout: Layout, v_table: ConstantTable, u_layout: Layout, u_ta
 def _users(resolution, planned: set[str]) -> dict[str, str]:
     """The planned constants whose statements use a name left unbound, and why."""
     from dssync._extract.walk import Walk
-    from dssync._rewrite.names import enclosing_statement
+    from dssync._rewrite.names import NOT_COMING, enclosing_statement
 
     raws = Walk(resolution.module).bindings()
     out: dict[str, str] = {}
@@ -237,7 +237,9 @@ def _users(resolution, planned: set[str]) -> dict[str, str]:
         if name in planned:  # a removal: code that is not a constant still reads it
             out[name] = "upstream removed it, but this file still uses it outside its constants"
             continue
-        why = f"it needs {name}, but {resolution.blocked[name]}"
+        why = (f"it refers to {name}, which is not being added"
+               if resolution.blocked[name] == NOT_COMING
+               else f"it needs {name}, but {resolution.blocked[name]}")
         for top, member in enclosing_statement(resolution.module, nodes):
             for raw in raws:
                 if raw.site.top == top and (member is None or raw.site.member == member) \

@@ -21,6 +21,7 @@ from dssync._rewrite.spacing import blank_lines_before, pep8_blank_lines
 _MODULE_DUNDERS = frozenset({"__file__", "__name__", "__doc__", "__package__", "__loader__",
                              "__spec__", "__path__", "__builtins__", "__annotations__",
                              "__cached__", "__dict__", "__module__", "__qualname__"})
+NOT_COMING = "upstream's constant of that name is not being added"
 _MAX_ROUNDS = 20
 """Each round brings at least one binding; real modules settle in two or three."""
 
@@ -88,6 +89,8 @@ class _Binders:
     def __init__(self, upstream: cst.Module) -> None:
         self.by_name: dict[str, cst.BaseStatement] = {}
         self.elsewhere: set[str] = set()
+        self.assigned: set[str] = set()
+        """Names upstream assigns: its constants, which come in by the plan or not at all."""
         for stmt in upstream.body:
             if isinstance(stmt, (cst.ClassDef, cst.FunctionDef)):
                 self.by_name.setdefault(stmt.name.value, stmt)
@@ -96,12 +99,16 @@ class _Binders:
                     if isinstance(small, (cst.Import, cst.ImportFrom)):
                         for bound in _bound_by_import(small):
                             self.by_name.setdefault(bound, _only_small(stmt, small))
+                    elif isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+                        self.assigned |= _bound_anywhere(small)
             else:
                 self.elsewhere |= _bound_anywhere(stmt)
 
     def find(self, name: str) -> tuple[cst.BaseStatement | None, str]:
         stmt = self.by_name.get(name)
         if stmt is None:
+            if name in self.assigned:
+                return None, NOT_COMING
             if name in self.elsewhere:
                 return None, "upstream binds it only inside an if/try block"
             return None, "upstream does not bind it in this module"
