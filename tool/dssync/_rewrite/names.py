@@ -99,8 +99,8 @@ class _Binders:
                     if isinstance(small, (cst.Import, cst.ImportFrom)):
                         for bound in _bound_by_import(small):
                             self.by_name.setdefault(bound, _only_small(stmt, small))
-                    elif isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
-                        self.assigned |= _bound_anywhere(small)
+                    else:
+                        self.assigned |= _small_bindings([small])
             else:
                 self.elsewhere |= _bound_anywhere(stmt)
 
@@ -233,17 +233,18 @@ def _place_definition(module: cst.Module, definition: cst.BaseStatement,
 def surely_resolved(module: cst.Module, new: list[cst.CSTNode], removed: list[str]) -> bool:
     """Whether a plain reading of names already shows that ``module`` needs no scope analysis:
     every name the new nodes read is a builtin or bound at module level, and no removed
-    constant's name is still read anywhere. (Scope analysis costs four times what the rest of
-    a merge of DeepSpeed's runtime/constants.py does; most updates change only literals.)"""
+    constant's name is still written anywhere as a name. (Scope analysis costs four times what
+    the rest of a merge of DeepSpeed's runtime/constants.py does; most updates change literals.)
+    Both readings over-count, so a doubt always leads to the full analysis."""
     import builtins
 
     used: set[str] = set()
     for node in new:
         used |= _read_names(node)
-    if not used <= _module_bindings(module) | set(dir(builtins)):
+    if not used <= _module_bindings(module.body) | set(dir(builtins)):
         return False
     gone = {name.rsplit(".", 1)[-1] for name in removed}
-    return not (gone and gone & _read_names(module))
+    return not (gone and gone & _name_tokens(module.code))
 
 
 def _read_names(node: cst.CSTNode) -> set[str]:
@@ -262,46 +263,96 @@ def _read_names(node: cst.CSTNode) -> set[str]:
             node.value.visit(self)  # a keyword is no read
             return False
 
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> bool:
+            return not isinstance(node.target, cst.Name)  # ``X = ...`` binds X
+
+        def visit_AnnAssign(self, node: cst.AnnAssign) -> bool:
+            if not isinstance(node.target, cst.Name):
+                return True
+            node.annotation.visit(self)
+            if node.value is not None:
+                node.value.visit(self)
+            return False
+
     node.visit(_Reads())
     return found
 
 
-def _module_bindings(module: cst.Module) -> set[str]:
-    """Names bound at module level (in any block there, not in function or class bodies)."""
+def _name_tokens(text: str) -> set[str]:
+    """Every identifier written in ``text`` outside strings and comments (a tokenizer pass is
+    some twenty times quicker than a libcst visitor over the module)."""
+    import io
+    import tokenize
+
+    try:
+        return {tok.string for tok in tokenize.generate_tokens(io.StringIO(text).readline)
+                if tok.type == tokenize.NAME}
+    except (tokenize.TokenError, SyntaxError):
+        return {"", *text.split()}  # cannot happen for text libcst wrote; doubt anyway
+
+
+def _targets(node: cst.BaseExpression) -> set[str]:
+    if isinstance(node, cst.Name):
+        return {node.value}
+    if isinstance(node, (cst.Tuple, cst.List)):
+        return {n for element in node.elements for n in _targets(element.value)}
+    if isinstance(node, cst.StarredElement):
+        return _targets(node.value)
+    return set()
+
+
+def _module_bindings(body) -> set[str]:
+    """Names the statements of ``body`` bind at its level: in blocks (``if``, ``try``, ``for``,
+    ``with``) too, not in function or class bodies. A direct walk: libcst's visitor dispatch
+    over every node of the module cost more than the merge it guards."""
     found: set[str] = set()
-
-    class _Binds(cst.CSTVisitor):
-        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-            found.add(node.name.value)
-            return False
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            found.add(node.name.value)
-            return False
-
-        def visit_Import(self, node: cst.Import) -> None:
-            found.update(_bound_by_import(node))
-
-        def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-            found.update(_bound_by_import(node))
-
-        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-            found.update(_read_names(node.target))
-
-        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-            found.update(_read_names(node.target))
-
-        def visit_AugAssign(self, node: cst.AugAssign) -> None:
-            found.update(_read_names(node.target))
-
-        def visit_For(self, node: cst.For) -> None:
-            found.update(_read_names(node.target))
-
-        def visit_AsName(self, node: cst.AsName) -> None:
-            found.update(_read_names(node.name))
-
-    module.visit(_Binds())
+    for stmt in body:
+        if isinstance(stmt, (cst.ClassDef, cst.FunctionDef)):
+            found.add(stmt.name.value)
+        elif isinstance(stmt, cst.SimpleStatementLine):
+            found |= _small_bindings(stmt.body)
+        elif isinstance(stmt, cst.BaseCompoundStatement):
+            if isinstance(stmt, cst.For):
+                found |= _targets(stmt.target)
+            if isinstance(stmt, cst.With):
+                found |= {n for item in stmt.items if item.asname is not None
+                          for n in _targets(item.asname.name)}
+            if isinstance(stmt, (cst.Try, cst.TryStar)):
+                found |= {h.name.name.value for h in stmt.handlers
+                          if h.name is not None and isinstance(h.name.name, cst.Name)}
+            for suite in _suites(stmt):
+                if isinstance(suite, cst.IndentedBlock):
+                    found |= _module_bindings(suite.body)
+                else:
+                    found |= _small_bindings(suite.body)  # type: ignore[attr-defined]
     return found
+
+
+def _small_bindings(smalls) -> set[str]:
+    found: set[str] = set()
+    for small in smalls:
+        if isinstance(small, (cst.Import, cst.ImportFrom)):
+            found.update(_bound_by_import(small))
+        elif isinstance(small, cst.Assign):
+            found |= {n for target in small.targets for n in _targets(target.target)}
+        elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+            found |= _targets(small.target)
+    return found
+
+
+def _suites(stmt: cst.BaseCompoundStatement) -> list[cst.BaseSuite]:
+    suites = [stmt.body]
+    orelse = getattr(stmt, "orelse", None)
+    while isinstance(orelse, cst.If):  # elif
+        suites.append(orelse.body)
+        orelse = orelse.orelse
+    if orelse is not None:
+        suites.append(orelse.body)
+    suites += [h.body for h in getattr(stmt, "handlers", ())]
+    final = getattr(stmt, "finalbody", None)
+    if final is not None:
+        suites.append(final.body)
+    return suites
 
 
 def enclosing_statement(module: cst.Module, nodes: list[cst.CSTNode]) -> set[tuple[int, int | None]]:
