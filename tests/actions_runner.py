@@ -232,7 +232,7 @@ BASE_FUNCTIONS: dict[str, Callable] = {
     "endsWith": lambda a, b: text(a).casefold().endswith(text(b).casefold()),
     "format": _format,
     "toJSON": lambda v: json.dumps(v, indent=2),
-    "fromJSON": lambda s: json.loads(s),
+    "fromJSON": json.loads,
 }
 
 _WHOLE = re.compile(r"^\s*\$\{\{(.*)\}\}\s*$", re.S)

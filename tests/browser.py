@@ -148,7 +148,7 @@ class Page:
              "about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             # Python's own descriptors are not inheritable (PEP 446): only 3 and 4 pass.
-            preexec_fn=wire_fds, close_fds=False)
+            preexec_fn=wire_fds, close_fds=False)  # noqa: PLW1509 - only os.dup2 runs there
         os.close(to_chrome_r)
         os.close(from_chrome_w)
 

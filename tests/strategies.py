@@ -229,7 +229,7 @@ def _render_int(n: int, layout: Layout) -> str:
 def _render_float(x: float, layout: Layout) -> str:
     style = layout.choice(["repr", "g17", "upper"])
     if style == "g17":
-        text = "%.17g" % x
+        text = f"{x:.17g}"
     elif style == "upper":
         text = repr(x).upper()
     else:
@@ -559,7 +559,7 @@ class ExpressionWriter:
     ``fstrings=False`` leaves f-strings out: ``ast.unparse`` writes them differently from one
     Python to the next, and only 3.11's way is the normalized form."""
 
-    NAMES = ["A", "B_1", "Mode", "x", "Mode.WARN", "os.path", "CONST"]
+    NAMES = ("A", "B_1", "Mode", "x", "Mode.WARN", "os.path", "CONST")
 
     def __init__(self, rnd: random.Random, fstrings: bool = True) -> None:
         self.rnd = rnd

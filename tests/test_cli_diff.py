@@ -165,7 +165,7 @@ def test_fixture_text_report():
         assert f"    - {name} = " in out
     assert "    ~ FP16_INITIAL_SCALE_POWER_DEFAULT: 32 -> 16" in out
     assert "CHECKPOINT_TAG_VALIDATION_MODES" not in out
-    assert out.endswith("drift: 1 file, 5 added, 3 removed, 2 changed, 0 renamed\n")
+    assert out.endswith("1 of 1 file drifted: 5 added, 3 removed, 2 changed, 0 moved\n")
 
 
 def test_fixture_json_report_validates_against_the_schema():
@@ -247,7 +247,7 @@ def test_a_class_renamed_as_a_whole_in_every_format(pair, tmp_path):
     assert result.returncode == 1, result.stderr
     assert ("    > class TraceMode renamed to ZeRoTraceMode, its body otherwise the same "
             "(2 constants: RECORD, COMPLETE)  (line 1 -> 3)") in result.stdout.splitlines()
-    assert result.stdout.rstrip().endswith("0 renamed, 1 class renamed")
+    assert result.stdout.rstrip().endswith("0 changed, 0 moved, 1 class renamed")
     data = json.loads(run("diff", a, b, "--format", "json").stdout)
     VALIDATOR.validate(data)
     assert data["files"][0]["renamed_classes"][0]["new_name"] == "ZeRoTraceMode"

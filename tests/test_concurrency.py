@@ -32,7 +32,7 @@ def run_all(commands: list[tuple[list[str], Path]], timeout: float = 120) -> lis
     """Start every command before waiting for any, then collect them all."""
     started = []
     for args, cwd in commands:
-        out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+        out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115 - closed below
         started.append((start_dssync(args, cwd=cwd, stdout=out, stderr=err), out, err))
     runs = []
     for proc, out, err in started:

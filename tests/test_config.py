@@ -197,7 +197,8 @@ def test_unknown_key_in_dssync_toml_has_no_prefix(tmp_path):
     ("index-url = false\n", "tool.dssync.index-url: expected a string (a URL), got boolean"),
     ('license = "LICENSE"\n', "tool.dssync.license: expected a table with upstream and vendored, got string"),
     ('license = { upstream = "LICENSE" }\n', "tool.dssync.license.vendored: missing"),
-    ('license = { upstream = 1, vendored = "L" }\n', "tool.dssync.license.upstream: expected a string (a path), got integer"),
+    ('license = { upstream = 1, vendored = "L" }\n',
+     "tool.dssync.license.upstream: expected a string (a path), got integer"),
 ])
 def test_wrong_types_at_top_level(tmp_path, body, fragment):
     assert fragment in error_of(pyproject(tmp_path, body))

@@ -503,7 +503,8 @@ def method_pair(old_body: str, new_body: str):
 
 
 @pytest.mark.parametrize(("old_body", "new_body"), [
-    pytest.param("if x:\n    return 1\nelif y:\n    return 2", "if x:\n    return 1\nelse:\n    if y:\n        return 2",
+    pytest.param("if x:\n    return 1\nelif y:\n    return 2",
+                 "if x:\n    return 1\nelse:\n    if y:\n        return 2",
                  id="elif is else-if"),
     pytest.param("a = 1; b = 2\nreturn a + b", "a = 1\nb = 2\nreturn (a + b)", id="statements laid out anew"),
     pytest.param("return [0x10,\n        2]  # two", "return [16, 2]", id="a literal spelt anew, re-wrapped"),

@@ -22,7 +22,6 @@ import hashlib
 import io
 import json
 import os
-import socket
 import sys
 import tarfile
 import tempfile
@@ -296,7 +295,7 @@ class FaultServer:
             def handle(self) -> None:
                 try:
                     super().handle()
-                except (ConnectionError, socket.timeout):
+                except (TimeoutError, ConnectionError):
                     pass
 
             def do_GET(self) -> None:  # noqa: N802

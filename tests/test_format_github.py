@@ -54,7 +54,7 @@ def test_escaping_functions():
 def test_every_line_is_one_command_and_values_round_trip():
     lines = github.render(fixed_report(), limit=20).splitlines()
     commands = [parse(line) for line in lines[:-1]]
-    assert lines[-1].startswith("drift: 4 files")
+    assert lines[-1].startswith("2 of 4 files drifted: ")
     # No value can smuggle in a line of its own: all but the summary line are commands.
     assert all(line.startswith("::") for line in lines[:-1])
     odd = [c for c in commands if c["props"].get("file") == ODD_PATH]
@@ -111,12 +111,12 @@ def test_at_most_ten_annotations_then_how_many_more(n, warnings, more):
         assert notices == []
     else:
         assert len(notices) == 1 and notices[0]["message"].startswith(f"{more} more drift finding")
-    assert lines[-1].startswith("drift: 1 file,") and len(lines) == warnings + (more is not None) + 1
+    assert lines[-1].startswith("1 of 1 file drifted: ") and len(lines) == warnings + (more is not None) + 1
 
 
 def test_no_drift_is_only_the_summary():
     report = DriftReport(files=[FileDrift(vendored="a.py", upstream="a.py")], tag="v1")
-    assert github.render(report) == "no drift: 1 file, 0 added, 0 removed, 0 changed, 0 renamed\n"
+    assert github.render(report) == "no drift in 1 file: 0 added, 0 removed, 0 changed, 0 moved\n"
 
 
 # -- the CLI and the job summary ----------------------------------------------------------------
@@ -150,7 +150,7 @@ def test_step_summary_is_appended(modules, monkeypatch, capsys):
     text = summary.read_text()
     assert text.startswith("# Earlier step\n\n# dssync drift report")
     assert "| `A` | value | `1` | `2` |" in text
-    assert "drift: 1 file" in capsys.readouterr().out  # stdout still gets --format
+    assert "1 of 1 file drifted" in capsys.readouterr().out  # stdout still gets --format
 
 
 def test_step_summary_unwritable_is_a_warning_not_trouble(modules, monkeypatch, capsys):

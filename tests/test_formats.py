@@ -162,7 +162,8 @@ def test_json_report_content():
     assert data["schema"] == "dssync.drift/1" and data["tag"] == "v0.9.0" and data["drift"] is True
     assert data["notes"] == ["github: rate limited; used git"]
     assert data["summary"] == {"files": 2, "files_with_drift": 1, "added": 1, "removed": 1,
-                               "changed": 8, "renamed": 1, "renamed_classes": 1, "pinned": 3}
+                               "changed": 8, "renamed": 1, "renamed_classes": 1, "pinned": 3,
+                               "moved": 0}
     f = data["files"][0]
     assert f["origin"] == {"source": "github:example/upstream", "tag": "v0.9.0",
                            "path": "deepspeed/runtime/constants.py", "sha256": "0" * 64, "commit": "a" * 40}
@@ -248,7 +249,8 @@ def test_text_report_lists_every_finding():
     assert "vendored/deepspeed/constants.py vs deepspeed/constants.py" in lines
     at = lines.index("vendored/deepspeed/constants.py vs deepspeed/constants.py")
     assert lines[at + 1: at + 3] == ["  upstream: the local file deepspeed/constants.py", "  no drift"]
-    assert lines[-1] == "drift: 2 files, 1 added, 1 removed, 8 changed, 1 renamed, 1 class renamed, 3 pinned"
+    assert lines[-1] == ("1 of 2 files drifted: 1 added, 1 removed, 8 changed, 0 moved, 1 renamed, "
+                         "1 class renamed, 3 pinned")
 
 
 def test_text_report_of_the_fixture():
@@ -258,13 +260,13 @@ def test_text_report_of_the_fixture():
     assert '        -  "initial_scale_power": 32,' in out
     assert '        +  "initial_scale_power": 16,' in out
     assert "CHECKPOINT_TAG_VALIDATION_MODES" not in out
-    assert out.rstrip().endswith("drift: 1 file, 5 added, 3 removed, 2 changed, 0 renamed")
+    assert out.rstrip().endswith("1 of 1 file drifted: 5 added, 3 removed, 2 changed, 0 moved")
 
 
 def test_text_report_without_drift():
     out = text.render(DriftReport(files=[FileDrift("a.py", "b.py")]))
     assert out == ("a.py vs b.py\n  upstream: the local file b.py\n  no drift\n\n"
-                   "no drift: 1 file, 0 added, 0 removed, 0 changed, 0 renamed\n")
+                   "no drift in 1 file: 0 added, 0 removed, 0 changed, 0 moved\n")
 
 
 def test_long_values_are_shortened_for_people_but_not_in_json():
@@ -300,7 +302,8 @@ def test_markdown_report_structure():
     md = markdown.render(full_report())
     assert not ANSI.search(md)
     assert md.startswith("# dssync drift report: v0.9.0\n")
-    assert "**drift: 2 files, 1 added, 1 removed, 8 changed, 1 renamed, 1 class renamed, 3 pinned**" in md
+    assert ("**1 of 2 files drifted: 1 added, 1 removed, 8 changed, 0 moved, 1 renamed, 1 class renamed, "
+            "3 pinned**") in md
     assert "> github: rate limited; used git" in md
     assert "## `vendored/deepspeed/runtime/constants.py`" in md
     assert "### Added upstream (1)" in md and "### Removed upstream (1)" in md

@@ -42,6 +42,7 @@ from dssync._source.package_index import PackageIndexSource
 from dssync.cache import Cache
 from dssync.errors import DssyncError, NotFound, SourceUnavailable
 from dssync.models import ConstantTable, Origin
+from tests.test_schemas import valid
 
 CONST = "lib/constants.py"
 
@@ -164,7 +165,7 @@ def _mutate(rng: random.Random, exprs: dict[str, str], removed: dict[str, str], 
     if action == 0:
         exprs[new_name()] = _literal(rng)
     elif action == 1 and bases:
-        exprs[new_name("DERIVED")] = f"{rng.choice(bases)} + {repr('_' + str(rng.randrange(50)))}"
+        exprs[new_name("DERIVED")] = f"{rng.choice(bases)} + {'_' + str(rng.randrange(50))!r}"
     elif action == 2 and bases:
         exprs[rng.choice(bases)] = repr(f"base{rng.randrange(1000)}")  # derived ones follow
     elif action == 3:
@@ -312,7 +313,7 @@ def test_history_matches_pairwise_diffs_and_the_model(upstream, evolution, share
                               CONST, "--format", "json", "--cache-dir", str(shared_cache)],
                              capsys)
     assert code == 0, err
-    data = json.loads(out)
+    data = valid("history", out)
     assert data["schema"] == "dssync.history/1"
     # PEP 440 order (v0.9.x before v0.10.0); the nightly and the prerelease are not releases.
     assert data["tags"] == evolution.tags
@@ -523,7 +524,7 @@ def test_history_from_the_configuration(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(project)
     code, out, err = run_cli(["history", "--no-cache", "--format", "json"], capsys)
     assert code == 0, err
-    data = json.loads(out)
+    data = valid("history", out)
     assert [(f["path"], f["vendored"]) for f in data["files"]] == [
         ("lib/constants.py", "v/constants.py"), ("lib/other.py", "v/other.py")]
     code, out, err = run_cli(["history", "--no-cache", "--file", "v/other.py"], capsys)

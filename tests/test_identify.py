@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from dssync._extract.extract import extract_table
 from dssync._source.git import GitSource
 from dssync._source.interface import SourceContext
 from dssync.cache import Cache
+from tests.test_schemas import valid
 
 CONST = "lib/constants.py"
 OTHER = "lib/other.py"
@@ -125,7 +125,7 @@ def test_cli_without_configuration(upstream, tmp_path, capsys, monkeypatch):
     copy.write_bytes(b"A = 2\nB = 'b'\nC = (1, 2)\nE = 5\nLOCAL = 1\n")
     code, out, _ = identify(base + ["--format", "json"], capsys)
     assert code == 1  # only a closest match
-    data = json.loads(out)
+    data = valid("identify", out)
     assert data["schema"] == "dssync.identify/1"
     match = data["files"][0]["match"]
     assert (match["distance"], match["exact"], match["ranges"]) == (1, False, [["v1.9.0", "v1.9.0"]])

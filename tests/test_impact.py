@@ -21,9 +21,10 @@ from dssync._history.impact import scan_source
 from dssync._history.modules import (
     ModuleTarget, best_target, dotted_name, package_of, resolve_relative,
 )
-from dssync._history.moves import Moved, MovedDriftReport, detect_moves
+from dssync._history.moves import detect_moves
 from dssync._history.drifted import drifted_constants
-from dssync.models import Added, Changed, ClassRenamed, DriftReport, FileDrift, Removed
+from dssync.models import Added, Changed, ClassRenamed, DriftReport, FileDrift, Moved, Removed
+from tests.test_schemas import valid
 
 FIXTURE = Path(__file__).parent / "fixtures" / "impact"
 RUNTIME = "app/vendored/deepspeed/runtime/constants.py"
@@ -109,7 +110,7 @@ def reported(data: dict) -> set[tuple]:
 def test_every_use_of_every_drifted_constant_is_found(project, capsys):
     code, out, err = impact(["--tag", "v2.0.0", "--format", "json"], capsys)
     assert code == 1, err
-    data = json.loads(out)
+    data = valid("impact", out)
     assert data["schema"] == "dssync.impact/1" and data["tag"] == "v2.0.0"
     assert reported(data) == EXPECTED
     kinds = {d["name"]: d["kind"] for d in data["drifted"]}
@@ -155,7 +156,7 @@ def test_text_report_lists_uses_under_each_constant(project, capsys):
     assert "    ~ changed TRAIN_BATCH_SIZE_DEFAULT: None -> 1\n" in out
     assert "    - renamed GRADIENT_CLIPPING_DEFAULT -> GRADIENT_CLIP_DEFAULT\n" in out
     assert "    - moved MOVED_KEY to deepspeed/constants.py\n" in out
-    assert "note: MOVED_KEY moved from deepspeed/runtime/constants.py to deepspeed/constants.py" in out
+    assert "note: MOVED_KEY" not in out  # a move is an entry of its own, not a note
     assert out.endswith("13 use(s) of 6 drifted constant(s) in 5 file(s); 0 other drifted "
                         "constant(s) unused; 9 file(s) scanned\n")
 
@@ -170,7 +171,7 @@ def test_no_drift_means_no_uses(project, capsys):
 def test_named_paths_limit_the_scan(project, capsys):
     code, out, _ = impact(["--tag", "v2.0.0", "--format", "json", "app/train.py", "app/sub"],
                           capsys)
-    data = json.loads(out)
+    data = valid("impact", out)
     assert reported(data) == {u for u in EXPECTED if u[0] in ("app/train.py", "app/sub/deep.py")}
     assert data["files_scanned"] == 3
     # A directory named on the command line is scanned even if it is called vendored; the
@@ -298,14 +299,17 @@ def test_detect_moves_pairs_a_removal_with_an_addition_elsewhere():
         drift("v/top.py", "ds/constants.py", added=[("KEY", "'k'"), ("NEW", "2")]),
     ], tag="v2", notes=["upstream read"])
     moved = detect_moves(report)
-    assert isinstance(moved, MovedDriftReport)
-    assert moved.moved == [Moved("KEY", "'k'", "v/rt.py", "ds/runtime/constants.py", "v/top.py",
-                                 "ds/constants.py", 20, 10)]
+    move = Moved("KEY", "'k'", "v/rt.py", "ds/runtime/constants.py", "v/top.py", "ds/constants.py",
+                 20, 10)
+    assert moved.moved == [move]
+    # Its own entry in both files' sections, not a removal and an addition, nor a note.
+    assert moved.files[0].moved == moved.files[1].moved == [move]
+    assert [move.direction(f.vendored) for f in moved.files] == ["out", "in"]
     assert [r.name for r in moved.files[0].removed] == ["GONE"]
     assert [a.name for a in moved.files[1].added] == ["NEW"]
-    assert moved.notes == ["upstream read", "KEY moved from ds/runtime/constants.py to "
-                                            "ds/constants.py (same value 'k')"]
+    assert moved.notes == ["upstream read"]
     assert moved.summary()["moved"] == 1 and moved.summary()["removed"] == 1
+    assert [f.counts()["moved"] for f in moved.files] == [1, 1]
     assert moved.tag == "v2"
     # The input report is left as it was.
     assert [r.name for r in report.files[0].removed] == ["KEY", "GONE"]
@@ -333,8 +337,12 @@ def test_a_move_alone_is_still_drift():
     report = DriftReport(files=[drift("a", "A", removed=[("K", "1")]),
                                 drift("b", "B", added=[("K", "1")])])
     moved = detect_moves(report)
-    assert not any(f.has_drift for f in moved.files)
-    assert moved.has_drift
+    # Both files drifted: one lost the constant, the other gained it (was: "no drift" each,
+    # every count 0, yet exit status 1).
+    assert all(f.has_drift for f in moved.files) and moved.has_drift
+    assert moved.summary() == {"files": 2, "files_with_drift": 2, "added": 0, "removed": 0,
+                               "changed": 0, "renamed": 0, "renamed_classes": 0, "pinned": 0,
+                               "moved": 1}
     unchanged = detect_moves(DriftReport(files=[drift("a", "A", changed=[
         Changed("X", "value", "1", "2", 1, 1)])]))
     assert unchanged.has_drift and unchanged.moved == []

@@ -185,7 +185,8 @@ def test_deepspeed_situations_offline():
                   '#########################################\n'
                   'DATA_PARALLEL_GROUP = "data_parallel_group"\nGLOBAL_RANK = "global_rank"\n')
     assert text == expected
-    assert text.startswith('"""\nTraining runtime configuration keys (vendored copy).\nSee the upstream project for its licence.\n"""\n')
+    assert text.startswith('"""\nTraining runtime configuration keys (vendored copy).\n'
+                           'See the upstream project for its licence.\n"""\n')
     assert "CHECKPOINT_TAG_VALIDATION_MODES = [\n    ValidationMode.WARN," in text
     assert "DROP_RATE_DEFAULT = 0.001\n\n\n#########################################\n# How checkpoint tags" in text
     assert_no_drift(result.data, DS_NEW.encode())

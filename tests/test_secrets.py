@@ -290,10 +290,12 @@ def test_diff_from_a_git_url_with_credentials(tmp_path):
         httpd.server_close()
 
 
-def test_a_failing_git_url_with_credentials_is_reported_without_them(tmp_path):
+@pytest.mark.parametrize("password", [GIT_PASSWORD, f"pa@{GIT_PASSWORD}"],
+                         ids=["plain", "holding an @"])
+def test_a_failing_git_url_with_credentials_is_reported_without_them(tmp_path, password):
     project = _project(tmp_path, "http://127.0.0.1:9", "http://127.0.0.1:9")
     port = closed_port_url().rsplit(":", 1)[1]
-    url = f"http://x-access-token:{GIT_PASSWORD}@127.0.0.1:{port}/widgets.git"
+    url = f"http://x-access-token:{password}@127.0.0.1:{port}/widgets.git"
     runs = [run_dssync("tags", "--source", f"git:{url}", "--source", f"git:{url}/2",
                        "--cache-dir", tmp_path / "cache", cwd=project)]
     assert runs[0].code == 2 and "cannot clone" in runs[0].err, runs[0].err

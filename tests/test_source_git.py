@@ -104,6 +104,24 @@ def test_credentials_in_urls_are_redacted(tmp_path):
     assert redact_url("https://example.invalid/a@b") == "https://example.invalid/a@b"
 
 
+def test_a_password_holding_an_at_sign_is_redacted_whole():
+    """The user info ends at the last ``@`` of the host part, as git and curl read it: the part
+    of the password after its ``@`` used to be shown (``https://***@ss@host``)."""
+    from dssync._net.http import redact
+    from dssync._source.git import _last_line, without_secret
+
+    assert redact_url("https://user:p@ss@example.invalid/r") == "https://***@example.invalid/r"
+    assert redact_url("ssh://git:p@ss@example.invalid/r") == "ssh://git:***@example.invalid/r"
+    assert without_secret("ssh://git:p@ss@example.invalid/r") == "ssh://git@example.invalid/r"
+    assert without_secret("https://user:p@ss@example.invalid/r") == "https://example.invalid/r"
+    line = b"fatal: unable to access 'https://user:p@ss@example.invalid/r/': refused\n"
+    assert _last_line(line) == "fatal: unable to access 'https://***@example.invalid/r/': refused"
+    assert redact("GET http://me:p@ss@127.0.0.1:9/simple/ failed") == \
+        "GET http://***@127.0.0.1:9/simple/ failed"
+    # An @ after the host part is not user info.
+    assert redact("https://example.invalid/r?next=a@b") == "https://example.invalid/r?next=a@b"
+
+
 def test_list_tags_lightweight_and_annotated(source):
     assert source.list_tags() == ["nightly", "v0.1.0", "v0.2.0", "v0.3.0rc1"]
 

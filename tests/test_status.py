@@ -45,7 +45,7 @@ def test_local_edits_listed_constant_by_constant(project: Project):
         "    ~ MIN: 1 -> 5  (line 5)",
         "    + LOCAL = [1, 2]  (added locally, line 8)",
         "    - OLD = 'x'  (removed locally)",
-        "    = MAX: pinned (ours)",
+        "    = MAX: 10 -> 11  (pinned: ours; line 4)",
     ]
     assert lines[-1] == "2 files: 1 match the lock, 1 differ"
 

@@ -501,7 +501,7 @@ def test_a_persons_commit_on_the_update_branch_is_never_overwritten(tmp_path, to
     assert "The drift workflow did not update this branch" in pull["body"]
     assert "Jane Maintainer <jane@example.invalid>" in pull["body"]
     assert "# dssync drift report: v3.0.0" in pull["body"]
-    assert ["pr", "edit"] == gh.mutations(since=calls)[-1][:2]
+    assert gh.mutations(since=calls)[-1][:2] == ["pr", "edit"]
     (issue,) = gh.issues()
     assert "# dssync drift report: v3.0.0" in issue["body"]
     # Said once: the same situation next week edits nothing.

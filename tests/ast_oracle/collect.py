@@ -68,7 +68,7 @@ def sites(body: list[ast.stmt], conditional: bool = False, scope: str | None = N
         if isinstance(stmt, ast.ClassDef):
             if scope is None:
                 yield from sites(stmt.body, conditional, stmt.name)
-        elif isinstance(stmt, ast.If) or isinstance(stmt, _TRY):
+        elif isinstance(stmt, (ast.If, *_TRY)):
             # An ``elif`` is an If inside orelse: the recursion below marks it conditional too.
             for block in _blocks(stmt):
                 yield from sites(block, True, scope)

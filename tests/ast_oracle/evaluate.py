@@ -103,7 +103,8 @@ def _binop(op: ast.operator, left: Any, right: Any) -> Any:
         if len(left) + len(right) > MAX_SIZE:
             return UNRESOLVED
         return left + right
-    if isinstance(op, ast.Mult) and isinstance(left, (str, bytes, list, tuple)) != isinstance(right, (str, bytes, list, tuple)):
+    if isinstance(op, ast.Mult) and (isinstance(left, (str, bytes, list, tuple))
+                                     != isinstance(right, (str, bytes, list, tuple))):
         seq, count = (left, right) if isinstance(left, (str, bytes, list, tuple)) else (right, left)
         if not isinstance(count, int) or len(seq) * max(count, 0) > MAX_SIZE:
             return UNRESOLVED

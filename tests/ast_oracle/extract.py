@@ -13,7 +13,7 @@ import hashlib
 import re
 import warnings
 from contextlib import contextmanager
-from typing import Any, Dict, Iterable, Iterator, Tuple
+from typing import Any, Iterable, Iterator
 
 from ast_oracle.collect import BindingCollector, RawBinding, sites
 from dssync._extract.decode import SourceText, decode_source, token_estimate
@@ -136,11 +136,11 @@ def normalize(node: ast.expr, source: str) -> str:
         return "<source> " + " ".join(source.split())
 
 
-ValueFacts = Tuple[str, Any, Tuple[str, ...]]
+ValueFacts = tuple[str, Any, tuple[str, ...]]
 """What a value's text gives, whatever module it is in: its normalized form, its literal value
 (or ``UNRESOLVED``) and, when it is not a literal, the names it mentions."""
 
-ValueMemo = Dict[str, ValueFacts]
+ValueMemo = dict[str, ValueFacts]
 """``ValueFacts`` by the value's source text: the releases a history walk extracts share most
 of their values word for word, and an expression's tree (hence all three facts) depends on its
 text alone."""

@@ -697,7 +697,7 @@ def profile(opts: Options) -> None:
     try:
         capture([sys.executable, "-c", "import pyinstrument"], ok=(0,))
     except BenchError:
-        raise BenchError(f"--profile needs pyinstrument: {sys.executable} -m pip install pyinstrument")
+        raise BenchError(f"--profile needs pyinstrument: {sys.executable} -m pip install pyinstrument") from None
     cache = opts.work / "cache"
     if not (cache / "refs").exists():
         prime_cache(cache)

@@ -15,8 +15,8 @@ import os
 from pathlib import Path
 
 from dssync.models import (
-    Added, Changed, ClassRenamed, DriftReport, FileDrift, Gone, Origin, Pinned, Placement, Removed,
-    Renamed, UpstreamWeb,
+    Added, Changed, ClassRenamed, DriftReport, FileDrift, Gone, Moved, Origin, Pinned, Placement,
+    Removed, Renamed, UpstreamWeb,
 )
 
 GOLDEN = Path(__file__).parent
@@ -40,6 +40,11 @@ report must be safe whatever the model carries)."""
 
 
 def fixed_report() -> DriftReport:
+    # Upstream moved SHARED_KEY from pkg/constants.py to odd/a.py: listed in both sections.
+    move = Moved(name="SHARED_KEY", value="'shared'", from_vendored="vendored/pkg/constants.py",
+                 from_upstream="pkg/constants.py", to_vendored=ODD_PATH, to_upstream="odd/a.py",
+                 old_line=8, new_line=9, written='"shared"', comment="Read by <both> | files",
+                 placement=Placement(3, "after", "RATIO"))
     main = FileDrift(
         vendored="vendored/pkg/constants.py",
         upstream="pkg/constants.py",
@@ -83,6 +88,7 @@ def fixed_report() -> DriftReport:
                    reason="our fork's default", drifted=True),
         ],
         locked_tag="v1.0.0",
+        moved=[move],
     )
     odd = FileDrift(
         vendored=ODD_PATH,
@@ -91,6 +97,7 @@ def fixed_report() -> DriftReport:
                       archive="pkg-2.0.0.tar.gz", archive_sha256="ef" * 32),
         changed=[Changed(name="RATIO", kind="value", old="'10%'", new=NASTY, old_line=3,
                          new_line=3, old_resolved="10%", new_resolved=NASTY[1:-1])],
+        moved=[move],
     )
     clean = FileDrift(vendored="vendored/pkg/other.py", upstream="pkg/other.py",
                       origin=Origin(source="git:upstream", tag="v2.0.0", path="pkg/other.py",

@@ -460,18 +460,18 @@ def _make_handler(gh: FakeGitHub, server_name: str) -> type[BaseHTTPRequestHandl
         def handle(self) -> None:
             try:
                 super().handle()
-            except (ConnectionError, socket.timeout):
+            except (TimeoutError, ConnectionError):
                 pass  # the client went away (as clients under test should be able to)
 
         def do_GET(self) -> None:
             try:
                 self._serve()
-            except (BrokenPipeError, ConnectionResetError, socket.timeout):
+            except (TimeoutError, BrokenPipeError, ConnectionResetError):
                 self.close_connection = True
 
         def _serve(self) -> None:
             split = urlsplit(self.path)
-            headers = {k: v for k, v in self.headers.items()}
+            headers = dict(self.headers.items())
             # Recorded on arrival (status 0 until answered) so slow answers are visible too.
             self._recorded = Recorded(server_name, self.command, self.path, headers, 0)
             gh._record(self._recorded)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from types import ModuleType
 from typing import NoReturn, Sequence
 
 from dssync import __version__
@@ -20,14 +21,16 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr like every other error."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_TROUBLE, f"{self.prog}: error: {message}; see '{self.prog} --help'\n")
+        # One hint: an option's own check may give one ("; give ..."), else the help.
+        hint = "" if "; " in message else f"; see '{self.prog} --help'"
+        self.exit(EXIT_TROUBLE, f"{self.prog}: error: {message}{hint}\n")
 
 
 COMMANDS = ("diff", "tags", "vendor", "history", "identify", "impact", "update", "status")
 """Each names a module in dssync.commands with ``add_parser(subparsers)`` and ``run(args)``."""
 
 
-def _command_module(name: str):
+def _command_module(name: str) -> ModuleType:
     import importlib
 
     return importlib.import_module(f"dssync.commands.{name}")
@@ -53,7 +56,15 @@ def _run(args: argparse.Namespace) -> int:
     if args.command is None:
         build_parser().print_help(sys.stderr)
         return EXIT_TROUBLE
-    return _command_module(args.command).run(args)
+    if getattr(args, "quiet", False):
+        import contextlib
+
+        with open(os.devnull, "w", encoding="utf-8") as devnull, contextlib.redirect_stdout(devnull):
+            code = _command_module(args.command).run(args)
+    else:
+        code = _command_module(args.command).run(args)
+    # --exit-zero: a finding (1) is not a failure; trouble (2) still is.
+    return 0 if code == 1 and getattr(args, "exit_zero", False) else code
 
 
 def run(argv: Sequence[str] | None = None) -> NoReturn:

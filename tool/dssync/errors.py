@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
 class DssyncError(Exception):
@@ -32,10 +33,15 @@ class DssyncError(Exception):
         parts = [p for p in (self.path, self.line, self.column) if p is not None]
         return ":".join(str(p) for p in parts)
 
-    def __str__(self) -> str:
+    @property
+    def brief(self) -> str:
+        """Where and what, without the hint: for a line that is not the run's last word (the
+        hint belongs to the error that ends the run, said once)."""
         text = " ".join(self.message.split())
-        if self.where:
-            text = f"{self.where}: {text}"
+        return f"{self.where}: {text}" if self.where else text
+
+    def __str__(self) -> str:
+        text = self.brief
         if self.hint:
             text = f"{text}; {' '.join(self.hint.split())}"
         return text
@@ -67,7 +73,7 @@ class NotFound(UpstreamError):
 class PathNotFound(NotFound):
     """The tag exists, but the file ``path`` does not exist upstream at that tag."""
 
-    def __init__(self, message: str, *, upstream_path: str, **kwargs) -> None:
+    def __init__(self, message: str, *, upstream_path: str, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.upstream_path = upstream_path
 
@@ -79,7 +85,7 @@ class SourceUnavailable(UpstreamError):
 class RateLimited(SourceUnavailable):
     """The source refuses further requests until ``reset`` (a Unix time), if known."""
 
-    def __init__(self, message: str, *, reset: float | None = None, **kwargs) -> None:
+    def __init__(self, message: str, *, reset: float | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.reset = reset
 

@@ -317,11 +317,46 @@ class ClassRenamed:
 
 
 @dataclass(frozen=True)
+class Moved:
+    """A constant upstream moved from one configured file to another, under the same name and
+    with the same value: neither removed from the first nor added to the second. The same entry
+    is listed in both files' sections (``direction`` tells which end a file is)."""
+
+    name: str
+    value: str
+    """The normalized value, the same in both files."""
+    from_vendored: str
+    from_upstream: str
+    """The file pair it left: the vendored file defines it, upstream's no longer does."""
+    to_vendored: str
+    to_upstream: str
+    """The file pair it went to: upstream's defines it, the vendored file does not yet."""
+    old_line: int
+    """Its line in ``from_vendored``."""
+    new_line: int
+    """Its line in ``to_upstream``."""
+    written: str = ""
+    """The value as upstream writes it, for people; empty when not known."""
+    comment: str = ""
+    """The comment that documents it upstream, or in the vendored file when upstream has none."""
+    placement: Placement | None = None
+    """Where ``dssync update`` puts it in ``to_vendored``."""
+
+    @property
+    def shown(self) -> str:
+        return self.written or self.value
+
+    def direction(self, vendored: str) -> str:
+        """``out`` in the section of the file it left, ``in`` in the one it went to."""
+        return "out" if vendored == self.from_vendored else "in"
+
+
+@dataclass(frozen=True)
 class Pinned:
     """A constant the project deliberately keeps different from upstream."""
 
     name: str
-    local: str
+    local: str | None
     upstream: str | None
     line: int
     reason: str
@@ -385,11 +420,22 @@ class FileDrift:
     """Set instead of ``origin`` when the file does not exist upstream at the tag."""
     locked_tag: str | None = None
     """The tag the lock file says the vendored file was last synced from."""
+    moved: list[Moved] = field(default_factory=list)
+    """Constants upstream moved out of this file or into it (see ``Moved``)."""
 
     @property
     def has_drift(self) -> bool:
         return bool(self.added or self.removed or self.changed or self.renamed
-                    or self.renamed_classes)
+                    or self.renamed_classes or self.moved)
+
+    def names(self) -> set[str]:
+        """Every constant name a finding touches, on either side (renames and renamed classes
+        under both names, ``Class.NAME`` for each constant a renamed class carries)."""
+        return ({a.name for a in self.added} | {r.name for r in self.removed}
+                | {c.name for c in self.changed} | {m.name for m in self.moved}
+                | {r.old_name for r in self.renamed} | {r.new_name for r in self.renamed}
+                | {f"{name}.{m}" for c in self.renamed_classes for name in (c.old_name, c.new_name)
+                   for m in c.constants})
 
     def counts(self) -> dict[str, int]:
         return {
@@ -399,6 +445,7 @@ class FileDrift:
             "renamed": len(self.renamed),
             "renamed_classes": len(self.renamed_classes),
             "pinned": len(self.pinned),
+            "moved": len(self.moved),
         }
 
 
@@ -417,10 +464,18 @@ class DriftReport:
     def has_drift(self) -> bool:
         return any(f.has_drift for f in self.files)
 
+    @property
+    def moved(self) -> list[Moved]:
+        """Every move once (each is listed in the sections of both its files), in file order."""
+        return list(dict.fromkeys(m for f in self.files for m in f.moved))
+
     def summary(self) -> dict[str, int]:
+        """Totals over the files; ``moved`` counts each move once, though two files list it."""
         total = {"files": len(self.files), "files_with_drift": 0}
         for f in self.files:
             total["files_with_drift"] += int(f.has_drift)
             for kind, n in f.counts().items():
                 total[kind] = total.get(kind, 0) + n
+        if self.files:
+            total["moved"] = len(self.moved)
         return total

@@ -20,7 +20,7 @@ PLACEHOLDER = "{version}"
 def _split_format(tag_format: str) -> tuple[str, str]:
     if tag_format.count(PLACEHOLDER) != 1:
         raise ConfigError(
-            f"tag_format {tag_format!r} must contain {PLACEHOLDER} exactly once",
+            f"tag-format {tag_format!r} must contain {PLACEHOLDER} exactly once",
             hint='use e.g. "v{version}" for tags like v1.2.3, or "{version}" for 1.2.3',
         )
     prefix, _, suffix = tag_format.partition(PLACEHOLDER)

@@ -31,7 +31,7 @@ def container_details(old: Any, new: Any) -> tuple[str, ...] | None:
         return (f"(too large to compare item by item: more than {MAX_DETAIL_SIZE} elements)",)
     try:
         lines = _deepdiff_lines(old, new)
-    except Exception:  # noqa: BLE001 - deepdiff fails on some values (bytes keys): no details
+    except Exception:  # deepdiff fails on some values (bytes keys): no details
         return None
     lines.sort(key=_path_order)
     if len(lines) > MAX_DETAILS:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Mapping
+from typing import Any, Iterable, Mapping
 
 from dssync._diff.classes import find_class_renames
 from dssync._diff.details import container_details, text_details
@@ -15,17 +15,17 @@ from dssync.models import (
 )
 
 
-def _values_differ(a, b) -> bool:
+def _values_differ(a: object, b: object) -> bool:
     if a is UNRESOLVED or b is UNRESOLVED:
         return False
     return not same_value(a, b)
 
 
-def _typed(items) -> set:
+def _typed(items: Iterable[object]) -> set[tuple[type, object]]:
     return {(type(x), x) for x in items}
 
 
-def same_value(a, b) -> bool:
+def same_value(a: Any, b: Any) -> bool:
     """Equal and of the same types all the way down: ``1 == 1.0 == True`` in Python, but a
     constant that went from ``True`` to ``1``, or from ``[True]`` to ``[1]``, did change."""
     if type(a) is not type(b):

@@ -25,7 +25,7 @@ from dssync.models import UNRESOLVED, Added, ConstantTable, Removed, Renamed
 
 SIMILARITY = 0.6
 SIMILARITY_COMMON = 0.75
-_COMMON_VALUES = (True, False, None, 0, 1, -1, "", (), [], {})
+_COMMON_VALUES: tuple[object, ...] = (True, False, None, 0, 1, -1, "", (), [], {})
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import operator
 import re
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import libcst as cst
 
@@ -177,7 +177,7 @@ class Evaluator:
             return UNRESOLVED
         return method(self, node)
 
-    def _all(self, items) -> list[Any] | None:
+    def _all(self, items: Sequence[cst.BaseElement]) -> list[Any] | None:
         """The values of a display's elements; None if one is starred or unresolved."""
         return self._values([i.value if type(i) is cst.Element else None for i in items])
 
@@ -309,10 +309,10 @@ class Evaluator:
         items, as_tuple = subscript_items(node)
         if as_tuple:
             values = self._values([i.value if type(i) is cst.Element or (
-                type(i) is cst.Index and i.star is None) else None for i in items])  # type: ignore[attr-defined]
+                type(i) is cst.Index and i.star is None) else None for i in items])
             index = tuple(values) if values is not None else UNRESOLVED
         elif type(items[0]) is cst.Index:
-            index = self._eval(items[0].value)  # type: ignore[attr-defined]
+            index = self._eval(items[0].value)
         else:
             index = UNRESOLVED  # a slice
         if isinstance(container, (str, bytes, list, tuple)) and isinstance(index, int):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
-from typing import Any, Dict, Iterable, Iterator, NamedTuple, Tuple
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from dssync._extract.decode import SourceText, decode_source, line_starts, token_estimate
 from dssync._extract.evaluate import literal_value
@@ -44,7 +44,8 @@ _PARAGRAPH = re.compile(r"(?:(?<=\n\n)|(?<=\r\n\r\n)|(?<=\r\r))"
 """Lines after a blank line that may begin a top-level statement or its comment."""
 
 
-def _pieces(text: str, path: str, size: int = CHUNK_LINES, known=lambda piece: False
+def _pieces(text: str, path: str, size: int = CHUNK_LINES,
+            known: Callable[[str], bool] = lambda piece: False
             ) -> Iterator[tuple[int, str, Any]]:
     """``(first line, text, tree)`` pieces of a module, each cut where the text before it parses.
 
@@ -116,14 +117,14 @@ class Fact(NamedTuple):
     end_line: int
     source: str
     conditional: bool
-    index: int | None
+    index: int | None  # type: ignore[assignment]  # shadows tuple.index, on purpose
     op: str
     comment: str
     normalized: str
     written: str
     """The value as written (``written``), or "" where that is its normalized text."""
     literal: Any
-    names: Tuple[str, ...]
+    names: tuple[str, ...]
     node: Any
 
     def shifted(self, lines: int) -> Fact:
@@ -205,11 +206,11 @@ def normalized_text(rb: RawBinding) -> str:
         return "<source> " + " ".join(rb.source.split())
 
 
-ValueFacts = Tuple[str, Any, Tuple[str, ...], str]
+ValueFacts = tuple[str, Any, tuple[str, ...], str]
 """What a value's text gives, whatever module it is in: its normalized form, its literal value
 (or ``UNRESOLVED``), when it is not a literal the names it mentions, and its written form."""
 
-ValueMemo = Dict[str, ValueFacts]
+ValueMemo = dict[str, ValueFacts]
 """``ValueFacts`` by the value's source text: the releases a history walk extracts share most
 of their values word for word, and an expression's tree (hence all three facts) depends on its
 text alone."""

@@ -9,7 +9,7 @@ here, once, from libcst's nodes, without running or importing anything.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple, Union
+from typing import Any, NamedTuple, Sequence
 
 import libcst as cst
 
@@ -132,7 +132,7 @@ class Field(NamedTuple):
     """The format spec's own parts (constants and nested fields); None without a colon."""
 
 
-Part = Union[str, Field]
+Part = str | Field
 
 
 class Folded(NamedTuple):
@@ -153,7 +153,7 @@ _STRING_TYPES = (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)
 def _pieces(node: cst.BaseExpression, out: list) -> None:
     if type(node) is cst.ConcatenatedString:
         _pieces(node.left, out)
-        _pieces(node.right, out)  # type: ignore[arg-type]
+        _pieces(node.right, out)
     else:
         out.append(node)
 
@@ -214,7 +214,7 @@ def _literal_text(raw_text: str, raw: bool) -> str:
     return "".join(out)
 
 
-def _fstring_parts(contents, raw: bool) -> list[Part]:
+def _fstring_parts(contents: Sequence[Any], raw: bool) -> list[Part]:
     out: list[Part] = []
     for item in contents:
         if type(item) is cst.FormattedStringText:

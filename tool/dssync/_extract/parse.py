@@ -13,7 +13,7 @@ gigabytes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dssync._extract.guard import NotPython, refuse_unparsable
 from dssync.errors import DssyncError
@@ -43,7 +43,7 @@ def parse_expression(text: str) -> cst.BaseExpression | None:
         return None
 
 
-def _parse(text: str, path: str, first_line: int, mode: str):
+def _parse(text: str, path: str, first_line: int, mode: str) -> Any:
     refuse_unparsable(text, path, first_line=first_line, mode=mode)
     import libcst as cst
 

@@ -9,6 +9,7 @@ same way for every node of the module, about ten times slower.)
 from __future__ import annotations
 
 from contextlib import nullcontext
+from typing import Any
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -37,7 +38,8 @@ class _Recorder(CodegenState):
         if span is not None:
             span[1] = len(self.tokens)
 
-    def record_syntactic_position(self, node, *, start_node=None, end_node=None):
+    def record_syntactic_position(self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None,
+                                  end_node: cst.CSTNode | None = None) -> Any:
         # The base class makes a generator-based context manager per node to do nothing
         # (a third of the pass); one shared do-nothing context serves every node.
         return _NOTHING

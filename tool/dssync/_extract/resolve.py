@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import libcst as cst
 
@@ -169,7 +169,7 @@ class Resolver:
         self.values[name] = value
         return value
 
-    def _lookup_for(self, scope: str | None):
+    def _lookup_for(self, scope: str | None) -> Callable[[str], Any]:
         def lookup(ref: str) -> Any:
             for candidate in _candidates(ref, scope):
                 if candidate in self.constants:

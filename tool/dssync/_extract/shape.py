@@ -59,7 +59,7 @@ class _Names(Writer):
     def name(self, node: cst.Name, outer: int) -> str:
         return SELF if node.value == self.own else node.value
 
-    methods = {**Writer.methods, cst.Name: name}
+    methods = {**Writer.methods, cst.Name: name}  # noqa: RUF012 - one dispatch table per class
 
 
 class _Shapes:
@@ -101,7 +101,7 @@ class _Shapes:
         out: list[Any] = []
         for stmt in suite.body:
             if type(stmt) is cst.SimpleStatementLine:
-                out += [self.node(small) for small in stmt.body]  # type: ignore[attr-defined]
+                out += [self.node(small) for small in stmt.body]
             else:
                 out.append(self.node(stmt))
         return ("body", tuple(out))

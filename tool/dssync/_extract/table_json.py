@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, Dict
+from typing import TYPE_CHECKING, Any
 
 from dssync._extract.value_json import NotExact, decode_value, encode_value
 from dssync.models import UNRESOLVED, Augment, Binding, Constant, ConstantTable
+
+if TYPE_CHECKING:
+    from dssync.cache import Cache
 
 FORMAT_VERSION = 4
 """3 (issue 13): bindings carry their documenting comment. 3 (issue 15, on another branch):
@@ -45,7 +48,7 @@ class Memo:
     __slots__ = ("constants", "values", "pieces")
 
     def __init__(self) -> None:
-        self.constants: Dict[str, Constant] = {}
+        self.constants: dict[str, Constant] = {}
         self.values: dict = {}
         self.pieces: dict = {}
 
@@ -210,7 +213,8 @@ def table_from_json(data: Any, path: str, memo: Memo | None = None) -> ConstantT
     return table
 
 
-def cached_table(data: bytes, path: str, cache, memo: Memo | None = None) -> ConstantTable | None:
+def cached_table(data: bytes, path: str, cache: Cache | None,
+                 memo: Memo | None = None) -> ConstantTable | None:
     """The table of ``data`` if ``cache`` holds it (a damaged or outdated entry is a miss)."""
     if cache is None:
         return None
@@ -227,14 +231,14 @@ def cached_table(data: bytes, path: str, cache, memo: Memo | None = None) -> Con
     return table if table.sha256 == sha256 else None
 
 
-def store_table(table: ConstantTable, cache) -> None:
+def store_table(table: ConstantTable, cache: Cache | None) -> None:
     """Keep ``table`` (extracted from content whose sha256 it carries) for later runs."""
     if cache is not None and table.sha256:
         # Derived from content the cache keeps: a table lost to a crash is extracted again.
         cache.write_json(NAMESPACE, cache_key(table.sha256), table_to_json(table), durable=False)
 
 
-def load_table(data: bytes, path: str, cache, memo: Memo | None = None) -> ConstantTable:
+def load_table(data: bytes, path: str, cache: Cache | None, memo: Memo | None = None) -> ConstantTable:
     """``extract_table(data, path)``, answered from ``cache`` when this content was seen before.
 
     A damaged or outdated entry counts as a miss and is replaced. Errors in the content itself

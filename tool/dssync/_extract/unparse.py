@@ -13,7 +13,7 @@ backslashes. Unlike ``ast.unparse``, the text does not depend on the Python that
 from __future__ import annotations
 
 import copy
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import libcst as cst
 
@@ -89,7 +89,7 @@ def bool_operands(node: cst.BooleanOperation) -> list[cst.BaseExpression]:
     return operands
 
 
-def comprehensions(node) -> list[cst.CompFor]:
+def comprehensions(node: Any) -> list[cst.CompFor]:
     out = []
     comp = node.for_in
     while comp is not None:
@@ -106,10 +106,10 @@ def call_arguments(node: cst.Call) -> tuple[list[cst.Arg], list[cst.Arg]]:
     return positional, keywords
 
 
-def subscript_items(node: cst.Subscript) -> tuple[list[cst.BaseSlice], bool]:
+def subscript_items(node: cst.Subscript) -> tuple[list[cst.BaseSlice | cst.BaseElement], bool]:
     """The subscript's items, and whether Python reads them as a tuple (``x[a, b]``, ``x[*a]``,
     or ``x[(a, b)]`` whose tuple is written without its parentheses)."""
-    elements = [e.slice for e in node.slice]
+    elements: list[cst.BaseSlice | cst.BaseElement] = [e.slice for e in node.slice]
     if len(node.slice) == 1 and type(node.slice[0].comma) is cst.Comma:  # ``x[a,]``
         return elements, True
     if len(elements) == 1 and type(elements[0]) is cst.Index and elements[0].star is None:
@@ -241,7 +241,7 @@ class Writer:
                 items.append(f"{self.write(e.key, TEST)}: {self.write(e.value, TEST)}")  # type: ignore[attr-defined]
         return "{" + ", ".join(items) + "}"
 
-    def _generators(self, node) -> str:
+    def _generators(self, node: cst.BaseComp) -> str:
         out = []
         for comp in comprehensions(node):
             out.append(" async for " if comp.asynchronous is not None else " for ")
@@ -344,7 +344,7 @@ class Writer:
 
     # -- f-strings -----------------------------------------------------------------------
 
-    def _joined(self, parts: tuple[Part, ...]) -> str:
+    def _joined(self, parts: Sequence[Part]) -> str:
         if self.avoid:
             return "f" + _without_backslashes("".join(self._inner(p) for p in parts))
         # Constant parts may use escapes (``\n``), replacement fields may not: choose a quote

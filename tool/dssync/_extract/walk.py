@@ -13,7 +13,7 @@ module (``positions.record``).
 
 from __future__ import annotations
 
-from typing import Any, Iterator, NamedTuple
+from typing import Any, Iterator, NamedTuple, Sequence
 
 import libcst as cst
 
@@ -59,7 +59,7 @@ class RawBinding(NamedTuple):
     written: cst.BaseExpression | None = None
     """The node of the value as written (for ``*REST`` and ``A, B = f()``: the whole
     right-hand side); what a rewrite replaces."""
-    index: int | None = None
+    index: int | None = None  # type: ignore[assignment]  # shadows tuple.index, on purpose
     op: str = ""
     star: tuple[int | None, int | None] | None = None
     """For ``*REST``: the bounds of the slice it takes."""
@@ -84,8 +84,8 @@ def _blocks(node: cst.If | cst.Try | cst.TryStar) -> Iterator[cst.BaseSuite]:
         yield node.body
         for handler in node.handlers:  # type: ignore[union-attr]
             yield handler.body
-        if node.orelse is not None:  # type: ignore[union-attr]
-            yield node.orelse.body  # type: ignore[union-attr]
+        if node.orelse is not None:
+            yield node.orelse.body
         if node.finalbody is not None:  # type: ignore[union-attr]
             yield node.finalbody.body  # type: ignore[union-attr]
 
@@ -121,7 +121,7 @@ class _Sites:
             self._statement(stmt, self.module.body, top, None, None, False)
         return self.found
 
-    def _statement(self, stmt: cst.CSTNode, body, top: int, member: int | None,
+    def _statement(self, stmt: cst.CSTNode, body: Sequence[cst.CSTNode], top: int, member: int | None,
                    scope: str | None, conditional: bool, nested: bool = False) -> None:
         t = type(stmt)
         if t is cst.SimpleStatementLine:
@@ -157,7 +157,7 @@ class _Sites:
             for small in suite.body:
                 self.found.append(Site(small, conditional, scope, top, member, None, comment))
             return
-        for stmt in suite.body:  # type: ignore[attr-defined]
+        for stmt in suite.body:
             self._statement(stmt, suite.body, top, member, scope, conditional, nested=True)
 
 
@@ -245,11 +245,11 @@ class Walk:
             yield site, "bind", value, name, {}
             return
         if type(target) is cst.Tuple or type(target) is cst.List:
-            yield from self._unpack(site, target, value)  # type: ignore[arg-type]
+            yield from self._unpack(site, target, value)
             return
         base = target
         while type(base) is cst.Attribute or type(base) is cst.Subscript:
-            base = base.value  # type: ignore[attr-defined]
+            base = base.value
         base_name = _qualified(site, base)
         if base_name is not None:
             # ``X[k] = v`` or ``X.a = v`` modifies X; the part after the name says where.

@@ -27,7 +27,7 @@ import re
 import libcst as cst
 
 from dssync._extract.literals import decode_token, fold, is_string
-from dssync._extract.unparse import ATOM, TEST, Writer, star_slice
+from dssync._extract.unparse import TEST, Writer, star_slice
 
 MAX_SOURCE = 20_000
 """Longer values are shown normalized: a report cuts them to a few lines anyway."""
@@ -74,7 +74,8 @@ class _AsWritten(Writer):
             return Writer.attribute(Writer(self.avoid), node, outer)
         return Writer.attribute(self, node, outer)
 
-    methods = {**Writer.methods, cst.Integer: number, cst.Float: number, cst.Imaginary: number,
+    methods = {**Writer.methods, cst.Integer: number,  # noqa: RUF012 - one table per class
+               cst.Float: number, cst.Imaginary: number,
                cst.SimpleString: string, cst.ConcatenatedString: string,
                cst.FormattedString: string, cst.Attribute: attribute}
 
@@ -91,7 +92,7 @@ def _tokens(node: cst.BaseExpression) -> list[str] | None:
     while pending:
         piece = pending.pop()
         if type(piece) is cst.ConcatenatedString:
-            pending += [piece.right, piece.left]  # type: ignore[list-item]
+            pending += [piece.right, piece.left]
         elif type(piece) is cst.SimpleString:
             out.append(piece.value)
         else:

@@ -22,10 +22,10 @@ from typing import Any, Iterable
 
 from dssync._format.text import count_phrase, summary_line
 from dssync._format.values import (
-    class_constants, file_links, gone_line, is_text_change, origin_line, placement_phrase,
-    report_links, upstream_line_url,
+    class_constants, file_links, gone_line, is_text_change, moved_phrase, origin_line, placement_phrase,
+    report_links, shared_origin, upstream_line, upstream_line_url, upstream_path_url,
 )
-from dssync.models import UNRESOLVED, Added, Changed, DriftReport, FileDrift
+from dssync.models import UNRESOLVED, Added, Changed, DriftReport, FileDrift, Moved
 
 VALUE_LIMIT = 4000
 """Longer values are cut: a page of megabytes helps nobody."""
@@ -69,7 +69,7 @@ span.absent { color: var(--muted); font-style: italic; }
 tr.added td.kind { background: var(--add); }
 tr.removed td.kind { background: var(--del); }
 tr.changed-value td.kind, tr.changed-reference td.kind { background: var(--chg); }
-tr.renamed td.kind, tr.renamed-class td.kind { background: var(--ren); }
+tr.renamed td.kind, tr.renamed-class td.kind, tr.moved td.kind { background: var(--ren); }
 tr.pinned td.kind { background: var(--pin); }
 ul.details { margin: 0; padding-left: 1rem; }
 p.comment { margin: 0 0 .25rem; color: var(--muted); overflow-wrap: anywhere; }
@@ -94,7 +94,7 @@ CSP = ("default-src 'none'; style-src 'sha256-{digest}'; img-src 'none'; font-sr
 
 KIND_LABELS = {"added": "added upstream", "removed": "removed upstream", "changed-value": "value changed",
                "changed-reference": "referenced value changed", "renamed": "renamed upstream",
-               "renamed-class": "class renamed upstream", "pinned": "pinned"}
+               "renamed-class": "class renamed upstream", "moved": "moved upstream", "pinned": "pinned"}
 COLUMNS = (("kind", "Kind"), ("name", "Constant"), ("old", "Vendored"), ("new", "Upstream"),
            ("lines", "Lines (vendored → upstream)"), ("notes", "Notes"))
 
@@ -218,7 +218,7 @@ def _changed_row(c: Changed, f: FileDrift, report: DriftReport) -> str:
     return _row("changed-value", c.name, old, new, lines, _comment(c.comment) + notes)
 
 
-def _added_notes(a: Added) -> str:
+def _added_notes(a: Added | Moved) -> str:
     if a.placement is None:
         return ""
     p = a.placement
@@ -247,6 +247,16 @@ def _rows(f: FileDrift, report: DriftReport) -> Iterable[str]:
         yield _row("added", a.name, _absent(), _pre(a.shown),
                    _lines(0, a.line, upstream_line_url(report, f, a.line)),
                    _comment(a.comment) + _added_notes(a))
+    for m in f.moved:
+        out = m.direction(f.vendored) == "out"
+        old = _pre(m.shown) if out else _absent(f"in {m.from_vendored}")
+        new = _absent(f"in {m.to_upstream}") if out else _pre(m.shown)
+        notes = escape(moved_phrase(m, f.vendored))
+        if not out and m.placement is not None:
+            notes += f"; {_added_notes(m)}"
+        yield _row("moved", m.name, old, new,
+                   _lines(m.old_line, m.new_line, upstream_path_url(report, m.to_upstream, m.new_line)),
+                   _comment(m.comment) + notes)
     for p in f.pinned:
         state = "still differs from upstream" if p.drifted else "now equals upstream; the pin could go"
         yield _row("pinned", p.name, _pre(p.local_shown) if p.local_shown is not None else _absent(),
@@ -254,9 +264,11 @@ def _rows(f: FileDrift, report: DriftReport) -> Iterable[str]:
                    escape(_line(p.line)), escape(f"{p.reason} ({state})"))
 
 
-def _file_section(i: int, f: FileDrift, report: DriftReport) -> list[str]:
+def _file_section(i: int, f: FileDrift, report: DriftReport, shared: str | None = None) -> list[str]:
     origin = f'<p class="origin">Upstream {_path(f.upstream)}'
-    if f.origin is not None:
+    if f.origin is not None and shared is not None:
+        origin += f" {escape(upstream_line(f, shared))}"
+    elif f.origin is not None:
         origin += f" from {escape(origin_line(f))}"
     elif f.gone is not None:
         origin += f": <strong>{escape(gone_line(f.gone))}</strong>"
@@ -283,8 +295,8 @@ def _file_section(i: int, f: FileDrift, report: DriftReport) -> list[str]:
 
 def _summary_table(report: DriftReport) -> list[str]:
     s = report.summary()
-    keys = ("files", "files_with_drift", "added", "removed", "changed", "renamed", "renamed_classes",
-            "pinned")
+    keys = ("files", "files_with_drift", "added", "removed", "changed", "moved", "renamed",
+            "renamed_classes", "pinned")
     out = ['<table class="summary"><tbody>']
     out += [f'<tr data-key="{k}"><th>{escape(k.replace("_", " "))}</th><td>{s.get(k, 0)}</td></tr>'
             for k in keys]
@@ -305,6 +317,9 @@ def render(report: DriftReport) -> str:
     if links:
         out.append('<p class="links">' + " · ".join(_link(label, url) for label, url in links) + "</p>")
     out += [f'<p class="note">{escape(note)}</p>' for note in report.notes]
+    shared = shared_origin(report)
+    if shared is not None:
+        out.append(f'<p class="origin">Upstream files from {escape(shared)}</p>')
     out += _summary_table(report)
     if len(report.files) > 1:
         out.append('<nav><ul class="files">')
@@ -314,7 +329,7 @@ def render(report: DriftReport) -> str:
     out.append("</header>")
     out.append("<main>")
     for i, f in enumerate(report.files, 1):
-        out += _file_section(i, f, report)
+        out += _file_section(i, f, report, shared)
     out += ["</main>", "<footer><p>Written by dssync. Values are shown as the source writes them, "
                        "white space, comments and quote style folded (a changed value written over "
                        "several lines as those lines, a text of several lines as its lines, the "

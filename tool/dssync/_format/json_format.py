@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from dssync._format.values import file_links, report_links, to_json
-from dssync.models import UNRESOLVED, Added, DriftReport, FileDrift, Gone
+from dssync.models import UNRESOLVED, Added, DriftReport, FileDrift, Gone, Moved, Placement
 
 SCHEMA = "dssync.drift/1"
 
@@ -42,12 +42,27 @@ def _links(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
     return [{"label": label, "url": url} for label, url in pairs]
 
 
+def _insertion(p: Placement) -> dict[str, Any]:
+    return {"line": p.line, "relation": p.relation, "neighbour": p.neighbour}
+
+
 def _added(a: Added) -> dict[str, Any]:
     item: dict[str, Any] = {"name": a.name, "value": a.value, "as_written": a.shown, "line": a.line,
                             "comment": a.comment}
     if a.placement is not None:
-        p = a.placement
-        item["insertion"] = {"line": p.line, "relation": p.relation, "neighbour": p.neighbour}
+        item["insertion"] = _insertion(a.placement)
+    return item
+
+
+def _moved(m: Moved, vendored: str) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "name": m.name, "value": m.value, "as_written": m.shown, "comment": m.comment,
+        "direction": m.direction(vendored),
+        "from": {"vendored": m.from_vendored, "upstream": m.from_upstream, "line": m.old_line},
+        "to": {"vendored": m.to_vendored, "upstream": m.to_upstream, "line": m.new_line},
+    }
+    if m.placement is not None:
+        item["insertion"] = _insertion(m.placement)
     return item
 
 
@@ -79,6 +94,7 @@ def file_to_dict(f: FileDrift, report: DriftReport | None = None) -> dict[str, A
     data["pinned"] = [{"name": p.name, "local": p.local, "upstream": p.upstream,
                        "local_as_written": p.local_shown, "upstream_as_written": p.upstream_shown,
                        "line": p.line, "reason": p.reason, "drifted": p.drifted} for p in f.pinned]
+    data["moved"] = [_moved(m, f.vendored) for m in f.moved]
     return data
 
 

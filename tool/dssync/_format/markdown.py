@@ -7,9 +7,9 @@ import re
 from dssync._format.text import summary_line
 from dssync._format.values import (
     comment_line, display, file_links, gone_line, origin_line, placement_phrase, renamed_value,
-    report_links, upstream_line_url,
+    report_links, shared_origin, upstream_line, upstream_line_url, upstream_path_url,
 )
-from dssync.models import DriftReport, FileDrift, Placement
+from dssync.models import DriftReport, FileDrift, Moved, Placement
 
 _BACKTICKS = re.compile(r"`+")
 
@@ -58,10 +58,23 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return out + [""]
 
 
-def _file(f: FileDrift, report: DriftReport) -> list[str]:
+def _moved_row(m: Moved, f: FileDrift, report: DriftReport) -> list[str]:
+    line = _link(str(m.new_line), upstream_path_url(report, m.to_upstream, m.new_line))
+    if m.direction(f.vendored) == "out":
+        where = f"out, to {_cell(m.to_upstream)} (vendored as {_cell(m.to_vendored)})"
+        lines = f"{m.old_line} → {_cell(m.to_upstream)} {line}"
+    else:
+        where = f"in, from {_cell(m.from_upstream)} (vendored as {_cell(m.from_vendored)})"
+        goes = f", goes {_goes(m.placement)}" if m.placement is not None else ""
+        lines = f"{_cell(m.from_vendored)} {m.old_line} → {line}{goes}"
+    return [_cell(m.name), _cell(display(m.shown)), where, lines, _note(m.comment)]
+
+
+def _file(f: FileDrift, report: DriftReport, shared: str | None = None) -> list[str]:
     lines = [f"## {_cell(f.vendored)}", ""]
     if f.origin is not None:
-        upstream = f"Upstream: {_cell(f.upstream)} from {origin_line(f)}"
+        where = upstream_line(f, shared) if shared else f"from {origin_line(f)}"
+        upstream = f"Upstream: {_cell(f.upstream)} {where}"
     elif f.gone is not None:
         upstream = f"Upstream: {_cell(f.upstream)} is **{gone_line(f.gone)}**"
     else:
@@ -104,6 +117,11 @@ def _file(f: FileDrift, report: DriftReport) -> list[str]:
                         [[_cell(c.old_name), _cell(c.new_name), ", ".join(_cell(m) for m in c.constants),
                           f"{c.old_line} → {_link(str(c.new_line), upstream_line_url(report, f, c.new_line))}"]
                          for c in f.renamed_classes])
+    if f.moved:
+        lines += [f"### Moved upstream ({len(f.moved)})", "",
+                  "Each kept its name and value, and is listed under both of its files.", ""]
+        lines += _table(["Constant", "Value", "Moved", "Lines", "Comment"],
+                        [_moved_row(m, f, report) for m in f.moved])
     if f.pinned:
         lines += [f"### Pinned ({len(f.pinned)})", ""]
         lines += _table(["Constant", "Local", "Upstream", "Reason", "Still differs"],
@@ -121,6 +139,9 @@ def render(report: DriftReport) -> str:
     lines += [f"> {note}" for note in report.notes]
     if report.notes:
         lines.append("")
+    shared = shared_origin(report)
+    if shared is not None:
+        lines += [f"Upstream files from {shared}.", ""]
     for f in report.files:
-        lines += _file(f, report)
+        lines += _file(f, report, shared)
     return "\n".join(lines).rstrip("\n") + "\n"

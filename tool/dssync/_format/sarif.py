@@ -18,7 +18,7 @@ from urllib.parse import quote
 from dssync._format.json_format import file_source
 from dssync._format.values import (
     changed_line, class_constants, comment_line, display, gone_head, is_text_change, placement_phrase,
-    renamed_value, report_links, upstream_line_url,
+    renamed_value, report_links, upstream_line_url, upstream_path_url,
 )
 from dssync.models import UNRESOLVED, Changed, DriftReport, FileDrift
 
@@ -54,11 +54,14 @@ RULES = (
     Rule("DSS007", "class-renamed", "ClassRenamedUpstream", "Class renamed upstream",
          "Upstream renamed a class holding constants, its body otherwise the same; the vendored "
          "copy still uses the old name.", "warning"),
+    Rule("DSS008", "moved", "ConstantMovedUpstream", "Constant moved upstream",
+         "Upstream moved the constant, with the same value, to another of the configured files; "
+         "the vendored copy still defines it in the old one.", "warning"),
 )
 RULE_BY_KIND = {rule.kind: rule for rule in RULES}
 # Most consequential first: the GitHub format shows only the first few.
 _KIND_ORDER = {kind: i for i, kind in enumerate(
-    ("changed-value", "changed-reference", "removed", "renamed", "class-renamed", "added",
+    ("changed-value", "changed-reference", "removed", "renamed", "class-renamed", "moved", "added",
      "pin-obsolete"))}
 
 # An added constant has no line in the vendored file: its finding points at the line that
@@ -163,6 +166,20 @@ def file_findings(f: FileDrift, tag: str | None, report: DriftReport | None = No
                            {"class": k.old_name, "upstreamName": k.new_name,
                             "upstreamLine": k.new_line, "constants": list(k.constants),
                             **link(k.new_line)}))
+    for m in f.moved:
+        if m.direction(f.vendored) != "out":
+            continue  # one finding per move, at the constant in the file it left
+        msg = _documented(f"{m.name} = {_shown(m.shown)} is defined here, but {_upstream_at(f, tag)} "
+                          f"moved it to {m.to_upstream} line {m.new_line} (vendored as "
+                          f"{m.to_vendored}) with the same value", m.comment)
+        if m.placement is not None:
+            msg += f"; 'dssync update' puts it in {m.to_vendored} {placement_phrase(m.placement)}"
+        url = upstream_path_url(report, m.to_upstream, m.new_line) if report is not None else None
+        out.append(Finding(RULE_BY_KIND["moved"], f.vendored, max(m.old_line, 1), m.name, msg,
+                           _with_comment({"constant": m.name, "vendored": m.value,
+                                          "upstreamFile": m.to_upstream, "upstreamLine": m.new_line,
+                                          "movedTo": m.to_vendored,
+                                          **({"upstreamUrl": url} if url else {})}, m.comment)))
     for a in f.added:
         msg = _documented(f"{a.name} = {_shown(a.shown)} was added in {_upstream_at(f, tag, a.line)}; "
                           "the vendored copy does not define it", a.comment)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dssync._format.values import (
-    class_constants, comment_suffix, display, file_links, placement_phrase, renamed_value, report_links,
-    upstream_line,
+    class_constants, comment_suffix, display, file_links, moved_phrase, placement_phrase, renamed_value,
+    report_links, shared_origin, upstream_line,
 )
-from dssync.models import Added, DriftReport, FileDrift
+from dssync.models import Added, DriftReport, FileDrift, Moved
 
 
 def _added_where(a: Added) -> str:
@@ -14,9 +14,16 @@ def _added_where(a: Added) -> str:
     return f"(upstream line {a.line}{goes})"
 
 
-def _file_lines(f: FileDrift, report: DriftReport) -> list[str]:
+def _moved_where(m: Moved, vendored: str) -> str:
+    if m.direction(vendored) == "out":
+        return f"(line {m.old_line})"
+    goes = f", goes {placement_phrase(m.placement, neighbour=False)}" if m.placement else ""
+    return f"(upstream line {m.new_line}{goes})"
+
+
+def _file_lines(f: FileDrift, report: DriftReport, shared: str | None) -> list[str]:
     head = f"{f.vendored} vs {f.upstream}"
-    lines = [head, f"  upstream: {upstream_line(f)}"]
+    lines = [head, f"  upstream: {upstream_line(f, shared)}"]
     if f.has_drift:
         lines += [f"  {label}: {url}" for label, url in file_links(report, f)[1:]]
     if not f.has_drift:
@@ -45,6 +52,10 @@ def _file_lines(f: FileDrift, report: DriftReport) -> list[str]:
         lines += [f"    > class {c.old_name} renamed to {c.new_name}, its body otherwise the same "
                   f"({class_constants(c)})  (line {c.old_line} -> {c.new_line})"
                   for c in f.renamed_classes]
+    if f.moved:
+        lines.append(f"  moved ({len(f.moved)})")
+        lines += [f"    > {m.name} = {display(m.shown)}  {_moved_where(m, f.vendored)} "
+                  f"{moved_phrase(m, f.vendored)}{comment_suffix(m.comment)}" for m in f.moved]
     if f.pinned:
         lines.append(f"  pinned ({len(f.pinned)})")
         for p in f.pinned:
@@ -62,12 +73,14 @@ def count_phrase(kind: str, n: int) -> str:
 
 
 def summary_line(report: DriftReport) -> str:
+    """``1 of 6 files drifted: 4 added, 3 removed, 2 changed, 0 moved`` (renames and pins
+    when there are any); ``no drift in 6 files: ...`` when none did."""
     s = report.summary()
     files = f"{s['files']} file" + ("s" if s["files"] != 1 else "")
-    parts = [count_phrase(k, s.get(k, 0)) for k in ("added", "removed", "changed", "renamed")]
-    parts += [count_phrase(k, s[k]) for k in ("renamed_classes", "pinned") if s.get(k)]
-    verdict = "drift" if report.has_drift else "no drift"
-    return f"{verdict}: {files}, " + ", ".join(parts)
+    parts = [count_phrase(k, s.get(k, 0)) for k in ("added", "removed", "changed", "moved")]
+    parts += [count_phrase(k, s[k]) for k in ("renamed", "renamed_classes", "pinned") if s.get(k)]
+    verdict = f"{s['files_with_drift']} of {files} drifted" if report.has_drift else f"no drift in {files}"
+    return f"{verdict}: " + ", ".join(parts)
 
 
 def render(report: DriftReport) -> str:
@@ -75,8 +88,11 @@ def render(report: DriftReport) -> str:
     for note in report.notes:
         lines.append(f"note: {note}")
     lines += [f"{label}: {url}" for label, url in report_links(report)]
+    shared = shared_origin(report)
+    if shared is not None:
+        lines.append(f"upstream files from: {shared}")
     for f in report.files:
-        lines += _file_lines(f, report)
+        lines += _file_lines(f, report, shared)
         lines.append("")
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"

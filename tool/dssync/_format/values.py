@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from dssync.models import (
-    UNRESOLVED, Changed, ClassRenamed, DriftReport, FileDrift, Gone, Placement, Renamed,
+    UNRESOLVED, Changed, ClassRenamed, DriftReport, FileDrift, Gone, Moved, Placement, Renamed,
 )
 
 JSON_SCALARS = (str, int, float, bool, type(None))
@@ -79,8 +79,8 @@ def to_json(value: Any) -> Any:
     if isinstance(value, dict):
         if not all(isinstance(k, str) for k in value):
             return UNRESOLVED
-        items = {k: to_json(v) for k, v in value.items()}
-        return UNRESOLVED if any(i is UNRESOLVED for i in items.values()) else items
+        members = {k: to_json(v) for k, v in value.items()}
+        return UNRESOLVED if any(m is UNRESOLVED for m in members.values()) else members
     return UNRESOLVED
 
 
@@ -89,6 +89,17 @@ def origin_line(f: FileDrift) -> str:
         return ""
     o = f.origin
     return f"{o.source} at {o.tag}, {o.identity()}"
+
+
+def shared_origin(report: DriftReport) -> str | None:
+    """``pypi:deepspeed at v0.9.0, deepspeed-0.9.0.tar.gz sha256:...`` when every file read
+    upstream came from one archive or one commit: said once for the report, not per file."""
+    origins = [f.origin for f in report.files if f.origin is not None]
+    first = origins[0] if origins else None
+    if len(origins) < 2 or first is None or not (first.commit or first.archive):
+        return None
+    same = {(o.source, o.tag, o.commit, o.archive, o.archive_sha256) for o in origins}
+    return f"{first.source} at {first.tag}, {first.identity()}" if len(same) == 1 else None
 
 
 def gone_head(g: Gone) -> str:
@@ -114,8 +125,11 @@ def gone_line(g: Gone) -> str:
     return text
 
 
-def upstream_line(f: FileDrift) -> str:
-    """Where a file section's upstream was read, or what is known of its absence."""
+def upstream_line(f: FileDrift, shared: str | None = None) -> str:
+    """Where a file section's upstream was read, or what is known of its absence; ``shared``
+    (see ``shared_origin``) is named once above the sections, so a section says only which."""
+    if f.origin is not None and shared is not None:
+        return f"from the {'archive' if f.origin.archive else 'commit'} above"
     if f.origin is not None:
         return origin_line(f)
     if f.gone is not None:
@@ -135,6 +149,26 @@ def placement_phrase(p: Placement, *, neighbour: bool = True) -> str:
         return f"before line {p.line}{named}"
     where = f"after line {p.line}{named}"
     return f"at the end, {where}" if p.relation == "end" else where
+
+
+# -- moved constants -----------------------------------------------------------------------------
+
+
+def moved_phrase(m: Moved, vendored: str) -> str:
+    """The other end of a move, seen from one of its files: ``moved upstream to pkg/b.py
+    (vendored as v/b.py, upstream line 2)`` or ``moved upstream from pkg/a.py (...)``."""
+    if m.direction(vendored) == "out":
+        return (f"moved upstream to {m.to_upstream} (vendored as {m.to_vendored}, "
+                f"upstream line {m.new_line})")
+    return f"moved upstream from {m.from_upstream} (vendored as {m.from_vendored}, line {m.old_line})"
+
+
+def moved_line(m: Moved, vendored: str) -> int:
+    """The line of ``vendored`` a move is located at: the constant's, in the file it left; where
+    ``dssync update`` puts it (else line 1), in the file it went to."""
+    if m.direction(vendored) == "out":
+        return max(m.old_line, 1)
+    return max(m.placement.line, 1) if m.placement is not None else 1
 
 
 # -- multi-line text values ----------------------------------------------------------------------
@@ -201,6 +235,13 @@ def file_links(report: DriftReport, f: FileDrift) -> list[tuple[str, str]]:
 
 
 def upstream_line_url(report: DriftReport, f: FileDrift, line: int) -> str | None:
-    if report.web is None or not report.tag or line < 1 or f.gone is not None:
+    if f.gone is not None:
         return None
-    return report.web.file(report.tag, f.upstream, line)
+    return upstream_path_url(report, f.upstream, line)
+
+
+def upstream_path_url(report: DriftReport, path: str, line: int) -> str | None:
+    """The line of an upstream file at the report's tag, on the web, when upstream has pages."""
+    if report.web is None or not report.tag or line < 1:
+        return None
+    return report.web.file(report.tag, path, line)

@@ -13,9 +13,12 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Sequence
 
 from dssync._history.modules import ModuleTarget, package_of
+
+if TYPE_CHECKING:
+    from dssync.cache import Cache
 
 NAMESPACE = "uses"
 FORMAT_VERSION = 1
@@ -100,7 +103,7 @@ def _question(targets: Sequence[ModuleTarget], wanted: Mapping[str, set[str]]) -
     return hashlib.sha256(json.dumps(asked).encode("utf-8")).hexdigest()[:32]
 
 
-def _cached_uses(cache, key: str, shown: str) -> list[Use] | None:
+def _cached_uses(cache: Cache | None, key: str, shown: str) -> list[Use] | None:
     stored = cache.read_json(NAMESPACE, key) if cache is not None else None
     if not isinstance(stored, list):
         return None
@@ -113,7 +116,7 @@ def _cached_uses(cache, key: str, shown: str) -> list[Use] | None:
 
 def scan_paths(paths: Sequence[Path], root: Path, targets: Sequence[ModuleTarget],
                wanted: Mapping[str, set[str]], *, skip_dirs: Iterable[str] = SKIPPED_DIRS,
-               skip_files: Iterable[Path] = (), cache=None) -> Scan:
+               skip_files: Iterable[Path] = (), cache: Cache | None = None) -> Scan:
     """Every use of ``wanted`` constants in the Python files under ``paths``.
 
     File names in the result, and the packages relative imports resolve against, are relative

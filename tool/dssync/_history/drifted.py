@@ -62,7 +62,7 @@ def drifted_constants(report: DriftReport) -> list[Drifted]:
             # Code uses the constants (TraceMode.RECORD), each now under the new class's name.
             out += [Drifted(f.vendored, f.upstream, f"{k.old_name}.{m}", RENAMED, None,
                             f"{k.new_name}.{m}") for m in k.constants]
-    for m in getattr(report, "moved", ()):
+    for m in report.moved:
         out.append(Drifted(m.from_vendored, m.from_upstream, m.name, MOVED, m.value,
                            m.to_upstream))
     return out

@@ -77,8 +77,8 @@ def combine_scores(per_file: Sequence[tuple[list[Score], list[str]]],
     maps = [{s.tag: s for s in scores} for scores, _ in per_file]
     scores, skipped = [], []
     for tag in tags:
-        parts = [m.get(tag) for m in maps]
-        if any(p is None for p in parts):
+        parts = [m[tag] for m in maps if tag in m]
+        if len(parts) < len(maps):
             skipped.append(tag)
             continue
         scores.append(Score(tag, sum(p.distance for p in parts), sum(p.added for p in parts),

@@ -16,7 +16,7 @@ libcst: ``consumers`` imports it only for a file it has to parse.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import libcst as cst
 import libcst.metadata as md
@@ -28,7 +28,7 @@ from dssync._history.consumers import Use
 from dssync._history.modules import ModuleTarget, best_target, resolve_relative
 
 
-def _import_statements(node: cst.CSTNode):
+def _import_statements(node: cst.CSTNode) -> Iterator[Any]:
     """Every ``import`` statement in any scope: imports are statements, so the search goes
     through bodies and blocks only, never into expressions (most of a file's nodes)."""
     for child in node.children:

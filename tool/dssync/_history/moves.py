@@ -9,50 +9,15 @@ one file is left as it is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
-from dssync.models import Added, DriftReport, FileDrift, Removed
-
-
-@dataclass(frozen=True)
-class Moved:
-    name: str
-    value: str
-    """The normalized value, the same in both files."""
-    from_vendored: str
-    from_upstream: str
-    to_vendored: str
-    to_upstream: str
-    old_line: int
-    """Line in the vendored file it was removed from."""
-    new_line: int
-    """Line in the upstream file it was added to."""
-    written: str = ""
-    """The value as upstream writes it, for people."""
+from dssync.models import Added, DriftReport, FileDrift, Moved, Removed
 
 
-@dataclass
-class MovedDriftReport(DriftReport):
-    """A ``DriftReport`` whose moved constants are listed in ``moved``, not as removed + added."""
-
-    moved: list[Moved] = field(default_factory=list)
-
-    @property
-    def has_drift(self) -> bool:
-        return bool(self.moved) or any(f.has_drift for f in self.files)
-
-    def summary(self) -> dict[str, int]:
-        total = super().summary()
-        total["moved"] = len(self.moved)
-        return total
-
-
-def detect_moves(report: DriftReport) -> MovedDriftReport:
-    """A copy of ``report`` with each cross-file move taken out of removed/added into ``moved``.
-
-    A note per move is added too, so formats that do not know ``moved`` still show it.
-    The input report is not modified.
-    """
+def detect_moves(report: DriftReport) -> DriftReport:
+    """A copy of ``report`` with each cross-file move taken out of removed/added into ``moved``
+    of both files. The input report is not modified; a report whose moves are found already
+    comes back the same."""
     removed_in: dict[str, list[tuple[int, Removed]]] = {}
     added_in: dict[str, list[tuple[int, Added]]] = {}
     for i, f in enumerate(report.files):
@@ -60,7 +25,7 @@ def detect_moves(report: DriftReport) -> MovedDriftReport:
             removed_in.setdefault(r.name, []).append((i, r))
         for a in f.added:
             added_in.setdefault(a.name, []).append((i, a))
-    moves: list[Moved] = []
+    moves: dict[int, list[Moved]] = {}
     gone: set[tuple[int, str]] = set()
     came: set[tuple[int, str]] = set()
     for name, removals in removed_in.items():
@@ -71,8 +36,10 @@ def detect_moves(report: DriftReport) -> MovedDriftReport:
         if src == dst or r.value != a.value:
             continue
         s, d = report.files[src], report.files[dst]
-        moves.append(Moved(name, a.value, s.vendored, s.upstream, d.vendored, d.upstream,
-                           r.line, a.line, a.written))
+        move = Moved(name, a.value, s.vendored, s.upstream, d.vendored, d.upstream, r.line, a.line,
+                     a.written, a.comment or r.comment, a.placement)
+        moves.setdefault(src, []).append(move)
+        moves.setdefault(dst, []).append(move)
         gone.add((src, name))
         came.add((dst, name))
     files: list[FileDrift] = []
@@ -82,10 +49,6 @@ def detect_moves(report: DriftReport) -> MovedDriftReport:
             removed=[r for r in f.removed if (i, r.name) not in gone],
             added=[a for a in f.added if (i, a.name) not in came],
             changed=list(f.changed), renamed=list(f.renamed), pinned=list(f.pinned),
+            renamed_classes=list(f.renamed_classes), moved=list(f.moved) + moves.get(i, []),
         ))
-    notes = list(report.notes)
-    notes += [f"{m.name} moved from {m.from_upstream} to {m.to_upstream} (same value "
-              f"{m.written or m.value})" for m in moves]
-    previous = list(getattr(report, "moved", []))
-    return MovedDriftReport(files=files, tag=report.tag, notes=notes, web=report.web,
-                            moved=previous + moves)
+    return DriftReport(files=files, tag=report.tag, notes=list(report.notes), web=report.web)

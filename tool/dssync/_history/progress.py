@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sys
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 
 class Progress(Protocol):
@@ -34,7 +37,7 @@ class TerminalProgress:
 
         self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                              TimeElapsedColumn(), console=Console(stderr=True), transient=True)
-        self._task = None
+        self._task: TaskID | None = None
         self._running = False
 
     def start(self, label: str, total: int) -> None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Sequence
 
 from dssync._format.values import display
-from dssync._history.drifted import CHANGED, MOVED, REMOVED, RENAMED, Impact
+from dssync._history.drifted import CHANGED, MOVED, REMOVED, RENAMED, Drifted, Impact
 from dssync._history.identify import Match, Score
 from dssync._history.timeline import (
-    CHANGED as EV_CHANGED, INTRODUCED, REINTRODUCED, FileHistory, History,
+    CHANGED as EV_CHANGED, INTRODUCED, REINTRODUCED, Event, FileHistory, History,
 )
 from dssync._history.walk import ABSENT
 from dssync.models import UNRESOLVED
@@ -42,7 +42,7 @@ def span(tags: Sequence[str]) -> str:
 # -- history ---------------------------------------------------------------------------------
 
 
-def _event_line(f: FileHistory, history: History, e) -> str:
+def _event_line(f: FileHistory, history: History, e: Event) -> str:
     tag = f"{e.tag:<10}"
     if e.kind == INTRODUCED:
         verb = "present from" if (history.since and e.tag == f.tags[0]) else "introduced"
@@ -149,7 +149,7 @@ def render_identify(source: str, tags: Sequence[str],
 # -- impact ----------------------------------------------------------------------------------
 
 
-def _drift_title(d) -> str:
+def _drift_title(d: Drifted) -> str:
     if d.kind == REMOVED:
         return f"removed {d.name} (was {display(d.old or '')})"
     if d.kind == CHANGED:

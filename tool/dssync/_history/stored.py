@@ -150,7 +150,7 @@ def cached_history(walk: Walk, vendored: Mapping[str, str] | None = None, *,
                 return history_of(walk, files, since=since, until=until)
     parse_walk(walk, cache, progress)
     history = build_history(walk, vendored, since=since, until=until)
-    if key is not None and walk_digest is not None and rewrite:
+    if cache is not None and key is not None and walk_digest is not None and rewrite:
         try:
             data = histories_to_json(history.files, history.tags, walk_digest)
         except (ValueError, RecursionError):

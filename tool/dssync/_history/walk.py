@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Sequence, Union
+from typing import Callable, Sequence
 
 from dssync._history.fetch import DEFAULT_WORKERS, fetch_across
 from dssync._history.progress import NoProgress, Progress
@@ -102,7 +102,7 @@ def parse_walk(result: Walk, cache: Cache | None, progress: Progress | None = No
     result.fetched = {}
 
 
-SourceLike = Union[UpstreamSource, Callable[[], UpstreamSource]]
+SourceLike = UpstreamSource | Callable[[], UpstreamSource]
 
 
 def walk(sources: Sequence[SourceLike], paths: Sequence[str], *, tag_format: str,
@@ -152,7 +152,8 @@ def walk(sources: Sequence[SourceLike], paths: Sequence[str], *, tag_format: str
                 hint="check the network, or name another --source")
 
 
-def _walk_one(source: UpstreamSource, paths: list[str], *, tag_format: str, since, until,
+def _walk_one(source: UpstreamSource, paths: list[str], *, tag_format: str, since: str | None,
+              until: str | None,
               prereleases: bool, cache: Cache | None, progress: Progress, workers: int,
               parse: bool = True) -> Walk:
     tags = release_tags(source.list_tags(), tag_format, since=since, until=until,

@@ -62,7 +62,8 @@ class HttpResponse:
 
 _SECRETS: set[str] = set()
 
-_URL_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)[^/\s@?#]+@")
+_URL_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)[^/\s?#]+@")
+"""The user info of a URL up to the last ``@`` before its path: a password may hold a raw ``@``."""
 _SECRET_PARAM = re.compile(
     r"(?i)(?P<name>[?&;](?:access_token|token|private_token|api[_-]?key|key|sig|signature"
     r"|password|passwd|secret|jwt|x-amz-signature|x-amz-credential|x-amz-security-token)=)"
@@ -170,7 +171,8 @@ def _build_adapter_class() -> Any:
         def dumps(self, request: Any, response: Any, body: bytes | None = None) -> bytes:
             self._fragments = _credential_fragments(request)
             try:
-                return super().dumps(_MaskedRequest(request), response, body)
+                # The masked stand-in has every attribute the serializer reads.
+                return super().dumps(_MaskedRequest(request), response, body)  # type: ignore[arg-type]
             finally:
                 self._fragments = []
 
@@ -185,7 +187,8 @@ def _build_adapter_class() -> Any:
             return super().serialize(data)
 
         def prepare_response(self, request: Any, cached: Any, body_file: Any = None) -> Any:
-            return super().prepare_response(_MaskedRequest(request), cached, body_file)
+            return super().prepare_response(_MaskedRequest(request), cached,  # type: ignore[arg-type]
+                                            body_file)
 
     class _Controller(CacheController):
         def cached_request(self, request: Any) -> Any:
@@ -730,7 +733,7 @@ def _discard_cache_buffer(resp: Any) -> None:
     """
     wrapper = getattr(resp.raw, "_fp", None)
     buffer = getattr(wrapper, "_CallbackFileWrapper__buf", None)
-    if buffer is not None and not buffer.closed:
+    if wrapper is not None and buffer is not None and not buffer.closed:
         wrapper._CallbackFileWrapper__callback = None
         buffer.close()
 

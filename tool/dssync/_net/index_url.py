@@ -1,28 +1,25 @@
-"""Which package index to ask, decided the way pip decides it.
+"""Which package index to ask, decided the way pip decides it, without running pip.
 
 Order (first answer wins): ``--index-url``; ``PIP_INDEX_URL``; pip's configuration files;
 pip's built-in default. In the files, a later file overrides an earlier one key by key (pip's
 order: site-wide, per-user, the environment's own, then ``PIP_CONFIG_FILE``), and a command's
-section overrides ``[global]``. dssync reads a release the way ``pip download`` would, so
-``[download]`` beats ``[install]`` beats ``[global]``.
+section overrides ``[global]``. ``pip download`` reads ``[download]`` over ``[global]``; dssync
+also honours ``[install]``, between the two, since an index set for installing is where the
+project's packages come from. An empty value hides the files below it, as in pip.
 
 ``extra-index-url`` is ignored on purpose: pip merges every index's files and picks any match,
 but dssync needs one authoritative answer - a single list of files with hashes - to verify and
 to cache by. Mixing indexes would let a second index shadow the first.
 
-pip's default index is taken from pip itself, never written here, so this module cannot drift
-from the pip the user actually runs.
+pip's default index is taken from pip itself (the constant pip's ``--index-url`` defaults to),
+never written here, so this module cannot drift from the pip the user actually runs.
 """
 
 from __future__ import annotations
 
 import configparser
-import functools
 import locale
 import os
-import re
-import shutil
-import subprocess
 import sys
 
 from dssync.errors import ConfigError
@@ -71,9 +68,10 @@ def _user_dir() -> str:
                                                             "Roaming")
         return os.path.join(appdata, "pip")
     if sys.platform == "darwin":
-        legacy_mac = os.path.expanduser("~/Library/Application Support/pip")
-        if os.path.isdir(legacy_mac):
-            return legacy_mac
+        # pip on macOS: the Application Support folder if it exists, else ~/.config/pip (not
+        # XDG_CONFIG_HOME, which pip does not read there).
+        mac = os.path.expanduser("~/Library/Application Support/pip")
+        return mac if os.path.isdir(mac) else os.path.expanduser("~/.config/pip")
     xdg = os.environ.get("XDG_CONFIG_HOME", "").strip() or os.path.expanduser("~/.config")
     return os.path.join(xdg, "pip")
 
@@ -118,12 +116,17 @@ def _read(path: str) -> configparser.RawConfigParser | None:
 
 
 def _normalize(name: str) -> str:
-    return name.lower().replace("_", "-")
+    """A key as pip compares it: ``index_url``, ``Index-URL`` and ``--index-url`` are one."""
+    name = name.lower().replace("_", "-")
+    return name[2:] if name.startswith("--") else name
 
 
 def index_url_from_files(groups: list[list[str]]) -> str | None:
-    """The ``index-url`` the files in ``groups`` (lowest precedence first) set, if any."""
-    values: dict[str, str] = {}
+    """The ``index-url`` the files in ``groups`` (lowest precedence first) set, if any.
+
+    A value that is not a usable URL is an error naming the file that sets it.
+    """
+    values: dict[str, tuple[str, str]] = {}
     for group in groups:
         for path in group:
             parser = _read(path)
@@ -132,67 +135,40 @@ def index_url_from_files(groups: list[list[str]]) -> str | None:
             for section in parser.sections():
                 for name, value in parser.items(section):
                     if _normalize(name) == _KEY and section in _SECTIONS:
-                        values[section] = value.strip()
+                        values[section] = (value.strip(), path)
     for section in _SECTIONS:
-        if values.get(section):
-            return values[section]
+        value, path = values.get(section, ("", ""))
+        if value:
+            _check(value, path, section)
+            return value
     return None
 
 
-_HELP_DEFAULT = re.compile(r"--index-url\b.*?\(default\s+(\S+?)\)", re.DOTALL)
+def _check(value: str, path: str, section: str) -> None:
+    from dssync.urls import INDEX_SCHEMES, describe, url_problem
+
+    problem = url_problem(value, INDEX_SCHEMES)
+    if problem is not None:
+        from dssync._net.http import redact
+
+        raise ConfigError(f"pip's index-url '{redact(value)}' in [{section}] is not a usable URL: "
+                          f"{problem}", path=path,
+                          hint=f"make it {describe(INDEX_SCHEMES)}, or pass --index-url")
 
 
-def default_from_help(text: str) -> str | None:
-    """The default index URL a ``pip download --help`` text mentions."""
-    match = _HELP_DEFAULT.search(text)
-    return match.group(1) if match else None
-
-
-def _pip_commands() -> list[list[str]]:
-    commands = [[sys.executable, "-m", "pip"]]
-    for name in ("pip3", "pip"):
-        found = shutil.which(name)
-        if found:
-            commands.append([found])
-    return commands
-
-
-def default_from_pip_cli(commands: list[list[str]] | None = None,
-                         timeout: float = 60.0) -> str | None:
-    """Ask a pip executable for its default index (when pip cannot be imported here)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
-    # With no configuration at all, the help text shows pip's built-in default.
-    env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
-    for command in commands if commands is not None else _pip_commands():
-        try:
-            done = subprocess.run([*command, "download", "--help"], capture_output=True,
-                                  text=True, env=env, timeout=timeout, check=False)
-        except (OSError, subprocess.SubprocessError):
-            continue
-        if done.returncode == 0:
-            url = default_from_help(done.stdout)
-            if url:
-                return url
-    return None
-
-
-@functools.lru_cache(maxsize=1)
 def pip_default_index_url() -> str:
-    """pip's built-in index URL, from pip itself."""
+    """pip's built-in index URL, read from pip's own constant (pip is imported only here)."""
     try:
-        from pip._internal.models.index import PyPI  # pip's internals: may move, hence the CLI
-
-        url = PyPI.simple_url
-        if isinstance(url, str) and url:
-            return url
-    except Exception:
-        pass
-    url = default_from_pip_cli()
-    if url:
+        # pip has no public API; this is the constant its --index-url option defaults to.
+        from pip._internal.models.index import PyPI
+    except ImportError:
+        url = None
+    else:
+        url = getattr(PyPI, "simple_url", None)
+    if isinstance(url, str) and url:
         return url
     raise ConfigError(
         "cannot tell which package index to use: no --index-url, PIP_INDEX_URL or pip "
-        "configuration sets one, and pip is not installed to give its default",
-        hint="pass --index-url URL or set PIP_INDEX_URL",
+        "configuration file names one, and pip, whose default it would be, cannot be imported",
+        hint="pass --index-url URL (or set PIP_INDEX_URL)",
     )
-

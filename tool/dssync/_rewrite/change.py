@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import libcst as cst
 
@@ -16,9 +17,9 @@ class ChangeValues(cst.CSTTransformer):
         self.skip = skip
         """``id`` of statements known to hold none of those nodes: not worth walking into."""
 
-    def on_visit(self, node) -> bool:
+    def on_visit(self, node: cst.CSTNode) -> bool:
         return id(node) not in self.skip
 
-    def on_leave(self, original_node, updated_node):
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> Any:
         replacement = self.values.get(id(original_node))
         return updated_node if replacement is None else replacement

@@ -9,6 +9,8 @@ and an added field brings its own.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import libcst as cst
 
 _CODE = cst.Module([])
@@ -86,7 +88,8 @@ def _wanted(up: dict, base: dict, ours: dict) -> dict[str, cst.BaseStatement | N
     return wanted
 
 
-def _with_docstrings(members, wanted: dict) -> list[cst.BaseStatement] | None:
+def _with_docstrings(members: Sequence[cst.BaseStatement],
+                     wanted: dict[str, cst.BaseStatement | None]) -> list[cst.BaseStatement] | None:
     out: list[cst.BaseStatement] = []
     changed = False
     i = 0
@@ -107,5 +110,6 @@ def _with_docstrings(members, wanted: dict) -> list[cst.BaseStatement] | None:
             continue
         changed = True
         if want is not None:
-            out.append(want.with_changes(leading_lines=have.leading_lines if have is not None else []))
+            lines = getattr(have, "leading_lines", ()) if have is not None else ()
+            out.append(want.with_changes(leading_lines=lines))
     return out if changed else None

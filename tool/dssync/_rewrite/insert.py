@@ -70,13 +70,13 @@ def _place(stmts: Sequence[cst.BaseStatement], items: list[Insertion],
 def _hand_over(inserted: cst.BaseStatement, following: cst.BaseStatement,
                before: bool) -> tuple[cst.BaseStatement, cst.BaseStatement]:
     """Split the lines above ``following`` between it and what is inserted above it."""
-    brought = split_leading(inserted.leading_lines).banner
-    lead = split_leading(following.leading_lines)
+    brought = split_leading(inserted.leading_lines).banner  # type: ignore[attr-defined]
+    lead = split_leading(following.leading_lines)  # type: ignore[attr-defined]
     same_banner = bool(brought) and banner_text(brought) == banner_text(lead.banner)
     if before:
         # Whatever separated or headed ``following`` now separates or heads the insertion.
         banner = () if same_banner else lead.banner
-        own = list(inserted.leading_lines)
+        own = list(inserted.leading_lines)  # type: ignore[attr-defined]
         while lead.blanks and own and own[0].comment is None:
             own.pop(0)
         lines = [*lead.blanks, *banner, *lead.detached, *own]

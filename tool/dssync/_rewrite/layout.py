@@ -77,14 +77,14 @@ def build_layout(module: cst.Module, raws: Sequence[RawBinding]) -> Layout:
     for i, node in enumerate(module.body):
         is_class = isinstance(node, cst.ClassDef) and isinstance(node.body, cst.IndentedBlock)
         stmt = Stmt(None, i, node, nested=not isinstance(node, cst.SimpleStatementLine) and not is_class,
-                    class_name=node.name.value if is_class else None)
+                    class_name=node.name.value if is_class else None)  # type: ignore[union-attr]
         bodies[None].append(stmt)
         if isinstance(node, cst.SimpleStatementLine):
             stmt.smalls = [set() for _ in node.body]
         if is_class:
-            classes.setdefault(node.name.value, i)
+            classes.setdefault(node.name.value, i)  # type: ignore[union-attr]
             bodies[i] = []
-            for k, inner in enumerate(node.body.body):
+            for k, inner in enumerate(node.body.body):  # type: ignore[union-attr]
                 member = Stmt(i, k, inner, nested=not isinstance(inner, cst.SimpleStatementLine))
                 if isinstance(inner, cst.SimpleStatementLine):
                     member.smalls = [set() for _ in inner.body]

@@ -22,6 +22,8 @@ if TYPE_CHECKING:  # libcst is imported only when a file is read for rewriting
     import libcst as cst
 
     from dssync._rewrite.layout import Layout
+    from dssync._rewrite.names import Resolution
+    from dssync.cache import Cache
 
 MODES = ("merge", "replace")
 
@@ -105,7 +107,7 @@ def _apply(base: Layout, plan: MergePlan) -> cst.Module:
 def merge(vendored: bytes, upstream: bytes, *, vendored_path: str = "vendored",
           upstream_path: str = "upstream", pins: Mapping[str, str] | None = None,
           select: Callable[[str], bool] | None = None, keep_removed: bool = False,
-          mode: str = "merge", cache=None, base: bytes | None = None,
+          mode: str = "merge", cache: Cache | None = None, base: bytes | None = None,
           base_path: str = "base", theirs: bool = False) -> MergeResult:
     """The vendored file's new bytes. Raises ``DssyncError`` for input that cannot be parsed or
     stored, never returns bytes that do not parse.
@@ -151,9 +153,12 @@ def merge(vendored: bytes, upstream: bytes, *, vendored_path: str = "vendored",
             b_layout, b_table = read_side(b_src, base_path)
             sides = settle(b_table, v_table, u_table, drift)
             decided = {**sides.keep, **({} if theirs else dict(sides.conflicts))}
-            drift = diff_tables(v_table, u_table, vendored=vendored_path, upstream=upstream_path,
-                                pins={**pins, **decided}, renames=False, place_added=False)
-        plan = _merge_plan(v_layout, v_table, u_layout, u_table, drift, select, keep_removed)
+            # What ours keeps is planned like a pin; the result still reports the whole drift.
+            to_plan = diff_tables(v_table, u_table, vendored=vendored_path,
+                                  upstream=upstream_path, pins={**pins, **decided},
+                                  renames=False, place_added=False)
+        plan = _merge_plan(v_layout, v_table, u_layout, u_table,
+                           drift if base is None else to_plan, select, keep_removed)
         if base is not None:
             plan.local = sorted(sides.keep)
             plan.conflicts = [] if theirs else sides.conflicts
@@ -226,7 +231,7 @@ def _merge_plan(v_layout: Layout, v_table: ConstantTable, u_layout: Layout, u_ta
         left.update(more)
 
 
-def _users(resolution, planned: set[str]) -> dict[str, str]:
+def _users(resolution: Resolution, planned: set[str]) -> dict[str, str]:
     """The planned constants whose statements use a name left unbound, and why."""
     from dssync._extract.walk import Walk
     from dssync._rewrite.names import NOT_COMING, enclosing_statement

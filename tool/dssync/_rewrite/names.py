@@ -11,6 +11,7 @@ brings in is reported with the constants whose statements use it; the caller lea
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -301,7 +302,7 @@ def _targets(node: cst.BaseExpression) -> set[str]:
     return set()
 
 
-def _module_bindings(body) -> set[str]:
+def _module_bindings(body: Sequence[cst.BaseStatement]) -> set[str]:
     """Names the statements of ``body`` bind at its level: in blocks (``if``, ``try``, ``for``,
     ``with``) too, not in function or class bodies. A direct walk: libcst's visitor dispatch
     over every node of the module cost more than the merge it guards."""
@@ -323,12 +324,12 @@ def _module_bindings(body) -> set[str]:
             for suite in _suites(stmt):
                 if isinstance(suite, cst.IndentedBlock):
                     found |= _module_bindings(suite.body)
-                else:
-                    found |= _small_bindings(suite.body)  # type: ignore[attr-defined]
+                elif isinstance(suite, cst.SimpleStatementSuite):
+                    found |= _small_bindings(suite.body)
     return found
 
 
-def _small_bindings(smalls) -> set[str]:
+def _small_bindings(smalls: Sequence[cst.BaseSmallStatement]) -> set[str]:
     found: set[str] = set()
     for small in smalls:
         if isinstance(small, (cst.Import, cst.ImportFrom)):

@@ -9,10 +9,9 @@ and left alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable
 
 from dssync._diff.placement import BEFORE, anchor, neighbours
 from dssync.models import ConstantTable, FileDrift
@@ -188,7 +187,8 @@ class _Planner:
                     users.setdefault(ref, []).append(name)
         return users
 
-    def _settle(self, names: set[str], context, blocker) -> set[str]:
+    def _settle(self, names: set[str], context: Callable[[set[str]], Any],
+                blocker: Callable[[str, set[str], Any], str | None]) -> set[str]:
         """``names`` less those ``blocker`` refuses, asked again until it refuses no more:
         leaving one name out can block another that depended on it. The refused are left for
         a person (``plan.manual``). ``context(names)`` is what the blocker needs to know about

@@ -56,7 +56,8 @@ class RemoveConstants(cst.CSTTransformer):
         body, leftover = self._prune(stmts, None)
         return updated_node.with_changes(body=body, footer=[*leftover, *updated_node.footer])
 
-    def _prune(self, stmts: Sequence[cst.BaseStatement], key: int | None):
+    def _prune(self, stmts: Sequence[cst.BaseStatement], key: int | None
+               ) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine]]:
         gone = self.remove.get(key, set())
         out: list[cst.BaseStatement] = []
         carry: _Carry | None = None
@@ -65,7 +66,7 @@ class RemoveConstants(cst.CSTTransformer):
             if smalls:
                 stmt = drop_smalls(stmt, smalls)  # type: ignore[arg-type]
             if i in gone:
-                lead = split_leading(stmt.leading_lines)
+                lead = split_leading(stmt.leading_lines)  # type: ignore[attr-defined]
                 if carry is None:
                     carry = _Carry(lead.blanks)
                 if lead.banner and _section_survives(stmts, gone, i):
@@ -73,7 +74,7 @@ class RemoveConstants(cst.CSTTransformer):
                 carry.kept += comments_only(lead.detached)
                 continue
             if carry is not None:
-                stmt = stmt.with_changes(leading_lines=carry.onto(stmt.leading_lines))
+                stmt = stmt.with_changes(leading_lines=carry.onto(stmt.leading_lines))  # type: ignore[attr-defined]
                 carry = None
             out.append(stmt)
         return out, (comments_only(carry.kept) if carry is not None else [])

@@ -11,9 +11,12 @@ from __future__ import annotations
 import functools
 import io
 import stat
-from typing import BinaryIO, Sequence
+from typing import TYPE_CHECKING, Any, BinaryIO, Sequence
 
 from dssync.errors import UpstreamError
+
+if TYPE_CHECKING:
+    import tarfile
 
 # Decompressed output is allowed to reach at least this much whatever the archive's size, so a
 # tiny but legitimate archive (tar pads to 10 KiB records) is never mistaken for a bomb.
@@ -49,15 +52,15 @@ class _HeaderTooLarge(Exception):
         self.size = size
 
 
-@functools.lru_cache(maxsize=None)
-def _bounded_tarinfo():
+@functools.cache
+def _bounded_tarinfo() -> type[tarfile.TarInfo]:
     """A ``TarInfo`` that refuses a header claiming more than ``MAX_HEADER_BYTES`` before
     tarfile reads it (``frombuf`` builds every header, extensions included)."""
     import tarfile
 
     class BoundedTarInfo(tarfile.TarInfo):
         @classmethod
-        def frombuf(cls, buf, encoding, errors):  # type: ignore[override]
+        def frombuf(cls, buf: bytes, encoding: str, errors: str) -> tarfile.TarInfo:  # type: ignore[override]
             info = super().frombuf(buf, encoding, errors)
             kind = _EXTENDED_HEADERS.get(info.type)
             if kind is not None and info.size > MAX_HEADER_BYTES:
@@ -78,7 +81,7 @@ class _BoundedReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
+    def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer)
         # Never ask for more than one byte beyond the bound, so a bomb is never buffered whole.
         want = min(len(view), self._limit - self.count + 1)
@@ -219,11 +222,11 @@ def _read_tar(data: bytes, filename: str, compression: str, wanted: set[str],
     elif compression == "xz":
         import lzma
 
-        raw = lzma.LZMAFile(raw, mode="rb")  # type: ignore[assignment]
+        raw = lzma.LZMAFile(raw, mode="rb")  # type: ignore[assignment]  # noqa: SIM115
     bounded = _BoundedReader(raw, total_bound)
     found: dict[str, tuple[str, bytes]] = {}
     # Stream mode reads strictly forward through the bounded reader: no seeking back, no index.
-    with tarfile.open(fileobj=bounded, mode="r|",  # type: ignore[call-overload]
+    with tarfile.open(fileobj=bounded, mode="r|",
                       tarinfo=_bounded_tarinfo()) as tar:
         for info in tar:
             hit = _match(info.name, wanted, strip)

@@ -73,42 +73,48 @@ _TRAILERS = (
 )
 
 
+def _secret_part(target: str) -> tuple[str, str | None, str] | None:
+    """``(scheme://, the user name that may be shown, host and path)`` of a URL whose user info
+    holds a secret: a password, or for http(s) anything (a user there is often a token; None:
+    nothing is shown). None when ``target`` holds no secret. The user info ends at the last
+    ``@`` before the path, as git and curl read it: a password may hold a raw ``@``."""
+    head, sep, rest = target.partition("://")
+    netloc = rest.split("/", 1)[0]
+    if not sep or "@" not in netloc:
+        return None
+    at = netloc.rindex("@")
+    userinfo, hostpath = rest[:at], rest[at + 1:]
+    if head.lower() in ("http", "https"):
+        return f"{head}://", None, hostpath
+    if ":" in userinfo:
+        return f"{head}://", userinfo.split(":", 1)[0], hostpath
+    return None
+
+
 def redact_url(target: str) -> str:
     """``target`` with any password (or, for http, any token-like user) replaced by ``***``."""
-    head, sep, rest = target.partition("://")
-    if not sep or "@" not in rest.split("/", 1)[0]:
+    found = _secret_part(target)
+    if found is None:
         return target
-    userinfo, _, hostpath = rest.partition("@")
-    if head.lower() in ("http", "https"):
-        userinfo = "***"
-    elif ":" in userinfo:
-        userinfo = userinfo.split(":", 1)[0] + ":***"
-    return f"{head}://{userinfo}@{hostpath}"
+    head, user, hostpath = found
+    return f"{head}***@{hostpath}" if user is None else f"{head}{user}:***@{hostpath}"
 
 
 def without_secret(target: str) -> str:
     """``target`` without what ``redact_url`` would mask: the URL git may store and print."""
-    head, sep, rest = target.partition("://")
-    netloc, slash, path = rest.partition("/")
-    if not sep or "@" not in netloc:
+    found = _secret_part(target)
+    if found is None:
         return target
-    userinfo, _, host = netloc.rpartition("@")
-    if head.lower() in ("http", "https"):
-        kept = ""
-    elif ":" in userinfo:
-        kept = userinfo.split(":", 1)[0] + "@"
-    else:
-        return target
-    return f"{head}://{kept}{host}{slash}{path}"
-
-
-_USERINFO = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://)[^/\s@'\"]+@")
+    head, user, hostpath = found
+    return f"{head}{hostpath}" if user is None else f"{head}{user}@{hostpath}"
 
 
 def _last_line(stderr: bytes) -> str:
+    from dssync._net.http import redact
+
     lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines()]
     lines = [ln for ln in lines if ln and ln not in _TRAILERS]
-    return _USERINFO.sub(r"\1***@", lines[-1]) if lines else "git gave no message"
+    return redact(lines[-1]) if lines else "git gave no message"
 
 
 def _check_path(path: str) -> None:
@@ -127,7 +133,8 @@ class _CatFile:
 
     def __init__(self, cmd: list[str], env: dict[str, str],
                  on_death: Callable[[str], Exception]) -> None:
-        self._stderr: IO[bytes] = tempfile.TemporaryFile()  # a pipe nobody reads could fill
+        # A file, as a pipe nobody reads could fill; open for the process's life, closed by close().
+        self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
         self._on_death = on_death
         self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                       stderr=self._stderr, env=env)
@@ -197,7 +204,7 @@ class GitSource:
         self._git = git
         self._git_dir: Path | None = None
         self._tags: list[str] | None = None
-        self._partial: str | None | bool = False  # False: not checked yet
+        self._partial: str | bool | None = False  # False: not checked yet
         self._cleanup: weakref.finalize | None = None
         self._repaired = False
         env = {k: v for k, v in os.environ.items() if k not in _REPO_VARS}

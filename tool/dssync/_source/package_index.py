@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from urllib.parse import unquote, urljoin, urlsplit
 
 from dssync.errors import (
-    ConfigError,
     IntegrityError,
     NotFound,
     OfflineMiss,
@@ -29,6 +28,7 @@ from dssync.errors import (
 from dssync.models import Origin
 from dssync._source.archive import archive_suffix, read_members, safe_name
 from dssync._source.interface import Fetched, SourceContext
+from dssync.versions import tag_to_version, version_to_tag
 
 if TYPE_CHECKING:
     from dssync._net.http import HttpClient
@@ -40,11 +40,6 @@ _SUFFIX_PREFERENCE = (".tar.gz", ".zip", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 DEFAULT_MAX_ARCHIVE_BYTES = 200 * 2**20
-
-
-def canonical_name(name: str) -> str:
-    """PEP 503 normalization: runs of ``-_.`` become ``-``, lowercase."""
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 @dataclass(frozen=True)
@@ -74,10 +69,12 @@ def sdist_version(filename: str, project: str) -> str | None:
     suffix = archive_suffix(filename)
     if suffix is None:
         return None
+    from packaging.utils import canonicalize_name  # PEP 503 names; packaging.tags is heavy
+
     stem = filename[: -len(suffix)]
-    want = canonical_name(project)
+    want = canonicalize_name(project)
     for match in re.finditer("-", stem):
-        if canonical_name(stem[: match.start()]) == want:
+        if canonicalize_name(stem[: match.start()]) == want:
             version = stem[match.end():]
             return version or None
     return None
@@ -134,7 +131,7 @@ def _check_api_version(version: str) -> None:
         raise ValueError(f"unsupported simple API version {version}")
 
 
-def _anchor_parser():
+def _anchor_parser() -> Any:
     """A parser for PEP 503 pages; html.parser is imported only when an index serves HTML."""
     from html.parser import HTMLParser
 
@@ -226,8 +223,10 @@ class PackageIndexSource:
         http: HttpClient | None = None,
         max_archive_bytes: int = DEFAULT_MAX_ARCHIVE_BYTES,
     ) -> None:
+        from packaging.utils import canonicalize_name
+
         self.package = package
-        self.name = canonical_name(package)
+        self.name: str = canonicalize_name(package)
         self.spec = f"pypi:{package}"
         self.ctx = ctx
         self._explicit_index = index_url or ctx.index_url
@@ -326,27 +325,17 @@ class PackageIndexSource:
 
     # -- tags <-> versions -------------------------------------------------------------------
 
-    def _format_parts(self) -> tuple[str, str]:
-        fmt = self.ctx.tag_format
-        parts = fmt.split("{version}")
-        if len(parts) != 2:
-            raise ConfigError(f"tag_format {fmt!r} must contain {{version}} exactly once",
-                              hint='e.g. tag_format = "v{version}"')
-        return parts[0], parts[1]
-
     def _tag_for(self, version: str) -> str:
-        prefix, suffix = self._format_parts()
-        return f"{prefix}{version}{suffix}"
+        return version_to_tag(version, self.ctx.tag_format)
 
     def _version_for(self, tag: str) -> str:
-        prefix, suffix = self._format_parts()
-        if (len(tag) > len(prefix) + len(suffix) and tag.startswith(prefix)
-                and tag.endswith(suffix)):
-            return tag[len(prefix): len(tag) - len(suffix)]
+        version = tag_to_version(tag, self.ctx.tag_format)
+        if version is not None:
+            return version
         raise NotFound(
             f"tag {tag!r} does not fit the tag format {self.ctx.tag_format!r}, so it names no "
             f"release of {self.package} on the package index",
-            hint=f"pass a tag like {self._tag_for('1.2.3')!r} or change tag_format")
+            hint=f"pass a tag like {self._tag_for('1.2.3')!r} or change tag-format in the configuration")
 
     # -- index -------------------------------------------------------------------------------
 
@@ -412,9 +401,8 @@ class PackageIndexSource:
         """
         key = f"{self.spec}@{tag}"
         ref = self.ctx.cache.read_json("refs", key) if (reuse or self.ctx.offline) else None
-        valid = (isinstance(ref, dict) and isinstance(ref.get("archive"), str)
-                 and isinstance(ref.get("sha256"), str))
-        if valid:
+        if (isinstance(ref, dict) and isinstance(ref.get("archive"), str)
+                and isinstance(ref.get("sha256"), str)):
             if self.ctx.verbose:
                 why = ("--offline: the index was not asked" if self.ctx.offline
                        else f"a release does not change; the index {self._where()} was not asked")
@@ -462,16 +450,18 @@ class PackageIndexSource:
         listed = f"nearest versions: {', '.join(nearest)}" if nearest else "it lists none"
         raise NotFound(
             f"the package index has no sdist of {self.package} {version}; {listed}",
-            hint="check the tag and tag_format")
+            hint="check the tag, and tag-format in the configuration")
 
     def _has_other_files(self, version: str, files: Sequence[IndexFile]) -> bool:
+        from packaging.utils import canonicalize_name
+
         if version in self._get_listing().versions:
             return True
         wanted = _version_key(version)
         for file in files:
             # Built distributions are named name-version-...; only the version matters here.
             parts = file.filename.split("-")
-            if len(parts) < 3 or canonical_name(parts[0]) != self.name:
+            if len(parts) < 3 or canonicalize_name(parts[0]) != self.name:
                 continue
             if parts[1] == version or (wanted is not None and _version_key(parts[1]) == wanted):
                 return True

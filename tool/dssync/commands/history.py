@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from dssync.commands.options import add_report_options, add_upstream_options
 from dssync.errors import ConfigError
+
+if TYPE_CHECKING:
+    from dssync._history.timeline import History
+    from dssync._history.walk import Walk
+    from dssync.cache import Cache
+    from dssync.config import Config
 
 FORMATS = ("text", "json", "html")
 
@@ -22,7 +28,7 @@ def add_walk_options(p: argparse.ArgumentParser) -> None:
                         "always read one request at a time)")
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "history", help="walk every upstream release and show when each constant changed",
         description="Read the upstream file at every release tag, oldest first, and report per "
@@ -38,7 +44,7 @@ def add_parser(sub) -> None:
     add_walk_options(p)
 
 
-def history_files(args: argparse.Namespace, config) -> list[tuple[str, str | None]]:
+def history_files(args: argparse.Namespace, config: Config | None) -> list[tuple[str, str | None]]:
     """``(upstream path, vendored name or None)`` for each file to walk."""
     files: Sequence[str] = args.file or []
     if args.upstream_path:
@@ -60,13 +66,13 @@ def stderr_line(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def walk_upstream(args: argparse.Namespace, config, paths: Sequence[str]):
+def walk_upstream(args: argparse.Namespace, config: Config | None, paths: Sequence[str]) -> Walk:
     """The walk over every release tag, from the configured (or given) sources in order."""
     return walk_with_cache(args, config, paths)[0]
 
 
-def walk_with_cache(args: argparse.Namespace, config, paths: Sequence[str], *,
-                    parse: bool = True):
+def walk_with_cache(args: argparse.Namespace, config: Config | None, paths: Sequence[str], *,
+                    parse: bool = True) -> tuple[Walk, Cache]:
     """``walk_upstream``, and the cache it used; with ``parse=False`` the contents are only
     fetched (see ``walk``)."""
     from functools import partial
@@ -111,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def render(history, fmt: str) -> str:
+def render(history: History, fmt: str) -> str:
     if fmt == "json":
         from dssync._history.report_json import render_history
     elif fmt == "html":

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dssync.commands.history import add_walk_options, walk_upstream
-from dssync.commands.options import add_report_options
+from dssync.commands.options import add_report_options, add_verdict_options
 from dssync.errors import ConfigError
+
+if TYPE_CHECKING:
+    from dssync.commands.targets import Target
+    from dssync.config import Config
 
 FORMATS = ("text", "json")
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "identify", help="find the upstream release a vendored copy matches best",
         description="Score every upstream release tag by constant-level distance to a vendored "
@@ -24,10 +29,11 @@ def add_parser(sub) -> None:
     p.add_argument("--file", metavar="PATH",
                    help="a configured vendored file whose upstream path to compare with")
     add_report_options(p, FORMATS)
+    add_verdict_options(p, finding="only a closest match (no exact one)")
     add_walk_options(p)
 
 
-def select_copies(args: argparse.Namespace, config) -> list:
+def select_copies(args: argparse.Namespace, config: Config | None) -> list[Target]:
     """The vendored copies to identify, as ``targets.Target`` (one named, or the configured)."""
     from dssync.commands.targets import Target
 
@@ -77,9 +83,9 @@ def run(args: argparse.Namespace) -> int:
                                [(c.vendored, c.upstream, m) for c, m in zip(copies, matches)],
                                combined, walked.notes)
     else:
-        from dssync._history.report_text import render_identify
+        from dssync._history.report_text import render_identify as render_identify_text
 
-        text = render_identify(walked.source, walked.tags,
+        text = render_identify_text(walked.source, walked.tags,
                                [(f"{c.vendored} vs upstream {c.upstream}", m)
                                 for c, m in zip(copies, matches)],
                                combined, walked.notes)

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dssync.commands.options import add_upstream_options
+from dssync.commands.options import add_upstream_options, add_verdict_options
 from dssync.errors import ConfigError, DssyncError
+
+if TYPE_CHECKING:
+    from dssync.models import DriftReport
+    from dssync.config import Config
 
 FORMATS = ("text", "json")
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "impact", help="list the uses, in consuming code, of constants that drifted upstream",
         description="Compare the vendored files with an upstream tag, then scan the project's "
@@ -26,10 +31,11 @@ def add_parser(sub) -> None:
                         "--upstream-path, the vendored file itself")
     p.add_argument("--format", choices=FORMATS, default="text")
     p.add_argument("--output", metavar="PATH", help="write the report here instead of stdout")
+    add_verdict_options(p, finding="a use of a drifted constant")
     add_upstream_options(p)
 
 
-def _check_files(args: argparse.Namespace, config) -> None:
+def _check_files(args: argparse.Namespace, config: Config | None) -> None:
     if args.upstream_path and len(args.file or []) != 1:
         raise ConfigError("--upstream-path goes with exactly one --file (the vendored copy)",
                           hint="dssync impact --tag TAG --file VENDORED.py --source SPEC "
@@ -40,16 +46,15 @@ def _check_files(args: argparse.Namespace, config) -> None:
                                "--upstream-path PATH")
 
 
-def drift_report(args: argparse.Namespace):
+def drift_report(args: argparse.Namespace) -> DriftReport:
     """The vendored files against the tag, exactly as ``dssync diff --tag`` compares them,
     with moves between files detected."""
-    from dssync._history.moves import detect_moves
     from dssync.commands.upstream_diff import upstream_report
 
     diff_args = argparse.Namespace(**vars(args))
     diff_args.files = list(args.file or [])
     diff_args.no_renames = False
-    return detect_moves(upstream_report(diff_args))
+    return upstream_report(diff_args)
 
 
 def run(args: argparse.Namespace) -> int:

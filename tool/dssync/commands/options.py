@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dssync.cache import Cache
 
 
-def add_upstream_options(p: argparse.ArgumentParser, *, with_tag: bool = True):
-    """Where and how to read upstream; returns the group for command-specific additions."""
+def add_upstream_options(p: argparse.ArgumentParser, *, with_tag: bool = True,
+                         with_upstream_path: bool = True) -> argparse._ArgumentGroup:
+    """Where and how to read upstream; returns the group for command-specific additions. A
+    command that reads no one tag (or no one file) leaves ``--tag`` (``--upstream-path``) out,
+    so argparse refuses it instead of ignoring it."""
     g = p.add_argument_group("upstream")
     if with_tag:
         g.add_argument("--tag", help="upstream tag to compare with, or 'latest' (highest release)")
     g.add_argument("--source", action="append", metavar="SPEC",
                    help="github:OWNER/REPO, pypi:PACKAGE or git:PATH_OR_URL (repeat to give an "
                         "order; default: the configuration's sources)")
-    g.add_argument("--upstream-path", metavar="PATH",
-                   help="the file's path in the upstream repository (without configuration)")
+    if with_upstream_path:
+        g.add_argument("--upstream-path", metavar="PATH",
+                       help="the file's path in the upstream repository (without configuration)")
     g.add_argument("--prereleases", action="store_true",
                    help="consider pre- and development release tags too, as PEP 440 leaves them out "
                         "unless asked for (tags, --tag latest, and reading every release)")
@@ -45,7 +53,29 @@ def index_url(value: str) -> str:
     return value
 
 
-def cache_from_args(args: argparse.Namespace):
+def add_verdict_options(p: argparse.ArgumentParser, *, finding: str) -> None:
+    """``-q/--quiet`` and ``--exit-zero``, for a command whose exit status 1 means a finding
+    (the CLI applies both: see ``dssync.cli``)."""
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="print no report on stdout: the exit status tells (files asked for "
+                        "with --output or --write-reports are still written, silently; errors "
+                        "are still one line on stderr)")
+    p.add_argument("--exit-zero", action="store_true",
+                   help=f"exit 0 even when {finding} is found (2 still means trouble)")
+
+
+def positive_int(text: str) -> int:
+    """A count such as ``--limit``: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; give 1 or more") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number; give 1 or more")
+    return value
+
+
+def cache_from_args(args: argparse.Namespace) -> Cache:
     """The cache ``--cache-dir`` / ``--no-cache`` ask for (the user's cache by default)."""
     from dssync.cache import Cache, default_cache_root
 
@@ -62,7 +92,7 @@ def add_report_options(p: argparse.ArgumentParser, formats: tuple[str, ...], *,
     p.add_argument("--output", metavar="PATH", help=where)
 
 
-def add_download_timeout(group) -> None:
+def add_download_timeout(group: argparse._ActionsContainer) -> None:
     group.add_argument("--download-timeout", type=_seconds, metavar="SECONDS",
                        help="the most one download may take in all, retries included "
                             "(default: the configuration's download-timeout, else 300)")

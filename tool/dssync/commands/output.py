@@ -3,6 +3,7 @@ in a reports directory, and to GitHub's job summary."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import sys
@@ -67,7 +68,7 @@ def write_report_set(report: DriftReport, directory: Path) -> list[Path]:
     return written
 
 
-def reports_directory(args) -> Path:
+def reports_directory(args: argparse.Namespace) -> Path:
     """``--write-reports``: the configured ``reports`` directory (``reports`` beside the
     configuration, or in the current directory without one), created when missing."""
     from dssync.commands.upstream import load_project_config
@@ -115,17 +116,31 @@ def append_step_summary(markdown: str, path: str, *, limit: int = STEP_SUMMARY_L
         print(f"dssync: cannot write the job summary {path}: {exc.strerror or exc}", file=sys.stderr)
 
 
-def deliver(report: DriftReport, *, fmt: str, output: str | None, reports_dir: Path | None = None) -> None:
-    """Everything ``diff`` writes: the report sets first (so a failure there stops before any
-    verdict is printed), then ``fmt`` to stdout or to ``output``, then the job summary."""
+def shown_directory(directory: Path) -> str:
+    """A directory as a message names it: from the current directory when it is below it."""
+    try:
+        return directory.resolve().relative_to(Path.cwd().resolve()).as_posix() or "."
+    except ValueError:
+        return str(directory)
+
+
+def deliver(report: DriftReport, *, fmt: str, output: str | None, reports_dir: Path | None = None,
+            quiet: bool = False) -> None:
+    """Everything ``diff`` writes: the report set first (so a failure there stops before any
+    verdict is printed), then ``fmt`` to stdout or to ``output``, then the job summary.
+
+    The set goes to one place only: ``output`` when it names a directory, else ``reports_dir``
+    (``--write-reports``); where it went is said on stderr unless ``quiet``."""
     from dssync._format.interface import get_formatter
 
-    directories = [d for d in (reports_dir,) if d is not None]
+    directory = reports_dir
     if output and Path(output).is_dir():
-        directories.insert(0, Path(output))
-        output = None
-    for directory in directories:
-        write_report_set(report, directory)
+        directory, output = Path(output), None
+    if directory is not None:
+        written = write_report_set(report, directory)
+        if not quiet:
+            names = ", ".join(path.name for path in written)
+            print(f"dssync: wrote {names} to {shown_directory(directory)}/", file=sys.stderr)
     write_report(get_formatter(fmt)(report), output=output, fmt=fmt)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:

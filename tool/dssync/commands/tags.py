@@ -5,16 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from dssync.commands.options import add_upstream_options
+from dssync.commands.options import add_upstream_options, positive_int
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("tags", help="list upstream tags, newest first",
                        description="List upstream's tags: releases newest first by PEP 440, then "
                                    "tags that name no release. Pre- and development releases "
                                    "only with --prereleases (or prereleases = true).")
-    p.add_argument("--limit", type=int, default=0, help="show at most N tags")
-    add_upstream_options(p)
+    p.add_argument("--limit", type=positive_int, metavar="N",
+                   help="show at most N tags (default: all)")
+    add_upstream_options(p, with_tag=False, with_upstream_path=False)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     fmt = chain.ctx.tag_format
     include = wants_prereleases(args, config)
     ordered = sort_tags_newest_first(tags, fmt, include_prereleases=include)
-    if args.limit > 0:
+    if args.limit is not None:
         ordered = ordered[: args.limit]
     print("\n".join(ordered))
     hidden = [] if include else prerelease_tags(tags, fmt)

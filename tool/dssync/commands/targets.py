@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from dssync.errors import ConfigError, DssyncError
+
+if TYPE_CHECKING:
+    from dssync.config import Config, FileEntry
 
 
 @dataclass(frozen=True)
@@ -20,7 +23,7 @@ class Target:
     pins: Mapping[str, str] = field(default_factory=dict)
 
 
-def select_targets(args: argparse.Namespace, config) -> list[Target]:
+def select_targets(args: argparse.Namespace, config: Config | None) -> list[Target]:
     if args.upstream_path:
         if len(args.files) != 1:
             raise DssyncError("--upstream-path goes with exactly one vendored file",
@@ -35,7 +38,7 @@ def select_targets(args: argparse.Namespace, config) -> list[Target]:
     return [Target(e.vendored, config.resolve(e.vendored), e.upstream, e.pins) for e in entries]
 
 
-def _configured(config, path: str):
+def _configured(config: Config | None, path: str) -> FileEntry | None:
     if config is None:
         return None
     try:

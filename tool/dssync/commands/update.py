@@ -12,12 +12,22 @@ import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dssync.commands.options import add_upstream_options
 from dssync.errors import ConfigError, DssyncError, file_in_the_way
 
+if TYPE_CHECKING:
+    from typing import Callable, ContextManager
 
-def add_parser(sub) -> None:
+    from dssync._rewrite import MergeResult
+    from dssync._source.interface import Fetched
+    from dssync.commands.targets import Target
+    from dssync.config import Config
+    from dssync.lock import Lock, LockEntry
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "update", help="rewrite vendored files to an upstream tag, constant by constant",
         description="Bring vendored files to an upstream tag (dssync update --tag TAG), or merge "
@@ -63,7 +73,7 @@ class _Job:
     root: Path
     result: object
     """The ``MergeResult``."""
-    lock_entry: object | None = None
+    lock_entry: LockEntry | None = None
     held: str | None = None
     """The tag the lock keeps naming because something was left (the merge is unfinished)."""
 
@@ -85,14 +95,31 @@ def run(args: argparse.Namespace) -> int:
         return _finish(args, jobs, config)
 
 
-def _finish(args: argparse.Namespace, jobs: list[_Job], config) -> int:
+def _finish(args: argparse.Namespace, jobs: list[_Job], config: Config | None) -> int:
+    _check_patterns(args, jobs)
     if args.dry_run:
         return _show(jobs)
     _write(jobs, config)
     return 1 if any(job.result.plan.left for job in jobs) else 0  # type: ignore[attr-defined]
 
 
-def _project_lock(args: argparse.Namespace):
+def _check_patterns(args: argparse.Namespace, jobs: list[_Job]) -> None:
+    """An --only/--exclude pattern that matches no constant that drifted is a typo (or the wrong
+    tag): said before anything is written, instead of an update that quietly does nothing."""
+    from fnmatch import fnmatchcase
+
+    names: set[str] = set()
+    for job in jobs:
+        names |= job.result.drift.names()  # type: ignore[attr-defined]
+    for option, patterns in (("--only", args.only), ("--exclude", args.exclude)):
+        for pattern in patterns:
+            if not any(fnmatchcase(name, pattern) for name in names):
+                raise DssyncError(f"{option} {pattern!r} matches no constant that drifted",
+                                  hint="check the pattern against 'dssync diff' (names are "
+                                       "case-sensitive; Class.NAME inside classes)")
+
+
+def _project_lock(args: argparse.Namespace) -> ContextManager[object]:
     """One update of a project at a time: from reading its lock file to writing it, another
     update must not replace the files in between (its changes would look like local edits).
     A dry run writes nothing, so it takes no lock."""
@@ -151,7 +178,7 @@ class _ProjectLock:
 # --- two local files ---------------------------------------------------------------------
 
 
-def _local_job(args: argparse.Namespace, select) -> _Job:
+def _local_job(args: argparse.Namespace, select: Callable[[str], bool]) -> _Job:
     from dssync._rewrite import merge
     from dssync.commands.local_files import read_bytes
     from dssync.commands.options import cache_from_args
@@ -188,7 +215,8 @@ def _inside(path: Path, root: Path) -> bool:
 # --- configured files against an upstream tag -------------------------------------------
 
 
-def _upstream_jobs(args: argparse.Namespace, select) -> tuple[list[_Job], object]:
+def _upstream_jobs(args: argparse.Namespace,
+                   select: Callable[[str], bool]) -> tuple[list[_Job], Config | None]:
     from dssync._rewrite import merge
     from dssync.commands.local_files import read_bytes
     from dssync.commands.targets import select_targets
@@ -215,8 +243,8 @@ def _upstream_jobs(args: argparse.Namespace, select) -> tuple[list[_Job], object
         if not target.path.exists():
             raise DssyncError("no such file", path=target.vendored,
                               hint=f"vendor it first: dssync vendor --tag {tag}")
-        entry = lock.get(target.vendored) if lock is not None and _configured(config, target) \
-            else None
+        entry = (lock.get(target.vendored) if lock is not None and config is not None
+                 and _configured(config, target) else None)
         base = _base(args, config, entry)
         result = merge(read_bytes(target.path), got.content, vendored_path=target.vendored,
                        upstream_path=f"{target.upstream}@{tag}", pins=target.pins,
@@ -224,7 +252,7 @@ def _upstream_jobs(args: argparse.Namespace, select) -> tuple[list[_Job], object
                        cache=cache, base=base, theirs=args.theirs,
                        base_path=f"{entry.upstream}@{entry.tag}" if entry is not None else "base")
         job = _Job(target.vendored, target.path, config.root if config else Path.cwd(), result)
-        if lock is not None and _configured(config, target):
+        if lock is not None and config is not None and _configured(config, target):
             if base is None:  # without the base, local edits can be neither kept nor checked
                 _refuse_local_edits(args, config, target, entry, result, select)
             if result.plan.left and entry is not None:
@@ -235,12 +263,13 @@ def _upstream_jobs(args: argparse.Namespace, select) -> tuple[list[_Job], object
             else:
                 job.lock_entry = LockEntry.from_origin(target.vendored, got.origin, result.sha256)
         jobs.append(job)
-    if license_entry is not None:
+    if license_entry is not None and config is not None:
         jobs.append(_license_job(args, config, lock, fetched[license_entry.upstream]))
     return jobs, config
 
 
-def _license_job(args: argparse.Namespace, config, lock, got) -> _Job:
+def _license_job(args: argparse.Namespace, config: Config, lock: Lock | None,
+                 got: Fetched) -> _Job:
     """The vendored LICENSE becomes upstream's when upstream's changed; a copy edited here since
     the lock stays (listed), unless --force."""
     import hashlib
@@ -250,6 +279,7 @@ def _license_job(args: argparse.Namespace, config, lock, got) -> _Job:
     from dssync.lock import LockEntry
     from dssync.models import FileDrift
 
+    assert config.license is not None
     vendored = config.license.vendored
     path = config.resolve(vendored)
     current = read_bytes(path) if path.exists() else None
@@ -258,7 +288,7 @@ def _license_job(args: argparse.Namespace, config, lock, got) -> _Job:
               and hashlib.sha256(current).hexdigest() != entry.sha256)
     plan = MergePlan()
     data = got.content
-    if edited and current != got.content:
+    if edited and current is not None and current != got.content:
         data = current
         plan.manual.append((Path(config.license.upstream).name,
                             "edited here since the lock; --force replaces it with upstream's"))
@@ -270,23 +300,26 @@ def _license_job(args: argparse.Namespace, config, lock, got) -> _Job:
     return job
 
 
-def _base(args: argparse.Namespace, config, entry) -> bytes | None:
+def _base(args: argparse.Namespace, config: Config | None,
+          entry: LockEntry | None) -> bytes | None:
     """The release the vendored file came from, verified against the lock (the cache usually
     has it); None with --force, in replace mode, or when it cannot be had."""
     from dssync.commands.status import locked_upstream
 
-    if entry is None or args.force or args.mode != "merge":
+    if entry is None or config is None or args.force or args.mode != "merge":
         return None
     content, _ = locked_upstream(args, config, entry)
     return content
 
 
-def _configured(config, target) -> bool:
+def _configured(config: Config, target: Target) -> bool:
     return any(e.vendored == target.vendored and e.upstream == target.upstream
                for e in config.files)
 
 
-def _refuse_local_edits(args, config, target, entry, result, select) -> None:
+def _refuse_local_edits(args: argparse.Namespace, config: Config, target: Target,
+                        entry: LockEntry | None, result: MergeResult,
+                        select: Callable[[str], bool]) -> None:
     """Local edits the lock does not know about may be overwritten only with --force, or when
     the update leaves each of them alone (pinned, deselected, or not touched by the merge)."""
     from dssync.commands.status import inspect
@@ -386,7 +419,7 @@ def _show(jobs: list[_Job]) -> int:
                     for job in jobs) else 0
 
 
-def _check_writable(jobs: list[_Job], config) -> None:
+def _check_writable(jobs: list[_Job], config: Config | None) -> None:
     """Stop before the first write if any file this update would write cannot be: each changed
     vendored file, and the lock when its content changes (a read-only lock, or a directory in
     its place, was found only after the vendored files had been rewritten)."""
@@ -398,7 +431,7 @@ def _check_writable(jobs: list[_Job], config) -> None:
             check_writable(job.path, root=job.root,
                            parents=job.result.mode == "copy")  # type: ignore[attr-defined]
     entries = [job.lock_entry for job in jobs if job.lock_entry is not None]
-    if entries:
+    if entries and config is not None:  # (only a configured project has lock entries)
         path = config.resolve(config.lock)
         lock = read_lock(path)
         for entry in entries:
@@ -407,7 +440,7 @@ def _check_writable(jobs: list[_Job], config) -> None:
             check_writable(path, root=config.root, parents=True)
 
 
-def _write(jobs: list[_Job], config) -> None:
+def _write(jobs: list[_Job], config: Config | None) -> None:
     from dssync.atomic import write_atomic
 
     _check_writable(jobs, config)
@@ -428,11 +461,11 @@ def _write(jobs: list[_Job], config) -> None:
         # Files already written are recorded even when a later one fails, so that the lock
         # keeps describing what is on disk.
         entries = [job.lock_entry for job in done if job.lock_entry is not None]
-        if entries:
+        if entries and config is not None:
             _record(entries, config)
 
 
-def _record(entries: list, config) -> None:
+def _record(entries: list[LockEntry], config: Config) -> None:
     from dssync.lock import read_lock, write_lock
 
     path = config.resolve(config.lock)

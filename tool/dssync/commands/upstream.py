@@ -6,7 +6,7 @@ import argparse
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
 
 from dssync._source.interface import Fetched, SourceContext, UpstreamSource, parse_source_spec
 from dssync.commands.options import cache_from_args
@@ -15,6 +15,11 @@ from dssync.errors import (
     UpstreamError,
 )
 
+if TYPE_CHECKING:
+    from dssync.config import Config
+
+_T = TypeVar("_T")
+
 SOURCE_KINDS = ("github", "pypi", "git")
 
 
@@ -22,14 +27,14 @@ def _stderr(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def load_project_config(args: argparse.Namespace):
+def load_project_config(args: argparse.Namespace) -> Config | None:
     from dssync.config import load_config
 
     explicit = Path(args.config) if getattr(args, "config", None) else None
     return load_config(explicit, start=Path.cwd())
 
 
-def make_context(args: argparse.Namespace, config) -> SourceContext:
+def make_context(args: argparse.Namespace, config: Config | None) -> SourceContext:
     cache = cache_from_args(args)
     ctx = SourceContext(cache=cache, offline=args.offline, verbose=getattr(args, "verbose", False),
                         log=_stderr)
@@ -83,7 +88,8 @@ class FetchResult:
     """Sources that could not be asked about the missing files (unreachable)."""
 
 
-def _fetch_present(source: UpstreamSource, tag: str, paths: Sequence[str]):
+def _fetch_present(source: UpstreamSource, tag: str, paths: Sequence[str]
+                   ) -> tuple[dict[str, Fetched], dict[str, PathNotFound]]:
     """``source.fetch`` for the paths it has; the ones it lacks are returned, not raised."""
     absent: dict[str, PathNotFound] = {}
     todo = list(paths)
@@ -125,8 +131,9 @@ class SourceChain:
 
         return redact(spec)
 
-    def _each(self, what: str, call):
+    def _each(self, what: str, call: Callable[[UpstreamSource], _T]) -> tuple[UpstreamSource, _T]:
         misses: list[str] = []
+        hints: list[str] = []
         not_found: NotFound | None = None
         refused: UpstreamError | None = None
         for i, spec in enumerate(self.specs):
@@ -135,30 +142,35 @@ class SourceChain:
                 self.answered_index = i
                 return source, call(source)
             except (SourceUnavailable, OfflineMiss) as exc:
-                misses.append(f"{self.shown(spec)}: {exc}")
-                reason = f"could not answer ({exc})"
+                misses.append(f"{self.shown(spec)}: {exc.brief}")
+                hints += [exc.hint] if exc.hint and exc.hint not in hints else []
+                reason = f"could not answer ({exc.brief})"
             except NotFound as exc:
                 # Sources need not agree on what exists: an sdist lacks files a repository has,
                 # a repository may have tags that were never released on the index.
                 not_found = not_found or exc
-                reason = f"does not have it ({exc})"
+                reason = f"does not have it ({exc.brief})"
             except UpstreamError as exc:
                 # What one source served was refused (it failed verification, broke a limit,
                 # or the server said no): another route to upstream may serve it whole.
                 refused = refused or exc
-                misses.append(f"{self.shown(spec)}: {exc}")
-                reason = f"failed ({exc})"
+                misses.append(f"{self.shown(spec)}: {exc.brief}")
+                hints += [exc.hint] if exc.hint and exc.hint not in hints else []
+                reason = f"failed ({exc.brief})"
             if i + 1 < len(self.specs):
                 _stderr(f"dssync: {self.shown(spec)} {reason}; trying {self.shown(self.specs[i + 1])}")
         if refused is not None and len(misses) == 1:
             raise refused  # the one source that failed, in its own words
         if not_found is not None:
             raise not_found
+        # One hint: the sources' own when they agree on one (set GITHUB_TOKEN, raise
+        # --download-timeout), else the general one.
         if self.ctx.offline:
             raise OfflineMiss(f"no cached answer for {what}: " + " | ".join(misses),
                               hint="run once without --offline to fill the cache")
         raise SourceUnavailable(f"no upstream source could answer for {what}: " + " | ".join(misses),
-                                hint="check the network, or name another --source")
+                                hint=hints[0] if len(hints) == 1
+                                else "check the network, or name another --source")
 
     def list_tags(self) -> tuple[UpstreamSource, list[str]]:
         return self._each("the list of tags", lambda s: s.list_tags())
@@ -172,7 +184,7 @@ class SourceChain:
             while remaining:
                 try:
                     source, (got, absent) = self._each(f"{', '.join(remaining)} at {tag}",
-                                                       lambda s: _fetch_present(s, tag, remaining))
+                                                       lambda s: _fetch_present(s, tag, remaining))  # noqa: B023 - called at once
                 except (SourceUnavailable, OfflineMiss):
                     if not result.answered:
                         raise
@@ -209,7 +221,7 @@ class SourceChain:
                 close()
 
 
-def source_specs(args: argparse.Namespace, config) -> list[str]:
+def source_specs(args: argparse.Namespace, config: Config | None) -> list[str]:
     if args.source:
         return list(args.source)
     if config is not None:
@@ -218,7 +230,7 @@ def source_specs(args: argparse.Namespace, config) -> list[str]:
                       hint="pass --source github:OWNER/REPO, pypi:PACKAGE or git:PATH, or add a configuration")
 
 
-def make_chain(args: argparse.Namespace, config) -> SourceChain:
+def make_chain(args: argparse.Namespace, config: Config | None) -> SourceChain:
     ctx = make_context(args, config)
     specs = source_specs(args, config)
     for spec in specs:
@@ -229,13 +241,19 @@ def make_chain(args: argparse.Namespace, config) -> SourceChain:
 
 
 def _check_pip_index_url() -> None:
-    """``PIP_INDEX_URL`` is ``--index-url`` by another name: checked as early, so that a run the
-    cache answers does not hide a mistake the next run would stumble on."""
+    """``PIP_INDEX_URL`` and pip's configuration files are ``--index-url`` by other names:
+    checked as early, so that a run the cache answers does not hide a mistake the next run
+    would stumble on."""
     import os
 
     from dssync.urls import INDEX_SCHEMES, describe, url_problem
 
     value = os.environ.get("PIP_INDEX_URL", "").strip()
+    if not value:
+        from dssync._net.index_url import index_url_from_files, pip_config_files
+
+        index_url_from_files(pip_config_files())  # raises for a value that is not a URL
+        return
     problem = url_problem(value, INDEX_SCHEMES) if value else None
     if problem is not None:
         from dssync._net.http import redact
@@ -244,13 +262,13 @@ def _check_pip_index_url() -> None:
                           hint=f"set it to {describe(INDEX_SCHEMES)}, unset it, or pass --index-url")
 
 
-def wants_prereleases(args: argparse.Namespace, config) -> bool:
+def wants_prereleases(args: argparse.Namespace, config: Config | None) -> bool:
     """PEP 440: pre- and development releases only when asked for (``--prereleases`` or the
     configuration's ``prereleases = true``)."""
     return bool(getattr(args, "prereleases", False) or (config is not None and config.prereleases))
 
 
-def resolve_tag(args: argparse.Namespace, chain: SourceChain, config) -> str:
+def resolve_tag(args: argparse.Namespace, chain: SourceChain, config: Config | None) -> str:
     tag = args.tag
     if tag is None:
         raise DssyncError(f"{args.command} needs the upstream tag to read",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from dssync._diff.engine import diff_tables
 from dssync.commands.local_files import read_bytes, shared_memo, table_from_bytes
@@ -19,8 +20,12 @@ from dssync.commands.upstream import (
 from dssync.errors import ConfigError
 from dssync.models import ConstantTable, DriftReport, Gone
 
+if TYPE_CHECKING:
+    from dssync.config import Config
+    from dssync.lock import Lock
 
-def _read_lock(config, problems: list[str]):
+
+def _read_lock(config: Config | None, problems: list[str]) -> Lock | None:
     """The lock file, or None (with the reason in ``problems``): it is the base of the compare
     links and says which release a file gone upstream was vendored from. A lock that cannot be
     read costs only those, not the report."""
@@ -82,8 +87,8 @@ def upstream_report(args: argparse.Namespace) -> DriftReport:
     return detect_moves(DriftReport(files=files, tag=tag, notes=notes, web=web))
 
 
-def _gone(args: argparse.Namespace, config, chain: SourceChain, tag: str, absent: list[Target],
-          result: FetchResult, lock) -> dict[str, Gone]:
+def _gone(args: argparse.Namespace, config: Config | None, chain: SourceChain, tag: str, absent: list[Target],
+          result: FetchResult, lock: Lock | None) -> dict[str, Gone]:
     """What is known of each target no source has at ``tag``, by vendored path."""
     if not absent:
         return {}

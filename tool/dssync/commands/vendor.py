@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+from typing import TYPE_CHECKING
 
 from dssync.commands.options import add_upstream_options
 from dssync.errors import ConfigError, DssyncError
 
+if TYPE_CHECKING:
+    from dssync.config import Config
+    from dssync.lock import Lock
 
-def add_parser(sub) -> None:
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("vendor", help="copy the configured files verbatim from an upstream tag "
                                       "and record them in the lock file")
     p.add_argument("files", nargs="*", metavar="FILE", help="vendored files to (re)write (default: all)")
@@ -37,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         _refuse_local_edits(config, lock, vendored, force=args.force)
     chain = make_chain(args, config)
     tag = resolve_tag(args, chain, config)
-    source, fetched = chain.fetch(tag, [upstream for _, upstream in pairs])
+    _, fetched = chain.fetch(tag, [upstream for _, upstream in pairs])
     for vendored, upstream in pairs:
         got = fetched[upstream]
         lock = lock.with_entry(LockEntry.from_origin(vendored, got.origin,
@@ -60,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _refuse_local_edits(config, lock, vendored: str, *, force: bool) -> None:
+def _refuse_local_edits(config: Config, lock: Lock, vendored: str, *, force: bool) -> None:
     from dssync.commands.status import file_sha256
 
     path = config.resolve(vendored)
