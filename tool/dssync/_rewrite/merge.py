@@ -198,7 +198,18 @@ def _merge_plan(v_layout: Layout, v_table: ConstantTable, u_layout: Layout, u_ta
     left out (listed in ``plan.unresolved``) and the merge planned again without it."""
     from dssync._rewrite.names import missing_names, resolve, surely_resolved
 
-    allowed: set[str] | None = None
+    unbound: dict[str, set[str]] = {}
+
+    def allowed(names: set[str]) -> set[str]:
+        """What upstream or the vendored file leaves unbound itself may stay so (upstream's
+        analysed first: most such names are upstream's; the vendored file's only if needed)."""
+        if "theirs" not in unbound:
+            unbound["theirs"] = set(missing_names(u_layout.module))
+        fine = names & unbound["theirs"]
+        if names - fine and "ours" not in unbound:
+            unbound["ours"] = set(missing_names(v_layout.module))
+        return fine | (names & unbound.get("ours", set()))
+
     left: dict[str, str] = {}
     while True:
         chosen = select if not left else (lambda n: select(n) and n not in left)
@@ -213,8 +224,6 @@ def _merge_plan(v_layout: Layout, v_table: ConstantTable, u_layout: Layout, u_ta
         if surely_resolved(module, new, plan.removed):
             plan.module = module
             return plan
-        if allowed is None:  # what the vendored file or upstream leave unbound stays so
-            allowed = set(missing_names(v_layout.module)) | set(missing_names(u_layout.module))
         resolution = resolve(module, u_layout.module, allowed)
         if not resolution.blocked:
             plan.module, plan.brought = resolution.module, resolution.brought

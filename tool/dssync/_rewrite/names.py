@@ -11,7 +11,7 @@ brings in is reported with the constants whose statements use it; the caller lea
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -56,15 +56,18 @@ class Resolution:
     """Name left unbound -> the nodes of the result that use it."""
 
 
-def resolve(module: cst.Module, upstream: cst.Module, allowed: set[str]) -> Resolution:
-    """``module`` with what upstream binds for each name it is missing; ``allowed`` are the names
-    that may stay unbound (those the vendored file or upstream leave unbound themselves)."""
+def resolve(module: cst.Module, upstream: cst.Module,
+            allowed: Callable[[set[str]], set[str]]) -> Resolution:
+    """``module`` with what upstream binds for each name it is missing; ``allowed(names)`` says
+    which of ``names`` may stay unbound (those the vendored file or upstream leave unbound
+    themselves): asked only when the result misses a name, as each side costs a scope analysis."""
     donors = _Binders(upstream)
     blocked: dict[str, str] = {}
     brought: list[str] = []
     for _ in range(_MAX_ROUNDS):
-        missing = {n: nodes for n, nodes in missing_names(module).items()
-                   if n not in allowed and n not in blocked}
+        found = {n: nodes for n, nodes in missing_names(module).items() if n not in blocked}
+        fine = allowed(set(found)) if found else set()
+        missing = {n: nodes for n, nodes in found.items() if n not in fine}
         if not missing:
             break
         for name in sorted(missing):
@@ -80,7 +83,8 @@ def resolve(module: cst.Module, upstream: cst.Module, allowed: set[str]) -> Reso
             break  # node identities changed: analyse again
         else:
             break  # every missing name is blocked
-    users = {n: nodes for n, nodes in missing_names(module).items() if n in blocked}
+    users = ({n: nodes for n, nodes in missing_names(module).items() if n in blocked}
+             if blocked else {})
     return Resolution(module, brought, blocked, users)
 
 
