@@ -226,7 +226,12 @@ def test_literal_unpacking_changes_one_element():
 
 def test_shared_value_changes_when_all_sharers_change_alike():
     assert merged("A = B = 1\n", "A = B = 2\n") == "A = B = 2\n"
+    # Split upstream: the statement is taken whole (B keeps its value, upstream's way).
     result = merge(src("A = B = 1\n"), src("A = 2\nB = 1\n"))
+    assert result.plan.manual == [] and result.plan.changed == ["A"]
+    assert result.data == b"A = 2\nB = 1\n"
+    # B stays at its own value here only with --exclude: then A is left, with the reason.
+    result = merge(src("A = B = 1\n"), src("A = 2\nB = 3\n"), select=Selection(exclude=("B",)))
     assert result.plan.manual == [("A", "its statement also binds B, which must stay")]
     assert not result.changed
 
@@ -266,10 +271,25 @@ def test_conditional_constant_changes_in_place():
     assert out.endswith("except ImportError:\n    SPEED = 3\n")
 
 
-def test_augmented_constants_are_left_for_a_person():
+def test_augmented_assignments_are_merged_as_statements():
     result = merge(src("X = [1]\nX += [2]\n"), src("X = [1, 2]\n"))
-    assert [n for n, _ in result.plan.manual] == ["X"]
-    assert not result.changed
+    assert result.plan.manual == [] and result.data == b"X = [1, 2]\n"
+    # Upstream's += changes: ours is replaced statement by statement, comments kept.
+    out = merged("""
+        X = [1]
+        # more
+        X += [2]
+        Y = 1
+        """, """
+        X = [1]
+        X += [3]
+        X += [4]
+        Y = 1
+        """)
+    assert out == "X = [1]\n# more\nX += [3]\nX += [4]\nY = 1\n"
+    # An unpacking that differs upstream.
+    assert merged("A, B = 1, 2\n", "A, B = 2, 1\n") == "A, B = 2, 1\n"
+    assert merged("A, B = 1, 2\nC = 0\n", "B, A = 2, 3\nC = 0\n") == "A, B = 3, 2\nC = 0\n"
 
 
 # --- removed constants ---------------------------------------------------------------------
@@ -362,9 +382,13 @@ def test_removed_class_members_and_empty_class():
     assert out == "class Mode:\n    pass\nB = 2\n"
 
 
-def test_conditional_removal_is_left_for_a_person():
+def test_conditional_removal_goes_whole_when_the_block_binds_nothing_else():
     result = merge(src("if True:\n    A = 1\nB = 2\n"), src("B = 2\n"))
-    assert result.plan.manual == [("A", "it is bound inside an if/try block or a one-line class")]
+    assert result.plan.manual == [] and result.data == b"B = 2\n"
+    result = merge(src("if True:\n    A = 1\n    C = 3\nB = 2\n"), src("C = 3\nB = 2\n"))
+    assert result.plan.manual == [("A", "its if/try block also binds C, which must stay")]
+    result = merge(src("class K: A = 1\nB = 2\n"), src("B = 2\n"))
+    assert result.plan.manual == [("K.A", "it is bound inside a one-line class")]
 
 
 def test_removed_comment_at_the_end_of_the_module_stays_in_the_footer():
@@ -413,6 +437,7 @@ def test_added_class_member_at_the_start_of_its_class():
 
 
 def test_new_class_comes_whole_with_its_banner():
+    # Upstream has one blank line where PEP 8 wants two (E302): the merge adds the second.
     out = merged("A = 1\n", """
         A = 1
 
@@ -421,7 +446,7 @@ def test_new_class_comes_whole_with_its_banner():
             X = 1
             Y = X
         """)
-    assert out == "A = 1\n\n# ==== Modes ====\nclass Mode:\n    X = 1\n    Y = X\n"
+    assert out == "A = 1\n\n\n# ==== Modes ====\nclass Mode:\n    X = 1\n    Y = X\n"
 
 
 def test_moved_banner_is_not_doubled():
@@ -445,10 +470,18 @@ def test_added_from_a_shared_line_comes_alone():
     assert merged("A = 1\n", "A = 1; N = 2  # note\n") == "A = 1\nN = 2  # note\n"
 
 
-def test_added_inside_if_is_left_for_a_person():
-    result = merge(src("A = 1\n"), src("A = 1\nif A:\n    N = 2\n"))
-    assert result.plan.manual == [("N", "upstream binds it inside an if/try block or a one-line class")]
-    assert not result.changed
+def test_added_if_else_block_comes_whole():
+    result = merge(src("A = 1\n"), src("A = 1\nif A:\n    N = 2\nelse:\n    N = 3\n"))
+    assert result.plan.manual == [] and result.plan.added == ["N"]
+    assert result.data == b"A = 1\nif A:\n    N = 2\nelse:\n    N = 3\n"
+    # DeepSpeed 0.19.8's shape: a conditional default, then an unconditional one.
+    up = "A = 1\n\nif A > 0:\n    N = None\nelse:\n    N = 'fp32'\n\nN = 'fp32'\n"
+    result = merge(src("A = 1\n"), src(up))
+    assert result.data.decode() == up
+    assert_no_drift(result.data, src(up))
+    # A block that binds a constant this file has too is not moved in.
+    result = merge(src("A = 1\nM = 1\n"), src("A = 1\nif A:\n    N = 2\n    M = 1\n"))
+    assert result.plan.manual == [("N", "upstream's statement also binds M")]
 
 
 def test_added_referring_to_a_deselected_constant_waits():

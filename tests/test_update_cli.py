@@ -159,8 +159,14 @@ def test_only_exclude_and_keep_removed(project):
     assert code == 0
     text = project.vendored.read_text()
     assert "MAX = 10" in text and "NEW = 3" in text and 'OLD = "x"' in text
+    # The lock now names v2: what was held back reads as local edits against it, and stays...
+    code, out, err = project.cli("update", "--tag", "v2", "--only", "M*", "O*", "--file",
+                                 "vendor/constants.py")
+    assert code == 0, err
+    assert "local edits kept: MAX, OLD" in out and project.vendored.read_text() == text
+    # ... until --force merges as if the file were v2 itself.
     code, _, err = project.cli("update", "--tag", "v2", "--only", "M*", "O*", "--file",
-                               "vendor/constants.py")
+                               "vendor/constants.py", "--force")
     assert code == 0
     assert project.vendored.read_bytes() == EXPECTED_V2
 
@@ -171,22 +177,46 @@ def test_replace_mode_mirrors_upstream(project):
     assert project.vendored.read_bytes() == UP2
 
 
-def test_local_edits_are_refused_then_forced(project):
+def test_local_edit_upstream_did_not_touch_is_kept_without_force(project):
+    # MIN is 1 at v1 (the release the lock names) and at v2: the local 5 stays, no --force.
     project.vendored.write_bytes(UP1.replace(b"MIN = 1", b"MIN = 5"))
-    code, out, err = project.cli("update", "--tag", "v3")
-    assert code == 2 and out == ""
-    assert err.count("\n") == 1
-    assert "vendor/constants.py" in err and "would overwrite: MIN" in err and "--force" in err
-    assert project.vendored.read_bytes() == UP1.replace(b"MIN = 1", b"MIN = 5")
-    # Edits the update does not touch are no reason to refuse.
-    code, _, err = project.cli("update", "--tag", "v3", "--exclude", "MIN")
+    code, out, err = project.cli("update", "--tag", "v2", "--file", "vendor/constants.py")
     assert code == 0, err
-    assert b"MIN = 5" in project.vendored.read_bytes()
-    project.vendored.write_bytes(project.vendored.read_bytes().replace(b"MAX = 20", b"MAX = 99"))
-    assert project.cli("update", "--tag", "v3")[0] == 2
-    code, _, err = project.cli("update", "--tag", "v3", "--force")
+    data = project.vendored.read_bytes()
+    assert data == EXPECTED_V2.replace(b"MIN = 1", b"MIN = 5")
+    assert "vendor/constants.py: local edits kept: MIN" in out
+    assert "1 changed, 1 added, 1 removed, 1 local edit(s) kept" in out
+    assert project.lock()["vendor/constants.py"]["tag"] == "v2"
+    assert project.lock()["vendor/constants.py"]["sha256"] == sha(data)
+
+
+def test_conflict_is_listed_kept_and_settled_by_theirs(project):
+    # MIN: 1 at v1 (the base), 5 here, 2 upstream at v3: changed on both sides, differently.
+    project.vendored.write_bytes(UP1.replace(b"MIN = 1", b"MIN = 5"))
+    code, out, err = project.cli("update", "--tag", "v3", "--dry-run")
+    assert code == 1 and "conflict, ours kept: MIN" in err and "+MAX = 20" in out
+    code, out, err = project.cli("update", "--tag", "v3", "--file", "vendor/constants.py")
+    assert code == 1, err
+    assert ("vendor/constants.py: conflict, ours kept: MIN (changed here and upstream, "
+            "differently; --theirs takes upstream's)") in out
+    data = project.vendored.read_bytes()
+    assert data == UP3.replace(b"MIN = 2", b"MIN = 5").replace(b"Upstream 2", b"Upstream 1")
+    # Not recorded: the lock keeps naming v1, so the conflict is still one on the next run.
+    assert project.lock()["vendor/constants.py"]["tag"] == "v1"
+    assert "the lock still names v1" in out
+    assert project.cli("update", "--tag", "v3", "--file", "vendor/constants.py")[0] == 1
+    code, out, err = project.cli("update", "--tag", "v3", "--file", "vendor/constants.py",
+                                 "--theirs")
     assert code == 0, err
-    assert b"MIN = 2" in project.vendored.read_bytes() and b"MAX = 20" in project.vendored.read_bytes()
+    assert b"MIN = 2" in project.vendored.read_bytes()
+    assert project.lock()["vendor/constants.py"]["tag"] == "v3"
+
+
+def test_force_overwrites_local_edits(project):
+    project.vendored.write_bytes(UP1.replace(b"MIN = 1", b"MIN = 5"))
+    code, _, err = project.cli("update", "--tag", "v2", "--force", "--file", "vendor/constants.py")
+    assert code == 0, err
+    assert project.vendored.read_bytes() == EXPECTED_V2
 
 
 def test_pinned_local_edits_are_kept(project):

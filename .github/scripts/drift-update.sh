@@ -99,7 +99,19 @@ $(printf '%s\n' "$others" | sed 's/^/> - /')
 fi
 
 git switch --quiet --force-create "$UPDATE_BRANCH" "refs/remotes/origin/$base"
-"$DSSYNC" update --tag "$TAG"
+# Exit 1: written, but something was left for a person (conflicts, names nothing binds); the
+# pull request carries what was done and lists what was left. Exit 2 is trouble.
+update_out="$(mktemp)"
+update_status=0
+"$DSSYNC" update --tag "$TAG" > "$update_out" || update_status=$?
+cat "$update_out"
+[ "$update_status" -le 1 ] || exit "$update_status"
+left_note=""
+if [ "$update_status" -eq 1 ]; then
+  fence='```'
+  left_note="$(printf '**Left for a person** (dssync update exit status 1):\n\n%s\n%s\n%s' \
+    "$fence" "$(grep -E ': (conflict|left|the lock still)' "$update_out" || true)" "$fence")"
+fi
 if git diff --quiet && [ -z "$(git ls-files --others --exclude-standard)" ]; then
   # What is left needs a person (see the tracking issue): a pull request would change nothing.
   if [ -n "$pr" ]; then
@@ -127,7 +139,7 @@ fi
 
 mark="$(report_mark "$report" <(printf '%s\n' "$title"))"
 body="$(mktemp)"
-report_body "$report" "$mark" "$footer" > "$body"
+report_body "$report" "$mark" "$footer" "$left_note" > "$body"
 if [ -n "$pr" ]; then
   if gh pr view "$pr" --json body --jq .body | grep -qF -- "$mark"; then
     echo "pull request #$pr already holds this report"

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import libcst as cst
 
 
 class ChangeValues(cst.CSTTransformer):
-    def __init__(self, values: dict[int, cst.BaseExpression], skip: frozenset[int] = frozenset()) -> None:
+    def __init__(self, values: Mapping[int, cst.CSTNode], skip: frozenset[int] = frozenset()) -> None:
         super().__init__()
         self.values = values
         """``id`` of a node of the module being transformed -> its replacement."""

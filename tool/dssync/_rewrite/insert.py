@@ -11,6 +11,7 @@ import libcst as cst
 
 from dssync._rewrite.plan import Insertion
 from dssync._rewrite.sections import banner_text, split_leading
+from dssync._rewrite.spacing import pep8_blank_lines
 
 
 def after_removal(insertions: list[Insertion], remove: dict[int | None, set[int]]) -> list[Insertion]:
@@ -41,25 +42,29 @@ class InsertConstants(cst.CSTTransformer):
                 continue
             cls = stmts[ci]
             assert isinstance(cls, cst.ClassDef) and isinstance(cls.body, cst.IndentedBlock)
-            stmts[ci] = cls.with_changes(body=cls.body.with_changes(body=_place(cls.body.body, items)))
-        return updated_node.with_changes(body=_place(stmts, self.by_body.get(None, [])))
+            body = _place(cls.body.body, items, top_level=False)
+            stmts[ci] = cls.with_changes(body=cls.body.with_changes(body=body))
+        return updated_node.with_changes(body=_place(stmts, self.by_body.get(None, []), top_level=True))
 
 
-def _place(stmts: Sequence[cst.BaseStatement], items: list[Insertion]) -> list[cst.BaseStatement]:
+def _place(stmts: Sequence[cst.BaseStatement], items: list[Insertion],
+           top_level: bool) -> list[cst.BaseStatement]:
     at: dict[int, list[Insertion]] = {}
     for ins in sorted(items, key=lambda i: (i.position, i.order)):
         at.setdefault(ins.position, []).append(ins)
     out: list[cst.BaseStatement] = []
+    placed: set[int] = set()
     for p in range(len(stmts) + 1):
         run = [ins.node for ins in at.get(p, [])]
         if run and p < len(stmts):
             run[0], following = _hand_over(run[0], stmts[p], any(i.before for i in at[p]))
         elif p < len(stmts):
             following = stmts[p]
+        placed.update(range(len(out), len(out) + len(run)))
         out += run
         if p < len(stmts):
             out.append(following)
-    return out
+    return pep8_blank_lines(out, placed, top_level)
 
 
 def _hand_over(inserted: cst.BaseStatement, following: cst.BaseStatement,

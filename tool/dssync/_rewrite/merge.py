@@ -13,12 +13,16 @@ from typing import TYPE_CHECKING, Callable, Mapping
 from dssync._extract.decode import SourceText, decode_source, token_estimate
 from dssync._extract.gcpause import collector_paused
 from dssync._rewrite.plan import MergePlan, Selection, plan_merge
+from dssync._rewrite.threeway import settle
 from dssync._rewrite.textstyle import encode_source, ends_with_newline, with_newlines, with_trailing_newline
 from dssync.errors import DssyncError
 from dssync.models import ConstantTable, FileDrift
 
 if TYPE_CHECKING:  # libcst is imported only when a file is read for rewriting
+    import libcst as cst
+
     from dssync._rewrite.layout import Layout
+    from dssync._rewrite.names import Resolution
     from dssync.cache import Cache
 
 MODES = ("merge", "replace")
@@ -80,7 +84,7 @@ def _restyled(source: SourceText, newline: str) -> SourceText:
     return SourceText(with_newlines(source.text, newline), source.encoding, source.bom, newline)
 
 
-def _apply(base: Layout, plan: MergePlan) -> str:
+def _apply(base: Layout, plan: MergePlan) -> cst.Module:
     from dssync._rewrite.change import ChangeValues
     from dssync._rewrite.insert import InsertConstants, after_removal
     from dssync._rewrite.remove import RemoveConstants
@@ -90,11 +94,11 @@ def _apply(base: Layout, plan: MergePlan) -> str:
                 if id(slot.value) in plan.values and slot.stmt.body is not None}
     every = {id(stmt.node) for body in base.bodies.values() for stmt in body}
     module = base.module
-    if plan.values:
-        module = module.visit(ChangeValues(plan.values, frozenset(every - holders)))
+    if plan.values or plan.statements:
+        skip = frozenset(every - holders) if not plan.statements else frozenset()
+        module = module.visit(ChangeValues({**plan.values, **plan.statements}, skip))
     module = module.visit(RemoveConstants(plan.remove, plan.remove_smalls))
-    module = module.visit(InsertConstants(after_removal(plan.insertions, plan.remove)))
-    return module.code
+    return module.visit(InsertConstants(after_removal(plan.insertions, plan.remove)))
 
 
 # libcst's trees hold no reference cycles, yet while they are built the cyclic collector walks
@@ -103,12 +107,17 @@ def _apply(base: Layout, plan: MergePlan) -> str:
 def merge(vendored: bytes, upstream: bytes, *, vendored_path: str = "vendored",
           upstream_path: str = "upstream", pins: Mapping[str, str] | None = None,
           select: Callable[[str], bool] | None = None, keep_removed: bool = False,
-          mode: str = "merge", cache: Cache | None = None) -> MergeResult:
+          mode: str = "merge", cache: Cache | None = None, base: bytes | None = None,
+          base_path: str = "base", theirs: bool = False) -> MergeResult:
     """The vendored file's new bytes. Raises ``DssyncError`` for input that cannot be parsed or
     stored, never returns bytes that do not parse.
 
     With a ``cache`` holding both files' tables, a merge with nothing to apply parses nothing;
     the tables a merge reads are kept there for the next run.
+
+    ``base``, the release the vendored file came from, makes it a three-way merge: local edits
+    upstream did not touch stay, and constants changed on both sides are conflicts (ours kept,
+    listed in ``plan.conflicts``) unless ``theirs``.
     """
     from dssync._diff.engine import diff_tables
     from dssync._extract.table_json import cached_table, store_table
@@ -138,13 +147,30 @@ def merge(vendored: bytes, upstream: bytes, *, vendored_path: str = "vendored",
     drift = diff_tables(v_table, u_table, vendored=vendored_path, upstream=upstream_path,
                         pins=pins, renames=False, place_added=False)  # the planner places them
     if mode == "merge":
-        plan = plan_merge(v_layout, v_table, u_layout, u_table, drift, select=select,
-                          keep_removed=keep_removed)
+        b_layout = None
+        if base is not None:
+            b_src = _restyled(decode_source(base, base_path), v_src.newline)
+            b_layout, b_table = read_side(b_src, base_path)
+            sides = settle(b_table, v_table, u_table, drift)
+            decided = {**sides.keep, **({} if theirs else dict(sides.conflicts))}
+            # What ours keeps is planned like a pin; the result still reports the whole drift.
+            to_plan = diff_tables(v_table, u_table, vendored=vendored_path,
+                                  upstream=upstream_path, pins={**pins, **decided},
+                                  renames=False, place_added=False)
+        plan = _merge_plan(v_layout, v_table, u_layout, u_table,
+                           drift if base is None else to_plan, select, keep_removed)
+        if base is not None:
+            plan.local = sorted(sides.keep)
+            plan.conflicts = [] if theirs else sides.conflicts
         if plan.empty:
             return MergeResult(vendored, vendored, mode, plan, drift)
+        from dssync._rewrite.docstrings import sync_docstrings
+
+        assert plan.module is not None
+        module = sync_docstrings(plan.module, u_layout.module,
+                                 (b_layout or v_layout).module, v_layout.module)
         # libcst drops the final newline after a comment ending in a backslash; put it back.
-        text = with_trailing_newline(_apply(v_layout, plan), _wants_newline(v_src.text),
-                                     v_src.newline)
+        text = with_trailing_newline(module.code, _wants_newline(v_src.text), v_src.newline)
     else:
         text = with_trailing_newline(u_src.text, _wants_newline(v_src.text), v_src.newline)
         base_src = SourceText(text, u_src.encoding, u_src.bom, v_src.newline)
@@ -158,11 +184,82 @@ def merge(vendored: bytes, upstream: bytes, *, vendored_path: str = "vendored",
                           select=keep_local)
         plan.skipped = []
         if not plan.empty:
-            text = with_trailing_newline(_apply(b_layout, plan), ends_with_newline(text),
+            text = with_trailing_newline(_apply(b_layout, plan).code, ends_with_newline(text),
                                          v_src.newline)
     data = encode_source(text, v_src.bom, vendored_path)
     _check(data, vendored_path)
     return MergeResult(vendored, data, mode, plan, drift)
+
+
+def _merge_plan(v_layout: Layout, v_table: ConstantTable, u_layout: Layout, u_table: ConstantTable,
+                drift: FileDrift, select: Callable[[str], bool], keep_removed: bool) -> MergePlan:
+    """The plan, applied (``plan.module``), with every name the result uses bound: what binds it
+    upstream is brought along, and a constant whose statement needs a name nothing brings in is
+    left out (listed in ``plan.unresolved``) and the merge planned again without it."""
+    from dssync._rewrite.names import missing_names, resolve, surely_resolved
+
+    unbound: dict[str, set[str]] = {}
+
+    def allowed(names: set[str]) -> set[str]:
+        """What upstream or the vendored file leaves unbound itself may stay so (upstream's
+        analysed first: most such names are upstream's; the vendored file's only if needed)."""
+        if "theirs" not in unbound:
+            unbound["theirs"] = set(missing_names(u_layout.module))
+        fine = names & unbound["theirs"]
+        if names - fine and "ours" not in unbound:
+            unbound["ours"] = set(missing_names(v_layout.module))
+        return fine | (names & unbound.get("ours", set()))
+
+    left: dict[str, str] = {}
+    while True:
+        chosen = select if not left else (lambda n: select(n) and n not in left)
+        plan = plan_merge(v_layout, v_table, u_layout, u_table, drift, select=chosen,
+                          keep_removed=keep_removed)
+        plan.skipped = [n for n in plan.skipped if n not in left]
+        plan.unresolved = sorted(left.items())
+        if plan.empty:
+            return plan
+        module = _apply(v_layout, plan)
+        new = [*plan.values.values(), *plan.statements.values(), *(i.node for i in plan.insertions)]
+        if surely_resolved(module, new, plan.removed):
+            plan.module = module
+            return plan
+        resolution = resolve(module, u_layout.module, allowed)
+        if not resolution.blocked:
+            plan.module, plan.brought = resolution.module, resolution.brought
+            return plan
+        more = _users(resolution, set(plan.changed + plan.added + plan.removed))
+        if not set(more) - set(left):  # cannot be pinned on a constant: change nothing
+            more = {n: "the merged file would use names nothing binds ("
+                    f"{', '.join(sorted(resolution.blocked))})"
+                    for n in plan.changed + plan.added + plan.removed}
+        if not more:
+            raise DssyncError("internal error: the merged file would use names nothing binds ("
+                              f"{', '.join(sorted(resolution.blocked))}); nothing was written",
+                              hint="please report this pair of files to the dssync developers")
+        left.update(more)
+
+
+def _users(resolution: Resolution, planned: set[str]) -> dict[str, str]:
+    """The planned constants whose statements use a name left unbound, and why."""
+    from dssync._extract.walk import Walk
+    from dssync._rewrite.names import NOT_COMING, enclosing_statement
+
+    raws = Walk(resolution.module).bindings()
+    out: dict[str, str] = {}
+    for name, nodes in resolution.users.items():
+        if name in planned:  # a removal: code that is not a constant still reads it
+            out[name] = "upstream removed it, but this file still uses it outside its constants"
+            continue
+        why = (f"it refers to {name}, which is not being added"
+               if resolution.blocked[name] == NOT_COMING
+               else f"it needs {name}, but {resolution.blocked[name]}")
+        for top, member in enclosing_statement(resolution.module, nodes):
+            for raw in raws:
+                if raw.site.top == top and (member is None or raw.site.member == member) \
+                        and raw.name in planned:
+                    out.setdefault(raw.name, why)
+    return out
 
 
 def _check(data: bytes, path: str) -> None:

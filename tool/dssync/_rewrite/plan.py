@@ -53,6 +53,8 @@ class Insertion:
 class MergePlan:
     values: dict[int, cst.BaseExpression] = field(default_factory=dict)
     """``id`` of a vendored value node -> the node that replaces it."""
+    statements: dict[int, cst.BaseStatement] = field(default_factory=dict)
+    """``id`` of a vendored statement -> upstream's, taken whole."""
     remove: dict[int | None, set[int]] = field(default_factory=dict)
     """Body -> indexes of statements to delete whole."""
     remove_smalls: dict[tuple[int | None, int], set[int]] = field(default_factory=dict)
@@ -67,10 +69,26 @@ class MergePlan:
     """Drift left out by ``--only`` / ``--exclude``."""
     kept: list[str] = field(default_factory=list)
     """Constants upstream removed that ``--keep-removed`` keeps."""
+    local: list[str] = field(default_factory=list)
+    """Local edits kept: changed here since the base, untouched upstream (three-way only)."""
+    conflicts: list[tuple[str, str]] = field(default_factory=list)
+    """Changed here and upstream, differently: ours kept (three-way only), with the reason."""
+    unresolved: list[tuple[str, str]] = field(default_factory=list)
+    """Left out because the result would use a name nothing brings in, with the reason."""
+    brought: list[str] = field(default_factory=list)
+    """Bindings brought along from upstream so that every name resolves (``import os``)."""
+    module: cst.Module | None = field(default=None, repr=False, compare=False)
+    """The merged module, once the plan has been carried out and its names resolved."""
+
+    @property
+    def left(self) -> list[tuple[str, str]]:
+        """Everything the update could not bring to upstream's value, with the reason."""
+        return [*self.manual, *self.conflicts, *self.unresolved]
 
     @property
     def empty(self) -> bool:
-        return not (self.values or self.remove or self.remove_smalls or self.insertions)
+        return not (self.values or self.statements or self.remove or self.remove_smalls
+                    or self.insertions)
 
 
 def _augments(table: ConstantTable, name: str) -> tuple[tuple[str, str], ...]:
@@ -84,6 +102,8 @@ class _Planner:
         self.donor, self.dt = donor, donor_table
         self.select = select
         self.plan = MergePlan()
+        self.restated: set[str] = set()
+        """Constants whose statements are taken whole from upstream (``_restate``)."""
         self._anchors: dict[tuple[int | None, int | None], tuple[list, list]] = {}
 
     # --- changed values -------------------------------------------------------------------
@@ -100,14 +120,35 @@ class _Planner:
         groups: dict[int, list[str]] = {}
         for name in wanted:
             groups.setdefault(id(self.base.slots[name].value), []).append(name)
+        movable = set(wanted)
         for names in groups.values():
+            if self.restated & set(names):
+                continue  # already taken whole, with another constant's statements
             reason = self._change_blocker(names)
-            if reason:
+            if reason and not self._restate(names, movable):
                 self.plan.manual += [(n, reason) for n in names]
                 continue
-            slot = self.base.slots[names[0]]
-            self.plan.values[id(slot.value)] = _fit(self.donor.slots[names[0]].value, slot.direct)
-            self.plan.changed += names
+            if not reason:
+                slot = self.base.slots[names[0]]
+                self.plan.values[id(slot.value)] = _fit(self.donor.slots[names[0]].value, slot.direct)
+                self.plan.changed += names
+
+    def _restate(self, names: list[str], movable: set[str]) -> bool:
+        """Take the statements binding ``names`` whole from upstream, if nothing else they bind
+        would change by it (``restate``)."""
+        from dssync._rewrite.restate import restate
+
+        got = restate(names, self.base, self.bt, self.donor, self.dt, movable.__contains__)
+        if isinstance(got, str):
+            return False
+        self.restated |= got.names
+        self.plan.statements.update(got.replace)
+        for body, index in got.remove:
+            self.plan.remove.setdefault(body, set()).add(index)
+        for body, position, node, order in got.insert:
+            self.plan.insertions.append(Insertion(body, position, node, order))
+        self.plan.changed += sorted((got.names & movable) - set(self.plan.changed))
+        return True
 
     def _change_blocker(self, names: list[str]) -> str | None:
         slot = self.base.slots[names[0]]
@@ -168,11 +209,12 @@ class _Planner:
     def _removal_blocker(self, name: str, names: set[str],
                          users_staying: dict[str, list[str]]) -> str | None:
         for stmt, j in self.base.touches[name]:
-            if stmt.nested:
-                return "it is bound inside an if/try block or a one-line class"
+            if stmt.nested and not _block(stmt.node):
+                return "it is bound inside a one-line class"
             others = (stmt.smalls[j] if j is not None else stmt.names) - names
             if others:
-                return f"its statement also binds {', '.join(sorted(others))}, which must stay"
+                where = "if/try block" if j is None else "statement"
+                return f"its {where} also binds {', '.join(sorted(others))}, which must stay"
         users = sorted(users_staying.get(name, ()))
         if users:
             return f"{', '.join(users)} still {'refers' if len(users) == 1 else 'refer'} to it"
@@ -180,7 +222,7 @@ class _Planner:
 
     def _final_refs(self, name: str) -> tuple[str, ...]:
         # A constant whose change is applied will refer to what upstream's value refers to.
-        if id(self.base.slots[name].value) in self.plan.values:
+        if id(self.base.slots[name].value) in self.plan.values or name in self.restated:
             return self.dt[name].references
         return self.bt[name].references
 
@@ -189,11 +231,13 @@ class _Planner:
         stmts: dict[tuple[int | None, int], Stmt] = {}
         for name in names:
             for stmt, j in self.base.touches[name]:
-                assert j is not None
-                marked.setdefault((stmt.body, stmt.index), set()).add(j)
                 stmts[(stmt.body, stmt.index)] = stmt
+                if j is None:  # an if/try block that binds nothing else: it goes whole
+                    marked[(stmt.body, stmt.index)] = set(range(len(stmt.smalls) or 1))
+                else:
+                    marked.setdefault((stmt.body, stmt.index), set()).add(j)
         for key, smalls in marked.items():
-            if len(smalls) == len(stmts[key].smalls):
+            if len(smalls) >= len(stmts[key].smalls):
                 self.plan.remove.setdefault(key[0], set()).add(key[1])
             else:
                 self.plan.remove_smalls[key] = smalls
@@ -215,8 +259,9 @@ class _Planner:
             for stmt, j in self.donor.touches[name]:
                 if stmt.body is not None and self._class_name(stmt) not in self.base.classes:
                     units[(None, stmt.body)] = None  # the whole class is new
+                elif j is None:
+                    units[(stmt.body, stmt.index)] = None  # an if/try block, whole
                 else:
-                    assert j is not None
                     units.setdefault((stmt.body, stmt.index), set()).add(j)  # type: ignore[union-attr]
         for (body, index), smalls in units.items():
             if body is not None and (None, body) in units:
@@ -229,8 +274,8 @@ class _Planner:
 
     def _addition_blocker(self, name: str, names: set[str], final: set[str]) -> str | None:
         for stmt, j in self.donor.touches[name]:
-            if stmt.nested:
-                return "upstream binds it inside an if/try block or a one-line class"
+            if stmt.nested and not _block(stmt.node):
+                return "upstream binds it inside a one-line class"
             if stmt.body is not None and self._class_name(stmt) not in self.base.classes:
                 others = self.donor.bodies[None][stmt.body].names - names
             else:
@@ -249,6 +294,8 @@ class _Planner:
             node = _only_smalls(node, sorted(smalls))  # type: ignore[arg-type]
         base_body = None if donor_body is None else self.base.classes[self._class_name(stmt)]
         position, before = self._anchor(donor_body, index, base_body)
+        if base_body is not None and not before:
+            position = _in_class(self.base.bodies[base_body], position, node)
         order = (index, -1) if donor_body is None else (donor_body, index)
         self.plan.insertions.append(Insertion(base_body, position, node, order, before))
 
@@ -281,6 +328,30 @@ class _Planner:
                     and ci not in receiving and name not in self.donor.classes):
                 del self.plan.remove[ci]
                 self.plan.remove.setdefault(None, set()).add(ci)
+
+
+def _block(node: cst.BaseStatement) -> bool:
+    """A compound statement the merge moves whole (``if``, ``try``, ``with``, ``for``...), as
+    opposed to a class whose body shares its ``class`` line."""
+    import libcst as cst
+
+    return not isinstance(node, cst.ClassDef)
+
+
+def _in_class(body: list[Stmt], position: int, node: cst.BaseStatement) -> int:
+    """A field goes after its anchor's docstring, not between the two; an attribute placed at
+    the end of a class goes with the other attributes, before the methods."""
+    import libcst as cst
+
+    from dssync._rewrite.docstrings import is_docstring
+
+    if position == len(body) and not isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        methods = [k for k, stmt in enumerate(body) if isinstance(stmt.node, cst.FunctionDef)]
+        if methods:
+            return methods[0]
+    while position < len(body) and position > 0 and is_docstring(body[position].node):
+        position += 1
+    return position
 
 
 def _fit(node: cst.BaseExpression, direct: bool) -> cst.BaseExpression:

@@ -21,9 +21,10 @@ if TYPE_CHECKING:
     from typing import Callable, ContextManager
 
     from dssync._rewrite import MergeResult
+    from dssync._source.interface import Fetched
     from dssync.commands.targets import Target
     from dssync.config import Config
-    from dssync.lock import LockEntry
+    from dssync.lock import Lock, LockEntry
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,8 +34,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                     "two local files (dssync update VENDORED.py UPSTREAM.py, rewriting the first). "
                     "Changed constants take upstream's value, added ones go where upstream has "
                     "them, removed ones go with their own comments; everything else stays byte "
-                    "for byte. Exit status: 0 done (with --dry-run: nothing to change), 1 with "
-                    "--dry-run: something would change, 2 trouble.")
+                    "for byte. With a lock, the release it names is the base of a three-way "
+                    "merge: local edits upstream did not touch stay, constants changed on both "
+                    "sides are conflicts (ours kept, listed). Exit status: 0 done, the result "
+                    "matches upstream apart from pins and kept local edits; 1 something was "
+                    "left (conflicts, names nothing binds; each listed with the reason) or, "
+                    "with --dry-run, something would change; 2 trouble.")
     p.add_argument("files", nargs="*", metavar="FILE",
                    help="VENDORED.py UPSTREAM.py (without --tag)")
     p.add_argument("--file", dest="only_files", action="append", metavar="PATH", default=[],
@@ -51,8 +56,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                         "upstream's file verbatim, then put pinned constants back")
     p.add_argument("--keep-removed", action="store_true",
                    help="keep constants that upstream removed")
+    p.add_argument("--theirs", action="store_true",
+                   help="settle conflicts (constants changed here and upstream) with upstream's "
+                        "value; local edits upstream did not touch still stay")
     p.add_argument("--force", action="store_true",
-                   help="overwrite local edits that the lock does not know about")
+                   help="overwrite every local edit: merge as if the vendored file were the "
+                        "release the lock names")
     add_upstream_options(p)
 
 
@@ -65,6 +74,8 @@ class _Job:
     result: object
     """The ``MergeResult``."""
     lock_entry: LockEntry | None = None
+    held: str | None = None
+    """The tag the lock keeps naming because something was left (the merge is unfinished)."""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -89,7 +100,7 @@ def _finish(args: argparse.Namespace, jobs: list[_Job], config: Config | None) -
     if args.dry_run:
         return _show(jobs)
     _write(jobs, config)
-    return 0
+    return 1 if any(job.result.plan.left for job in jobs) else 0  # type: ignore[attr-defined]
 
 
 def _check_patterns(args: argparse.Namespace, jobs: list[_Job]) -> None:
@@ -176,7 +187,9 @@ def _local_job(args: argparse.Namespace, select: Callable[[str], bool]) -> _Job:
     vendored, upstream = args.files
     config = load_project_config(args)
     pins: dict[str, str] = {}
-    root = Path.cwd()
+    # The files named on the command line are the scope, as with ``git diff --no-index``: one
+    # outside the project is written where it is (a symlink there still may not lead away).
+    root = Path(vendored).absolute().parent
     if config is not None:
         try:
             pins = dict(config.file_for(vendored).pins)
@@ -186,7 +199,8 @@ def _local_job(args: argparse.Namespace, select: Callable[[str], bool]) -> _Job:
             root = config.root
     result = merge(read_bytes(vendored), read_bytes(upstream), vendored_path=vendored,
                    upstream_path=upstream, pins=pins, select=select,
-                   keep_removed=args.keep_removed, mode=args.mode, cache=cache_from_args(args))
+                   keep_removed=args.keep_removed, mode=args.mode, cache=cache_from_args(args),
+                   theirs=args.theirs)
     return _Job(vendored, Path(vendored), root, result)
 
 
@@ -215,9 +229,11 @@ def _upstream_jobs(args: argparse.Namespace,
     targets = select_targets(picked, config)
     lock = read_lock(config.resolve(config.lock)) if config is not None else None
     chain = make_chain(args, config)
+    license_entry = config.license if config is not None and not args.only_files else None
+    wanted = [t.upstream for t in targets] + ([license_entry.upstream] if license_entry else [])
     try:
         tag = resolve_tag(args, chain, config)
-        _, fetched = chain.fetch(tag, [t.upstream for t in targets])
+        _, fetched = chain.fetch(tag, wanted)
     finally:
         chain.close()
     cache = cache_from_args(args)
@@ -227,16 +243,73 @@ def _upstream_jobs(args: argparse.Namespace,
         if not target.path.exists():
             raise DssyncError("no such file", path=target.vendored,
                               hint=f"vendor it first: dssync vendor --tag {tag}")
+        entry = (lock.get(target.vendored) if lock is not None and config is not None
+                 and _configured(config, target) else None)
+        base = _base(args, config, entry)
         result = merge(read_bytes(target.path), got.content, vendored_path=target.vendored,
                        upstream_path=f"{target.upstream}@{tag}", pins=target.pins,
                        select=select, keep_removed=args.keep_removed, mode=args.mode,
-                       cache=cache)
+                       cache=cache, base=base, theirs=args.theirs,
+                       base_path=f"{entry.upstream}@{entry.tag}" if entry is not None else "base")
         job = _Job(target.vendored, target.path, config.root if config else Path.cwd(), result)
         if lock is not None and config is not None and _configured(config, target):
-            _refuse_local_edits(args, config, target, lock.get(target.vendored), result, select)
-            job.lock_entry = LockEntry.from_origin(target.vendored, got.origin, result.sha256)
+            if base is None:  # without the base, local edits can be neither kept nor checked
+                _refuse_local_edits(args, config, target, entry, result, select)
+            if result.plan.left and entry is not None:
+                # As in git, a merge with something left is not recorded: the lock keeps naming
+                # the base, so the next run sees the same conflicts (and --theirs can settle them)
+                # rather than taking what was left for local edits.
+                job.held = entry.tag
+            else:
+                job.lock_entry = LockEntry.from_origin(target.vendored, got.origin, result.sha256)
         jobs.append(job)
+    if license_entry is not None and config is not None:
+        jobs.append(_license_job(args, config, lock, fetched[license_entry.upstream]))
     return jobs, config
+
+
+def _license_job(args: argparse.Namespace, config: Config, lock: Lock | None,
+                 got: Fetched) -> _Job:
+    """The vendored LICENSE becomes upstream's when upstream's changed; a copy edited here since
+    the lock stays (listed), unless --force."""
+    import hashlib
+
+    from dssync._rewrite import MergePlan, MergeResult
+    from dssync.commands.local_files import read_bytes
+    from dssync.lock import LockEntry
+    from dssync.models import FileDrift
+
+    assert config.license is not None
+    vendored = config.license.vendored
+    path = config.resolve(vendored)
+    current = read_bytes(path) if path.exists() else None
+    entry = lock.get(vendored) if lock is not None else None
+    edited = (current is not None and entry is not None and not args.force
+              and hashlib.sha256(current).hexdigest() != entry.sha256)
+    plan = MergePlan()
+    data = got.content
+    if edited and current is not None and current != got.content:
+        data = current
+        plan.manual.append((Path(config.license.upstream).name,
+                            "edited here since the lock; --force replaces it with upstream's"))
+    result = MergeResult(current if current is not None else b"", data, "copy", plan,
+                         FileDrift(vendored, config.license.upstream))
+    job = _Job(vendored, path, config.root, result)
+    if not plan.manual:
+        job.lock_entry = LockEntry.from_origin(vendored, got.origin, hashlib.sha256(data).hexdigest())
+    return job
+
+
+def _base(args: argparse.Namespace, config: Config | None,
+          entry: LockEntry | None) -> bytes | None:
+    """The release the vendored file came from, verified against the lock (the cache usually
+    has it); None with --force, in replace mode, or when it cannot be had."""
+    from dssync.commands.status import locked_upstream
+
+    if entry is None or config is None or args.force or args.mode != "merge":
+        return None
+    content, _ = locked_upstream(args, config, entry)
+    return content
 
 
 def _configured(config: Config, target: Target) -> bool:
@@ -287,8 +360,9 @@ def unified_diff(job: _Job) -> str:
     import difflib
 
     result = job.result
+    label = job.label.replace("\\", "/").lstrip("/")  # an absolute path: a/tmp/x.py, not a//tmp
     lines = difflib.unified_diff(_text(result.original), _text(result.data),  # type: ignore[attr-defined]
-                                 f"a/{job.label}", f"b/{job.label}")
+                                 f"a/{label}", f"b/{label}")
     out = []
     for line in lines:
         out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
@@ -298,6 +372,17 @@ def unified_diff(job: _Job) -> str:
 def _notes(job: _Job) -> list[str]:
     plan = job.result.plan  # type: ignore[attr-defined]
     notes = [f"{job.label}: left for you to merge: {name} ({why})" for name, why in plan.manual]
+    notes += [f"{job.label}: conflict, ours kept: {name} ({why}; --theirs takes upstream's)"
+              for name, why in plan.conflicts]
+    notes += [f"{job.label}: left out: {name} ({why})" for name, why in plan.unresolved]
+    if plan.local:
+        notes.append(f"{job.label}: local edits kept: {', '.join(plan.local)}")
+    if plan.brought:
+        notes.append(f"{job.label}: brought along so that every name resolves: "
+                     f"{'; '.join(plan.brought)}")
+    if job.held is not None:
+        notes.append(f"{job.label}: the lock still names {job.held} until what was left is "
+                     "settled (edit the file, pin, or rerun with --theirs)")
     if plan.skipped:
         notes.append(f"{job.label}: left out by --only/--exclude: {', '.join(sorted(plan.skipped))}")
     return notes
@@ -306,7 +391,9 @@ def _notes(job: _Job) -> list[str]:
 def _summary(job: _Job) -> str:
     result = job.result
     plan = result.plan  # type: ignore[attr-defined]
-    if result.mode == "replace":  # type: ignore[attr-defined]
+    if result.mode == "copy":  # type: ignore[attr-defined]
+        what = "upstream's copy"
+    elif result.mode == "replace":  # type: ignore[attr-defined]
         kept = len(plan.changed) + len(plan.added) + len(plan.removed)
         what = f"replaced with upstream, {kept} local constant(s) kept"
     else:
@@ -314,6 +401,10 @@ def _summary(job: _Job) -> str:
                 f"{len(plan.removed)} removed")
         if plan.kept:
             what += f", {len(plan.kept)} kept (--keep-removed)"
+        if plan.local:
+            what += f", {len(plan.local)} local edit(s) kept"
+        if plan.left:
+            what += f", {len(plan.left)} left"
     verb = "updated" if result.changed else "unchanged"  # type: ignore[attr-defined]
     return f"{verb}: {job.label} ({what})"
 
@@ -324,7 +415,8 @@ def _show(jobs: list[_Job]) -> int:
         for note in _notes(job):
             print(f"dssync: {note}", file=sys.stderr)
     sys.stdout.flush()
-    return 1 if any(job.result.changed for job in jobs) else 0  # type: ignore[attr-defined]
+    return 1 if any(job.result.changed or job.result.plan.left  # type: ignore[attr-defined]
+                    for job in jobs) else 0
 
 
 def _check_writable(jobs: list[_Job], config: Config | None) -> None:
@@ -336,7 +428,8 @@ def _check_writable(jobs: list[_Job], config: Config | None) -> None:
 
     for job in jobs:
         if job.result.changed:  # type: ignore[attr-defined]
-            check_writable(job.path, root=job.root)
+            check_writable(job.path, root=job.root,
+                           parents=job.result.mode == "copy")  # type: ignore[attr-defined]
     entries = [job.lock_entry for job in jobs if job.lock_entry is not None]
     if entries and config is not None:  # (only a configured project has lock entries)
         path = config.resolve(config.lock)
@@ -355,11 +448,15 @@ def _write(jobs: list[_Job], config: Config | None) -> None:
     try:
         for job in jobs:
             if job.result.changed:  # type: ignore[attr-defined]
+                if job.result.mode == "copy":  # type: ignore[attr-defined]
+                    from dssync.lock import make_parent
+
+                    make_parent(job.path, "the vendored file's")
                 write_atomic(job.path, job.result.data, root=job.root)  # type: ignore[attr-defined]
             done.append(job)
             print(_summary(job))
             for note in _notes(job):
-                print(f"dssync: {note}", file=sys.stderr)
+                print(note)
     finally:
         # Files already written are recorded even when a later one fails, so that the lock
         # keeps describing what is on disk.

@@ -1,0 +1,368 @@
+"""``update`` never leaves a broken module (issue 14): names resolve, docstrings stay with their
+fields, PEP 8 spacing, statements merged whole, a three-way merge against the base, an honest
+exit status. Small modules written for each case; what is written is checked with pyflakes and
+pycodestyle, the tools a maintainer runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+from pathlib import Path
+
+from dssync._diff.engine import diff_tables
+from dssync._extract.extract import extract_table
+from dssync._rewrite import merge
+from dssync.cli import main
+from lint_checks import e30_errors, undefined_names
+
+
+def src(text: str) -> bytes:
+    return textwrap.dedent(text).lstrip("\n").encode("utf-8")
+
+
+def e30(data: bytes, tmp_path: Path) -> int:
+    path = tmp_path / "e30.py"
+    path.write_bytes(data)
+    return e30_errors(path)
+
+
+def no_drift(data: bytes, upstream: bytes) -> bool:
+    return not diff_tables(extract_table(data, "after"), extract_table(upstream, "up")).has_drift
+
+
+# --- names resolve ---------------------------------------------------------------------------
+
+
+def test_import_is_brought_along_and_merged_into_an_existing_from_import():
+    ours = src('''
+        """Config."""
+        import sys
+        from typing import List
+
+        TIMEOUT = 30
+        NAMES: List[str] = []
+        ''')
+    theirs = src('''
+        """Config."""
+        import os
+        import sys
+        from typing import List, Optional
+
+        TIMEOUT = int(os.getenv("T", default=30))
+        NAMES: List[str] = []
+        EXTRA: Optional[str] = None
+        ''')
+    result = merge(ours, theirs)
+    assert result.data == src('''
+        """Config."""
+        import sys
+        from typing import List, Optional
+        import os
+
+        TIMEOUT = int(os.getenv("T", default=30))
+        NAMES: List[str] = []
+        EXTRA: Optional[str] = None
+        ''')
+    assert result.plan.brought == ["from typing import Optional", "import os"]
+    assert undefined_names(result.data) == set() and result.plan.left == []
+
+
+def test_import_goes_after_the_docstring_when_the_file_has_none():
+    result = merge(src('"""Doc."""\nA = 1\n'), src('"""Doc."""\nimport os\n\nA = os.sep\n'))
+    assert result.data == b'"""Doc."""\n\nimport os\n\nA = os.sep\n'
+    assert undefined_names(result.data) == set()
+
+
+def test_upstream_class_a_new_field_needs_is_brought_before_its_user(tmp_path):
+    ours = src('''
+        from pydantic import BaseModel
+
+
+        class Zero(BaseModel):
+            stage: int = 0
+        ''')
+    theirs = src('''
+        from pydantic import BaseModel
+
+
+        class Flow(BaseModel):
+            def on(self) -> bool:
+                return False
+
+
+        class Zero(BaseModel):
+            stage: int = 0
+            flow: Flow = None
+        ''')
+    result = merge(ours, theirs)
+    assert result.data == theirs
+    assert result.plan.brought == ["class Flow"]
+    assert e30(result.data, tmp_path) == 0
+
+
+def test_a_constant_whose_name_nothing_binds_is_left_out_and_exit_1(tmp_path, capsys,
+                                                                        monkeypatch):
+    ours = src("A = 1\n")
+    theirs = src('''
+        try:
+            from fast import speed
+        except ImportError:
+            from slow import speed
+        A = 2
+        B = speed()
+        C = 3
+        ''')
+    result = merge(ours, theirs)
+    assert result.plan.unresolved == [
+        ("B", "it needs speed, but upstream binds it only inside an if/try block")]
+    assert result.data == b"A = 2\nC = 3\n"
+    assert undefined_names(result.data) == set()
+    # On the command line: written, listed on stdout with the reason, exit 1.
+    (tmp_path / "v.py").write_bytes(ours)
+    (tmp_path / "u.py").write_bytes(theirs)
+    monkeypatch.chdir(tmp_path)
+    code = main(["update", "v.py", "u.py", "--no-cache"])
+    out, err = capsys.readouterr()
+    assert code == 1, err
+    assert "v.py: left out: B (it needs speed, but upstream binds it only inside an if/try " \
+           "block)\n" in out
+    assert (tmp_path / "v.py").read_bytes() == b"A = 2\nC = 3\n"
+
+
+def test_names_undefined_on_both_sides_are_not_ours_to_fix():
+    ours = src("A = helper()\nB = 1\n")
+    theirs = src("A = helper()\nB = 2\n")
+    result = merge(ours, theirs)
+    assert result.data == b"A = helper()\nB = 2\n" and result.plan.left == []
+
+
+# --- layout ----------------------------------------------------------------------------------
+
+
+DOC_OURS = src('''
+    class Config:
+        stage: int = 0
+        """
+        Which stage.
+        """
+
+        overlap: bool = False
+        """Overlap communication."""
+    ''')
+DOC_THEIRS = src('''
+    class Config:
+        stage: int = 0
+        """
+        Which stage.
+        """
+
+        linear: bool = True
+        """Use the memory efficient linear layer."""
+
+        overlap: bool = True
+        """Overlap communication with computation."""
+    ''')
+
+
+def test_attribute_docstrings_travel_with_their_fields(tmp_path):
+    result = merge(DOC_OURS, DOC_THEIRS)
+    # The new field comes after its anchor's docstring, with its own; the changed field's
+    # docstring is upstream's.
+    assert result.data == DOC_THEIRS
+    assert e30(result.data, tmp_path) == 0
+
+
+def test_a_docstring_edited_here_stays_in_a_three_way_merge():
+    ours = DOC_OURS.replace(b"Overlap communication.", b"Overlap (we rely on it).")
+    result = merge(ours, DOC_THEIRS, base=DOC_OURS)
+    assert b'"""Overlap (we rely on it)."""' in result.data
+    assert b'"""Use the memory efficient linear layer."""' in result.data
+
+
+def test_pep8_blank_lines_around_inserted_classes_and_functions(tmp_path):
+    ours = src('''
+        A = 1
+
+
+        class K:
+            X = 1
+
+            def f(self):
+                return 1
+        ''')
+    theirs = src('''
+        A = 1
+        class New:
+            Y = 2
+        B = 2
+        class K:
+            X = 1
+            Z = 3
+            def f(self):
+                return 1
+        ''')
+    result = merge(ours, theirs)
+    assert e30(ours, tmp_path) == 0
+    assert e30(result.data, tmp_path) == 0
+    text = result.data.decode()
+    # The class attribute without an anchor after it goes with the attributes, not the methods.
+    assert "    X = 1\n    Z = 3\n\n    def f(self):" in text
+    assert no_drift(result.data, theirs)
+
+
+# --- statements, not only assignments --------------------------------------------------------
+
+
+def test_if_else_block_with_an_unconditional_binding_is_merged(tmp_path):
+    ours = src('''
+        from accel import get_accelerator
+
+        TYPE = "type"
+        ''')
+    theirs = src('''
+        from accel import get_accelerator
+
+        TYPE = "type"
+
+        if get_accelerator().name == "cuda":
+            TYPE_DEFAULT = None
+        else:
+            TYPE_DEFAULT = "fp32"
+
+        TYPE_DEFAULT = "fp32"
+        ''')
+    result = merge(ours, theirs)
+    assert result.data == theirs and result.plan.left == []
+
+
+def test_augmented_assignment_is_merged_when_ours_is_the_base():
+    ours = src("FLAGS = ['a']\nFLAGS += ['b']\n")
+    theirs = src("FLAGS = ['a']\nFLAGS += ['c']\n")
+    result = merge(ours, theirs, base=ours)
+    assert result.data == theirs and result.plan.left == []
+
+
+# --- three-way -------------------------------------------------------------------------------
+
+BASE = src("A = 1\nB = 1\nC = 1\nD = 1\n")
+
+
+def test_three_way_keeps_local_takes_upstream_and_lists_conflicts():
+    ours = src("A = 5\nB = 1\nC = 7\nD = 1\nLOCAL = 1\n")
+    theirs = src("A = 1\nB = 2\nC = 8\nNEW = 3\n")
+    result = merge(ours, theirs, base=BASE)
+    # A: local only; B: upstream only; C: both (conflict, ours kept); D: removed upstream;
+    # LOCAL: added here; NEW: added upstream.
+    assert result.data == b"A = 5\nB = 2\nC = 7\nNEW = 3\nLOCAL = 1\n"
+    assert result.plan.local == ["A", "LOCAL"]
+    assert result.plan.conflicts == [("C", "changed here and upstream, differently")]
+    assert result.plan.left == [("C", "changed here and upstream, differently")]
+    theirs_wins = merge(ours, theirs, base=BASE, theirs=True)
+    assert theirs_wins.data == b"A = 5\nB = 2\nC = 8\nNEW = 3\nLOCAL = 1\n"
+    assert theirs_wins.plan.left == []
+
+
+def test_three_way_removal_and_edit_conflict():
+    result = merge(src("A = 9\nB = 1\n"), src("B = 1\n"), base=src("A = 1\nB = 1\n"))
+    assert result.plan.conflicts == [("A", "changed here, removed upstream")]
+    assert result.data == b"A = 9\nB = 1\n"
+    # Removed here, unchanged upstream: stays removed.
+    result = merge(src("B = 1\n"), src("A = 1\nB = 1\n"), base=src("A = 1\nB = 1\n"))
+    assert result.plan.local == ["A"] and not result.changed
+
+
+# --- two local files -------------------------------------------------------------------------
+
+
+def test_two_file_mode_writes_outside_the_project_and_dry_run_headers(tmp_path, capsys,
+                                                                      monkeypatch):
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(textwrap.dedent("""\
+        [tool.dssync]
+        sources = ["pypi:deepspeed"]
+
+        [[tool.dssync.files]]
+        vendored = "v/constants.py"
+        upstream = "deepspeed/constants.py"
+        """))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "a.py").write_bytes(b"A = 1\n")
+    (elsewhere / "b.py").write_bytes(b"A = 2\n")
+    monkeypatch.chdir(project)
+    a, b = str(elsewhere / "a.py"), str(elsewhere / "b.py")
+    code = main(["update", a, b, "--dry-run", "--no-cache"])
+    out, err = capsys.readouterr()
+    assert code == 1, err
+    header = f"--- a/{a.lstrip(os.sep).replace(os.sep, '/')}\n"
+    assert out.startswith(header) and "a//" not in out
+    code = main(["update", a, b, "--no-cache"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert (elsewhere / "a.py").read_bytes() == b"A = 2\n"
+
+
+# --- LICENSE -----------------------------------------------------------------------------------
+
+
+def test_update_refreshes_the_vendored_license(tmp_path, capsys, monkeypatch):
+    from gitrepo import make_repo
+
+    make_repo(tmp_path / "up", [("v1", {"pkg/c.py": b"A = 1\n", "LICENSE": b"MIT 2022\n"}),
+                                ("v2", {"pkg/c.py": b"A = 2\n", "LICENSE": b"MIT 2023\n"}),
+                                ("v3", {"pkg/c.py": b"A = 3\n", "LICENSE": b"Apache 2.0\n"})])
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(textwrap.dedent(f"""\
+        [tool.dssync]
+        sources = ["git:{(tmp_path / 'up').as_posix()}"]
+        lock = "dssync.lock"
+        license = {{ upstream = "LICENSE", vendored = "vendor/LICENSE" }}
+
+        [[tool.dssync.files]]
+        vendored = "vendor/c.py"
+        upstream = "pkg/c.py"
+        """))
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("DSSYNC_CACHE_DIR", str(tmp_path / "cache"))
+    assert main(["vendor", "--tag", "v1"]) == 0
+    capsys.readouterr()
+    assert main(["update", "--tag", "v2"]) == 0
+    out, _ = capsys.readouterr()
+    assert "updated: vendor/LICENSE (upstream's copy)" in out
+    assert (root / "vendor" / "LICENSE").read_bytes() == b"MIT 2023\n"
+    lock = {e["vendored"]: e for e in json.loads((root / "dssync.lock").read_text())["files"]}
+    assert lock["vendor/LICENSE"]["tag"] == "v2"
+    # A copy edited here stays, listed; --force replaces it.
+    (root / "vendor" / "LICENSE").write_bytes(b"MIT 2023, with our notice\n")
+    assert main(["update", "--tag", "v3"]) == 1
+    out, _ = capsys.readouterr()
+    assert "vendor/LICENSE: left for you to merge: LICENSE (edited here since the lock" in out
+    assert (root / "vendor" / "LICENSE").read_bytes() == b"MIT 2023, with our notice\n"
+    assert main(["update", "--tag", "v3", "--force"]) == 0
+    assert (root / "vendor" / "LICENSE").read_bytes() == b"Apache 2.0\n"
+
+
+def test_a_removal_that_code_still_reads_is_left_out():
+    ours = src('''
+        A = 1
+        B = 2
+
+
+        def helper():
+            return A
+        ''')
+    theirs = src('''
+        B = 3
+
+
+        def helper():
+            return 1
+        ''')
+    result = merge(ours, theirs)
+    assert result.plan.unresolved == [
+        ("A", "upstream removed it, but this file still uses it outside its constants")]
+    assert result.plan.changed == ["B"] and undefined_names(result.data) == set()
+    assert b"A = 1\nB = 3\n" in result.data

@@ -1,0 +1,381 @@
+"""Names resolve: a merged module uses no name that it leaves unbound, unless both the vendored
+file and upstream already did.
+
+After the planned changes are applied, libcst's scope analysis finds every name the result
+uses without binding it. For each one new to the result, what binds it upstream is brought
+along: its import (merged into an existing ``from x import ...`` of the same module, else placed
+after the last import), or the class or function upstream defines for it (placed before the
+first statement that uses it). That repeats until nothing new is missing. A name nothing
+brings in is reported with the constants whose statements use it; the caller leaves those out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, ParentNodeProvider, ScopeProvider
+
+from dssync._rewrite.spacing import blank_lines_before, pep8_blank_lines
+
+_MODULE_DUNDERS = frozenset({"__file__", "__name__", "__doc__", "__package__", "__loader__",
+                             "__spec__", "__path__", "__builtins__", "__annotations__",
+                             "__cached__", "__dict__", "__module__", "__qualname__"})
+NOT_COMING = "upstream's constant of that name is not being added"
+_MAX_ROUNDS = 20
+"""Each round brings at least one binding; real modules settle in two or three."""
+
+
+def missing_names(module: cst.Module) -> dict[str, list[cst.CSTNode]]:
+    """Names ``module`` uses that nothing binds (builtins and module attributes count as bound),
+    with the nodes that use them. ``module`` is analysed in place: the nodes are its own."""
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    scopes = wrapper.resolve(ScopeProvider)
+    out: dict[str, list[cst.CSTNode]] = {}
+    for scope in {s for s in scopes.values() if s is not None}:
+        for access in scope.accesses:
+            if access.referents:
+                continue
+            node = access.node
+            name = node.value if isinstance(node, cst.Name) else None
+            if name is None or name in _MODULE_DUNDERS:
+                continue
+            out.setdefault(name, []).append(node)
+    return out
+
+
+@dataclass
+class Resolution:
+    module: cst.Module
+    brought: list[str] = field(default_factory=list)
+    """What was brought along, for the summary: ``import os``, ``class ZenFlowConfig``."""
+    blocked: dict[str, str] = field(default_factory=dict)
+    """Name left unbound -> why nothing brings it in."""
+    users: dict[str, list[cst.CSTNode]] = field(default_factory=dict)
+    """Name left unbound -> the nodes of the result that use it."""
+
+
+def resolve(module: cst.Module, upstream: cst.Module,
+            allowed: Callable[[set[str]], set[str]]) -> Resolution:
+    """``module`` with what upstream binds for each name it is missing; ``allowed(names)`` says
+    which of ``names`` may stay unbound (those the vendored file or upstream leave unbound
+    themselves): asked only when the result misses a name, as each side costs a scope analysis."""
+    donors = _Binders(upstream)
+    blocked: dict[str, str] = {}
+    brought: list[str] = []
+    for _ in range(_MAX_ROUNDS):
+        found = {n: nodes for n, nodes in missing_names(module).items() if n not in blocked}
+        fine = allowed(set(found)) if found else set()
+        missing = {n: nodes for n, nodes in found.items() if n not in fine}
+        if not missing:
+            break
+        for name in sorted(missing):
+            stmt, how = donors.find(name)
+            if stmt is None:
+                blocked[name] = how
+                continue
+            if isinstance(stmt, (cst.ClassDef, cst.FunctionDef)):
+                module = _place_definition(module, stmt, missing[name])
+            else:
+                module = _place_import(module, stmt, name)
+            brought.append(how)
+            break  # node identities changed: analyse again
+        else:
+            break  # every missing name is blocked
+    users = ({n: nodes for n, nodes in missing_names(module).items() if n in blocked}
+             if blocked else {})
+    return Resolution(module, brought, blocked, users)
+
+
+class _Binders:
+    """Upstream's module-level statements that bind a name: imports, classes, functions."""
+
+    def __init__(self, upstream: cst.Module) -> None:
+        self.by_name: dict[str, cst.BaseStatement] = {}
+        self.elsewhere: set[str] = set()
+        self.assigned: set[str] = set()
+        """Names upstream assigns: its constants, which come in by the plan or not at all."""
+        for stmt in upstream.body:
+            if isinstance(stmt, (cst.ClassDef, cst.FunctionDef)):
+                self.by_name.setdefault(stmt.name.value, stmt)
+            elif isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, (cst.Import, cst.ImportFrom)):
+                        for bound in _bound_by_import(small):
+                            self.by_name.setdefault(bound, _only_small(stmt, small))
+                    else:
+                        self.assigned |= _small_bindings([small])
+            else:
+                self.elsewhere |= _bound_anywhere(stmt)
+
+    def find(self, name: str) -> tuple[cst.BaseStatement | None, str]:
+        stmt = self.by_name.get(name)
+        if stmt is None:
+            if name in self.assigned:
+                return None, NOT_COMING
+            if name in self.elsewhere:
+                return None, "upstream binds it only inside an if/try block"
+            return None, "upstream does not bind it in this module"
+        if isinstance(stmt, cst.ClassDef):
+            return stmt, f"class {name}"
+        if isinstance(stmt, cst.FunctionDef):
+            return stmt, f"def {name}"
+        return stmt, cst.Module([]).code_for_node(_import_of(stmt, name)).strip()
+
+
+def _bound_by_import(small: cst.Import | cst.ImportFrom) -> list[str]:
+    if isinstance(small.names, cst.ImportStar):
+        return []
+    out = []
+    for alias in small.names:
+        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            out.append(alias.asname.name.value)
+        elif isinstance(small, cst.Import):
+            out.append(cst.Module([]).code_for_node(alias.name).split(".")[0])
+        elif isinstance(alias.name, cst.Name):
+            out.append(alias.name.value)
+    return out
+
+
+def _bound_anywhere(stmt: cst.CSTNode) -> set[str]:
+    found: set[str] = set()
+
+    class _Collect(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            found.add(node.value)
+
+    stmt.visit(_Collect())
+    return found
+
+
+def _only_small(line: cst.SimpleStatementLine, small: cst.BaseSmallStatement) -> cst.SimpleStatementLine:
+    return line.with_changes(body=[small.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)])
+
+
+def _import_of(line: cst.BaseStatement, name: str) -> cst.SimpleStatementLine:
+    """Upstream's import line, reduced to the one alias that binds ``name``."""
+    assert isinstance(line, cst.SimpleStatementLine)
+    small = line.body[0]
+    assert isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar)
+    aliases = [a for a in small.names if _bound_by_import(small.with_changes(names=[a])) == [name]]
+    alias = aliases[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    reduced = small.with_changes(names=[alias], lpar=None, rpar=None) if isinstance(small, cst.ImportFrom) \
+        else small.with_changes(names=[alias])
+    return cst.SimpleStatementLine([reduced], leading_lines=[])
+
+
+def _same_source(a: cst.ImportFrom, b: cst.ImportFrom) -> bool:
+    code = cst.Module([]).code_for_node
+    return (len(a.relative) == len(b.relative) and a.module is not None and b.module is not None
+            and code(a.module) == code(b.module))
+
+
+def _place_import(module: cst.Module, upstream_line: cst.BaseStatement, name: str) -> cst.Module:
+    line = _import_of(upstream_line, name)
+    wanted = line.body[0]
+    body = list(module.body)
+    last_import = None
+    for i, stmt in enumerate(body):
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for j, small in enumerate(stmt.body):
+            if not isinstance(small, (cst.Import, cst.ImportFrom)):
+                continue
+            last_import = i
+            if (isinstance(wanted, cst.ImportFrom) and isinstance(small, cst.ImportFrom)
+                    and not isinstance(small.names, cst.ImportStar) and _same_source(small, wanted)):
+                assert not isinstance(wanted.names, cst.ImportStar)
+                names = list(small.names)
+                names[-1] = names[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+                extended = small.with_changes(names=[*names, wanted.names[0]])
+                smalls = list(stmt.body)
+                smalls[j] = extended
+                body[i] = stmt.with_changes(body=smalls)
+                return module.with_changes(body=body)
+    if last_import is not None:
+        at = last_import + 1
+        body.insert(at, line)
+    else:
+        at = _after_header(module)
+        body.insert(at, line.with_changes(leading_lines=[cst.EmptyLine()] if at else []))
+    if at + 1 < len(body) and not _is_import(body[at + 1]) and not blank_lines_before(body[at + 1]):
+        body[at + 1] = body[at + 1].with_changes(leading_lines=[cst.EmptyLine(), *body[at + 1].leading_lines])
+    return module.with_changes(body=body)
+
+
+def _is_import(stmt: cst.BaseStatement) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and all(
+        isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body)
+
+
+def _after_header(module: cst.Module) -> int:
+    """After the module docstring (and ``from __future__`` imports, which are imports)."""
+    body = module.body
+    if body and isinstance(body[0], cst.SimpleStatementLine) and isinstance(body[0].body[0], cst.Expr) \
+            and isinstance(body[0].body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
+        return 1
+    return 0
+
+
+def _place_definition(module: cst.Module, definition: cst.BaseStatement,
+                      users: list[cst.CSTNode]) -> cst.Module:
+    """Before the first module-level statement that uses the name: a class or function must be
+    bound before a module-level statement runs that refers to it."""
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    parents = wrapper.resolve(ParentNodeProvider)
+    tops = {id(stmt): i for i, stmt in enumerate(module.body)}
+    first = len(module.body)
+    for node in users:
+        while id(node) not in tops and node in parents:
+            node = parents[node]
+        first = min(first, tops.get(id(node), first))
+    body: list[cst.BaseStatement] = list(module.body)
+    body.insert(first, definition)
+    return module.with_changes(body=pep8_blank_lines(body, {first}, top_level=True))
+
+
+def surely_resolved(module: cst.Module, new: list[cst.CSTNode], removed: list[str]) -> bool:
+    """Whether a plain reading of names already shows that ``module`` needs no scope analysis:
+    every name the new nodes read is a builtin or bound at module level, and no removed
+    constant's name is still written anywhere as a name. (Scope analysis costs four times what
+    the rest of a merge of DeepSpeed's runtime/constants.py does; most updates change literals.)
+    Both readings over-count, so a doubt always leads to the full analysis."""
+    import builtins
+
+    used: set[str] = set()
+    for node in new:
+        used |= _read_names(node)
+    if not used <= _module_bindings(module.body) | set(dir(builtins)):
+        return False
+    gone = {name.rsplit(".", 1)[-1] for name in removed}
+    return not (gone and gone & _name_tokens(module.code))
+
+
+def _read_names(node: cst.CSTNode) -> set[str]:
+    """Names ``node`` may read (over-counted: parameters and comprehension targets too)."""
+    found: set[str] = set()
+
+    class _Reads(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            found.add(node.value)
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)  # ``os.sep`` reads os, not sep
+            return False
+
+        def visit_Arg(self, node: cst.Arg) -> bool:
+            node.value.visit(self)  # a keyword is no read
+            return False
+
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> bool:
+            return not isinstance(node.target, cst.Name)  # ``X = ...`` binds X
+
+        def visit_AnnAssign(self, node: cst.AnnAssign) -> bool:
+            if not isinstance(node.target, cst.Name):
+                return True
+            node.annotation.visit(self)
+            if node.value is not None:
+                node.value.visit(self)
+            return False
+
+    node.visit(_Reads())
+    return found
+
+
+def _name_tokens(text: str) -> set[str]:
+    """Every identifier written in ``text`` outside strings and comments (a tokenizer pass is
+    some twenty times quicker than a libcst visitor over the module)."""
+    import io
+    import tokenize
+
+    try:
+        return {tok.string for tok in tokenize.generate_tokens(io.StringIO(text).readline)
+                if tok.type == tokenize.NAME}
+    except (tokenize.TokenError, SyntaxError):
+        return {"", *text.split()}  # cannot happen for text libcst wrote; doubt anyway
+
+
+def _targets(node: cst.BaseExpression) -> set[str]:
+    if isinstance(node, cst.Name):
+        return {node.value}
+    if isinstance(node, (cst.Tuple, cst.List)):
+        return {n for element in node.elements for n in _targets(element.value)}
+    if isinstance(node, cst.StarredElement):
+        return _targets(node.value)
+    return set()
+
+
+def _module_bindings(body: Sequence[cst.BaseStatement]) -> set[str]:
+    """Names the statements of ``body`` bind at its level: in blocks (``if``, ``try``, ``for``,
+    ``with``) too, not in function or class bodies. A direct walk: libcst's visitor dispatch
+    over every node of the module cost more than the merge it guards."""
+    found: set[str] = set()
+    for stmt in body:
+        if isinstance(stmt, (cst.ClassDef, cst.FunctionDef)):
+            found.add(stmt.name.value)
+        elif isinstance(stmt, cst.SimpleStatementLine):
+            found |= _small_bindings(stmt.body)
+        elif isinstance(stmt, cst.BaseCompoundStatement):
+            if isinstance(stmt, cst.For):
+                found |= _targets(stmt.target)
+            if isinstance(stmt, cst.With):
+                found |= {n for item in stmt.items if item.asname is not None
+                          for n in _targets(item.asname.name)}
+            if isinstance(stmt, (cst.Try, cst.TryStar)):
+                found |= {h.name.name.value for h in stmt.handlers
+                          if h.name is not None and isinstance(h.name.name, cst.Name)}
+            for suite in _suites(stmt):
+                if isinstance(suite, cst.IndentedBlock):
+                    found |= _module_bindings(suite.body)
+                elif isinstance(suite, cst.SimpleStatementSuite):
+                    found |= _small_bindings(suite.body)
+    return found
+
+
+def _small_bindings(smalls: Sequence[cst.BaseSmallStatement]) -> set[str]:
+    found: set[str] = set()
+    for small in smalls:
+        if isinstance(small, (cst.Import, cst.ImportFrom)):
+            found.update(_bound_by_import(small))
+        elif isinstance(small, cst.Assign):
+            found |= {n for target in small.targets for n in _targets(target.target)}
+        elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+            found |= _targets(small.target)
+    return found
+
+
+def _suites(stmt: cst.BaseCompoundStatement) -> list[cst.BaseSuite]:
+    suites = [stmt.body]
+    orelse = getattr(stmt, "orelse", None)
+    while isinstance(orelse, cst.If):  # elif
+        suites.append(orelse.body)
+        orelse = orelse.orelse
+    if orelse is not None:
+        suites.append(orelse.body)
+    suites += [h.body for h in getattr(stmt, "handlers", ())]
+    final = getattr(stmt, "finalbody", None)
+    if final is not None:
+        suites.append(final.body)
+    return suites
+
+
+def enclosing_statement(module: cst.Module, nodes: list[cst.CSTNode]) -> set[tuple[int, int | None]]:
+    """(module index, class member index or None) of the statements holding ``nodes``."""
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    parents = wrapper.resolve(ParentNodeProvider)
+    tops = {id(stmt): i for i, stmt in enumerate(module.body)}
+    members: dict[int, tuple[int, int]] = {}
+    for i, stmt in enumerate(module.body):
+        if isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
+            for k, inner in enumerate(stmt.body.body):
+                members[id(inner)] = (i, k)
+    out: set[tuple[int, int | None]] = set()
+    for node in nodes:
+        while node in parents and id(node) not in members and id(node) not in tops:
+            node = parents[node]
+        if id(node) in members:
+            out.add(members[id(node)])
+        elif id(node) in tops:
+            out.add((tops[id(node)], None))
+    return out
