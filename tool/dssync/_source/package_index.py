@@ -264,7 +264,7 @@ class PackageIndexSource:
         releases and other archives under the same names, so its answers are its own (pip is
         not imported to learn its default)."""
         if self._cache_key is None:
-            from dssync._net.index_url import chosen_index_url
+            from dssync._source.index_url import chosen_index_url
 
             chosen = chosen_index_url(self._explicit_index)
             if chosen is None:

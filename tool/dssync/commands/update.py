@@ -304,11 +304,12 @@ def _base(args: argparse.Namespace, config: Config | None,
           entry: LockEntry | None) -> bytes | None:
     """The release the vendored file came from, verified against the lock (the cache usually
     has it); None with --force, in replace mode, or when it cannot be had."""
-    from dssync.commands.status import locked_upstream
+    from dssync._analyses.status import locked_upstream
+    from dssync.commands.upstream import project_of
 
     if entry is None or config is None or args.force or args.mode != "merge":
         return None
-    content, _ = locked_upstream(args, config, entry)
+    content, _ = locked_upstream(project_of(args, config), entry)
     return content
 
 

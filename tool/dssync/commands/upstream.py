@@ -20,7 +20,7 @@ def load_project_config(args: argparse.Namespace) -> Config | None:
     return project_from_args(args).config
 
 
-def _project(args: argparse.Namespace, config: Config | None) -> Project:
+def project_of(args: argparse.Namespace, config: Config | None) -> Project:
     from dssync.api import Project
     from dssync.commands.options import upstream_options
 
@@ -28,8 +28,8 @@ def _project(args: argparse.Namespace, config: Config | None) -> Project:
 
 
 def make_chain(args: argparse.Namespace, config: Config | None) -> SourceChain:
-    return _project(args, config).chain()
+    return project_of(args, config).chain()
 
 
 def resolve_tag(args: argparse.Namespace, chain: SourceChain, config: Config | None) -> str:
-    return _project(args, config).resolve_tag(args.tag, chain, args.command)
+    return project_of(args, config).resolve_tag(args.tag, chain, args.command)
