@@ -96,3 +96,21 @@ def test_a_two_file_diff_with_a_cache_parses_each_content_once(tmp_path):
     assert "# FP16 initial dynamic scale loss power" in second[1]
     # The value as written comes from the cached table: no parser needed for it either.
     assert "FP16_POWER_DEFAULT: 32 -> 0x10" in second[1]
+
+
+def test_a_class_renamed_as_a_whole_is_judged_from_the_cache_on_a_warm_run(tmp_path):
+    # The class statements a rename compares are not in the tables: their shapes are cached
+    # by the module's hash, so the second run parses neither side to say the same.
+    old = b"class Mode:\n    A = 1\n\n    def run(self):\n        return Mode.A\n"
+    (tmp_path / "a.py").write_bytes(old)
+    (tmp_path / "b.py").write_bytes(old.replace(b"Mode", b"TraceMode"))
+    cache = tmp_path / "cache"
+    first = run(tmp_path, cache, "diff", "a.py", "b.py", "--cache-dir", str(cache))
+    second = run(tmp_path, cache, "diff", "a.py", "b.py", "--cache-dir", str(cache))
+    assert first[:2] == second[:2] and "class Mode renamed to TraceMode" in second[1]
+    assert "libcst" not in second[2]
+    # A class whose body differs is still told apart when its answer comes from the cache.
+    (tmp_path / "b.py").write_bytes(old.replace(b"Mode", b"TraceMode").replace(b"A\n", b"A + 1\n"))
+    for _ in range(2):
+        assert "renamed to" not in run(tmp_path, cache, "diff", "a.py", "b.py",
+                                       "--cache-dir", str(cache))[1]

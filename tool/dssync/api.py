@@ -210,7 +210,8 @@ def compare_files(old: str | Path, new: str | Path, *, renames: bool = True,
     old_table = table_from_bytes(old_bytes, str(old), cache, memo)
     new_table = table_from_bytes(new_bytes, str(new), cache, memo)
     file = diff_tables(old_table, new_table, vendored=shown_path(old, relative_to, str(old)),
-                       upstream=str(new), renames=renames, modules=(old_bytes, new_bytes))
+                       upstream=str(new), renames=renames, modules=(old_bytes, new_bytes),
+                       cache=cache)
     return DriftReport(files=[file])
 
 
@@ -258,7 +259,8 @@ def drift(project: Project, options: DriftOptions) -> DriftReport:
         shown = shown_path(target.path, options.relative_to, target.vendored)
         file = diff_tables(old, new, vendored=shown, upstream=target.upstream,
                            pins=target.pins, renames=options.renames,
-                           modules=(mine, got.content if got is not None else None))
+                           modules=(mine, got.content if got is not None else None),
+                           cache=cache)
         file.origin = got.origin if got is not None else None
         file.gone = gone.get(target.vendored)
         file.locked_tag = locked.get(target.vendored)

@@ -125,5 +125,6 @@ def inspect(project: Project, target: Target, entry: LockEntry | None) -> LocalS
         return state
     old = table_from_bytes(content, f"{entry.upstream}@{entry.tag}", cache)
     state.edits = diff_tables(old, current, vendored=target.vendored, upstream=entry.upstream,
-                              pins=target.pins, modules=(content, mine), place_added=False)
+                              pins=target.pins, modules=(content, mine), place_added=False,
+                              cache=cache)
     return state

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from dssync._diff.classes import find_class_renames
 from dssync._diff.details import container_details, text_details
@@ -13,6 +13,9 @@ from dssync._diff.written import written_value
 from dssync.models import (
     UNRESOLVED, Added, Changed, ConstantTable, FileDrift, Pinned, Removed,
 )
+
+if TYPE_CHECKING:
+    from dssync.cache import Cache
 
 
 def _values_differ(a: object, b: object) -> bool:
@@ -62,11 +65,12 @@ def compare_constant(old: ConstantTable, new: ConstantTable, name: str) -> Chang
 def diff_tables(old: ConstantTable, new: ConstantTable, *, vendored: str | None = None,
                 upstream: str | None = None, pins: Mapping[str, str] | None = None,
                 renames: bool = True, modules: tuple[bytes | None, bytes | None] | None = None,
-                place_added: bool = True) -> FileDrift:
+                place_added: bool = True, cache: Cache | None = None) -> FileDrift:
     """``old`` is the vendored copy, ``new`` upstream; pinned names are reported, not drift.
 
     ``modules``, the two modules' bytes, lets a class renamed as a whole be found (their class
-    statements are compared); without them, its constants stay removed and added.
+    statements are compared, and kept in ``cache``); without them, its constants stay removed
+    and added.
     ``place_added`` works out where ``update`` would put each added constant (for reports;
     callers that only count or plan drift leave it off).
     """
@@ -87,7 +91,8 @@ def diff_tables(old: ConstantTable, new: ConstantTable, *, vendored: str | None 
             drift.added.append(Added(name, const.key, const.line, const.source,
                                      written_value(const), const.comment))
     if renames and drift.removed and drift.added and modules is not None:
-        drift.renamed_classes = find_class_renames(old, new, drift.removed, drift.added, modules)
+        drift.renamed_classes = find_class_renames(old, new, drift.removed, drift.added, modules,
+                                                   cache)
         _take_out(drift, {f"{c.old_name}.{m}" for c in drift.renamed_classes for m in c.constants},
                   {f"{c.new_name}.{m}" for c in drift.renamed_classes for m in c.constants})
     if renames and drift.removed and drift.added:
