@@ -166,8 +166,9 @@ def test_persistent_5xx_gives_up_with_source_unavailable(gh, tmp_path):
     assert "502" in message and raw_file(gh) in message
     assert "\n" not in message
     assert not isinstance(info.value, RateLimited)
-    # 0.02 + 0.04 fit in 0.1 s, 0.08 more does not: three requests, then give up.
-    assert len(gh.requests_to("raw")) == 3
+    # 0.02 + 0.04 fit in 0.1 s, 0.08 more does not: three requests, then give up (two on a
+    # machine so busy that the requests themselves eat the budget: still retried, still bounded).
+    assert len(gh.requests_to("raw")) in (2, 3)
 
 
 def test_zero_retry_budget_means_one_attempt(gh, tmp_path):
