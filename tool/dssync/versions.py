@@ -8,11 +8,12 @@ sort after every version.
 
 from __future__ import annotations
 
-from typing import Iterable
-
-from packaging.version import InvalidVersion, Version
+from typing import TYPE_CHECKING, Iterable
 
 from dssync.errors import ConfigError
+
+if TYPE_CHECKING:
+    from packaging.version import Version
 
 PLACEHOLDER = "{version}"
 
@@ -43,6 +44,9 @@ def version_to_tag(version: str, tag_format: str = "v{version}") -> str:
 
 
 def _parse(text: str) -> Version | None:
+    # packaging is imported on first use: reading a cached release answers no version question.
+    from packaging.version import InvalidVersion, Version
+
     try:
         return Version(text)
     except InvalidVersion:

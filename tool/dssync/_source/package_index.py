@@ -8,6 +8,7 @@ index announced, and cached under that hash. Which archive a tag maps to is cach
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -223,10 +224,7 @@ class PackageIndexSource:
         http: HttpClient | None = None,
         max_archive_bytes: int = DEFAULT_MAX_ARCHIVE_BYTES,
     ) -> None:
-        from packaging.utils import canonicalize_name
-
         self.package = package
-        self.name: str = canonicalize_name(package)
         self.spec = f"pypi:{package}"
         self.ctx = ctx
         self._explicit_index = index_url or ctx.index_url
@@ -239,6 +237,14 @@ class PackageIndexSource:
         self._last_archive: tuple[str, bytes] | None = None
 
     # -- public ------------------------------------------------------------------------------
+
+    @functools.cached_property
+    def name(self) -> str:
+        """The project's PEP 503 name (packaging.utils imports packaging.tags, which a run the
+        cache answers does not need)."""
+        from packaging.utils import canonicalize_name
+
+        return canonicalize_name(self.package)
 
     @property
     def index_url(self) -> str:
