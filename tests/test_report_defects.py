@@ -170,7 +170,10 @@ def test_a_source_that_lacks_the_tag_hands_over_without_repeating_the_hint(proje
         f'sources = ["git:{other.path.as_posix()}", "git:{project.upstream.as_posix()}"]'))
     code, _, err = project.run("diff", "--tag", "v9")
     assert code == 2
-    handover, final = err.splitlines()
+    [final] = err.splitlines()  # the hand-over would only say what the error says
+    assert final.startswith("dssync: ") and "trying" not in final
+    code, _, err = project.run("diff", "--tag", "v9", "-v")
+    handover, final = [line for line in err.splitlines() if line.startswith("dssync: ")]
     assert "; trying git:" in handover and final.startswith("dssync: ")
     hint = final.rsplit("; ", 1)[1]
     assert hint not in handover

@@ -184,3 +184,34 @@ def test_a_command_that_reads_upstream_without_a_tag(project, command):
     root, cache = project
     code, _, err = cli(root, command, *cache)
     _one_line(code, err, "--tag")
+
+
+# --- every source fails: the run's last word is its one line ------------------------------------
+
+
+@pytest.mark.parametrize("command", [["diff", "--tag", "v99"], ["history", "--since", "v99"]])
+def test_when_no_source_has_the_tag_the_error_is_one_line_naming_what_could_not_answer(
+        world, project, command):
+    """The hand-over line ("pypi:x does not have it (...); trying ...") repeated the error that
+    ended the run: said only with -v, or once a later source answers."""
+    root, cache = project
+    _sources(root, f"pypi:{PACKAGE}", f"github:{REPO}")
+    toml = root / "dssync.toml"
+    # GitHub cannot be reached: nothing listens on the discard port.
+    toml.write_text(toml.read_text().replace(world.gh.api_url, "http://127.0.0.1:9"))
+    code, out, err = cli(root, *command, *cache)
+    line = _one_line(code, err, "99", f"github:{REPO} could not answer")
+    assert "trying" not in line and out == ""
+    code, _, err = cli(root, *command, *cache, "-v")
+    assert code == 2
+    assert any(f"trying github:{REPO}" in row or "trying the next source" in row
+               for row in err.splitlines()), err
+    assert err.splitlines()[-1] == line
+
+
+def test_when_both_sources_lack_the_tag_the_error_is_one_line(world, project):
+    root, cache = project
+    _sources(root, f"pypi:{PACKAGE}", f"github:{REPO}")
+    code, _, err = cli(root, "diff", "--tag", "v99", *cache)
+    line = _one_line(code, err, "99")
+    assert "could not answer" not in line and "trying" not in line

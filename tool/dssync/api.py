@@ -397,7 +397,8 @@ def walk_upstream(project: Project, paths: Sequence[str], walk_options: WalkOpti
         return walk(sources, paths, tag_format=chain.ctx.tag_format, since=walk_options.since,
                     until=walk_options.until, prereleases=project.upstream.wants_prereleases,
                     cache=chain.ctx.cache, progress=progress_for_stderr(),
-                    workers=walk_options.jobs, log=_stderr, parse=parse)
+                    workers=walk_options.jobs, log=_stderr,
+                    verbose=chain.ctx.verbose, parse=parse)
     finally:
         chain.close()
 
