@@ -8,6 +8,7 @@ project lists one today; the ``Project`` holds them as a list so that several ca
 from __future__ import annotations
 
 import sys
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
 
@@ -26,8 +27,15 @@ _T = TypeVar("_T")
 SOURCE_KINDS = ("github", "pypi", "git")
 
 
+_STDERR = threading.Lock()
+
+
 def _stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    """One line on stderr, in one write under a lock: concurrent downloads log from several
+    threads, and ``print`` writes the text and its newline apart (two messages on one line)."""
+    with _STDERR:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
 
 
 class HandOvers:
