@@ -171,9 +171,32 @@ def test_a_cache_directory_replaced_by_a_file(project, where, command):
     assert "internal error" not in err and "Traceback" not in err, err
     if code == 2:
         line = _one_line(code, err)
-        assert str(blocked) in line and "remove it" in line, line
+        assert str(blocked) in line, line
+        if where == "root":  # the user's file, not the cache's: not to be removed
+            assert "remove it" not in line and "choose another --cache-dir" in line, line
+        else:  # inside the cache, dssync's own: removing it is safe
+            assert "remove it (the cache rebuilds itself)" in line, line
     else:
         assert err == "", err  # nothing needed the blocked directory
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_a_cache_dir_that_is_not_dssyncs_is_not_to_be_removed(project, monkeypatch, tmp_path, how):
+    """`--cache-dir /etc/passwd` was told "remove it (the cache rebuilds itself)"."""
+    root, _ = project
+    theirs = tmp_path / "passwd"
+    theirs.write_text("root:x:0:0::/root:/bin/sh\n")
+    for where in (theirs, theirs / "below"):
+        if how == "option":
+            argv = ["diff", "--tag", "v2", "--cache-dir", str(where)]
+        else:
+            monkeypatch.setenv("DSSYNC_CACHE_DIR", str(where))
+            argv = ["diff", "--tag", "v2"]
+        code, out, err = cli(root, *argv)
+        line = _one_line(code, err, str(theirs), "is not a directory",
+                         "choose another --cache-dir (or DSSYNC_CACHE_DIR), or pass --no-cache")
+        assert "remove it" not in line and out == ""
+    assert theirs.read_text() == "root:x:0:0::/root:/bin/sh\n"
 
 
 # --- the command line ---------------------------------------------------------------------------

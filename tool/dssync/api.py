@@ -127,11 +127,18 @@ class Project:
     @property
     def cache(self) -> Cache:
         if self._cache is None:
-            from dssync.cache import Cache, default_cache_root
+            import os
+
+            from dssync.cache import Cache, check_cache_root, default_cache_root
 
             opts = self.options
-            self._cache = Cache(None) if not opts.use_cache else Cache(
-                opts.cache_dir if opts.cache_dir else default_cache_root())
+            if not opts.use_cache:
+                self._cache = Cache(None)
+            else:
+                root = Path(opts.cache_dir) if opts.cache_dir else default_cache_root()
+                check_cache_root(root, chosen=bool(opts.cache_dir
+                                                   or os.environ.get("DSSYNC_CACHE_DIR")))
+                self._cache = Cache(root)
         return self._cache
 
     def require_config(self, hint: str, message: str = NO_CONFIG) -> Config:
