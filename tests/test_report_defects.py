@@ -187,7 +187,7 @@ def test_status_names_an_edited_pinned_constant_instead_of_elsewhere(project: Pr
     a.write_bytes(a.read_bytes().replace(b"PIN_ME = 1", b"PIN_ME = 5"))
     code, out, _ = project.run("status", "v/a.py")
     assert code == 1
-    assert "    = PIN_ME: 1 -> 5  (pinned: our default; line 5)" in out
+    assert "    = PIN_ME = 5, upstream's at v1 is 1  (pinned: our default; line 5)" in out
     assert "the edits are in the pinned constant above" in out
     assert "elsewhere" not in out
 
