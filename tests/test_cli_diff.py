@@ -332,6 +332,28 @@ def test_usage_and_file_errors_are_one_line_of_trouble(tmp_path, args, expect):
     assert expect in line
 
 
+@pytest.mark.parametrize(("args", "expect"), [
+    (("diff", "good.py", "good.py", "--bogus"),
+     "dssync diff: error: unrecognized arguments: --bogus; see 'dssync diff --help'"),
+    (("tags", "--tag", "v1"),
+     "dssync tags: error: unrecognized arguments: --tag v1; see 'dssync tags --help'"),
+    (("status", "--bogus", "x"),
+     "dssync status: error: unrecognized arguments: --bogus; see 'dssync status --help'"),
+    # Before the command, an option is dssync's own: its help is the one to read.
+    (("--bogus", "diff", "good.py", "good.py"),
+     "dssync: error: unrecognized arguments: --bogus; see 'dssync --help'"),
+    (("-v", "diff", "good.py", "good.py"),
+     "dssync: error: unrecognized arguments: -v; see 'dssync --help'"),
+])
+def test_an_unknown_option_names_the_command_it_follows_and_its_help(tmp_path, args, expect):
+    """argparse blamed every unknown option on ``dssync`` and pointed at ``dssync --help``,
+    which does not list a command's options."""
+    (tmp_path / "good.py").write_text("A = 1\n", encoding="utf-8")
+    result = run(*args, cwd=tmp_path)
+    line = assert_trouble(result.returncode, result.stdout, result.stderr)
+    assert line == expect
+
+
 def test_empty_files_are_fine(pair):
     a, b = pair("", "")
     result = run("diff", a, b)

@@ -278,9 +278,10 @@ def test_bad_urls(tmp_path, body, key):
     assert f"tool.dssync.{key}: " in error_of(pyproject(tmp_path, body))
 
 
-def test_file_index_url_is_allowed(tmp_path):
-    config = load_config(pyproject(tmp_path, 'index-url = "file:///srv/simple/"\n'))
-    assert config.index_url == "file:///srv/simple/"
+def test_file_index_url_is_refused(tmp_path):
+    error = error_of(pyproject(tmp_path, 'index-url = "file:///srv/simple/"\n'))
+    assert "tool.dssync.index-url: " in error
+    assert "a local directory (file:) cannot be read as a package index" in error
 
 
 @pytest.mark.parametrize("vendored, fragment", [

@@ -506,8 +506,38 @@ def test_text_report_lists_each_transition(tmp_path, capsys):
     code, out, _ = run_cli(["history", "--source", f"git:{repo.path}", "--upstream-path", CONST,
                             "--only-changed", "--since", "v0.3.0", "--until", "v0.3.0",
                             "--no-cache"], capsys)
-    assert "  0 constants (3 more stayed the same throughout, not shown); 0 changed" in out
+    assert "  0 constants (3 more stayed the same throughout, not shown); 0 added, 0 changed" in out
     assert "  A\n" not in out
+
+
+def test_since_lists_what_came_within_the_window_apart_from_the_baseline(tmp_path, capsys):
+    """With --since, constants introduced inside the window were listed among the baseline
+    rows ("unchanged since they appeared", each at the first tag read), and the header did not
+    count them: they are counted, and listed before the baseline."""
+    repo = make_repo(tmp_path / "up", [
+        ("v0.1.0", {CONST: b"A = 1\nB = 2\n"}),
+        ("v0.2.0", {CONST: b"A = 1\nB = 3\nZ = 0\n"}),
+        ("v0.3.0", {CONST: b"A = 1\nB = 3\nZ = 0\nC = 4\n"}),
+        ("v0.4.0", {CONST: b"A = 1\nB = 5\nZ = 0\nC = 4\nD = 6\n"}),
+    ])
+    code, out, _ = run_cli(["history", "--source", f"git:{repo.path}", "--upstream-path", CONST,
+                            "--since", "v0.2.0", "--no-cache"], capsys)
+    assert code == 0
+    assert out == (
+        f"upstream git:{repo.path}: 3 release tags, v0.2.0 .. v0.4.0\n"
+        "\n"
+        "history of lib/constants.py\n"
+        "  5 constants; 2 added, 1 changed at some release, 0 removed by the last tag\n"
+        "  B\n"
+        "    + v0.2.0     present from = 3  (line 2)\n"
+        "    ~ v0.4.0     changed: 3 -> 5\n"
+        "  added within the window (2), unchanged since, by the tag that introduced them:\n"
+        "    + v0.3.0     C = 4\n"
+        "    + v0.4.0     D = 6\n"
+        "  present from v0.2.0, the first tag read, and unchanged (2):\n"
+        "    + v0.2.0     A = 1\n"
+        "    + v0.2.0     Z = 0\n"
+    )
 
 
 def test_history_from_the_configuration(tmp_path, capsys, monkeypatch):

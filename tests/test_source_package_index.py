@@ -277,6 +277,47 @@ def test_a_release_without_the_file_is_answered_from_the_cache_next_time(index, 
     assert index.hits[archive] == 1
 
 
+def test_a_file_missing_from_a_release_is_not_looked_for_in_its_archive_again(index, tmp_path):
+    """The answer "this release has no such file" is kept by the archive's sha256 and the path,
+    like the files read out of it: a warm run neither downloads the archive nor reads and hashes
+    the cached copy (a warm `history` did so for every release before a file appeared)."""
+    lines: list[str] = []
+    online = make_ctx(tmp_path / "cache", lines, verbose=True)
+    with pytest.raises(NotFound, match="widgets/absent.py"):
+        source_for(index, online).fetch("v1.0", ["widgets/absent.py"])
+    sha = sdist_sha(index, "widgets-1.0.tar.gz")
+    os.unlink(online.cache._path("archives", sha))  # so reading it again would download it
+    lines.clear()
+    with pytest.raises(NotFound) as caught:
+        source_for(index, online).fetch("v1.0", ["widgets/absent.py"])
+    assert str(caught.value).startswith("widgets/absent.py is not in widgets-1.0.tar.gz, the "
+                                        "sdist of widgets 1.0 (tag v1.0) on the package index; ")
+    assert caught.value.upstream_path == "widgets/absent.py"
+    assert index.hits["/files/widgets-1.0.tar.gz"] == 1
+    assert not any("archive sha256" in line and "verified" in line for line in lines)
+    assert any("the cache answered that widgets/absent.py is not in widgets-1.0.tar.gz" in line
+               for line in lines)
+    offline = make_ctx(tmp_path / "cache", [], offline=True)
+    with pytest.raises(NotFound, match="widgets/absent.py"):
+        source_for(index, offline).fetch("v1.0", ["widgets/absent.py"])
+    # Another path of the same archive is still looked for in it (the archive comes back).
+    assert source_for(index, online).fetch("v1.0", [PATH])[PATH].content == WIDGETS_CONSTANTS_1_0
+    assert index.hits["/files/widgets-1.0.tar.gz"] == 2
+
+
+def test_a_damaged_absence_answer_sends_the_run_back_to_the_archive(index, ctx):
+    with pytest.raises(NotFound):
+        source_for(index, ctx).fetch("v1.0", ["widgets/absent.py"])
+    sha = sdist_sha(index, "widgets-1.0.tar.gz")
+    entry = ctx.cache._path("absent", f"{sha}:widgets/absent.py")
+    entry.write_bytes(entry.read_bytes()[:-3])
+    ctx.cache.write("archives", sha, b"garbage")  # damaged too: downloaded again
+    with pytest.raises(NotFound, match="widgets/absent.py is not in widgets-1.0.tar.gz"):
+        source_for(index, ctx).fetch("v1.0", ["widgets/absent.py"])
+    assert index.hits["/files/widgets-1.0.tar.gz"] == 2
+    assert ctx.cache.read_json("absent", f"{sha}:widgets/absent.py") is not None
+
+
 def test_offline_list_tags_reads_the_list_an_online_run_kept(index, tmp_path, lines):
     online = make_ctx(tmp_path / "cache", lines)
     listed = source_for(index, online).list_tags()

@@ -45,7 +45,8 @@ def test_local_edits_listed_constant_by_constant(project: Project):
         "    ~ MIN: 1 -> 5  (line 5)",
         "    + LOCAL = [1, 2]  (added locally, line 8)",
         "    - OLD = 'x'  (removed locally)",
-        "    = MAX: 10 -> 11  (pinned: ours; line 4)",
+        # Not "10 -> 11": 10 is upstream's; what update wrote for a pin is not in the lock.
+        "    = MAX = 11, upstream's at v1 is 10  (pinned: ours; line 4)",
     ]
     assert lines[-1] == "2 files: 1 match the lock, 1 differ"
 

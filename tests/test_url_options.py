@@ -29,10 +29,11 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     ("not-a-url", "it has no scheme (such as https://)"),
     ("http://", "it names no host"),
     ("https:///simple", "it names no host"),
-    ("ftp://mirror.example/simple", "the scheme 'ftp' is not one of http, https, file"),
+    ("ftp://mirror.example/simple", "the scheme 'ftp' is not one of http, https"),
     ("https://index.example:99999/simple", "its port is not a number from 0 to 65535"),
     ("https://index.example/sim ple", "it contains white space or control characters"),
-    ("file://", "it names no directory"),
+    ("file://", "a local directory (file:) cannot be read as a package index"),
+    ("file:///srv/simple", "a local directory (file:) cannot be read as a package index"),
     ("", "it is empty"),
 ])
 def test_url_problems(value, problem):
@@ -40,7 +41,7 @@ def test_url_problems(value, problem):
 
 
 @pytest.mark.parametrize("value", ["https://index.example/simple/", "http://127.0.0.1:8080/simple",
-                                   "file:///srv/simple", "https://user:token@index.example/simple"])
+                                   "https://user:token@index.example/simple"])
 def test_usable_urls(value):
     assert url_problem(value, INDEX_SCHEMES) is None
 
@@ -72,6 +73,29 @@ def test_a_malformed_index_url_stops_every_command_before_anything_else(project,
     assert err.count("\n") == 1 and "Traceback" not in err
     assert "argument --index-url: 'not-a-url' is not a usable URL: it has no scheme" in err
     assert not cache.exists()
+
+
+@pytest.mark.parametrize("how", ["option", "environment", "configuration"])
+def test_a_file_index_url_is_refused_up_front_in_one_line(project, capsys, monkeypatch, how):
+    """A local directory index was accepted (and suggested by the hints), then every fetch
+    failed with requests' "No connection adapters were found" and a hand-over line."""
+    index = project / "simple"
+    (index / "widgets").mkdir(parents=True)
+    url = index.as_uri()
+    argv = ["diff", "--tag", "v1.0", "--cache-dir", str(project / "cache")]
+    if how == "option":
+        argv += ["--index-url", url]
+    elif how == "environment":
+        monkeypatch.setenv("PIP_INDEX_URL", url)
+    else:
+        config = project / "pyproject.toml"
+        config.write_text(config.read_text().replace(
+            'package = "widgets"\n', f'package = "widgets"\nindex-url = "{url}"\n'))
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and err.count("\n") == 1, err
+    assert "a local directory (file:) cannot be read as a package index" in err
+    assert "http or https URL" in err and "file URL" not in err
+    assert "connection adapters" not in err and "trying" not in err
 
 
 def test_credentials_in_a_malformed_url_are_not_printed(project, capsys):

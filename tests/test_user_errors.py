@@ -171,9 +171,32 @@ def test_a_cache_directory_replaced_by_a_file(project, where, command):
     assert "internal error" not in err and "Traceback" not in err, err
     if code == 2:
         line = _one_line(code, err)
-        assert str(blocked) in line and "remove it" in line, line
+        assert str(blocked) in line, line
+        if where == "root":  # the user's file, not the cache's: not to be removed
+            assert "remove it" not in line and "choose another --cache-dir" in line, line
+        else:  # inside the cache, dssync's own: removing it is safe
+            assert "remove it (the cache rebuilds itself)" in line, line
     else:
         assert err == "", err  # nothing needed the blocked directory
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_a_cache_dir_that_is_not_dssyncs_is_not_to_be_removed(project, monkeypatch, tmp_path, how):
+    """`--cache-dir /etc/passwd` was told "remove it (the cache rebuilds itself)"."""
+    root, _ = project
+    theirs = tmp_path / "passwd"
+    theirs.write_text("root:x:0:0::/root:/bin/sh\n")
+    for where in (theirs, theirs / "below"):
+        if how == "option":
+            argv = ["diff", "--tag", "v2", "--cache-dir", str(where)]
+        else:
+            monkeypatch.setenv("DSSYNC_CACHE_DIR", str(where))
+            argv = ["diff", "--tag", "v2"]
+        code, out, err = cli(root, *argv)
+        line = _one_line(code, err, str(theirs), "is not a directory",
+                         "choose another --cache-dir (or DSSYNC_CACHE_DIR), or pass --no-cache")
+        assert "remove it" not in line and out == ""
+    assert theirs.read_text() == "root:x:0:0::/root:/bin/sh\n"
 
 
 # --- the command line ---------------------------------------------------------------------------
@@ -184,3 +207,34 @@ def test_a_command_that_reads_upstream_without_a_tag(project, command):
     root, cache = project
     code, _, err = cli(root, command, *cache)
     _one_line(code, err, "--tag")
+
+
+# --- every source fails: the run's last word is its one line ------------------------------------
+
+
+@pytest.mark.parametrize("command", [["diff", "--tag", "v99"], ["history", "--since", "v99"]])
+def test_when_no_source_has_the_tag_the_error_is_one_line_naming_what_could_not_answer(
+        world, project, command):
+    """The hand-over line ("pypi:x does not have it (...); trying ...") repeated the error that
+    ended the run: said only with -v, or once a later source answers."""
+    root, cache = project
+    _sources(root, f"pypi:{PACKAGE}", f"github:{REPO}")
+    toml = root / "dssync.toml"
+    # GitHub cannot be reached: nothing listens on the discard port.
+    toml.write_text(toml.read_text().replace(world.gh.api_url, "http://127.0.0.1:9"))
+    code, out, err = cli(root, *command, *cache)
+    line = _one_line(code, err, "99", f"github:{REPO} could not answer")
+    assert "trying" not in line and out == ""
+    code, _, err = cli(root, *command, *cache, "-v")
+    assert code == 2
+    assert any(f"trying github:{REPO}" in row or "trying the next source" in row
+               for row in err.splitlines()), err
+    assert err.splitlines()[-1] == line
+
+
+def test_when_both_sources_lack_the_tag_the_error_is_one_line(world, project):
+    root, cache = project
+    _sources(root, f"pypi:{PACKAGE}", f"github:{REPO}")
+    code, _, err = cli(root, "diff", "--tag", "v99", *cache)
+    line = _one_line(code, err, "99")
+    assert "could not answer" not in line and "trying" not in line

@@ -127,11 +127,18 @@ class Project:
     @property
     def cache(self) -> Cache:
         if self._cache is None:
-            from dssync.cache import Cache, default_cache_root
+            import os
+
+            from dssync.cache import Cache, check_cache_root, default_cache_root
 
             opts = self.options
-            self._cache = Cache(None) if not opts.use_cache else Cache(
-                opts.cache_dir if opts.cache_dir else default_cache_root())
+            if not opts.use_cache:
+                self._cache = Cache(None)
+            else:
+                root = Path(opts.cache_dir) if opts.cache_dir else default_cache_root()
+                check_cache_root(root, chosen=bool(opts.cache_dir
+                                                   or os.environ.get("DSSYNC_CACHE_DIR")))
+                self._cache = Cache(root)
         return self._cache
 
     def require_config(self, hint: str, message: str = NO_CONFIG) -> Config:
@@ -397,7 +404,8 @@ def walk_upstream(project: Project, paths: Sequence[str], walk_options: WalkOpti
         return walk(sources, paths, tag_format=chain.ctx.tag_format, since=walk_options.since,
                     until=walk_options.until, prereleases=project.upstream.wants_prereleases,
                     cache=chain.ctx.cache, progress=progress_for_stderr(),
-                    workers=walk_options.jobs, log=_stderr, parse=parse)
+                    workers=walk_options.jobs, log=_stderr,
+                    verbose=chain.ctx.verbose, parse=parse)
     finally:
         chain.close()
 

@@ -48,6 +48,20 @@ def default_cache_root() -> Path:
     return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
 
 
+def check_cache_root(root: Path, *, chosen: bool) -> None:
+    """Refuse a cache directory where a file (or anything but a directory) stands: dssync never
+    makes one there, so the file is not the cache's to remove. ``chosen``: the user named the
+    place (``--cache-dir`` or ``DSSYNC_CACHE_DIR``)."""
+    blocker = root if root.exists() and not root.is_dir() else file_in_the_way(root)
+    if blocker is None:
+        return
+    what = ("is not a directory, so it cannot hold the cache" if blocker == root
+            else f"is not a directory, so the cache directory {root} cannot be made below it")
+    hint = ("choose another --cache-dir (or DSSYNC_CACHE_DIR), or pass --no-cache" if chosen
+            else "pass --cache-dir DIR (or set DSSYNC_CACHE_DIR), or --no-cache")
+    raise DssyncError(what, path=blocker, hint=hint)
+
+
 def _slot(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 

@@ -20,6 +20,9 @@ EXIT_TROUBLE = 2
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr like every other error."""
 
+    commands: dict[str, argparse.ArgumentParser]
+    """The top-level parser's: each command's own parser, by name."""
+
     def error(self, message: str) -> None:  # type: ignore[override]
         # One hint: an option's own check may give one ("; give ..."), else the help.
         hint = "" if "; " in message else f"; see '{self.prog} --help'"
@@ -36,7 +39,7 @@ def _command_module(name: str) -> ModuleType:
     return importlib.import_module(f"dssync.commands.{name}")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> _Parser:
     """The full parser, every command's options included. (Building only the named command's
     parser saved 6 % of a warm ``diff --tag``, under the 15 % a shortcut must earn; see
     tests/benchmarks/README.md.)"""
@@ -47,7 +50,24 @@ def build_parser() -> argparse.ArgumentParser:
                                 prog=parser.prog)
     for name in COMMANDS:
         _command_module(name).add_parser(sub)
+    parser.commands = dict(sub.choices)
     return parser
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """``argv`` parsed; an unknown option is blamed on the command it follows (argparse's own
+    ``parse_args`` names ``dssync`` and its help, which does not list the command's options)."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        owner: argparse.ArgumentParser = parser
+        command = args.command
+        if command is not None and command in argv:
+            before = argv[:list(argv).index(command)]
+            if not any(arg in before for arg in extra):  # else given before the command
+                owner = parser.commands[command]
+        owner.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -84,7 +104,7 @@ def run(argv: Sequence[str] | None = None) -> NoReturn:
 def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     try:
         return _run(args)
     except DssyncError as exc:

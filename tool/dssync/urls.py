@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-INDEX_SCHEMES = ("http", "https", "file")
-"""A package index may be a local directory (``file:///srv/simple``), as pip allows."""
+INDEX_SCHEMES = ("http", "https")
+"""A package index is read over HTTP only: pip also reads a local directory (``file:``), but
+dssync reads what an index announces (sha256 hashes, yanked releases), which a directory
+does not hold."""
 WEB_SCHEMES = ("http", "https")
 
 
@@ -22,10 +24,10 @@ def url_problem(value: str, schemes: tuple[str, ...]) -> str | None:
     parts = urlsplit(value)
     if not parts.scheme:
         return "it has no scheme (such as https://)"
+    if parts.scheme.lower() == "file" and "file" not in schemes:
+        return "a local directory (file:) cannot be read as a package index"
     if parts.scheme.lower() not in schemes:
         return f"the scheme {parts.scheme!r} is not one of {', '.join(schemes)}"
-    if parts.scheme.lower() == "file":
-        return None if parts.path else "it names no directory"
     if not parts.hostname:
         return "it names no host"
     try:
@@ -36,6 +38,6 @@ def url_problem(value: str, schemes: tuple[str, ...]) -> str | None:
 
 
 def describe(schemes: tuple[str, ...]) -> str:
-    """``a full http, https or file URL``: what a hint asks for."""
+    """``a full http or https URL``: what a hint asks for."""
     names = ", ".join(schemes[:-1]) + f" or {schemes[-1]}" if len(schemes) > 1 else schemes[0]
     return f"a full {names} URL"

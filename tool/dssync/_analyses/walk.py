@@ -8,6 +8,7 @@ from typing import Callable, Sequence
 from dssync._analyses.fetch import DEFAULT_WORKERS, fetch_across
 from dssync._analyses.progress import NoProgress, Progress
 from dssync._analyses.tags import release_tags
+from dssync._source.chain import HandOvers
 from dssync._source.interface import Fetched, UpstreamSource
 from dssync.cache import Cache
 from dssync.errors import DssyncError, NotFound, OfflineMiss, SourceUnavailable
@@ -109,7 +110,7 @@ def walk(sources: Sequence[SourceLike], paths: Sequence[str], *, tag_format: str
          since: str | None = None, until: str | None = None, prereleases: bool = False,
          cache: Cache | None = None, progress: Progress | None = None,
          workers: int = DEFAULT_WORKERS, log: Callable[[str], None] = lambda line: None,
-         parse: bool = True) -> Walk:
+         verbose: bool = False, parse: bool = True) -> Walk:
     """Every path at every release tag, from the first source that can answer for all of them.
 
     ``sources`` are sources, or functions that build one when its turn comes. A source that
@@ -123,14 +124,18 @@ def walk(sources: Sequence[SourceLike], paths: Sequence[str], *, tag_format: str
     misses: list[str] = []
     not_found: NotFound | None = None
     offline = False
+    handovers = HandOvers(log, verbose=verbose)
     try:
         for i, item in enumerate(sources):
             source = item() if callable(item) else item
             try:
-                return _walk_one(source, paths, tag_format=tag_format, since=since, until=until,
-                                 prereleases=prereleases, cache=cache, progress=progress,
-                                 workers=workers, parse=parse)
+                answer = _walk_one(source, paths, tag_format=tag_format, since=since,
+                                   until=until, prereleases=prereleases, cache=cache,
+                                   progress=progress, workers=workers, parse=parse)
+                handovers.answered()
+                return answer
             except (SourceUnavailable, OfflineMiss) as exc:
+                handovers.failed.append(source.spec)
                 misses.append(f"{source.spec}: {exc}")
                 offline = offline or isinstance(exc, OfflineMiss)
                 reason = f"could not answer ({exc})"
@@ -138,14 +143,14 @@ def walk(sources: Sequence[SourceLike], paths: Sequence[str], *, tag_format: str
                 not_found = not_found or exc
                 reason = f"does not have it ({exc})"
             if i + 1 < len(sources):
-                log(f"dssync: {source.spec} {reason}; trying the next source")
+                handovers.hand_over(f"dssync: {source.spec} {reason}; trying the next source")
     finally:
         progress.stop()
     if not sources:
         raise DssyncError("no upstream source to read history from",
                           hint="pass --source github:OWNER/REPO, pypi:PACKAGE or git:PATH")
     if not_found is not None:
-        raise not_found
+        raise handovers.not_found(not_found)
     error = OfflineMiss if offline else SourceUnavailable
     raise error("no upstream source could answer for the history of "
                 f"{', '.join(paths)}: " + " | ".join(misses),

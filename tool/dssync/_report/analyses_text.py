@@ -12,7 +12,8 @@ from dssync._report.values import display
 from dssync._analyses.drifted import CHANGED, MOVED, REMOVED, RENAMED, Drifted, Impact
 from dssync._analyses.identify import Match, Score
 from dssync._analyses.timeline import (
-    CHANGED as EV_CHANGED, INTRODUCED, REINTRODUCED, Event, FileHistory, History,
+    CHANGED as EV_CHANGED, INTRODUCED, REINTRODUCED, ConstantTimeline, Event, FileHistory,
+    History,
 )
 from dssync._analyses.walk import ABSENT
 from dssync.models import UNRESOLVED
@@ -70,8 +71,13 @@ def _file_history(f: FileHistory, history: History) -> list[str]:
     changed = sum(1 for c in f.constants if any(e.kind == EV_CHANGED for e in c.events))
     removed = sum(1 for c in f.constants if c.removed is not None)
     hidden = f" ({f.hidden} more stayed the same throughout, not shown)" if f.hidden else ""
-    lines.append(f"  {len(f.constants)} constants{hidden}; {changed} changed at some release, "
-                 f"{removed} removed by the last tag")
+    # With --since, the first tag read is a baseline, not where constants appeared: what came
+    # within the window is counted, and listed apart from (and before) the baseline.
+    first = f.tags[0] if f.tags else None
+    came = [c for c in f.constants if c.events[0].kind == INTRODUCED and c.introduced != first]
+    added = f"{len(came)} added, " if history.since else ""
+    lines.append(f"  {len(f.constants)} constants{hidden}; {added}{changed} changed at some "
+                 f"release, {removed} removed by the last tag")
     quiet = [c for c in f.constants if len(c.events) == 1]
     for c in f.constants:
         if len(c.events) > 1:
@@ -79,13 +85,27 @@ def _file_history(f: FileHistory, history: History) -> list[str]:
             for e in c.events:
                 lines.append(_event_line(f, history, e))
                 lines += [f"        {d}" for d in e.details or ()]
-    if quiet:
+    if quiet and history.since:
+        new = [c for c in quiet if c.introduced != first]
+        baseline = [c for c in quiet if c.introduced == first]
+        if new:
+            lines.append(f"  added within the window ({len(new)}), unchanged since, by the tag "
+                         "that introduced them:")
+            lines += _quiet_lines(new)
+        if baseline:
+            lines.append(f"  present from {first}, the first tag read, and unchanged "
+                         f"({len(baseline)}):")
+            lines += _quiet_lines(baseline)
+    elif quiet:
         lines.append(f"  unchanged since they appeared ({len(quiet)}), by the tag that "
-                     f"{'first had' if history.since else 'introduced'} them:")
-        for c in quiet:
-            e = c.events[0]
-            lines.append(f"    + {e.tag:<10} {c.name} = {display(e.value or '')}")
+                     "introduced them:")
+        lines += _quiet_lines(quiet)
     return lines
+
+
+def _quiet_lines(constants: list[ConstantTimeline]) -> list[str]:
+    return [f"    + {c.events[0].tag:<10} {c.name} = {display(c.events[0].value or '')}"
+            for c in constants]
 
 
 def render_history(history: History) -> str:

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 SCHEMA = "dssync.status/1"
 
 
-def _edit_lines(e: FileDrift, pinned: list[Pinned]) -> list[str]:
+def _edit_lines(e: FileDrift, pinned: list[Pinned], tag: str) -> list[str]:
     from dssync._report.values import display
 
     lines = [f"    ~ {c.name}: {display(c.old_shown)} -> {display(c.new_shown)}  (line {c.new_line})"
@@ -23,8 +23,10 @@ def _edit_lines(e: FileDrift, pinned: list[Pinned]) -> list[str]:
     lines += [f"    > class {c.old_name} -> {c.new_name}  (renamed locally, line {c.new_line})"
               for c in e.renamed_classes]
     # The diff's old side is upstream as locked (a pin's "local"), its new side the file now.
-    lines += [f"    = {p.name}: {display(p.local_shown or '<absent>')} -> "
-              f"{display(p.upstream_shown or '<absent>')}  (pinned: {p.reason}; line {p.line})"
+    # Not "old -> new": what update wrote for a pin is its kept value, which the lock does not
+    # record, so upstream's is named as upstream's.
+    lines += [f"    = {p.name} = {display(p.upstream_shown or '<absent>')}, upstream's at {tag} "
+              f"is {display(p.local_shown or '<absent>')}  (pinned: {p.reason}; line {p.line})"
               for p in pinned]
     if not e.has_drift and pinned:
         lines.append(f"    no unpinned constant differs from upstream: the edits are in the pinned "
@@ -58,7 +60,7 @@ def render(states: list[LocalState]) -> str:
         if s.edits is None:
             lines.append(f"    constants not compared: {s.note}")
             continue
-        lines += _edit_lines(s.edits, s.edited_pins)
+        lines += _edit_lines(s.edits, s.edited_pins, entry.tag)  # type: ignore[attr-defined]
     ok = sum(s.matches for s in states)
     lines.append(f"{len(states)} file{'s' if len(states) != 1 else ''}: {ok} match the lock, "
                  f"{len(states) - ok} differ")

@@ -8,6 +8,7 @@ project lists one today; the ``Project`` holds them as a list so that several ca
 from __future__ import annotations
 
 import sys
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
 
@@ -26,8 +27,48 @@ _T = TypeVar("_T")
 SOURCE_KINDS = ("github", "pypi", "git")
 
 
+_STDERR = threading.Lock()
+
+
 def _stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    """One line on stderr, in one write under a lock: concurrent downloads log from several
+    threads, and ``print`` writes the text and its newline apart (two messages on one line)."""
+    with _STDERR:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+
+class HandOvers:
+    """The "X could not answer; trying Y" lines of one request to a chain of sources.
+
+    With ``-v`` each is said as it happens. Otherwise it is said only once a later source
+    answers (the report then comes from elsewhere than the first source): when none does, the
+    error that ends the run is its one line on stderr, and a hand-over line would only repeat it.
+    """
+
+    def __init__(self, log: Callable[[str], None], *, verbose: bool) -> None:
+        self._log = log
+        self._verbose = verbose
+        self._pending: list[str] = []
+        self.failed: list[str] = []
+        """The sources that could not answer at all (unreachable, not cached, refused)."""
+
+    def hand_over(self, line: str) -> None:
+        if self._verbose:
+            self._log(line)
+        else:
+            self._pending.append(line)
+
+    def answered(self) -> None:
+        for line in self._pending:
+            self._log(line)
+        self._pending.clear()
+
+    def not_found(self, exc: NotFound) -> NotFound:
+        """``exc``, the answer that ends the run, naming the sources that could not be asked."""
+        if self.failed:
+            exc.message = f"{exc.message} ({', '.join(self.failed)} could not answer)"
+        return exc
 
 
 @dataclass(frozen=True)
@@ -167,12 +208,16 @@ class SourceChain:
         hints: list[str] = []
         not_found: NotFound | None = None
         refused: UpstreamError | None = None
+        handovers = HandOvers(_stderr, verbose=self.ctx.verbose)
         for i, spec in enumerate(self.specs):
             try:
                 source = self.source(spec)
                 self.answered_index = i
-                return source, call(source)
+                answer = call(source)
+                handovers.answered()
+                return source, answer
             except (SourceUnavailable, OfflineMiss) as exc:
+                handovers.failed.append(self.shown(spec))
                 misses.append(f"{self.shown(spec)}: {exc.brief}")
                 hints += [exc.hint] if exc.hint and exc.hint not in hints else []
                 reason = f"could not answer ({exc.brief})"
@@ -185,15 +230,17 @@ class SourceChain:
                 # What one source served was refused (it failed verification, broke a limit,
                 # or the server said no): another route to upstream may serve it whole.
                 refused = refused or exc
+                handovers.failed.append(self.shown(spec))
                 misses.append(f"{self.shown(spec)}: {exc.brief}")
                 hints += [exc.hint] if exc.hint and exc.hint not in hints else []
                 reason = f"failed ({exc.brief})"
             if i + 1 < len(self.specs):
-                _stderr(f"dssync: {self.shown(spec)} {reason}; trying {self.shown(self.specs[i + 1])}")
+                handovers.hand_over(f"dssync: {self.shown(spec)} {reason}; "
+                                    f"trying {self.shown(self.specs[i + 1])}")
         if refused is not None and len(misses) == 1:
             raise refused  # the one source that failed, in its own words
         if not_found is not None:
-            raise not_found
+            raise handovers.not_found(not_found)
         # One hint: the sources' own when they agree on one (set GITHUB_TOKEN, raise
         # --download-timeout), else the general one.
         if self.ctx.offline:

@@ -300,6 +300,10 @@ class PackageIndexSource:
         if found and self.ctx.verbose:
             self.ctx.log(f"{self.spec}: the cache answered with {', '.join(found)}, read earlier "
                          f"out of {filename} (sha256 verified: {sha256})")
+        if missing and self._known_absent(sha256, filename, missing[0]):
+            if url is not None:
+                self._remember(tag, filename, sha256)
+            raise self._not_in_archive(missing[0], filename, version, tag)
         if missing:
             data = self._kept(sha256)
             if data is None and url is None and not self.ctx.offline:
@@ -321,11 +325,11 @@ class PackageIndexSource:
             for path in missing:
                 content = members.get(safe_name(path) or "")
                 if content is None:
-                    raise PathNotFound(
-                        f"{path} is not in {filename}, the sdist of {self.package} {version} "
-                        f"(tag {tag}) on the package index", upstream_path=path,
-                        hint="an sdist holds only the files packaged for release; "
-                             "try a github or git source for other files")
+                    # A true answer about an immutable archive: kept, so a warm history or
+                    # identify does not read and hash the whole archive again to relearn it.
+                    self.ctx.cache.write_json("absent", f"{sha256}:{path}",
+                                              {"archive": filename}, durable=False)
+                    raise self._not_in_archive(path, filename, version, tag)
                 self.ctx.cache.write("members", f"{sha256}:{path}", content)
                 found[path] = content
         elif url is not None:
@@ -340,6 +344,22 @@ class PackageIndexSource:
             ))
             for path in paths
         }
+
+    def _known_absent(self, sha256: str, filename: str, path: str) -> bool:
+        """Whether an earlier run found ``path`` missing from this (verified) archive."""
+        if self.ctx.cache.read_json("absent", f"{sha256}:{path}") is None:
+            return False
+        if self.ctx.verbose:
+            self.ctx.log(f"{self.spec}: the cache answered that {path} is not in {filename} "
+                         f"(found so earlier in the archive sha256:{sha256})")
+        return True
+
+    def _not_in_archive(self, path: str, filename: str, version: str, tag: str) -> PathNotFound:
+        return PathNotFound(
+            f"{path} is not in {filename}, the sdist of {self.package} {version} "
+            f"(tag {tag}) on the package index", upstream_path=path,
+            hint="an sdist holds only the files packaged for release; "
+                 "try a github or git source for other files")
 
     def _cached_members(self, sha256: str, paths: Sequence[str]) -> dict[str, bytes]:
         """Files already read out of this (verified) archive on an earlier run."""

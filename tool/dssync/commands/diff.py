@@ -16,8 +16,8 @@ from dssync.errors import DssyncError
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parents = [files_parent("OLD.py NEW.py; or, with --tag, the vendored files to check "
                             "(default: all configured)"),
-               report_parent(FORMATS, report_sets=True), verdict_parent(finding="drift"),
-               upstream_parent()]
+               report_parent(FORMATS, report_sets=True),
+               verdict_parent(finding="drift", report_sets=True), upstream_parent()]
     p = sub.add_parser("diff", help="report how vendored constants differ from upstream",
                        parents=parents,
                        description="Compare two local files (dssync diff OLD.py NEW.py), or vendored "

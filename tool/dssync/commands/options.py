@@ -21,7 +21,8 @@ def add_upstream_options(p: argparse.ArgumentParser, *, with_tag: bool = True,
     so argparse refuses it instead of ignoring it."""
     g = p.add_argument_group("upstream")
     if with_tag:
-        g.add_argument("--tag", help="upstream tag to compare with, or 'latest' (highest release)")
+        g.add_argument("--tag", help="the upstream release tag to read, or 'latest' (the highest "
+                                     "release)")
     g.add_argument("--source", action="append", metavar="SPEC",
                    help="github:OWNER/REPO, pypi:PACKAGE or git:PATH_OR_URL (repeat to give an "
                         "order; default: the configuration's sources)")
@@ -30,9 +31,9 @@ def add_upstream_options(p: argparse.ArgumentParser, *, with_tag: bool = True,
                        help="the file's path in the upstream repository (without configuration)")
     if with_prereleases:
         g.add_argument("--prereleases", action="store_true",
-                       help="consider pre- and development release tags too, as PEP 440 leaves "
-                            "them out unless asked for (tags, --tag latest, and reading every "
-                            "release)")
+                       help="consider pre- and development release tags too, which PEP 440 "
+                            "leaves out unless asked for" + (" (also for --tag latest)"
+                                                             if with_tag else ""))
     g.add_argument("--index-url", metavar="URL", type=index_url,
                    help="package index to use instead of the one pip is configured with")
     g.add_argument("--offline", action="store_true", help="use only what is in the cache")
@@ -98,9 +99,9 @@ def report_parent(formats: tuple[str, ...], *, report_sets: bool = False,
     return parent
 
 
-def verdict_parent(*, finding: str) -> argparse.ArgumentParser:
+def verdict_parent(*, finding: str, report_sets: bool = False) -> argparse.ArgumentParser:
     parent = _parent()
-    add_verdict_options(parent, finding=finding)
+    add_verdict_options(parent, finding=finding, report_sets=report_sets)
     return parent
 
 
@@ -118,13 +119,15 @@ def index_url(value: str) -> str:
     return value
 
 
-def add_verdict_options(p: argparse.ArgumentParser, *, finding: str) -> None:
+def add_verdict_options(p: argparse.ArgumentParser, *, finding: str,
+                        report_sets: bool = False) -> None:
     """``-q/--quiet`` and ``--exit-zero``, for a command whose exit status 1 means a finding
-    (the CLI applies both: see ``dssync.cli``)."""
+    (the CLI applies both: see ``dssync.cli``); ``report_sets``: it has ``--write-reports``."""
+    asked = ("files asked for with --output or --write-reports are" if report_sets
+             else "a file asked for with --output is")
     p.add_argument("-q", "--quiet", action="store_true",
-                   help="print no report on stdout: the exit status tells (files asked for "
-                        "with --output or --write-reports are still written, silently; errors "
-                        "are still one line on stderr)")
+                   help=f"print no report on stdout: the exit status tells ({asked} still "
+                        "written, silently; errors are still one line on stderr)")
     p.add_argument("--exit-zero", action="store_true",
                    help=f"exit 0 even when {finding} is found (2 still means trouble)")
 
@@ -172,8 +175,9 @@ def cache_from_args(args: argparse.Namespace) -> Cache:
 def add_report_options(p: argparse.ArgumentParser, formats: tuple[str, ...], *,
                        report_sets: bool = False, format_help: str | None = None) -> None:
     p.add_argument("--format", choices=formats, default="text", help=format_help)
-    where = ("write the report to FILE instead of stdout, or every report format to an existing DIR"
-             if report_sets else "write the report to FILE instead of stdout")
+    where = ("write the report to PATH instead of stdout, or every report format into PATH "
+             "when it is an existing directory" if report_sets
+             else "write the report to PATH instead of stdout")
     p.add_argument("--output", metavar="PATH", help=where)
 
 
