@@ -82,20 +82,20 @@ def test_the_configuration_is_read_once_per_run(project, monkeypatch, capsys):
 
     monkeypatch.setattr(dssync.config, "load_config", counting)
     for argv in (["diff", "--tag", "v2.0.0", "--write-reports"], ["impact", "--tag", "v2.0.0"],
-                 ["status"], ["tags"]):
+                 ["status"], ["tags"], ["update", "--tag", "v2.0.0", "--dry-run"],
+                 ["update", "--tag", "v2.0.0"]):
         calls.clear()
         main(argv)
         assert len(calls) == 1, argv
 
 
 def test_no_namespace_beyond_the_command_line_adapters():
-    # Only the CLI, its commands and the shims kept for the update command know argparse.
-    shims = {"commands/upstream.py", "commands/targets.py", "commands/status.py"}
+    # Only the CLI and its commands know argparse.
     package = ROOT / "tool" / "dssync"
     for path in package.rglob("*.py"):
         rel = path.relative_to(package).as_posix()
         if rel == "cli.py" or rel.startswith("commands/"):
-            if rel in shims or rel == "commands/update.py" or rel == "commands/options.py":
+            if rel == "commands/options.py":
                 continue
             # A command passes typed options on, never its Namespace.
             text = path.read_text(encoding="utf-8")
@@ -190,3 +190,73 @@ def test_the_api_refuses_what_the_command_line_refuses(project):
         api.tags(api.Project.load(), api.TagsOptions(limit=0))
     with pytest.raises(DssyncError, match="needs a \\[tool.dssync\\] configuration"):
         api.status(api.Project(None))
+    with pytest.raises(DssyncError, match="needs a tag"):
+        api.plan_update(api.Project.load(), api.UpdateOptions())
+    with pytest.raises(DssyncError, match="not both"):
+        api.plan_update(api.Project.load(), api.UpdateOptions(
+            tag="v2.0.0", local=("vendored/pkg/constants.py", "vendored/pkg/other.py")))
+
+
+def test_an_update_is_planned_then_applied_through_the_api(project, capsys):
+    from dssync import api
+    from dssync._report.update import unified_diff
+    from dssync.lock import read_lock
+
+    constants = project / "vendored/pkg/constants.py"
+    constants.write_bytes(V1.replace(b"= 10", b"= 11"))  # a local edit upstream did not touch
+    before = constants.read_bytes()
+    lock_before = (project / "vendored/dssync.lock").read_bytes()
+    plan = api.plan_update(api.Project.load(), api.UpdateOptions(tag="v2.0.0"))
+    # Planned, nothing written; the plan is what the dry run prints.
+    assert constants.read_bytes() == before
+    assert (project / "vendored/dssync.lock").read_bytes() == lock_before
+    assert plan.tag == "v2.0.0" and plan.lock == "vendored/dssync.lock"
+    assert [f.label for f in plan.files] == ["vendored/pkg/constants.py", "vendored/pkg/other.py"]
+    mine = plan.files[0]
+    assert mine.changed and not plan.files[1].changed and plan.changed and plan.left == []
+    assert (mine.result.plan.changed, mine.result.plan.added, mine.result.plan.removed,
+            mine.result.plan.local) == (["FP16_POWER_DEFAULT"], ["NEW"], ["OLD"], ["STEPS_DEFAULT"])
+    assert [(e.vendored, e.tag) for e in plan.lock_entries] == [
+        ("vendored/pkg/constants.py", "v2.0.0"), ("vendored/pkg/other.py", "v2.0.0")]
+    capsys.readouterr()
+    assert main(["update", "--tag", "v2.0.0", "--dry-run"]) == 1
+    assert capsys.readouterr().out == "".join(unified_diff(f) for f in plan.files)
+
+    heard: list[object] = []
+    result = api.apply_update(api.Project.load(), api.UpdateOptions(tag="v2.0.0"),
+                              on_file=lambda f: heard.append(f.label),
+                              on_lock=lambda lock, changed: heard.append((lock, changed)))
+    assert heard == ["vendored/pkg/constants.py", "vendored/pkg/other.py",
+                     ("vendored/dssync.lock", True)]
+    assert [f.label for f in result.written] == ["vendored/pkg/constants.py"]
+    assert result.lock_changed is True
+    assert constants.read_bytes() == V2.replace(b"= 10", b"= 11")
+    lock = read_lock(project / "vendored/dssync.lock")
+    assert {e.tag for e in lock.entries.values()} == {"v2.0.0"}
+    # Applied again: nothing to do, and the lock stays as it is.
+    again = api.apply_update(api.Project.load(), api.UpdateOptions(tag="v2.0.0"))
+    assert again.written == [] and again.lock_changed is False and not again.plan.changed
+
+
+def test_what_an_update_leaves_is_in_the_plan_and_the_exit_status(project, capsys):
+    from dssync import api
+
+    constants = project / "vendored/pkg/constants.py"
+    constants.write_bytes(V1.replace(b"= 32", b"= 64"))  # changed here and upstream: a conflict
+    plan = api.plan_update(api.Project.load(), api.UpdateOptions(tag="v2.0.0"))
+    assert [(file, name) for file, name, _ in plan.left] == [
+        ("vendored/pkg/constants.py", "FP16_POWER_DEFAULT")]
+    assert plan.files[0].held == "v1.0.0"  # the lock keeps naming the base
+    assert [e.vendored for e in plan.lock_entries] == ["vendored/pkg/other.py"]
+    capsys.readouterr()
+    assert main(["update", "--tag", "v2.0.0", "--dry-run", "--quiet"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and "conflict, ours kept: FP16_POWER_DEFAULT" in err
+    assert main(["update", "--tag", "v2.0.0", "--exit-zero"]) == 0
+    out = capsys.readouterr().out
+    assert "conflict, ours kept: FP16_POWER_DEFAULT" in out
+    assert b"FP16_POWER_DEFAULT = 64" in constants.read_bytes()
+    assert main(["update", "--tag", "v2.0.0", "--quiet"]) == 1
+    assert capsys.readouterr().out == ""
+    assert main(["update", "--tag", "v2.0.0", "--theirs", "--exit-zero", "--quiet"]) == 0
+    assert b"FP16_POWER_DEFAULT = 16" in constants.read_bytes()

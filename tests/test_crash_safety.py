@@ -70,7 +70,7 @@ ZYGOTE = r"""
 import json, os, sys
 if sys.path and sys.path[0] in ("", os.getcwd()):
     del sys.path[0]
-import dssync.cli, dssync.commands.update, dssync.commands.status, dssync.commands.upstream
+import dssync.cli, dssync.commands.update, dssync.commands.status, dssync.api, dssync._update
 import dssync._rewrite, dssync._rewrite.merge, dssync.atomic, dssync.lock, dssync.config
 import dssync._source.git, dssync._extract.extract, dssync._diff.engine, libcst
 for line in sys.stdin:

@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
+from dssync._update import (
+    FileUpdate, UpdateOptions, UpdatePlan, UpdateResult, apply_update, plan_update,
+)
 from dssync.errors import NO_CONFIG, ConfigError, DssyncError
 
 if TYPE_CHECKING:
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DriftOptions",
+    "FileUpdate",
     "HistoryOptions",
     "Identification",
     "IdentifyOptions",
@@ -47,14 +51,19 @@ __all__ = [
     "StatusOptions",
     "TagList",
     "TagsOptions",
+    "UpdateOptions",
+    "UpdatePlan",
+    "UpdateResult",
     "UpstreamOptions",
     "VendorOptions",
     "Vendored",
+    "apply_update",
     "compare_files",
     "drift",
     "history",
     "identify",
     "impact",
+    "plan_update",
     "render",
     "status",
     "tags",

@@ -6,13 +6,6 @@ Exit status: 0 every file matches, 1 some differ, 2 trouble.
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from dssync._analyses.status import LocalState
-    from dssync.config import Config
-    from dssync.lock import LockEntry
-    from dssync.targets import Target
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,12 +40,3 @@ def run(args: argparse.Namespace) -> int:
     write_report(render_status(states, args.format), output=args.output, fmt=args.format)
     return 0 if all(s.matches for s in states) else 1
 
-
-def inspect(args: argparse.Namespace, config: Config, target: Target,
-            entry: LockEntry | None) -> LocalState:
-    """# moved to dssync._analyses.status; kept for the update command until it is ported"""
-    from dssync._analyses.status import inspect as inspect_target
-    from dssync.api import Project
-    from dssync.commands.options import upstream_options
-
-    return inspect_target(Project(config, upstream_options(args)), target, entry)
