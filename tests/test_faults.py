@@ -117,6 +117,10 @@ def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_STEP_SUMMARY")
            and not k.startswith(("PIP_", "DSSYNC_", "HYPOTHESIS"))}
+    if os.environ.get("DSSYNC_CACHE_DIR"):
+        # The session's private cache (conftest), never the user's: a table another checkout of
+        # dssync cached there must not stand in for what this one reads.
+        env["DSSYNC_CACHE_DIR"] = os.environ["DSSYNC_CACHE_DIR"]
     env["PYTHONPATH"] = os.pathsep.join(
         [str(REPO_ROOT / "tool")] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     env.update(KNOBS)
