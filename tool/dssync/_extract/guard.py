@@ -22,13 +22,22 @@ from __future__ import annotations
 import re
 import warnings
 
+from dssync._extract.stack import RAISES
 from dssync.errors import DssyncError
 
-MAX_DEPTH = 120
-"""Measured on libcst 1.x through ``dssync update``: walking fails from about 325 steps on a
-shallow stack (the default limit of 1,000 frames, three frames a step). 120 steps, some 400
-frames at worst, leave more than half of the stack to the callers (a test runner, a fuzzer) and
-cover any real module: DeepSpeed's deepest statement measures 7."""
+MAX_DEPTH = 500 if RAISES else 120
+"""Measured on libcst 1.9 through ``dssync update``: with the default limit of 1,000 frames,
+walking fails from about 325 steps (three frames a step); libcst's native parser dies with
+SIGSEGV from about 7,000 chained ``and`` on an 8 MB stack. libcst's work runs with
+``stack.EXTRA_FRAMES`` more frames (``stack.deep_recursion``), so 500 steps (some 1,700
+frames) leave the callers' 1,000 untouched and stay a fourteenth of the parser's crash: they
+take a 256-literal table (Python's encodings modules), a 400-term ``or``, and DeepSpeed's
+deepest statement measures 7. On Python 3.10, where the limit is not raised, the bound stays
+120 (some 400 frames)."""
+
+SHALLOW = 120
+"""Text no deeper than this libcst's native parser takes on a 512 KB stack (the old bound,
+measured); deeper text is parsed on a thread of its own with ``parse.PARSER_STACK``."""
 
 _OPERATOR = 1
 _BRACKET = 3
@@ -94,17 +103,20 @@ class _TooDeep(Exception):
         self.depth = depth
 
 
-def refuse_unparsable(text: str, path: str, *, first_line: int = 1, mode: str = "exec") -> None:
+def refuse_unparsable(text: str, path: str, *, first_line: int = 1, mode: str = "exec") -> bool:
     """Raise ``DssyncError`` (one line naming ``path`` and the line) unless Python can compile
     ``text`` and no statement of it nests deeper than ``MAX_DEPTH``; ``NotPython`` for a
     syntax error.
 
     ``first_line`` is the line of ``path`` that ``text`` starts at, for a piece of a module;
-    ``mode`` is ``"eval"`` for a lone expression.
+    ``mode`` is ``"eval"`` for a lone expression. Returns whether some statement is deeper
+    than ``SHALLOW``.
     """
     _refuse_uncompilable(text, path, first_line, mode)
+    scanner = _Scanner(text)
     try:
-        _Scanner(text).code(0, field=False, base=0)
+        scanner.code(0, field=False, base=0)
+        return scanner.deep
     except _TooDeep as deep:
         raise DssyncError(
             f"a statement nests or chains operators {deep.depth} levels deep; dssync reads at "
@@ -142,6 +154,13 @@ class _Scanner:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self.deep = False
+
+    def _check(self, position: int, depth: int) -> None:
+        """Called for a depth above ``SHALLOW`` only (one comparison on the common path)."""
+        self.deep = True
+        if depth > MAX_DEPTH:
+            raise _TooDeep(position, depth)
 
     def code(self, pos: int, *, field: bool, base: int) -> int:
         """Scan code from ``pos``: to the end of the text, or (``field``) to the ``}``, ``!``
@@ -205,8 +224,8 @@ class _Scanner:
                 continue
             else:
                 continue
-            if floor + steps > MAX_DEPTH:
-                raise _TooDeep(pos, floor + steps)
+            if floor + steps > SHALLOW:
+                self._check(pos, floor + steps)
         return pos
 
     def _indent(self, pos: int, indents: list[int], floor: int) -> tuple[int, int]:
@@ -222,8 +241,8 @@ class _Scanner:
         if width > indents[-1]:
             indents.append(width)
         floor = (len(indents) - 1) * _BLOCK
-        if floor > MAX_DEPTH:
-            raise _TooDeep(end, floor)
+        if floor > SHALLOW:
+            self._check(end, floor)
         return end, floor
 
     def _string(self, opening: str, pos: int, depth: int) -> int:
@@ -254,8 +273,8 @@ class _Scanner:
         return pos
 
     def _field(self, quote: str, pos: int, depth: int) -> int:
-        if depth > MAX_DEPTH:
-            raise _TooDeep(pos, depth)
+        if depth > SHALLOW:
+            self._check(pos, depth)
         pos = self.code(pos, field=True, base=depth)
         if self.text.startswith("!", pos):
             pos += 1
