@@ -15,6 +15,8 @@ string literal (adjacent literals nest pairwise) and closed bracket adds one ste
 element of a bracket it stands in (commas start a new element, except between ``lambda`` and
 its colon and between ``for`` and ``in``); a bracket adds three to what it holds, and so does
 each indented block. Text deeper than ``MAX_DEPTH`` is refused with one line naming the place.
+Within it, libcst's walks run with a raised recursion limit (``stack.deep_recursion``), and
+text deeper than ``SHALLOW`` is parsed on a thread with a large stack (``parse``).
 """
 
 from __future__ import annotations
