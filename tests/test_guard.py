@@ -265,3 +265,33 @@ def test_the_deepest_text_allowed_is_rewritten_on_a_thread_with_a_small_stack():
     run = subprocess.run([sys.executable, "-c", program, *statements], capture_output=True,
                          text=True, timeout=600)
     assert run.returncode == 0 and run.stdout == "done\n", (run.returncode, run.stderr[-2000:])
+
+
+def test_the_recursion_limit_is_raised_only_while_libcst_works():
+    from dssync._extract import stack
+    from dssync._rewrite.merge import merge
+
+    before = sys.getrecursionlimit()
+    seen = []
+    with stack.deep_recursion():
+        seen.append(sys.getrecursionlimit())
+        with stack.deep_recursion():  # nested: raised once
+            seen.append(sys.getrecursionlimit())
+    expected = before + stack.EXTRA_FRAMES if stack.RAISES else before
+    assert seen == [expected, expected] and sys.getrecursionlimit() == before
+    merge(VENDORED, VENDORED.replace(b"COUNT = 3", b"COUNT = 4"))
+    assert sys.getrecursionlimit() == before
+
+
+def test_a_refusal_on_the_large_stack_is_raised_in_the_callers_thread():
+    from dssync._extract.parse import NotPython, parse_module
+
+    with pytest.raises(DssyncError, match="levels deep"):
+        parse_module("X = 1" + " or 1" * (MAX_DEPTH + 5) + "\n", "deep.py")
+    with pytest.raises(NotPython):  # deep and broken: Python's verdict first
+        parse_module("X = (1" + " or 1" * (MAX_DEPTH + 5) + "\n", "deep.py")
+    from dssync._extract.stack import deep_recursion
+
+    text = "X = 1" + " or 1" * (MAX_DEPTH - 5) + "\n"
+    with deep_recursion():  # printing a tree this deep needs the room dssync's readers take
+        assert parse_module(text, "deep.py").code == text

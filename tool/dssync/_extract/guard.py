@@ -15,8 +15,8 @@ string literal (adjacent literals nest pairwise) and closed bracket adds one ste
 element of a bracket it stands in (commas start a new element, except between ``lambda`` and
 its colon and between ``for`` and ``in``); a bracket adds three to what it holds, and so does
 each indented block. Text deeper than ``MAX_DEPTH`` is refused with one line naming the place.
-Within it, libcst's walks run with a raised recursion limit (``stack.deep_recursion``), and
-text deeper than ``SHALLOW`` is parsed on a thread with a large stack (``parse``).
+Within it, libcst's walks run with a raised recursion limit (``stack.deep_recursion``); the
+text is compiled, measured and parsed on a thread with a large stack (``parse``).
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ deepest statement measures 7. On Python 3.10, where the limit is not raised, the
 120 (some 400 frames)."""
 
 SHALLOW = 120
-"""Text no deeper than this libcst's native parser takes on a 512 KB stack (the old bound,
-measured); deeper text is parsed on a thread of its own with ``parse.PARSER_STACK``."""
+"""The old bound: text no deeper than this Python's compiler and libcst's parser take on a
+512 KB stack (measured for every kind), so it is parsed on the caller's own stack."""
 
 _OPERATOR = 1
 _BRACKET = 3
@@ -105,26 +105,40 @@ class _TooDeep(Exception):
         self.depth = depth
 
 
-def refuse_unparsable(text: str, path: str, *, first_line: int = 1, mode: str = "exec") -> bool:
+def refuse_unparsable(text: str, path: str, *, first_line: int = 1, mode: str = "exec") -> None:
     """Raise ``DssyncError`` (one line naming ``path`` and the line) unless Python can compile
     ``text`` and no statement of it nests deeper than ``MAX_DEPTH``; ``NotPython`` for a
     syntax error.
 
     ``first_line`` is the line of ``path`` that ``text`` starts at, for a piece of a module;
-    ``mode`` is ``"eval"`` for a lone expression. Returns whether some statement is deeper
-    than ``SHALLOW``.
+    ``mode`` is ``"eval"`` for a lone expression.
     """
     _refuse_uncompilable(text, path, first_line, mode)
-    scanner = _Scanner(text)
     try:
-        scanner.code(0, field=False, base=0)
-        return scanner.deep
+        _Scanner(text).code(0, field=False, base=0)
     except _TooDeep as deep:
         raise DssyncError(
             f"a statement nests or chains operators {deep.depth} levels deep; dssync reads at "
             f"most {MAX_DEPTH}", path=path, line=_line_at(text, deep.position) + first_line - 1,
             hint="split the expression (into several constants, say): deeper syntax trees "
                  "exhaust the parser's stack") from None
+
+
+def shallow(text: str) -> bool:
+    """Whether no statement of ``text`` measures more than ``SHALLOW`` (a quick look, for
+    text that may not even compile: its verdict only chooses where the checks run)."""
+    try:
+        _Scanner(text, SHALLOW).code(0, field=False, base=0)
+    except _TooDeep:
+        return False
+    except Exception:  # text Python cannot compile either: checked on the large stack
+        return False
+    return True
+
+
+def refuse_uncompilable(text: str, path: str, first_line: int = 1, mode: str = "exec") -> None:
+    """``refuse_unparsable``'s first half: what Python cannot compile."""
+    _refuse_uncompilable(text, path, first_line, mode)
 
 
 def _refuse_uncompilable(text: str, path: str, first_line: int, mode: str) -> None:
@@ -154,15 +168,9 @@ def _line_at(text: str, position: int) -> int:
 class _Scanner:
     """One pass over the tokens of text that compiles; f-string fields are scanned as code."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, bound: int = MAX_DEPTH) -> None:
         self.text = text
-        self.deep = False
-
-    def _check(self, position: int, depth: int) -> None:
-        """Called for a depth above ``SHALLOW`` only (one comparison on the common path)."""
-        self.deep = True
-        if depth > MAX_DEPTH:
-            raise _TooDeep(position, depth)
+        self.bound = bound
 
     def code(self, pos: int, *, field: bool, base: int) -> int:
         """Scan code from ``pos``: to the end of the text, or (``field``) to the ``}``, ``!``
@@ -226,8 +234,8 @@ class _Scanner:
                 continue
             else:
                 continue
-            if floor + steps > SHALLOW:
-                self._check(pos, floor + steps)
+            if floor + steps > self.bound:
+                raise _TooDeep(pos, floor + steps)
         return pos
 
     def _indent(self, pos: int, indents: list[int], floor: int) -> tuple[int, int]:
@@ -243,8 +251,8 @@ class _Scanner:
         if width > indents[-1]:
             indents.append(width)
         floor = (len(indents) - 1) * _BLOCK
-        if floor > SHALLOW:
-            self._check(end, floor)
+        if floor > self.bound:
+            raise _TooDeep(end, floor)
         return end, floor
 
     def _string(self, opening: str, pos: int, depth: int) -> int:
@@ -275,8 +283,8 @@ class _Scanner:
         return pos
 
     def _field(self, quote: str, pos: int, depth: int) -> int:
-        if depth > SHALLOW:
-            self._check(pos, depth)
+        if depth > self.bound:
+            raise _TooDeep(pos, depth)
         pos = self.code(pos, field=True, base=depth)
         if self.text.startswith("!", pos):
             pos += 1

@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any, Callable
 
-from dssync._extract.guard import NotPython, refuse_unparsable
+from dssync._extract.guard import NotPython, refuse_uncompilable, refuse_unparsable, shallow
 from dssync.errors import DssyncError
 
 if TYPE_CHECKING:
@@ -27,10 +27,11 @@ __all__ = ["NotPython", "parse_expression", "parse_module"]
 _HINT = "fix the syntax error (or check that this is the right file)"
 
 PARSER_STACK = 64 << 20
-"""Stack for parsing text deeper than ``guard.SHALLOW``. libcst's parser took, measured on
-1.9: some 1.2 KB a chained ``and`` (600 KB at the bound of 500), 2 MB for 199 nested brackets,
-3 MB for 99 nested blocks (Python's limit); 64 MB leaves a wide margin, and only the pages
-touched are ever used."""
+"""Stack for compiling and parsing text deeper than ``guard.SHALLOW``. Measured on CPython
+3.11 and libcst 1.9: libcst's parser takes some 1.2 KB a chained ``and`` (600 KB at the bound
+of 500), 2 MB for 199 nested brackets, 3 MB for 99 nested blocks (Python's limit); ``compile``
+with the raised recursion limit overflows a 1 MB stack on hostile text (it stops within 2 MB).
+64 MB leaves a wide margin, and only the pages touched are ever used."""
 
 _STACK_SIZE = threading.Lock()
 
@@ -53,12 +54,19 @@ def parse_expression(text: str) -> cst.BaseExpression | None:
 
 
 def _parse(text: str, path: str, first_line: int, mode: str) -> Any:
-    deep = refuse_unparsable(text, path, first_line=first_line, mode=mode)
     import libcst as cst
 
     parse = cst.parse_module if mode == "exec" else cst.parse_expression
+
+    def guarded() -> Any:
+        refuse_unparsable(text, path, first_line=first_line, mode=mode)
+        return parse(text)
+
     try:
-        return _on_a_large_stack(parse, text) if deep else parse(text)
+        if shallow(text):  # nearly all text: checked and parsed where it is
+            refuse_uncompilable(text, path, first_line, mode)
+            return parse(text)
+        return _on_a_large_stack(guarded)
     except cst.ParserSyntaxError as exc:
         raise NotPython(f"not valid Python: {_one_line(exc.message)}", path=path,
                         line=exc.raw_line + first_line - 1, column=exc.raw_column + 1,
@@ -69,15 +77,16 @@ def _parse(text: str, path: str, first_line: int, mode: str) -> Any:
                                           "parser's stack") from None
 
 
-def _on_a_large_stack(parse: Callable[[str], Any], text: str) -> Any:
-    """``parse(text)`` on a thread with ``PARSER_STACK`` bytes of stack: libcst's native parser
-    recurses on the C stack, and what the guard lets through may need more than a thread's
-    (or a small main thread's) stack holds."""
+def _on_a_large_stack(work: Callable[[], Any]) -> Any:
+    """``work()`` on a thread with ``PARSER_STACK`` bytes of stack: libcst's native parser and
+    Python's compiler recurse on the C stack (the compiler as deep as three times the
+    recursion limit, which ``stack.deep_recursion`` raises), and what the guard lets through may
+    need more than a thread's (or a small main thread's) stack holds."""
     outcome: list[Any] = []
 
     def run() -> None:
         try:
-            outcome.append((True, parse(text)))
+            outcome.append((True, work()))
         except BaseException as exc:  # raised again on the caller's thread
             outcome.append((False, exc))
 
