@@ -295,3 +295,20 @@ def test_a_refusal_on_the_large_stack_is_raised_in_the_callers_thread():
     text = "X = 1" + " or 1" * (MAX_DEPTH - 5) + "\n"
     with deep_recursion():  # printing a tree this deep needs the room dssync's readers take
         assert parse_module(text, "deep.py").code == text
+
+
+def test_impact_scans_deep_consuming_code_with_hundreds_of_frames_on_the_stack():
+    """``impact`` walks consuming code with libcst's metadata visitors: a deep statement in a
+    function, within the bound, is scanned and its uses found."""
+    from dssync._analyses.impact import scan_source
+    from dssync._analyses.modules import ModuleTarget
+
+    targets = [ModuleTarget(key="pkg/constants.py", names=("pkg.constants",))]
+    for kind in ("and", "binary", "strings", "attributes", "lambdas", "lists", "blocks"):
+        statement = _at(MAX_DEPTH - 12)[kind].replace("COUNT", "C.COUNT")
+        body = ("from pkg import constants as C\n\ndef f():\n"
+                + "".join("    " + line + "\n" for line in statement.splitlines())
+                + "    return C.COUNT\n")
+        uses = _deep_stack(300, lambda b=body: scan_source(
+            b, "m.py", "app", targets, {"pkg/constants.py": {"COUNT"}}))
+        assert any(u.name == "COUNT" for u in uses), kind
