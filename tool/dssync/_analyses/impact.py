@@ -23,6 +23,7 @@ import libcst.metadata as md
 from libcst.helpers import get_full_name_for_node
 
 from dssync._extract.parse import parse_module
+from dssync._extract.stack import deeply
 from dssync._extract.positions import record
 from dssync._analyses.consumers import Use
 from dssync._analyses.modules import ModuleTarget, best_target, resolve_relative
@@ -188,6 +189,7 @@ class _Bound(cst.CSTVisitor):
         self.names.add(node.name.value)
 
 
+@deeply
 def scan_source(text: str, path: str, package: str, targets: Sequence[ModuleTarget],
                 wanted: Mapping[str, set[str]]) -> list[Use]:
     """Uses of ``wanted`` (target key -> constant names) in one module's text.

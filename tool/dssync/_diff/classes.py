@@ -23,6 +23,7 @@ import hashlib
 from typing import TYPE_CHECKING, Any, Collection, Sequence
 
 from dssync._diff.renames import scope_of
+from dssync._extract.stack import deeply
 from dssync.models import Added, ClassRenamed, ConstantTable, Removed
 
 if TYPE_CHECKING:
@@ -106,6 +107,7 @@ def _well_formed(kept: Any) -> bool:
         for items in kept.values())
 
 
+@deeply
 def _read_classes(data: bytes, names: Collection[str]) -> Found:
     from dssync._extract.decode import decode_source
     from dssync._extract.extract import parsed_pieces

@@ -19,6 +19,7 @@ from dssync._extract.decode import SourceText, decode_source, line_starts, token
 from dssync._extract.evaluate import literal_value
 from dssync._extract.parse import NotPython, parse_module
 from dssync._extract.resolve import Resolver, known_references, mentions
+from dssync._extract.stack import deeply
 from dssync._extract.unparse import normalize, star_slice
 from dssync._extract.walk import RawBinding, Walk
 from dssync._extract.written import MAX_SOURCE, as_written
@@ -306,12 +307,14 @@ def build_constants(facts: Iterable[Fact]) -> tuple[dict[str, Constant], dict[st
     return constants, nodes
 
 
+@deeply  # the pieces are parsed and walked as the table is built
 def extract_table(data: bytes, path: str, memo: ReadMemo | None = None) -> ConstantTable:
     """The constant table of a module's bytes; ``memo`` is shared by the tables of one run."""
     source = decode_source(data, path)
     return _table(read_facts(source, path, memo), path, hashlib.sha256(data).hexdigest())
 
 
+@deeply
 def table_of(raw: Iterable[RawBinding], path: str, sha256: str) -> ConstantTable:
     """The table of a module's bindings as the walk found them (``update`` reads a whole
     module once, for its table and its layout)."""

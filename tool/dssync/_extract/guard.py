@@ -15,6 +15,8 @@ string literal (adjacent literals nest pairwise) and closed bracket adds one ste
 element of a bracket it stands in (commas start a new element, except between ``lambda`` and
 its colon and between ``for`` and ``in``); a bracket adds three to what it holds, and so does
 each indented block. Text deeper than ``MAX_DEPTH`` is refused with one line naming the place.
+Within it, libcst's walks run with a raised recursion limit (``stack.deep_recursion``); the
+text is compiled, measured and parsed on a thread with a large stack (``parse``).
 """
 
 from __future__ import annotations
@@ -22,13 +24,22 @@ from __future__ import annotations
 import re
 import warnings
 
+from dssync._extract.stack import RAISES
 from dssync.errors import DssyncError
 
-MAX_DEPTH = 120
-"""Measured on libcst 1.x through ``dssync update``: walking fails from about 325 steps on a
-shallow stack (the default limit of 1,000 frames, three frames a step). 120 steps, some 400
-frames at worst, leave more than half of the stack to the callers (a test runner, a fuzzer) and
-cover any real module: DeepSpeed's deepest statement measures 7."""
+MAX_DEPTH = 500 if RAISES else 120
+"""Measured on libcst 1.9 through ``dssync update``: with the default limit of 1,000 frames,
+walking fails from about 325 steps (three frames a step); libcst's native parser dies with
+SIGSEGV from about 7,000 chained ``and`` on an 8 MB stack. libcst's work runs with
+``stack.EXTRA_FRAMES`` more frames (``stack.deep_recursion``), so 500 steps (some 1,700
+frames) leave the callers' 1,000 untouched and stay a fourteenth of the parser's crash: they
+take a 256-literal table (Python's encodings modules), a 400-term ``or``, and DeepSpeed's
+deepest statement measures 7. On Python 3.10, where the limit is not raised, the bound stays
+120 (some 400 frames)."""
+
+SHALLOW = 120
+"""The old bound: text no deeper than this Python's compiler and libcst's parser take on a
+512 KB stack (measured for every kind), so it is parsed on the caller's own stack."""
 
 _OPERATOR = 1
 _BRACKET = 3
@@ -113,6 +124,23 @@ def refuse_unparsable(text: str, path: str, *, first_line: int = 1, mode: str = 
                  "exhaust the parser's stack") from None
 
 
+def shallow(text: str) -> bool:
+    """Whether no statement of ``text`` measures more than ``SHALLOW`` (a quick look, for
+    text that may not even compile: its verdict only chooses where the checks run)."""
+    try:
+        _Scanner(text, SHALLOW).code(0, field=False, base=0)
+    except _TooDeep:
+        return False
+    except Exception:  # text Python cannot compile either: checked on the large stack
+        return False
+    return True
+
+
+def refuse_uncompilable(text: str, path: str, first_line: int = 1, mode: str = "exec") -> None:
+    """``refuse_unparsable``'s first half: what Python cannot compile."""
+    _refuse_uncompilable(text, path, first_line, mode)
+
+
 def _refuse_uncompilable(text: str, path: str, first_line: int, mode: str) -> None:
     try:
         with warnings.catch_warnings():
@@ -140,8 +168,9 @@ def _line_at(text: str, position: int) -> int:
 class _Scanner:
     """One pass over the tokens of text that compiles; f-string fields are scanned as code."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, bound: int = MAX_DEPTH) -> None:
         self.text = text
+        self.bound = bound
 
     def code(self, pos: int, *, field: bool, base: int) -> int:
         """Scan code from ``pos``: to the end of the text, or (``field``) to the ``}``, ``!``
@@ -205,7 +234,7 @@ class _Scanner:
                 continue
             else:
                 continue
-            if floor + steps > MAX_DEPTH:
+            if floor + steps > self.bound:
                 raise _TooDeep(pos, floor + steps)
         return pos
 
@@ -222,7 +251,7 @@ class _Scanner:
         if width > indents[-1]:
             indents.append(width)
         floor = (len(indents) - 1) * _BLOCK
-        if floor > MAX_DEPTH:
+        if floor > self.bound:
             raise _TooDeep(end, floor)
         return end, floor
 
@@ -254,7 +283,7 @@ class _Scanner:
         return pos
 
     def _field(self, quote: str, pos: int, depth: int) -> int:
-        if depth > MAX_DEPTH:
+        if depth > self.bound:
             raise _TooDeep(pos, depth)
         pos = self.code(pos, field=True, base=depth)
         if self.text.startswith("!", pos):

@@ -22,6 +22,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from dssync._extract.stack import deeply
 from dssync._extract.value_json import NotExact, decode_value, encode_value
 from dssync.models import UNRESOLVED, Augment, Binding, Constant, ConstantTable
 
@@ -157,6 +158,7 @@ def _resolved(constants: dict[str, Constant], stored: list[Any]) -> dict[str, An
     return resolved
 
 
+@deeply
 def _recomputed(constants: dict[str, Constant]) -> tuple[dict[str, Constant], dict[str, Any]]:
     """Literals and resolved values evaluated afresh, as ``extract_table`` evaluates them."""
     from dataclasses import replace

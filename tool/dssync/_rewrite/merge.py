@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Callable, Mapping
 
 from dssync._extract.decode import SourceText, decode_source, token_estimate
 from dssync._extract.gcpause import collector_paused
+from dssync._extract.stack import deeply
 from dssync._rewrite.plan import MergePlan, Selection, plan_merge
 from dssync._rewrite.threeway import settle
 from dssync._rewrite.textstyle import encode_source, ends_with_newline, with_newlines, with_trailing_newline
@@ -104,6 +105,7 @@ def _apply(base: Layout, plan: MergePlan) -> cst.Module:
 # libcst's trees hold no reference cycles, yet while they are built the cyclic collector walks
 # every live node again and again: 40 % of an update of 10,000 lines, more for larger ones.
 @collector_paused()
+@deeply
 def merge(vendored: bytes, upstream: bytes, *, vendored_path: str = "vendored",
           upstream_path: str = "upstream", pins: Mapping[str, str] | None = None,
           select: Callable[[str], bool] | None = None, keep_removed: bool = False,
