@@ -412,7 +412,10 @@ def test_two_files_symlink_outside_the_working_directory(tmp_path, monkeypatch, 
 @pytest.mark.parametrize("argv, message", [
     (["update"], "update needs --tag TAG"),
     (["update", "a.py"], "update needs --tag TAG"),
-    (["update", "--tag", "v2", "a.py"], "name configured files with --file PATH"),
+    # The form a configuration-free run suggests (VENDORED.py --source ... --upstream-path ...)
+    # is taken: it fails only because there is no such source here, not on its shape.
+    (["update", "--tag", "v2", "v.py", "--source", "git:nowhere", "--upstream-path", "p.py",
+      "--offline"], "git repository does not exist"),
     (["update", "missing.py", "u.py"], "missing.py: no such file"),
     (["update", "v.py", "u.py", "--mode", "mirror"], "invalid choice"),
 ])

@@ -104,8 +104,6 @@ def _options(args: argparse.Namespace) -> UpdateOptions:
             raise DssyncError("update needs --tag TAG (the configured files), or two files: "
                               "VENDORED.py UPSTREAM.py", hint="see 'dssync update --help'")
         return replace(merge, local=(args.files[0], args.files[1]))
-    if args.files:
-        raise DssyncError("with --tag, name configured files with --file PATH",
-                          hint=f"dssync update --tag {args.tag} --file {args.files[0]}")
-    return replace(merge, tag=args.tag, files=tuple(args.only_files),
+    # With --tag, FILE... are the vendored files, as for diff (--file is their alias).
+    return replace(merge, tag=args.tag, files=(*args.only_files, *args.files),
                    upstream_path=args.upstream_path)
