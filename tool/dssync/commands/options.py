@@ -99,9 +99,10 @@ def report_parent(formats: tuple[str, ...], *, report_sets: bool = False,
     return parent
 
 
-def verdict_parent(*, finding: str, report_sets: bool = False) -> argparse.ArgumentParser:
+def verdict_parent(*, finding: str, report_sets: bool = False,
+                   writes: str = "") -> argparse.ArgumentParser:
     parent = _parent()
-    add_verdict_options(parent, finding=finding, report_sets=report_sets)
+    add_verdict_options(parent, finding=finding, report_sets=report_sets, writes=writes)
     return parent
 
 
@@ -120,11 +121,12 @@ def index_url(value: str) -> str:
 
 
 def add_verdict_options(p: argparse.ArgumentParser, *, finding: str,
-                        report_sets: bool = False) -> None:
+                        report_sets: bool = False, writes: str = "") -> None:
     """``-q/--quiet`` and ``--exit-zero``, for a command whose exit status 1 means a finding
-    (the CLI applies both: see ``dssync.cli``); ``report_sets``: it has ``--write-reports``."""
-    asked = ("files asked for with --output or --write-reports are" if report_sets
-             else "a file asked for with --output is")
+    (the CLI applies both: see ``dssync.cli``); ``report_sets``: it has ``--write-reports``;
+    ``writes``: what it writes instead of reports (``update``)."""
+    asked = (writes or ("files asked for with --output or --write-reports are" if report_sets
+                        else "a file asked for with --output is"))
     p.add_argument("-q", "--quiet", action="store_true",
                    help=f"print no report on stdout: the exit status tells ({asked} still "
                         "written, silently; errors are still one line on stderr)")

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parents = [upstream_parent(),
                verdict_parent(finding="something left (or, with --dry-run, something to "
-                                      "change)")]
+                                      "change)", writes="the files and the lock are")]
     p = sub.add_parser(
         "update", parents=parents,
         help="rewrite vendored files to an upstream tag, constant by constant",
