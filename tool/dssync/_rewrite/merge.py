@@ -53,8 +53,10 @@ class MergeResult:
         return hashlib.sha256(self.data).hexdigest()
 
 
-def read_side(source: SourceText, path: str, sha256: str = "") -> tuple[Layout, ConstantTable]:
-    """One reading gives both the layout the rewrite needs and the table the diff needs."""
+def read_side(source: SourceText, path: str, sha256: str = "",
+              table: ConstantTable | None = None) -> tuple[Layout, ConstantTable]:
+    """One reading gives both the layout the rewrite needs and the table the diff needs; a
+    ``table`` already known for this very text (from the cache) is not extracted again."""
     # Every token takes a character at least, so only a long text needs counting (as in decode).
     tokens = (token_estimate(source.text.encode("utf-8", "surrogatepass"))
               if len(source.text) > MAX_REWRITE_TOKENS else 0)
@@ -73,7 +75,7 @@ def read_side(source: SourceText, path: str, sha256: str = "") -> tuple[Layout, 
     except RecursionError:
         raise DssyncError("cannot read: too deeply nested", path=path,
                           hint="dssync refuses inputs it cannot read safely") from None
-    return build_layout(module, raws), table_of(raws, path, sha256)
+    return build_layout(module, raws), table if table is not None else table_of(raws, path, sha256)
 
 
 def _wants_newline(text: str) -> bool:
@@ -128,9 +130,9 @@ def merge(vendored: bytes, upstream: bytes, *, vendored_path: str = "vendored",
         raise DssyncError(f"unknown mode {mode!r}", hint=f"use one of: {', '.join(MODES)}")
     pins = dict(pins or {})
     select = select or Selection()
+    known = cached_table(vendored, vendored_path, cache)
+    upstream_known = cached_table(upstream, upstream_path, cache) if known else None
     if mode == "merge":
-        known = cached_table(vendored, vendored_path, cache)
-        upstream_known = cached_table(upstream, upstream_path, cache) if known else None
         if known is not None and upstream_known is not None:
             drift = diff_tables(known, upstream_known, vendored=vendored_path,
                                 upstream=upstream_path, pins=pins, renames=False,
@@ -140,19 +142,25 @@ def merge(vendored: bytes, upstream: bytes, *, vendored_path: str = "vendored",
     v_src = decode_source(vendored, vendored_path)
     u_original = decode_source(upstream, upstream_path)
     u_src = _restyled(u_original, v_src.newline)
-    v_layout, v_table = read_side(v_src, vendored_path, hashlib.sha256(vendored).hexdigest())
-    store_table(v_table, cache)
+    v_layout, v_table = read_side(v_src, vendored_path, hashlib.sha256(vendored).hexdigest(),
+                                  known)
+    if known is None:
+        store_table(v_table, cache)
     restyled = u_src.text != u_original.text
     u_layout, u_table = read_side(u_src, upstream_path,
-                                  "" if restyled else hashlib.sha256(upstream).hexdigest())
-    store_table(u_table, cache)  # (a restyled text's table has no sha256: not stored)
+                                  "" if restyled else hashlib.sha256(upstream).hexdigest(),
+                                  None if restyled else upstream_known)
+    if upstream_known is None:
+        store_table(u_table, cache)  # (a restyled text's table has no sha256: not stored)
     drift = diff_tables(v_table, u_table, vendored=vendored_path, upstream=upstream_path,
                         pins=pins, renames=False, place_added=False)  # the planner places them
     if mode == "merge":
         b_layout = None
         if base is not None:
-            b_src = _restyled(decode_source(base, base_path), v_src.newline)
-            b_layout, b_table = read_side(b_src, base_path)
+            b_original = decode_source(base, base_path)
+            b_src = _restyled(b_original, v_src.newline)
+            b_known = cached_table(base, base_path, cache) if b_src.text == b_original.text else None
+            b_layout, b_table = read_side(b_src, base_path, table=b_known)
             sides = settle(b_table, v_table, u_table, drift)
             decided = {**sides.keep, **({} if theirs else dict(sides.conflicts))}
             # What ours keeps is planned like a pin; the result still reports the whole drift.
