@@ -19,7 +19,7 @@ import libcst as cst
 
 from dssync._extract.comments import DocComments
 from dssync._extract.evaluate import StarSlice
-from dssync._extract.positions import record
+from dssync._extract.positions import Spans, record
 from dssync._extract.unparse import normalize
 
 
@@ -183,27 +183,26 @@ class Walk:
         self.pending = sites.docs.pending()
         """What the next piece's first statement inherits (a comment run crossing the cut)."""
 
-    def bindings(self) -> list[RawBinding]:
+    def bindings(self, *, where: bool = True) -> list[RawBinding]:
+        """Every binding in source order; with ``where=False`` their lines (0) and source text
+        ("") are left out, which saves writing the module out once: what a rewrite needs of a
+        module whose table is already known."""
         specs = [spec for site in self.sites for spec in self._specs(site)]
         if not specs:
             return []
-        wanted: set[int] = set()
-        for site, _, value, *_ in specs:
-            wanted.add(id(site.small))
-            wanted.add(id(_last_node(site.small)))
-            if value is not None:
-                wanted.add(id(value.node))
-        spans = record(self.module, wanted)
+        spans = self._spans(specs) if where else None
         out = []
         for site, kind, value, name, extra in specs:
-            line = spans.line(site.small) + self.shift
-            end_line = spans.end_line(_last_node(site.small)) + self.shift
+            line = end_line = 0
+            if spans is not None:
+                line = spans.line(site.small) + self.shift
+                end_line = spans.end_line(_last_node(site.small)) + self.shift
             if kind == "delete":
                 out.append(RawBinding(name, kind, line, end_line, "", None, site.conditional,
                                       site))
                 continue
             assert value is not None
-            source = spans.text(value.node)
+            source = spans.text(value.node) if spans is not None else ""
             evaluated: Any = value.node
             if extra.get("star") is not None:
                 evaluated = StarSlice(value.node)
@@ -211,6 +210,15 @@ class Walk:
                                   site.conditional, site, value.node, extra.get("index"),
                                   extra.get("op", ""), extra.get("star"), value.path))
         return out
+
+    def _spans(self, specs: list[tuple]) -> Spans:
+        wanted: set[int] = set()
+        for site, _, value, *_ in specs:
+            wanted.add(id(site.small))
+            wanted.add(id(_last_node(site.small)))
+            if value is not None:
+                wanted.add(id(value.node))
+        return record(self.module, wanted)
 
     # -- what each statement binds ---------------------------------------------------------
 

@@ -71,7 +71,7 @@ def read_side(source: SourceText, path: str, sha256: str = "",
 
     module = parse_module(source.text, path)
     try:
-        raws = Walk(module).bindings()
+        raws = Walk(module).bindings(where=table is None)
     except RecursionError:
         raise DssyncError("cannot read: too deeply nested", path=path,
                           hint="dssync refuses inputs it cannot read safely") from None
