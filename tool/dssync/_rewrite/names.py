@@ -249,7 +249,11 @@ def surely_resolved(module: cst.Module, new: list[cst.CSTNode], removed: list[st
     if not used <= _module_bindings(module.body) | set(dir(builtins)):
         return False
     gone = {name.rsplit(".", 1)[-1] for name in removed}
-    return not (gone and gone & _name_tokens(module.code))
+    if not gone:
+        return True
+    code = module.code
+    # A name not even written as text is surely not written as a name: no tokenizing then.
+    return not any(name in code for name in gone) or not gone & _name_tokens(code)
 
 
 def _read_names(node: cst.CSTNode) -> set[str]:
