@@ -100,6 +100,11 @@ class Upstream:
         return self.prereleases or (self.config is not None and self.config.prereleases)
 
     @property
+    def name(self) -> str:
+        """What ``--upstream`` takes and reports group by."""
+        return self.config.name if self.config is not None else ""
+
+    @property
     def github(self) -> str | None:
         """The configured GitHub project (for links to upstream's web pages)."""
         return self.config.github if self.config is not None else None
