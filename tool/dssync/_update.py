@@ -224,7 +224,7 @@ def _upstream_plan(project: Project, options: UpdateOptions,
 
     config = project.config
     targets = select_targets(config, options.files, options.upstream_path)
-    lock = read_lock(config.resolve(config.lock), config.name_of) if config is not None else None
+    lock = read_lock(config.resolve(config.lock), project.name_of) if config is not None else None
     chain = project.chain()
     license_entry = config.license if config is not None and not options.files else None
     wanted = [t.upstream for t in targets] + ([license_entry.upstream] if license_entry else [])
@@ -423,7 +423,7 @@ class _ProjectLock:
         self._lock.release()
 
 
-def _check_writable(plan: UpdatePlan) -> None:
+def _check_writable(plan: UpdatePlan, name_of: Callable[[str], str | None]) -> None:
     """Stop before the first write if any file this update would write cannot be: each changed
     vendored file, and the lock when its content changes (a read-only lock, or a directory in
     its place, was found only after the vendored files had been rewritten)."""
@@ -437,7 +437,7 @@ def _check_writable(plan: UpdatePlan) -> None:
     config = plan.config
     if entries and config is not None:  # (only a configured project has lock entries)
         path = config.resolve(config.lock)
-        lock = read_lock(path, config.name_of)
+        lock = read_lock(path, name_of)
         for entry in entries:
             lock = lock.with_entry(entry)
         if lock_changes(path, lock):
@@ -448,7 +448,7 @@ def _write(project: Project, plan: UpdatePlan, on_file: Callable[[FileUpdate], N
            on_lock: Callable[[str, bool], None] | None) -> UpdateResult:
     from dssync.atomic import write_atomic
 
-    _check_writable(plan)
+    _check_writable(plan, project.name_of)
     result = UpdateResult(plan, [], None)
     done: list[FileUpdate] = []
     try:
@@ -468,18 +468,19 @@ def _write(project: Project, plan: UpdatePlan, on_file: Callable[[FileUpdate], N
         # keeps describing what is on disk.
         entries = [f.lock_entry for f in done if f.lock_entry is not None]
         if entries and plan.config is not None:
-            result.lock_changed = _record(entries, plan.config)
+            result.lock_changed = _record(entries, plan.config, project.name_of)
             project._lock = None  # read again when next asked for
             if on_lock is not None:
                 on_lock(plan.config.lock, result.lock_changed)
     return result
 
 
-def _record(entries: list[LockEntry], config: Config) -> bool:
+def _record(entries: list[LockEntry], config: Config,
+            name_of: Callable[[str], str | None]) -> bool:
     from dssync.lock import read_lock, write_lock
 
     path = config.resolve(config.lock)
-    lock = read_lock(path, config.name_of)
+    lock = read_lock(path, name_of)
     for entry in entries:
         lock = lock.with_entry(entry)
     return write_lock(path, lock, root=config.root)

@@ -231,9 +231,14 @@ class Project:
             from dssync.lock import read_lock
 
             config = self.require_config(hint="add one, or pass --config PATH")
-            # An old lock's entries are named by the upstream that configures each file.
-            self._lock = read_lock(config.resolve(config.lock), (self._whole or config).name_of)
+            self._lock = read_lock(config.resolve(config.lock), self.name_of)
         return self._lock
+
+    def name_of(self, vendored: str) -> str | None:
+        """The upstream whose file ``vendored`` is, in the whole configuration: it names the
+        entries of an old lock (``dssync.lock/1``), whichever upstream this project is."""
+        whole = self._whole or self.config
+        return whole.name_of(vendored) if whole is not None else None
 
     def context(self, upstream: Upstream | None = None) -> SourceContext:
         import dssync._source.chain as chain
@@ -655,6 +660,7 @@ def impact(project: Project, options: ImpactOptions) -> Impact:
     if not options.tag:
         raise DssyncError("impact needs --tag TAG (or --tag latest)",
                           hint="the tag whose drift to look for in consuming code")
+    project.check_tag(options.tag, "impact")
     if options.upstream_path and len(options.files) != 1:
         raise ConfigError("--upstream-path goes with exactly one --file (the vendored copy)",
                           hint="dssync impact --tag TAG --file VENDORED.py --source SPEC "

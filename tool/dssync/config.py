@@ -572,15 +572,15 @@ def _upstream(ctx: _Ctx, table: dict[str, Any], shared: dict[str, Any], name: st
               listed: bool = False) -> Config:
     """One upstream's configuration from its keys (the top of the table in the single-upstream
     form, else one ``[[upstreams]]`` entry) and the shared ones."""
+    if name is not None and not _NAME_RE.fullmatch(name):
+        raise ctx.fail(ctx.key("name"), f"'{name}' is not a usable upstream name",
+                       hint="use letters, digits, '.', '_' and '-'")
     github = _string(ctx, table, "github", "a string (owner/name)")
     if github is not None:
         _check_github(ctx, ctx.key("github"), github)
     package = _string(ctx, table, "package", "a string (the package name)")
     if package is not None:
         _check_package(ctx, ctx.key("package"), package)
-    if name is not None and not _NAME_RE.fullmatch(name):
-        raise ctx.fail(ctx.key("name"), f"'{name}' is not a usable upstream name",
-                       hint="use letters, digits, '.', '_' and '-'")
 
     tag_format = _string(ctx, table, "tag-format")
     if tag_format is None:
