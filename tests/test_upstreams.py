@@ -287,3 +287,75 @@ def test_a_version_1_lock_is_read_and_upgraded_on_the_next_write(project):
     assert {f["vendored"]: f["upstream_name"] for f in upgraded["files"]} == {
         "vendor/alpha/constants.py": "alpha", "vendor/beta/settings.py": "beta",
         "vendor/beta/LICENSE": "beta"}
+
+
+# --- reports grouped by upstream, in every format ------------------------------------------------
+
+
+def _report(project, fmt: str) -> str:
+    root, cache = project
+    code, out, err = cli(root, "diff", "--tag", "latest", "--format", fmt, *cache)
+    assert code == 1, err
+    return out
+
+
+def test_text_report_has_a_section_per_upstream(project):
+    out = _report(project, "text")
+    alpha, beta = out.index("upstream alpha at 2.0\n"), out.index("upstream beta at v2.0\n")
+    assert alpha < out.index("vendor/alpha/constants.py vs") < beta \
+        < out.index("vendor/beta/settings.py vs")
+    assert "alpha: 1 of 1 file drifted: 1 added, 0 removed, 1 changed, 0 moved" in out
+    assert "beta: 1 of 1 file drifted: 0 added, 1 removed, 1 changed, 0 moved" in out
+    assert "note: alpha:" not in out  # each note stands in its own upstream's section
+
+
+def test_markdown_report_has_a_section_per_upstream(project):
+    out = _report(project, "markdown")
+    assert out.startswith("# dssync drift report\n")  # the upstreams' tags differ
+    headings = [line for line in out.splitlines() if line.startswith("#")]
+    assert headings == ["# dssync drift report", "## Upstream `alpha` at `2.0`",
+                        "### `vendor/alpha/constants.py`", "#### Added upstream (1)",
+                        "#### Changed (1)", "## Upstream `beta` at `v2.0`",
+                        "### `vendor/beta/settings.py`", "#### Removed upstream (1)",
+                        "#### Changed (1)"]
+
+
+def test_annotations_name_the_upstream(project):
+    out = _report(project, "github")
+    titles = [line.split("title=")[1].split("::")[0].replace("%3A", ":")
+              for line in out.splitlines() if line.startswith(("::warning", "::notice"))]
+    assert titles == ["alpha: Constant value changed upstream: SIZE",
+                      "beta: Constant value changed upstream: RETRIES",
+                      "beta: Constant removed upstream: MODE",
+                      "alpha: Constant added upstream: NEW"]
+    assert out.splitlines()[-3:] == [
+        "alpha: 1 of 1 file drifted: 1 added, 0 removed, 1 changed, 0 moved",
+        "beta: 1 of 1 file drifted: 0 added, 1 removed, 1 changed, 0 moved",
+        "2 of 2 files drifted in 2 upstreams: 1 added, 1 removed, 2 changed, 0 moved"]
+
+
+def test_sarif_report_is_one_run_grouped_in_its_properties(project):
+    doc = json.loads(_report(project, "sarif"))
+    [run] = doc["runs"]
+    assert [(u["name"], u["tag"]) for u in run["properties"]["upstreams"]] == [
+        ("alpha", "2.0"), ("beta", "v2.0")]
+    assert {(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+             r["properties"]["upstream"]) for r in run["results"]} == {
+        ("vendor/alpha/constants.py", "alpha"), ("vendor/beta/settings.py", "beta")}
+    assert [f["upstream_name"] for f in run["properties"]["files"]] == ["alpha", "beta"]
+    from test_format_sarif import _errors, _published_schema
+
+    published = _published_schema()
+    if published is not None:
+        from jsonschema.validators import validator_for
+
+        assert _errors(validator_for(published[1])(published[1]), doc) == []
+
+
+def test_html_report_has_a_section_per_upstream(project):
+    out = _report(project, "html")
+    alpha = out.index('<section class="upstream" id="upstream-alpha">')
+    beta = out.index('<section class="upstream" id="upstream-beta">')
+    assert alpha < out.index('<h3 class="file"><code class="path">vendor/<wbr>alpha/') < beta
+    assert '<h2 class="upstream">Upstream beta at v2.0</h2>' in out
+    assert out.count('id="file-') == 2 and 'id="file-2"' in out[beta:]
