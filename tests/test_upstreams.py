@@ -359,3 +359,11 @@ def test_html_report_has_a_section_per_upstream(project):
     assert alpha < out.index('<h3 class="file"><code class="path">vendor/<wbr>alpha/') < beta
     assert '<h2 class="upstream">Upstream beta at v2.0</h2>' in out
     assert out.count('id="file-') == 2 and 'id="file-2"' in out[beta:]
+
+
+def test_write_reports_names_the_set_by_each_upstreams_tag(project):
+    root, cache = project
+    code, _, err = cli(root, "diff", "--tag", "latest", "--write-reports", *cache)
+    assert code == 1
+    assert err == ("dssync: wrote drift-alpha-2.0_beta-v2.0.md, drift-alpha-2.0_beta-v2.0.json, "
+                   "drift-alpha-2.0_beta-v2.0.sarif, drift-alpha-2.0_beta-v2.0.html to reports/\n")
