@@ -258,6 +258,10 @@ class SourceChain:
     def list_tags(self) -> tuple[UpstreamSource, list[str]]:
         return self._each("the list of tags", lambda s: s.list_tags())
 
+    def list_files(self, tag: str) -> tuple[UpstreamSource, list[str]]:
+        """Every file at ``tag``, from the first source that can list them."""
+        return self._each(f"the files at {tag}", lambda s: s.list_files(tag))
+
     def fetch_available(self, tag: str, paths: Sequence[str]) -> FetchResult:
         """The files that exist upstream at ``tag``, and those that exist in no source."""
         result = FetchResult()
