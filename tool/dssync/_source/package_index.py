@@ -322,6 +322,7 @@ class PackageIndexSource:
                 self.ctx.cache.write("archives", sha256, data)
             if url is not None:
                 self._remember(tag, filename, sha256)
+            absent = []
             for path in missing:
                 content = members.get(safe_name(path) or "")
                 if content is None:
@@ -329,9 +330,14 @@ class PackageIndexSource:
                     # identify does not read and hash the whole archive again to relearn it.
                     self.ctx.cache.write_json("absent", f"{sha256}:{path}",
                                               {"archive": filename}, durable=False)
-                    raise self._not_in_archive(path, filename, version, tag)
+                    absent.append(path)
+                    continue
+                # Every member read is kept, also when another path is missing: the caller
+                # asks again for those alone.
                 self.ctx.cache.write("members", f"{sha256}:{path}", content)
                 found[path] = content
+            if absent:
+                raise self._not_in_archive(absent[0], filename, version, tag)
         elif url is not None:
             # The index was asked and named an archive whose files are all cached: that answer
             # is fresh again.
