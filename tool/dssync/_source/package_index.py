@@ -312,6 +312,7 @@ class PackageIndexSource:
             # exactly as it was. One that lacks a path is a sound release without that file:
             # it is kept, so a later run (offline too) finds the same answer without the index.
             self._keep(tag, filename, sha256, url, data if fresh else None)
+            absent = []
             for path in missing:
                 content = members.get(safe_name(path) or "")
                 if content is None:
@@ -319,9 +320,14 @@ class PackageIndexSource:
                     # identify does not read and hash the whole archive again to relearn it.
                     self.ctx.cache.write_json("absent", f"{sha256}:{path}",
                                               {"archive": filename}, durable=False)
-                    raise self._not_in_archive(path, filename, version, tag)
+                    absent.append(path)
+                    continue
+                # Every member read is kept, also when another path is missing: the caller
+                # asks again for those alone.
                 self.ctx.cache.write("members", f"{sha256}:{path}", content)
                 found[path] = content
+            if absent:
+                raise self._not_in_archive(absent[0], filename, version, tag)
         elif url is not None:
             # The index was asked and named an archive whose files are all cached: that answer
             # is fresh again.
