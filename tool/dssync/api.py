@@ -326,8 +326,15 @@ def drift(project: Project, options: DriftOptions) -> DriftReport:
     chain = project.chain()
     web = upstream_web(project.upstream.specs(), project.upstream.github, chain.ctx.github_api_url)
     problems: list[str] = []
+    appeared: set[str] = set()
     try:
         tag = project.resolve_tag(options.tag, chain, "diff")
+        if config is not None and config.trees and not options.upstream_path:
+            # A tree is matched against the release's files: one appearing there is reported.
+            from dssync._trees import at_release
+
+            targets, appeared = at_release(config, chain.list_files(tag)[1], targets,
+                                           appeared=not options.files)
         result = chain.fetch_available(tag, [t.upstream for t in targets])
         absent = [t for t in targets if t.upstream not in result.files]
         # The lock is read only when something needs it: compare links, or a file gone upstream.
@@ -344,7 +351,8 @@ def drift(project: Project, options: DriftOptions) -> DriftReport:
     memo = shared_memo()
     cache = chain.ctx.cache
     for target in targets:
-        mine = read_bytes(target.path)
+        # A file new upstream has no vendored copy yet: compared as an empty module.
+        mine = b"" if target.vendored in appeared else read_bytes(target.path)
         old = table_from_bytes(mine, str(target.path), cache, memo)
         got = result.files.get(target.upstream)
         if got is None:
@@ -360,6 +368,7 @@ def drift(project: Project, options: DriftOptions) -> DriftReport:
         file.origin = got.origin if got is not None else None
         file.gone = gone.get(target.vendored)
         file.locked_tag = locked.get(target.vendored)
+        file.appeared = target.vendored in appeared
         files.append(file)
     return detect_moves(DriftReport(files=files, tag=tag, notes=notes, web=web,
                                     upstream=project.upstream.name or None))
@@ -745,16 +754,28 @@ def vendor(project: Project, options: VendorOptions) -> VendorResult:
                                                                   for w in r.written],
                             config.lock, any(r.lock_changed for r in results))
     targets = select_targets(config, options.files)
-    pairs = [(t.vendored, t.upstream) for t in targets]
-    if config.license is not None and not options.files:
-        pairs.append((config.license.vendored, config.license.upstream))
     lock_path = config.resolve(config.lock)
     lock = project.lock()
-    for vendored, _ in pairs:
-        _refuse_local_edits(config, lock, vendored, force=options.force)
     chain = project.chain()
-    tag = project.resolve_tag(options.tag, chain, "vendor")
-    _, fetched = chain.fetch(tag, [upstream for _, upstream in pairs])
+    try:
+        tag = project.resolve_tag(options.tag, chain, "vendor")
+        if config.trees:
+            # A tree is vendored as the release has it: each file its globs take there.
+            from dssync._trees import at_release
+
+            listing = chain.list_files(tag)[1]
+            targets, _ = at_release(config, listing, targets, appeared=not options.files)
+            have = set(listing)
+            explicit = {e.vendored for e in config.files}
+            targets = [t for t in targets if t.upstream in have or t.vendored in explicit]
+        pairs = [(t.vendored, t.upstream) for t in targets]
+        if config.license is not None and not options.files:
+            pairs.append((config.license.vendored, config.license.upstream))
+        for vendored, _ in pairs:
+            _refuse_local_edits(config, lock, vendored, force=options.force)
+        _, fetched = chain.fetch(tag, [upstream for _, upstream in pairs])
+    finally:
+        chain.close()
     for vendored, upstream in pairs:
         got = fetched[upstream]
         lock = lock.with_entry(LockEntry.from_origin(vendored, got.origin,
