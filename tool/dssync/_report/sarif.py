@@ -221,13 +221,13 @@ def findings(report: DriftReport) -> list[Finding]:
     upstreams of a grouped report in the configured order); in a report of several upstreams
     each names its upstream."""
     indexed: list[tuple[int, Finding]] = []
-    for group in report.groups or [report]:
-        for f in group.files:
-            for x in file_findings(f, group.tag, group):
-                if report.groups:
-                    x = replace(x, upstream=group.upstream,
-                                properties={**x.properties, "upstream": group.upstream})
-                indexed.append((len(indexed), x))
+    grouped = [(group, f) for group in report.groups or [report] for f in group.files]
+    for i, (group, f) in enumerate(grouped):
+        for x in file_findings(f, group.tag, group):
+            if report.groups:
+                x = replace(x, upstream=group.upstream,
+                            properties={**x.properties, "upstream": group.upstream})
+            indexed.append((i, x))
     indexed.sort(key=lambda item: (_KIND_ORDER[item[1].rule.kind], item[0], item[1].line))
     return [x for _, x in indexed]
 
