@@ -202,6 +202,15 @@ def test_every_format_says_a_file_appeared(synced):
     assert "title=File added upstream%3A gamma/c/constants.py" in runs["github"][1]
 
 
+def test_status_names_a_tree_file_deleted_here_missing(synced):
+    root, cache = synced
+    (root / "third_party/gamma/b/constants.py").unlink()
+    code, out, err = cli(root, "status", *cache)
+    assert code == 1, err
+    assert "third_party/gamma/b/constants.py: missing (locked at v1 from" in out
+    assert out.endswith("3 files: 2 match the lock, 1 differ\n")
+
+
 def test_naming_files_leaves_out_what_appeared(synced):
     root, cache = synced
     code, out, err = cli(root, "diff", "--tag", "v2", "third_party/gamma/a/constants.py", *cache)

@@ -152,7 +152,7 @@ class Project:
         assert self.config is not None
         names = ", ".join(v.name for v in self.config.views())
         why = "the files named come from several" if files else "several are configured"
-        raise ConfigError(f"{command} reads the releases of one upstream, and {why} ({names})",
+        raise ConfigError(f"{command} reads one upstream's releases, and {why} ({names})",
                           hint="add --upstream NAME")
 
     def split(self, files: Sequence[str]) -> list[tuple[Project, tuple[str, ...]]]:
@@ -431,6 +431,7 @@ def tags(project: Project, options: TagsOptions | None = None) -> TagList:
     from dssync.versions import prerelease_tags, sort_tags_newest_first
 
     options = options or TagsOptions()
+    project = project.one_for((), "tags")
     if options.limit is not None and options.limit < 1:
         raise DssyncError(f"a limit of {options.limit} lists nothing", hint="give 1 or more")
     chain = project.chain()
@@ -470,6 +471,15 @@ def status(project: Project, options: StatusOptions | None = None) -> list[Local
                 for state in status(sub, StatusOptions(files=files))]
     targets = select_targets(config, options.files)
     lock = project.lock()
+    if config.trees and not options.files:
+        # A tree's files are found on disk: one the lock records that is no longer there is
+        # missing, not forgotten.
+        from dssync.targets import Target
+
+        listed = {t.vendored for t in targets}
+        licensed = config.license.vendored if config.license is not None else None
+        targets += [Target(v, config.resolve(v), e.upstream) for v, e in lock.entries.items()
+                    if v not in listed and v != licensed and config.owns(v)]
     states = [inspect(project, t, lock.get(t.vendored)) for t in targets]
     if config.license is not None and not options.files:
         # vendor records the LICENSE copy in the lock too: it is checked by its hash.
