@@ -377,3 +377,17 @@ def test_the_api_asks_which_upstream_for_what_reads_one(world):
     with pytest.raises(ConfigError, match="tags reads one upstream's releases"):
         api.tags(project)
     assert project.only("beta").upstream.name == "beta" and not project.only("beta").several
+
+
+def test_vendor_latest_fetches_every_upstream_before_writing_any(project, world):
+    root, cache = project
+    before = {p: p.read_bytes() for p in (root / "vendor").rglob("*") if p.is_file()}
+    lock = (root / "dssync.lock").read_bytes()
+    toml = root / "dssync.toml"
+    toml.write_text(toml.read_text().replace('upstream = "beta/settings.py"',
+                                             'upstream = "beta/missing.py"'))
+    code, out, err = cli(root, "vendor", "--tag", "latest", *cache)
+    assert code == 2 and out == "" and "beta/missing.py" in err, err
+    # alpha's file was fetched, but nothing is written unless every upstream's can be.
+    assert {p: p.read_bytes() for p in (root / "vendor").rglob("*") if p.is_file()} == before
+    assert (root / "dssync.lock").read_bytes() == lock

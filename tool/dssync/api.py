@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from dssync._analyses.timeline import History
     from dssync._analyses.walk import Walk
     from dssync._source.chain import FetchResult, SourceChain, Upstream
-    from dssync._source.interface import SourceContext
+    from dssync._source.interface import Fetched, SourceContext
     from dssync.cache import Cache
     from dssync.config import Config
     from dssync.lock import Lock
@@ -745,27 +745,53 @@ class VendorResult:
 
 def vendor(project: Project, options: VendorOptions) -> VendorResult:
     """Write the chosen files verbatim from upstream at ``options.tag`` and record them in the
-    lock: every file first, the lock last, and nothing unless each of them can be written."""
+    lock: every file first, the lock last, and nothing unless each of them can be written
+    (with several upstreams: every upstream's files fetched before any is written)."""
     import hashlib
 
     from dssync.atomic import check_writable, write_atomic
     from dssync.lock import LockEntry, lock_changes, make_parent, write_lock
-    from dssync.targets import select_targets
 
     config = project.require_config(message="vendor needs a [tool.dssync] configuration",
                                     hint="add [[tool.dssync.files]] entries to pyproject.toml")
-    if project.several:
-        # Each upstream in turn, each recording its files in the one lock.
-        project.check_tag(options.tag, "vendor")
-        results = [vendor(sub, replace(options, files=files))
-                   for sub, files in project.split(options.files)]
-        tags = {r.tag for r in results}
-        return VendorResult(tags.pop() if len(tags) == 1 else "", [w for r in results
-                                                                  for w in r.written],
-                            config.lock, any(r.lock_changed for r in results))
-    targets = select_targets(config, options.files)
+    project.check_tag(options.tag, "vendor")
     lock_path = config.resolve(config.lock)
     lock = project.lock()
+    planned = [(sub, *_vendor_fetch(sub, files, options, lock))
+               for sub, files in project.split(options.files)]
+    for sub, _, files in planned:
+        for vendored, got in files:
+            lock = lock.with_entry(LockEntry.from_origin(vendored, got.origin,
+                                                         hashlib.sha256(got.content).hexdigest(),
+                                                         sub.upstream.name))
+    # A crash between the files and the lock is repaired by the next run.
+    for _, _, files in planned:
+        for vendored, _ in files:
+            check_writable(config.resolve(vendored), root=config.root, parents=True)
+    if lock_changes(lock_path, lock):
+        check_writable(lock_path, root=config.root, parents=True)
+    written = []
+    for sub, tag, files in planned:
+        for vendored, got in files:
+            path = config.resolve(vendored)
+            make_parent(path, "the vendored file's")
+            write_atomic(path, got.content, root=config.root)
+            written.append(Vendored(vendored, len(got.content), got.origin.source,
+                                    got.origin.identity(), tag, sub.upstream.name))
+    changed = write_lock(lock_path, lock, root=config.root)
+    project._lock = lock
+    tags = {tag for _, tag, _ in planned}
+    return VendorResult(tags.pop() if len(tags) == 1 else "", written, config.lock, changed)
+
+
+def _vendor_fetch(project: Project, files: Sequence[str], options: VendorOptions,
+                  lock: Lock) -> tuple[str, list[tuple[str, Fetched]]]:
+    """One upstream's files to vendor, fetched at its tag (nothing written)."""
+    from dssync.targets import select_targets
+
+    config = project.config
+    assert config is not None
+    targets = select_targets(config, files)
     chain = project.chain()
     try:
         tag = project.resolve_tag(options.tag, chain, "vendor")
@@ -774,39 +800,19 @@ def vendor(project: Project, options: VendorOptions) -> VendorResult:
             from dssync._trees import at_release
 
             listing = chain.list_files(tag)[1]
-            targets, _ = at_release(config, listing, targets, appeared=not options.files)
+            targets, _ = at_release(config, listing, targets, appeared=not files)
             have = set(listing)
             explicit = {e.vendored for e in config.files}
             targets = [t for t in targets if t.upstream in have or t.vendored in explicit]
         pairs = [(t.vendored, t.upstream) for t in targets]
-        if config.license is not None and not options.files:
+        if config.license is not None and not files:
             pairs.append((config.license.vendored, config.license.upstream))
         for vendored, _ in pairs:
             _refuse_local_edits(config, lock, vendored, force=options.force)
         _, fetched = chain.fetch(tag, [upstream for _, upstream in pairs])
     finally:
         chain.close()
-    for vendored, upstream in pairs:
-        got = fetched[upstream]
-        lock = lock.with_entry(LockEntry.from_origin(vendored, got.origin,
-                                                     hashlib.sha256(got.content).hexdigest(),
-                                                     config.name))
-    # A crash between the files and the lock is repaired by the next run.
-    for vendored, _ in pairs:
-        check_writable(config.resolve(vendored), root=config.root, parents=True)
-    if lock_changes(lock_path, lock):
-        check_writable(lock_path, root=config.root, parents=True)
-    written = []
-    for vendored, upstream in pairs:
-        got = fetched[upstream]
-        path = config.resolve(vendored)
-        make_parent(path, "the vendored file's")
-        write_atomic(path, got.content, root=config.root)
-        written.append(Vendored(vendored, len(got.content), got.origin.source,
-                                got.origin.identity(), tag, config.name))
-    changed = write_lock(lock_path, lock, root=config.root)
-    project._lock = lock
-    return VendorResult(tag, written, config.lock, changed)
+    return tag, [(vendored, fetched[upstream]) for vendored, upstream in pairs]
 
 
 def _refuse_local_edits(config: Config, lock: Lock, vendored: str, *, force: bool) -> None:
