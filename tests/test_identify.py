@@ -189,3 +189,48 @@ def test_real_flexllmgen_copy_is_deepspeed_0_7_6_to_0_7_7(tmp_path, capsys):
         pytest.skip(f"the package index cannot be reached: {err.strip()}")
     assert code == 0, err
     assert "exact match: v0.7.6 .. v0.7.7 (distance 0)" in out
+
+
+MOVED = [
+    ("v2.0.0", {"reqs/__version__.py": b"__version__ = '2.0.0'\nTITLE = 'reqs'\n"}),
+    ("v2.1.0", {"reqs/__version__.py": b"__version__ = '2.1.0'\nTITLE = 'reqs'\n"}),
+    # The project moves to the src layout: the same file, one directory down.
+    ("v2.2.0", {"reqs/__version__.py": None,
+                "src/reqs/__version__.py": b"__version__ = '2.2.0'\nTITLE = 'reqs'\n"}),
+    ("v2.3.0", {"src/reqs/__version__.py": b"__version__ = '2.3.0'\nTITLE = 'reqs'\n"}),
+]
+
+
+def test_identify_follows_a_file_moved_under_src(tmp_path, capsys, monkeypatch):
+    repo = make_repo(tmp_path / "moved", MOVED)
+    monkeypatch.chdir(tmp_path)
+    copy = tmp_path / "__version__.py"
+    for version in ("2.1.0", "2.3.0"):
+        copy.write_bytes(f"__version__ = '{version}'\nTITLE = 'reqs'\n".encode())
+        # Configured as the copy knew it (flat), and as later releases have it (src/).
+        for asked in ("reqs/__version__.py", "src/reqs/__version__.py"):
+            code, out, err = identify([str(copy), "--source", f"git:{repo.path}",
+                                       "--upstream-path", asked, "--format", "json"], capsys)
+            assert code == 0, err
+            match = valid("identify", out)["files"][0]["match"]
+            assert match["ranges"] == [[f"v{version}", f"v{version}"]]
+            assert match["skipped"] == [] and len(match["scores"]) == 4
+
+
+def test_identify_follows_the_move_in_sdists_on_the_package_index(tmp_path, capsys, monkeypatch):
+    from tests.servers.index_server import FakeIndex
+
+    monkeypatch.chdir(tmp_path)
+    copy = tmp_path / "__version__.py"
+    copy.write_bytes(b"__version__ = '2.0.0'\nTITLE = 'reqs'\n")
+    with FakeIndex() as index:
+        for tag, files in MOVED:
+            tree: dict[str, bytes] = {}
+            for _, earlier in MOVED[:MOVED.index((tag, files)) + 1]:
+                tree.update(earlier)  # type: ignore[arg-type]
+            index.add_sdist("reqs", tag[1:], {p: c for p, c in tree.items() if c is not None})
+        code, out, err = identify([str(copy), "--source", "pypi:reqs", "--index-url", index.url,
+                                   "--upstream-path", "src/reqs/__version__.py"], capsys)
+    assert code == 0, err
+    assert "exact match: v2.0.0 (distance 0)" in out
+    assert "not compared" not in out

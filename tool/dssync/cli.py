@@ -29,7 +29,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_TROUBLE, f"{self.prog}: error: {message}{hint}\n")
 
 
-COMMANDS = ("diff", "tags", "vendor", "history", "identify", "impact", "update", "status")
+COMMANDS = ("init", "diff", "tags", "vendor", "history", "identify", "impact", "update",
+            "status")
 """Each names a module in dssync.commands with ``add_parser(subparsers)`` and ``run(args)``."""
 
 

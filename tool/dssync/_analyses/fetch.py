@@ -6,7 +6,9 @@
 - other sources (the package index) are asked through a small thread pool, after one first
   request on its own so the shared project listing and HTTP session exist before the threads do.
 
-A file missing at a tag is not an error: it is reported as ``None``.
+A file missing at a tag is not an error: it is reported as ``None``, once the same path in the
+other layout (``pkg/...`` <-> ``src/pkg/...``, see ``dssync._source.layout``) has been looked for
+too. A file found there is reported under the path asked for, its origin naming where it was.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Callable, Sequence
 
 from dssync._source.interface import Fetched, UpstreamSource
+from dssync._source.layout import layout_candidates
 from dssync.errors import NotFound
 
 DEFAULT_WORKERS = 8
@@ -23,6 +26,16 @@ Pair = tuple[str, str]
 
 
 def _fetch_tag(source: UpstreamSource, tag: str, paths: Sequence[str]) -> dict[str, Fetched | None]:
+    result = _fetch_present(source, tag, paths)
+    moved = {path: layout_candidates(path)[1] for path in paths if result[path] is None}
+    if moved:
+        again = _fetch_present(source, tag, list(moved.values()))
+        result.update((path, again[other]) for path, other in moved.items())
+    return result
+
+
+def _fetch_present(source: UpstreamSource, tag: str,
+                   paths: Sequence[str]) -> dict[str, Fetched | None]:
     try:
         got = source.fetch(tag, paths)
         return {p: got.get(p) for p in paths}
@@ -48,6 +61,11 @@ def fetch_across(source: UpstreamSource, tags: Sequence[str], paths: Sequence[st
     fetch_many = getattr(source, "fetch_many", None)
     if fetch_many is not None:
         got = fetch_many([(t, p) for t in tags for p in paths], missing_ok=True)
+        moved = {(t, p): (t, layout_candidates(p)[1]) for t in tags for p in paths
+                 if (t, p) not in got}
+        if moved:
+            again = fetch_many(list(moved.values()), missing_ok=True)
+            got.update((pair, again[other]) for pair, other in moved.items() if other in again)
         for tag in tags:
             for path in paths:
                 result[(tag, path)] = got.get((tag, path))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
@@ -57,12 +57,15 @@ RULES = (
     Rule("DSS008", "moved", "ConstantMovedUpstream", "Constant moved upstream",
          "Upstream moved the constant, with the same value, to another of the configured files; "
          "the vendored copy still defines it in the old one.", "warning"),
+    Rule("DSS009", "file-appeared", "FileAddedUpstream", "File added upstream",
+         "Upstream has a new file under a vendored directory mapped as a tree; the project has no "
+         "copy of it yet ('dssync update' writes it).", "warning"),
 )
 RULE_BY_KIND = {rule.kind: rule for rule in RULES}
 # Most consequential first: the GitHub format shows only the first few.
 _KIND_ORDER = {kind: i for i, kind in enumerate(
-    ("changed-value", "changed-reference", "removed", "renamed", "class-renamed", "moved", "added",
-     "pin-obsolete"))}
+    ("changed-value", "changed-reference", "removed", "renamed", "class-renamed", "moved",
+     "file-appeared", "added", "pin-obsolete"))}
 
 # An added constant has no line in the vendored file: its finding points at the line that
 # 'dssync update' would insert it by (the diff works that out with the rewriter's own rule),
@@ -83,6 +86,8 @@ class Finding:
     """The constant (for a rename: ``OLD -> NEW``); with rule and file, the finding's identity."""
     message: str
     properties: dict[str, Any]
+    upstream: str | None = None
+    """The configured upstream, in a report of several (``properties`` name it too)."""
 
 
 def _shown(value: str) -> str:
@@ -137,6 +142,16 @@ def file_findings(f: FileDrift, tag: str | None, report: DriftReport | None = No
         url = upstream_line_url(report, f, line) if report is not None else None
         return {"upstreamUrl": url} if url else {}
 
+    if f.appeared:
+        # No vendored copy to point into: one finding for the file, not one per constant.
+        names = [a.name for a in f.added]
+        msg = (f"{f.upstream} is new upstream at {tag}, under a vendored tree, with "
+               f"{len(names)} constant{'s' if len(names) != 1 else ''}"
+               f"{': ' + ', '.join(names[:DETAIL_LIMIT]) if names else ''}"
+               f"{', ...' if len(names) > DETAIL_LIMIT else ''}; 'dssync update' writes it to "
+               f"{f.vendored}")
+        return [Finding(RULE_BY_KIND["file-appeared"], f.vendored, 1, f.upstream, msg,
+                        {"upstreamPath": f.upstream, "constants": names, **link(1)})]
     out: list[Finding] = []
     for c in f.changed:
         rule = RULE_BY_KIND["changed-reference" if c.kind == "reference" else "changed-value"]
@@ -202,8 +217,17 @@ def file_findings(f: FileDrift, tag: str | None, report: DriftReport | None = No
 
 
 def findings(report: DriftReport) -> list[Finding]:
-    """Every finding, most consequential kind first, then in file order and line order."""
-    indexed = [(i, x) for i, f in enumerate(report.files) for x in file_findings(f, report.tag, report)]
+    """Every finding, most consequential kind first, then in file order and line order (the
+    upstreams of a grouped report in the configured order); in a report of several upstreams
+    each names its upstream."""
+    indexed: list[tuple[int, Finding]] = []
+    grouped = [(group, f) for group in report.groups or [report] for f in group.files]
+    for i, (group, f) in enumerate(grouped):
+        for x in file_findings(f, group.tag, group):
+            if report.groups:
+                x = replace(x, upstream=group.upstream,
+                            properties={**x.properties, "upstream": group.upstream})
+            indexed.append((i, x))
     indexed.sort(key=lambda item: (_KIND_ORDER[item[1].rule.kind], item[0], item[1].line))
     return [x for _, x in indexed]
 
@@ -262,6 +286,15 @@ def report_to_sarif(report: DriftReport) -> dict[str, Any]:
                        # SARIF has no file sections: where each file's upstream was read.
                        "files": [file_source(f) for f in report.files]},
     }
+    if report.groups:
+        # One run (code scanning takes one per tool and category), grouped in its properties:
+        # each upstream's tag and totals, each file and each result naming its upstream.
+        run["properties"]["upstreams"] = [
+            {"name": g.upstream, "tag": g.tag, "summary": g.summary(),
+             "links": [{"label": label, "url": url} for label, url in report_links(g)]}
+            for g in report.groups]
+        run["properties"]["files"] = [{**file_source(f), "upstream_name": g.upstream}
+                                      for g in report.groups for f in g.files]
     links = report_links(report)
     if links:
         run["properties"]["links"] = [{"label": label, "url": url} for label, url in links]

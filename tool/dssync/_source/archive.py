@@ -9,9 +9,10 @@ and tar headers are inside the compressed stream, so headers alone cannot be tru
 from __future__ import annotations
 
 import functools
+from contextlib import contextmanager
 import io
 import stat
-from typing import TYPE_CHECKING, Any, BinaryIO, Sequence
+from typing import TYPE_CHECKING, Any, BinaryIO, Iterator, Sequence
 
 from dssync.errors import UpstreamError
 
@@ -148,20 +149,32 @@ def read_members(
     for corrupt or unsupported archives, oversized members or output, and wanted members that are
     links, devices or directories.
     """
+    fmt = _format_of(filename)
+    wanted = {m for m in (safe_name(m) for m in members) if m is not None}
+    total_bound = max(len(data) * max_total_ratio, _MIN_TOTAL_BOUND)
+    reader = _read_zip if fmt[0] == "zip" else _read_tar
+    with _refusals(filename, total_bound, max_total_ratio):
+        return reader(data, filename, fmt[1], wanted, max_member_bytes, total_bound,
+                      strip_components)
+
+
+def _format_of(filename: str) -> tuple[str, str]:
     fmt = archive_format(filename)
     if fmt is None:
         raise UpstreamError(f"unsupported archive format: {filename}",
                             hint="expected .tar.gz, .tar.bz2, .tar.xz, .tar or .zip")
-    wanted = {m for m in (safe_name(m) for m in members) if m is not None}
-    total_bound = max(len(data) * max_total_ratio, _MIN_TOTAL_BOUND)
-    reader = _read_zip if fmt[0] == "zip" else _read_tar
+    return fmt
+
+
+@contextmanager
+def _refusals(filename: str, total_bound: int, ratio: int) -> Iterator[None]:
+    """Every way reading the archive can fail, as one ``UpstreamError`` line."""
     try:
-        return reader(data, filename, fmt[1], wanted, max_member_bytes, total_bound,
-                      strip_components)
+        yield
     except _TooLarge:
         raise UpstreamError(
             f"archive {filename} decompresses to more than {total_bound} bytes "
-            f"({max_total_ratio}x its size); refusing it as a possible decompression bomb"
+            f"({ratio}x its size); refusing it as a possible decompression bomb"
         ) from None
     except _HeaderTooLarge as exc:
         raise UpstreamError(
@@ -173,6 +186,40 @@ def read_members(
         detail = " ".join(str(exc).split()) or type(exc).__name__
         raise UpstreamError(f"archive {filename} is corrupt or truncated: {detail}",
                             hint="retry; if it persists the upstream file is damaged") from None
+
+
+def list_members(data: bytes, filename: str, *, strip_components: int = 0) -> list[str]:
+    """The regular files of the archive, ``/``-separated and sorted (below its top-level
+    directory with ``strip_components=1``); unsafe names, links and directories left out.
+    Only names are read, so no member is decompressed beyond what walking the archive takes."""
+    fmt = _format_of(filename)
+    names: set[str] = set()
+
+    def keep(raw: str) -> None:
+        name = safe_name(raw)
+        key = _strip(name, strip_components) if name and strip_components else name
+        if key:
+            names.add(key)
+
+    ratio = 200
+    total_bound = max(len(data) * ratio, _MIN_TOTAL_BOUND)
+    with _refusals(filename, total_bound, ratio):
+        if fmt[0] == "zip":
+            import zipfile
+
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                for info in archive.infolist():
+                    if not info.is_dir():
+                        keep(info.filename)
+        else:
+            import tarfile
+
+            bounded = _decompressed(data, fmt[1], total_bound)
+            with tarfile.open(fileobj=bounded, mode="r|", tarinfo=_bounded_tarinfo()) as tar:
+                for member in tar:
+                    if member.isreg():
+                        keep(member.name)
+    return sorted(names)
 
 
 def _match(raw: str, wanted: set[str], strip_components: int) -> tuple[str, str] | None:
@@ -206,10 +253,8 @@ def _check_size(filename: str, name: str, size: int, bound: int) -> None:
                             f"{bound}-byte limit for one file")
 
 
-def _read_tar(data: bytes, filename: str, compression: str, wanted: set[str],
-              max_member: int, total_bound: int, strip: int) -> dict[str, bytes]:
-    import tarfile
-
+def _decompressed(data: bytes, compression: str, total_bound: int) -> _BoundedReader:
+    """The tar stream inside ``data``, cut off after ``total_bound`` bytes."""
     raw: BinaryIO = io.BytesIO(data)
     if compression == "gz":
         import gzip
@@ -223,7 +268,14 @@ def _read_tar(data: bytes, filename: str, compression: str, wanted: set[str],
         import lzma
 
         raw = lzma.LZMAFile(raw, mode="rb")  # type: ignore[assignment]  # noqa: SIM115
-    bounded = _BoundedReader(raw, total_bound)
+    return _BoundedReader(raw, total_bound)
+
+
+def _read_tar(data: bytes, filename: str, compression: str, wanted: set[str],
+              max_member: int, total_bound: int, strip: int) -> dict[str, bytes]:
+    import tarfile
+
+    bounded = _decompressed(data, compression, total_bound)
     found: dict[str, tuple[str, bytes]] = {}
     # Stream mode reads strictly forward through the bounded reader: no seeking back, no index.
     with tarfile.open(fileobj=bounded, mode="r|",

@@ -1,0 +1,276 @@
+"""dssync init: adopt vendored copies that are already there, against a loopback package index.
+
+The fixture project vendors, in the ways real projects do:
+
+- ``src/app/_vendor/`` (pip's way): ``widgets`` pinned in ``vendor.txt``, ``gadgets`` saying its
+  ``__version__`` (upstream moved it under ``src/`` at 2.0), ``oddments`` with a local edit and
+  no hint, ``helpers`` (the project's own code, not on the index) and ``assets`` (no Python);
+- ``third_party/Engine/engine/`` (FlexLLMGen's way): two constants modules of a big project,
+  without the package's ``__init__.py``, and no hint: 40 releases to search.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from dssync._init.search import search, spread
+from dssync.cli import main
+from tests.servers.index_server import FakeIndex
+
+ENGINE_RELEASES = 40
+ENGINE_VENDORED = 23  # the release the copy under third_party/ is
+
+
+def engine_files(n: int) -> dict[str, bytes]:
+    """Release 1.n.0 of the imaginary engine: each release adds a constant and changes one, so a
+    copy is further from a release the further apart they are."""
+    runtime = "".join(f"STEP_{i} = {i * 10}\n" for i in range(n + 1))
+    return {
+        "engine/__init__.py": b"from engine.constants import *\n",
+        "engine/constants.py": f'ENGINE_NAME = "engine"\nGENERATION = {n}\n'.encode(),
+        "engine/runtime/constants.py": f"# runtime settings\n{runtime}".encode(),
+        "engine/runtime/engine.py": b"def run():\n    return 0\n",
+    }
+
+
+def widgets_files(version: str) -> dict[str, bytes]:
+    return {"widgets/__init__.py": f'"""widgets"""\n__version__ = "{version}"\n'.encode(),
+            "widgets/constants.py": f'SIZE = {version.split(".")[1]}\nKIND = "w"\n'.encode()}
+
+
+def gadgets_files(version: str) -> dict[str, bytes]:
+    prefix = "src/" if version >= "2.0" else ""
+    return {f"{prefix}gadgets/__init__.py": b"",
+            f"{prefix}gadgets/_version.py": f'__version__ = "{version}"\n'.encode(),
+            f"{prefix}gadgets/limits.py": f'LIMIT = {version.replace(".", "")}\n'.encode()}
+
+
+def oddments_files(n: int) -> dict[str, bytes]:
+    return {"oddments/__init__.py": b"",
+            "oddments/table.py": "".join(f"ODD_{i} = {i}\n" for i in range(n + 3)).encode()}
+
+
+@pytest.fixture(scope="module")
+def index():
+    with FakeIndex() as fake:
+        for n in range(ENGINE_RELEASES):
+            fake.add_sdist("engine", f"1.{n}.0", engine_files(n))
+        for version in ("1.0", "1.1", "1.2"):
+            fake.add_sdist("widgets", version, widgets_files(version))
+        for version in ("1.8", "1.9", "2.0", "2.1"):
+            fake.add_sdist("gadgets", version, gadgets_files(version))
+        for n in range(6):
+            fake.add_sdist("oddments", f"0.{n}", oddments_files(n))
+        yield fake
+
+
+def write_tree(root: Path, files: dict[str, bytes]) -> None:
+    for path, content in files.items():
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+
+
+PYPROJECT = b"""[project]
+name = "app"   # our own project
+version = "1.0"
+
+[tool.black]
+line-length = 100
+"""
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Path:
+    root = tmp_path / "app"
+    vendor = root / "src/app/_vendor"
+    write_tree(vendor, widgets_files("1.1"))
+    write_tree(vendor, {p.removeprefix("src/"): c for p, c in gadgets_files("2.0").items()})
+    odd = oddments_files(3)
+    odd["oddments/table.py"] = odd["oddments/table.py"].replace(b"ODD_2 = 2", b"ODD_2 = 20")
+    write_tree(vendor, odd)
+    write_tree(vendor, {"__init__.py": b"", "vendor.txt": b"widgets==1.1  # pinned\n",
+                        "helpers/__init__.py": b"HELPER = 1\n", "assets/logo.txt": b"logo\n"})
+    engine = engine_files(ENGINE_VENDORED)
+    write_tree(root / "third_party/Engine", {p: engine[p] for p in (
+        "engine/constants.py", "engine/runtime/constants.py")})
+    (root / "pyproject.toml").write_bytes(PYPROJECT)
+    monkeypatch.chdir(root)
+    return root
+
+
+def run(argv: list[str], capsys, cache: Path) -> tuple[int, str, str]:
+    code = main([*argv, "--cache-dir", str(cache)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_init_adopts_every_vendored_project(project, index, tmp_path, capsys):
+    files_before = index.hits.copy()
+    code, out, err = run(["init", "src/app/_vendor", "third_party/Engine",
+                          "--index-url", index.url], capsys, tmp_path / "cache")
+    assert code == 1, err  # two directories are not vendored projects
+    # (The loopback server may log a client's closed keep-alive connection: not dssync's.)
+    assert not [line for line in err.splitlines() if line.startswith("dssync")], err
+    lines = out.splitlines()
+    assert "src/app/_vendor/gadgets: gadgets 2.0 from pypi:gadgets, exact match (distance 0)" \
+        in lines
+    assert "  tree: src/app/_vendor/gadgets -> src/gadgets (include **/*.py)" in lines
+    assert "  hint: 2.0 (src/app/_vendor/gadgets/_version.py: __version__); 1 of 4 releases " \
+        "read" in lines
+    assert "src/app/_vendor/widgets: widgets 1.1 from pypi:widgets, exact match (distance 0)" \
+        in lines
+    assert "  hint: 1.1 (src/app/_vendor/vendor.txt line 1); 1 of 3 releases read" in lines
+    # The local edit: closest match, with its distance.
+    assert ("src/app/_vendor/oddments: oddments 0.3 from pypi:oddments, closest match "
+            "(distance 1: 1 constant differs)") in lines
+    assert "third_party/Engine: engine 1.23.0 from pypi:engine, exact match (distance 0)" in lines
+    assert "  file: third_party/Engine/engine/runtime/constants.py -> " \
+        "engine/runtime/constants.py" in lines
+    assert out.endswith(
+        "not configured (2):\n"
+        "  src/app/_vendor/assets: no Python files in it\n"
+        "  src/app/_vendor/helpers: no project named 'helpers' on the package index\n"
+        "wrote pyproject.toml (4 upstreams) and dssync.lock (9 files)\n")
+    # Coarse to fine: far fewer engine archives than releases.
+    engine_reads = sum(n - files_before[path] for path, n in index.hits.items()
+                       if path.startswith("/files/engine-"))
+    assert 0 < engine_reads <= ENGINE_RELEASES // 2
+    text = (project / "pyproject.toml").read_bytes()
+    assert text.startswith(PYPROJECT)  # the rest of the file, byte for byte
+    config = tomllib.loads(text.decode())["tool"]["dssync"]
+    assert config["lock"] == "dssync.lock"
+    names = [u["name"] for u in config["upstreams"]]
+    assert names == ["gadgets", "oddments", "widgets", "engine"]
+    gadgets = config["upstreams"][0]
+    assert gadgets == {"name": "gadgets", "package": "gadgets", "tag-format": "v{version}",
+                       "sources": ["pypi"],
+                       "trees": [{"vendored": "src/app/_vendor/gadgets",
+                                  "upstream": "src/gadgets", "include": ["**/*.py"]}]}
+    assert config["upstreams"][3]["files"] == [
+        {"vendored": "third_party/Engine/engine/constants.py",
+         "upstream": "engine/constants.py"},
+        {"vendored": "third_party/Engine/engine/runtime/constants.py",
+         "upstream": "engine/runtime/constants.py"}]
+    lock = json.loads((project / "dssync.lock").read_text())
+    entries = {e["vendored"]: e for e in lock["files"]}
+    assert len(entries) == 9
+    edited = entries["src/app/_vendor/oddments/table.py"]
+    assert edited["tag"] == "v0.3" and edited["sha256"] != edited["upstream_sha256"]
+    moved = entries["src/app/_vendor/gadgets/limits.py"]
+    assert moved["upstream"] == "src/gadgets/limits.py" and moved["archive"] == "gadgets-2.0.tar.gz"
+
+
+def test_dry_run_prints_the_configuration_and_writes_nothing(project, index, tmp_path, capsys):
+    code, out, err = run(["init", "src/app/_vendor/widgets", "--dry-run", "--config",
+                          "dssync.toml", "--index-url", index.url], capsys, tmp_path / "cache")
+    assert code == 0, err
+    assert "src/app/_vendor/widgets: widgets 1.1 from pypi:widgets, exact match" in err
+    assert tomllib.loads(out)["upstreams"][0]["trees"][0]["vendored"] == "src/app/_vendor/widgets"
+    assert out.startswith('lock = "dssync.lock"\nreports = "reports"\n\n[[upstreams]]\n'
+                          "# dssync init: src/app/_vendor/widgets matches widgets 1.1 (exactly)\n")
+    assert not (project / "dssync.toml").exists() and not (project / "dssync.lock").exists()
+    assert (project / "pyproject.toml").read_bytes() == PYPROJECT
+
+
+def test_an_existing_configuration_is_kept_unless_forced(project, index, tmp_path, capsys):
+    cache = tmp_path / "cache"
+    args = ["init", "src/app/_vendor/widgets", "--index-url", index.url]
+    assert run(args, capsys, cache)[0] == 0
+    before = (project / "pyproject.toml").read_bytes()
+    code, out, err = run(args, capsys, cache)
+    assert (code, out) == (2, "")
+    assert err == ("dssync: .: dssync is already configured here (pyproject.toml has "
+                   "[tool.dssync]); edit that configuration, or pass --force to replace it\n")
+    assert (project / "pyproject.toml").read_bytes() == before
+    code, out, err = run([*args[:2], "third_party/Engine", *args[2:], "--force"], capsys, cache)
+    assert code == 0, err
+    config = tomllib.loads((project / "pyproject.toml").read_text())["tool"]["dssync"]
+    assert [u["name"] for u in config["upstreams"]] == ["widgets", "engine"]
+    assert (project / "pyproject.toml").read_bytes().startswith(PYPROJECT)
+
+
+def test_nothing_to_configure_and_bad_directories(project, index, tmp_path, capsys):
+    cache = tmp_path / "cache"
+    code, out, err = run(["init", "src/app/_vendor/helpers", "--index-url", index.url],
+                         capsys, cache)
+    assert code == 2
+    assert out == ("not configured (1):\n  src/app/_vendor/helpers: no project named 'helpers' "
+                   "on the package index\n")
+    assert "dssync: nothing to configure: no directory matched" in err
+    assert (project / "pyproject.toml").read_bytes() == PYPROJECT
+    code, out, err = run(["init", "missing", "--index-url", index.url], capsys, cache)
+    assert (code, err) == (2, "dssync: missing: no such directory; check the path\n")
+    code, out, err = run(["init", "pyproject.toml", "--index-url", index.url], capsys, cache)
+    assert code == 2 and "is not a directory" in err
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    code, out, err = run(["init", str(outside), "--index-url", index.url], capsys, cache)
+    assert code == 2 and "lies outside the project" in err
+
+
+def test_without_directories_vendor_directories_are_found(project, index, tmp_path, capsys):
+    code, out, err = run(["init", "--dry-run", "--index-url", index.url], capsys,
+                         tmp_path / "cache")
+    assert code == 1, err
+    assert "src/app/_vendor/widgets: widgets 1.1" in err
+    assert "third_party/Engine: engine 1.23.0" in err
+
+
+def test_a_project_named_like_the_directory_above_it_on_the_index(project, index, tmp_path,
+                                                                  capsys):
+    # Not confirmed by its files: a project of that name whose releases hold none of them.
+    index.add_sdist("helpers", "9.0", {"helpers/other.py": b"X = 1\n"})
+    try:
+        code, out, err = run(["init", "src/app/_vendor/helpers", "--index-url", index.url],
+                             capsys, tmp_path / "cache")
+    finally:
+        index.projects.pop("helpers")
+    assert code == 2
+    assert ("src/app/_vendor/helpers: not helpers on the package index: its closest release, "
+            "v9.0, has only 0 of the 1 files") in out
+
+
+# -- the search itself ---------------------------------------------------------------------------
+
+
+def test_spread_covers_both_ends():
+    assert spread(0, 124, 8) == [0, 18, 35, 53, 71, 89, 106, 124]
+    assert spread(3, 5, 8) == [3, 4, 5]
+    assert spread(5, 4, 8) == []
+
+
+@pytest.mark.parametrize("target", [0, 1, 37, 62, 123, 124])
+def test_search_finds_the_best_release_reading_few(target):
+    asked: list[int] = []
+
+    def score(indices):
+        asked.extend(indices)
+        return {i: (abs(i - target),) for i in indices}
+
+    found = search(125, score)
+    assert found is not None and found.tied == [target]
+    assert len(asked) == len(set(asked)) <= 32
+
+
+def test_search_follows_a_tie_to_both_ends_and_trusts_an_exact_hint():
+    def score(indices):
+        return {i: (0 if 40 <= i <= 47 else abs(i - 44),) for i in indices}
+
+    found = search(125, score)
+    assert found is not None and found.tied == list(range(40, 48)) and found.newest == 47
+    asked: list[int] = []
+
+    def counted(indices):
+        asked.extend(indices)
+        return score(indices)
+
+    found = search(125, counted, hint=42, exact=lambda key: key == (0,))
+    assert found is not None and found.tied == [42] and asked == [42]
+    # A hint that is off still finds the best, starting near it.
+    found = search(125, score, hint=90, exact=lambda key: key == (0,))
+    assert found is not None and found.tied == list(range(40, 48))

@@ -1,0 +1,187 @@
+"""``dssync init``: adopt vendored copies that are already there.
+
+Pipeline: recognise the projects in the given directories (``recognise``), confirm each on the
+package index and find the release it matches best (``adopt``, ``search``), then write the
+configuration (``write``) and the lock. The lock records each file's upstream bytes at the
+release found and the copy's bytes as they are, so ``status`` is clean right after ``init``
+and a copy's local edits show up as drift against upstream, not as edits since vendoring.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+from dssync.errors import ConfigError, DssyncError
+
+if TYPE_CHECKING:
+    from dssync._init.adopt import Adopted, Unmatched
+    from dssync.api import UpstreamOptions
+    from dssync.lock import Lock
+
+DISCOVER_DEPTH = 6
+"""How deep below the project root ``init`` without DIR looks for vendor directories."""
+
+
+@dataclass(frozen=True)
+class InitOptions:
+    directories: Sequence[str] = ()
+    """Directories holding vendored code (default: every vendor directory below the root)."""
+    config: str | None = None
+    """The file to write (default: pyproject.toml when there is one, else dssync.toml)."""
+    dry_run: bool = False
+    force: bool = False
+    """Replace an existing dssync configuration."""
+    jobs: int = 8
+
+
+@dataclass
+class InitResult:
+    path: Path
+    """The configuration file written (or that would be)."""
+    text: str
+    """Its whole new text."""
+    lock_path: Path
+    lock: Lock
+    adopted: list[Adopted] = field(default_factory=list)
+    unmatched: list[Unmatched] = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def config_shown(self) -> str:
+        return _shown(self.path)
+
+    @property
+    def lock_shown(self) -> str:
+        return _shown(self.lock_path)
+
+
+def _shown(path: Path) -> str:
+    rel = os.path.relpath(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def init(options: InitOptions, upstream: UpstreamOptions) -> InitResult:
+    """Recognise, identify and configure; write unless ``dry_run``."""
+    from dssync._extract.files import shared_memo
+    from dssync._init import write
+    from dssync._init.adopt import Adopted, Unmatched, adopt
+    from dssync._init.recognise import recognise
+    from dssync._source.chain import Upstream, make_context
+    from dssync._source.package_index import PackageIndexSource
+    from dssync.api import Project
+    from dssync.config import DEFAULT_LOCK, DEFAULT_REPORTS
+
+    if options.jobs < 1:
+        raise ConfigError("--jobs must be at least 1")
+    path = write.target(options.config, Path.cwd()).absolute()
+    root = path.parent
+    existing = write.existing_configuration(path)
+    if existing is not None and not options.force:
+        raise ConfigError(f"dssync is already configured here ({existing})",
+                          path=_shown(root),
+                          hint="edit that configuration, or pass --force to replace it")
+    directories = [_directory(root, d) for d in options.directories] or _discover(root)
+    project = Project(None, upstream)
+    ctx = make_context(Upstream(index_url=upstream.index_url,
+                                download_timeout=upstream.download_timeout),
+                       project.cache, offline=upstream.offline, verbose=upstream.verbose)
+    memo = shared_memo()
+
+    def read_table(file: Path):  # type: ignore[no-untyped-def]
+        from dssync._extract.files import table_from_file
+
+        try:
+            return table_from_file(file, project.cache, memo)
+        except DssyncError:
+            return None
+
+    adopted: list[Adopted] = []
+    unmatched: list[Unmatched] = []
+    for directory in directories:
+        candidates, unrecognised = recognise(root, directory, read_table)
+        unmatched.extend(Unmatched(u.directory, u.reason) for u in unrecognised)
+        for candidate in candidates:
+            found = adopt(root, candidate, lambda name: PackageIndexSource(name, ctx), ctx,
+                          workers=options.jobs, memo=memo, prereleases=upstream.prereleases)
+            (adopted if isinstance(found, Adopted) else unmatched).append(found)  # type: ignore[arg-type]
+    data = write.settings(adopted, lock=DEFAULT_LOCK, reports=DEFAULT_REPORTS)
+    result = InitResult(path=path, text=write.merged_text(path, data, adopted),
+                        lock_path=root / DEFAULT_LOCK, lock=_lock(adopted, write.upstream_names(adopted)),
+                        adopted=adopted, unmatched=unmatched)
+    if not adopted:
+        return result
+    if not options.dry_run:
+        _write(result, root)
+    return result
+
+
+def _lock(adopted: Sequence[Adopted], names: Sequence[str]) -> Lock:
+    from dssync.lock import Lock, LockEntry
+
+    entries = {}
+    for item in adopted:
+        for vendored, got in item.files.items():
+            entries[vendored] = LockEntry.from_origin(vendored, got.origin, item.sha256[vendored])
+    return Lock(entries)
+
+
+def _write(result: InitResult, root: Path) -> None:
+    """The lock first, the configuration last: until the configuration exists, a crash leaves
+    nothing that claims the project is set up."""
+    from dssync.atomic import check_writable, write_atomic
+    from dssync.lock import write_lock
+
+    check_writable(result.lock_path, root=root, parents=True)
+    check_writable(result.path, root=root, parents=True)
+    write_lock(result.lock_path, result.lock, root=root)
+    write_atomic(result.path, result.text.encode("utf-8"), root=root)
+    result.written = True
+
+
+def _directory(root: Path, given: str) -> Path:
+    path = Path(given)
+    if not path.exists():
+        raise DssyncError("no such directory", path=given, hint="check the path")
+    if not path.is_dir():
+        raise DssyncError("is not a directory", path=given,
+                          hint="name the directory that holds the vendored code")
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        raise DssyncError(f"lies outside the project ({_shown(root)})", path=given,
+                          hint="run dssync init from the project root, or pass --config "
+                               "PATH there") from None
+    return path.absolute()
+
+
+def _discover(root: Path) -> list[Path]:
+    """Every vendor directory (``_vendor``, ``third_party``, ...) below ``root``, outermost
+    only; virtual environments and build output are not looked in."""
+    from dssync._init.recognise import CONTAINER_NAMES, SKIPPED_DIRS
+
+    found: list[Path] = []
+    skip = SKIPPED_DIRS | {"build", "dist", "site-packages", "venv", "env"}
+
+    def visit(directory: Path, depth: int) -> None:
+        try:
+            children = sorted(p for p in directory.iterdir() if p.is_dir())
+        except OSError:
+            return
+        for child in children:
+            if child.name in skip or child.name.startswith(".") \
+                    or (child / "pyvenv.cfg").exists():
+                continue
+            if child.name in CONTAINER_NAMES or (child / "vendor.txt").is_file():
+                found.append(child)
+            elif depth < DISCOVER_DEPTH:
+                visit(child, depth + 1)
+
+    visit(root, 1)
+    if not found:
+        raise DssyncError("no vendor directory found below the project root (looked for "
+                          + ", ".join(sorted(CONTAINER_NAMES)) + ", or a vendor.txt)",
+                          path=_shown(root), hint="name the directories: dssync init DIR...")
+    return found

@@ -1,0 +1,264 @@
+"""Confirm each recognised copy upstream: its project on the package index, the release it
+matches best, and the upstream path of each of its files at that release.
+
+A release is scored over every Python file of the copy, lower is better:
+
+1. files of the copy the release lacks (in either layout, ``pkg/`` or ``src/pkg/``);
+2. the constant-level distance, summed over the files (as ``dssync identify`` counts it);
+3. fewer byte-identical files is worse: it tells apart releases whose constants agree.
+
+The releases to score are chosen by ``dssync._init.search``. A name that exists on the index is
+only taken for the project when the files agree: at its best release at least half of the
+copy's files are upstream, and (unless some file is byte-identical) the distance is at most half
+of the copy's constants.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Sequence
+
+from dssync._init.recognise import Candidate, Hint
+from dssync._init.search import search
+from dssync.errors import DssyncError, NotFound
+
+if TYPE_CHECKING:
+    from dssync._extract.table_json import Memo
+    from dssync._source.interface import Fetched, SourceContext, UpstreamSource
+    from dssync._source.package_index import PackageIndexSource
+    from dssync.cache import Cache
+    from dssync.models import ConstantTable
+
+Key = tuple[int, ...]
+"""(files absent, distance, -files byte-identical): lower is better."""
+
+
+@dataclass
+class Local:
+    """One file of the copy, read once."""
+
+    path: str
+    """Relative to the candidate's base: the upstream path it is looked for under."""
+    vendored: str
+    """From the project root."""
+    content: bytes
+    sha256: str
+    table: ConstantTable | None
+    """None where the copy cannot be parsed: it is then compared by bytes only."""
+
+
+@dataclass
+class Adopted:
+    """A copy confirmed upstream."""
+
+    candidate: Candidate
+    package: str
+    """The project's name on the package index, as found."""
+    source: str
+    """``pypi:NAME``."""
+    tag: str
+    version: str
+    key: Key
+    tied: list[str]
+    """Every release tag that scored as well (oldest first): ``tag`` is the newest of them."""
+    releases: int
+    """How many releases the index lists."""
+    fetched: int
+    """How many releases (archives) were read to find it."""
+    files: dict[str, Fetched]
+    """Vendored path (from the project root) -> upstream file at ``tag`` (``origin.path`` is
+    where the release has it, ``src/`` followed)."""
+    sha256: dict[str, str]
+    """Vendored path -> sha256 of the copy as it is (what the lock records)."""
+    local_only: list[str] = field(default_factory=list)
+    """Files of the copy that the release does not have (not configured)."""
+    hint: Hint | None = None
+    hint_release: bool = False
+    """Whether the hinted version is one of the releases."""
+    upstream_dir: str | None = None
+    """For a whole package: the package's directory upstream at ``tag`` (``src/urllib3``)."""
+
+    @property
+    def distance(self) -> int:
+        return self.key[1]
+
+    @property
+    def exact(self) -> bool:
+        return self.key[0] == 0 and self.key[1] == 0
+
+    @property
+    def identical(self) -> int:
+        return -self.key[2]
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    directory: str
+    reason: str
+
+
+SourceMaker = Callable[[str], "PackageIndexSource"]
+"""The package index's source for a project name."""
+
+
+def adopt(root: Path, candidate: Candidate, make_source: SourceMaker, ctx: SourceContext,
+          *, workers: int = 8, memo: Memo | None = None,
+          prereleases: bool = False) -> Adopted | Unmatched:
+    """``candidate`` confirmed on the package index, or why it could not be."""
+    from dssync._analyses.tags import release_tags
+
+    locals_ = _read_locals(root, candidate, ctx.cache, memo)
+    tried: list[str] = []
+    for name in candidate.names:
+        source = make_source(name)
+        try:
+            try:
+                tags = release_tags(source.list_tags(), ctx.tag_format, prereleases=prereleases)
+            except NotFound:
+                tried.append(name)
+                continue
+            # Under the index's own (PEP 503) name: what the configuration, the lock and the
+            # reports will show (``DeepSpeed/`` is the project deepspeed).
+            found_as = source.name
+            if found_as != name:
+                source.close()
+                source = make_source(found_as)
+            return _identify(candidate, found_as, source, tags, locals_, ctx, workers, memo)
+        finally:
+            source.close()
+    names = " or ".join(repr(n) for n in dict.fromkeys(tried))
+    return Unmatched(candidate.directory, f"no project named {names} on the package index")
+
+
+def _read_locals(root: Path, candidate: Candidate, cache: Cache,
+                 memo: Memo | None) -> list[Local]:
+    from dssync._extract.files import read_bytes, table_from_bytes
+
+    found = []
+    for path in candidate.files:
+        vendored = path if candidate.base == "." else f"{candidate.base}/{path}"
+        content = read_bytes(root / vendored)
+        try:
+            table: ConstantTable | None = table_from_bytes(content, vendored, cache, memo)
+        except DssyncError:
+            table = None
+        found.append(Local(path, vendored, content, hashlib.sha256(content).hexdigest(), table))
+    return found
+
+
+def _identify(candidate: Candidate, name: str, source: UpstreamSource, tags: list[str],
+              locals_: list[Local], ctx: SourceContext, workers: int,
+              memo: Memo | None) -> Adopted | Unmatched:
+    from dssync._analyses.fetch import fetch_across
+
+    paths = [local.path for local in locals_]
+    fetched: dict[int, dict[str, Fetched | None]] = {}
+
+    def score(indices: Sequence[int]) -> dict[int, Key]:
+        got = fetch_across(source, [tags[i] for i in indices], paths, workers=workers)
+        keys = {}
+        for i in indices:
+            files = {p: got.get((tags[i], p)) for p in paths}
+            fetched[i] = files
+            keys[i] = _key(locals_, files, ctx.cache, memo)
+        return keys
+
+    hint, hint_index = _hinted(candidate.hints, tags, ctx.tag_format)
+    # A hinted release whose constants all agree ends the search (pip rewrites the imports of
+    # what it vendors, so bytes alone would rarely agree).
+    found = search(len(tags), score, hint=hint_index, exact=lambda key: key[:2] == (0, 0))
+    if found is None:
+        return Unmatched(candidate.directory, f"{name}: no release could be read")
+    best = found.newest
+    files = fetched[best]
+    present = {p: f for p, f in files.items() if f is not None}
+    reason = _refusal(name, tags[best], locals_, found.best)
+    if reason is not None:
+        return Unmatched(candidate.directory, reason)
+    from dssync.versions import tag_to_version
+
+    adopted = Adopted(
+        candidate=candidate, package=name, source=source.spec, tag=tags[best],
+        version=tag_to_version(tags[best], ctx.tag_format) or tags[best], key=found.best,
+        tied=[tags[i] for i in found.tied], releases=len(tags), fetched=len(found.scored),
+        files={_vendored(candidate, p): f for p, f in present.items()},
+        sha256={local.vendored: local.sha256 for local in locals_ if local.path in present},
+        local_only=[_vendored(candidate, p) for p, f in files.items() if f is None],
+        hint=hint, hint_release=hint_index is not None)
+    if candidate.whole_package and not candidate.module:
+        adopted.upstream_dir = _upstream_dir(candidate.package, present)
+    return adopted
+
+
+def _vendored(candidate: Candidate, path: str) -> str:
+    return path if candidate.base == "." else f"{candidate.base}/{path}"
+
+
+def _upstream_dir(package: str, present: dict[str, Fetched]) -> str:
+    """Where the package's directory is upstream: ``package``, or ``src/package``."""
+    for path, got in present.items():
+        where = got.origin.path
+        if where != path and where.endswith("/" + path):
+            return where[: -len(path)] + package
+    return package
+
+
+def _key(locals_: list[Local], files: dict[str, Fetched | None], cache: Cache,
+         memo: Memo | None) -> Key:
+    from dssync._analyses.identify import distance
+    from dssync._extract.files import table_from_bytes
+
+    absent = distance_sum = identical = 0
+    for local in locals_:
+        got = files.get(local.path)
+        if got is None:
+            absent += 1
+            continue
+        if got.origin.sha256 == local.sha256:
+            identical += 1
+            continue
+        if local.table is None:
+            distance_sum += 1  # different bytes, and no constants to compare them by
+            continue
+        try:
+            theirs = table_from_bytes(got.content, f"{got.origin.path}@{got.origin.tag}",
+                                      cache, memo)
+        except DssyncError:
+            distance_sum += max(1, len(local.table))
+            continue
+        distance_sum += distance(local.table, theirs).distance
+    return absent, distance_sum, -identical
+
+
+def _hinted(hints: list[Hint], tags: list[str], tag_format: str) -> tuple[Hint | None, int | None]:
+    """The first hint, and the index of the release it names (None when it names none)."""
+    if not hints:
+        return None, None
+    from packaging.version import InvalidVersion, Version
+
+    from dssync.versions import release_version
+
+    for hint in hints:
+        try:
+            wanted = Version(hint.version)
+        except InvalidVersion:
+            continue
+        for i, tag in enumerate(tags):
+            if release_version(tag, tag_format) == wanted:
+                return hint, i
+    return hints[0], None
+
+
+def _refusal(name: str, tag: str, locals_: list[Local], key: Key) -> str | None:
+    absent, dist, identical = key[0], key[1], -key[2]
+    total = len(locals_)
+    if absent * 2 > total:
+        return (f"not {name} on the package index: its closest release, {tag}, has only "
+                f"{total - absent} of the {total} files")
+    constants = sum(len(local.table) for local in locals_ if local.table is not None)
+    if not identical and dist > max(1, constants // 2):
+        return (f"not {name} on the package index: its closest release, {tag}, differs in "
+                f"{dist} of the copy's {constants} constants")
+    return None
