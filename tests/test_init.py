@@ -54,6 +54,10 @@ def oddments_files(n: int) -> dict[str, bytes]:
             "oddments/table.py": "".join(f"ODD_{i} = {i}\n" for i in range(n + 3)).encode()}
 
 
+def sixish(version: str) -> bytes:
+    return f'"""One module, vendored as it is."""\n__version__ = "{version}"\n'.encode()
+
+
 @pytest.fixture(scope="module")
 def index():
     with FakeIndex() as fake:
@@ -65,6 +69,8 @@ def index():
             fake.add_sdist("gadgets", version, gadgets_files(version))
         for n in range(6):
             fake.add_sdist("oddments", f"0.{n}", oddments_files(n))
+        for version in ("1.1", "1.2", "1.3"):
+            fake.add_sdist("sixish", version, {"sixish.py": sixish(version)})
         yield fake
 
 
@@ -93,7 +99,7 @@ def project(tmp_path, monkeypatch) -> Path:
     odd = oddments_files(3)
     odd["oddments/table.py"] = odd["oddments/table.py"].replace(b"ODD_2 = 2", b"ODD_2 = 20")
     write_tree(vendor, odd)
-    write_tree(vendor, {"__init__.py": b"", "vendor.txt": b"widgets==1.1  # pinned\n",
+    write_tree(vendor, {"sixish.py": sixish("1.2"), "__init__.py": b"", "vendor.txt": b"widgets==1.1  # pinned\n",
                         "helpers/__init__.py": b"HELPER = 1\n", "assets/logo.txt": b"logo\n"})
     engine = engine_files(ENGINE_VENDORED)
     write_tree(root / "third_party/Engine", {p: engine[p] for p in (
@@ -129,13 +135,14 @@ def test_init_adopts_every_vendored_project(project, index, tmp_path, capsys):
     assert ("src/app/_vendor/oddments: oddments 0.3 from pypi:oddments, closest match "
             "(distance 1: 1 constant differs)") in lines
     assert "third_party/Engine: engine 1.23.0 from pypi:engine, exact match (distance 0)" in lines
+    assert "  file: src/app/_vendor/sixish.py -> sixish.py" in lines
     assert "  file: third_party/Engine/engine/runtime/constants.py -> " \
         "engine/runtime/constants.py" in lines
     assert out.endswith(
         "not configured (2):\n"
         "  src/app/_vendor/assets: no Python files in it\n"
         "  src/app/_vendor/helpers: no project named 'helpers' on the package index\n"
-        "wrote pyproject.toml (4 upstreams) and dssync.lock (9 files)\n")
+        "wrote pyproject.toml (5 upstreams) and dssync.lock (10 files)\n")
     # Coarse to fine: far fewer engine archives than releases.
     engine_reads = sum(n - files_before[path] for path, n in index.hits.items()
                        if path.startswith("/files/engine-"))
@@ -145,20 +152,20 @@ def test_init_adopts_every_vendored_project(project, index, tmp_path, capsys):
     config = tomllib.loads(text.decode())["tool"]["dssync"]
     assert config["lock"] == "dssync.lock"
     names = [u["name"] for u in config["upstreams"]]
-    assert names == ["gadgets", "oddments", "widgets", "engine"]
+    assert names == ["gadgets", "oddments", "sixish", "widgets", "engine"]
     gadgets = config["upstreams"][0]
     assert gadgets == {"name": "gadgets", "package": "gadgets", "tag-format": "v{version}",
                        "sources": ["pypi"],
                        "trees": [{"vendored": "src/app/_vendor/gadgets",
                                   "upstream": "src/gadgets", "include": ["**/*.py"]}]}
-    assert config["upstreams"][3]["files"] == [
+    assert config["upstreams"][4]["files"] == [
         {"vendored": "third_party/Engine/engine/constants.py",
          "upstream": "engine/constants.py"},
         {"vendored": "third_party/Engine/engine/runtime/constants.py",
          "upstream": "engine/runtime/constants.py"}]
     lock = json.loads((project / "dssync.lock").read_text())
     entries = {e["vendored"]: e for e in lock["files"]}
-    assert len(entries) == 9
+    assert len(entries) == 10
     edited = entries["src/app/_vendor/oddments/table.py"]
     assert edited["tag"] == "v0.3" and edited["sha256"] != edited["upstream_sha256"]
     moved = entries["src/app/_vendor/gadgets/limits.py"]
@@ -274,3 +281,90 @@ def test_search_follows_a_tie_to_both_ends_and_trusts_an_exact_hint():
     # A hint that is off still finds the best, starting near it.
     found = search(125, score, hint=90, exact=lambda key: key == (0,))
     assert found is not None and found.tied == list(range(40, 48))
+
+
+# -- recognition, on disk only -------------------------------------------------------------------
+
+
+def recognised(root: Path, directory: str):
+    from dssync._extract.extract import extract_table
+    from dssync._init.recognise import recognise
+
+    def read_table(path: Path):
+        try:
+            return extract_table(path.read_bytes(), str(path))
+        except Exception:  # noqa: BLE001 - a file the extractor refuses gives no hint
+            return None
+
+    return recognise(root, root / directory, read_table)
+
+
+def test_recognition_of_the_ways_projects_vendor(tmp_path):
+    write_tree(tmp_path, {
+        # Ansible's way: a bundled module and a bundled package, each saying what it is.
+        "lib/module_utils/_bundled/ipaddr.py":
+            b'_BUNDLED_METADATA = {"pypi_name": "ipaddress", "version": "1.0.22"}\nX = 1\n',
+        "lib/module_utils/_bundled/six/__init__.py":
+            b'_BUNDLED_METADATA = {"pypi_name": "six", "version": "1.16.0"}\n',
+        "lib/module_utils/_bundled/README": b"bundled\n",
+        # A version as a tuple, in a package given directly.
+        "ext/tomlish/__init__.py": b"VERSION = (2, 0, 1)\n",
+        "ext/tomlish/_parser.py": b"MAX = 1\n",
+        # A directory holding only packages is a directory of projects, whatever its name.
+        "deps/alpha/__init__.py": b"__version__ = '0.1'\n",
+        "deps/beta/__init__.py": b"",
+        "deps/beta/junk.py": b"def (:\n",
+        "deps/gamma/data.txt": b"no python\n",
+        # Loose modules of a bigger project, in the directory above its package.
+        "third_party/Big-Project/big_project/sub/constants.py": b"A = 1\n",
+    })
+    found, skipped = recognised(tmp_path, "lib/module_utils/_bundled")
+    assert skipped == []
+    module, package = found
+    assert (module.directory, module.base, module.package, module.files) == (
+        "lib/module_utils/_bundled/ipaddr.py", "lib/module_utils/_bundled", "ipaddr.py",
+        ["ipaddr.py"])
+    assert module.names[0] == "ipaddress" and module.whole_package
+    assert [(h.version, h.where) for h in module.hints] == [
+        ("1.0.22", "lib/module_utils/_bundled/ipaddr.py: _BUNDLED_METADATA")]
+    assert package.names[0] == "six" and package.hints[0].version == "1.16.0"
+    assert package.files == ["six/__init__.py"]
+
+    (tomlish,), _ = recognised(tmp_path, "ext/tomlish")
+    assert (tomlish.base, tomlish.files, tomlish.names) == (
+        "ext", ["tomlish/__init__.py", "tomlish/_parser.py"], ["tomlish"])
+    assert [h.version for h in tomlish.hints] == ["2.0.1"]
+
+    found, skipped = recognised(tmp_path, "deps")
+    assert [c.package for c in found] == ["alpha", "beta"]
+    assert found[0].hints[0].version == "0.1" and found[1].hints == []
+    assert [(s.directory, s.reason) for s in skipped] == [("deps/gamma", "no Python files in it")]
+
+    found, _ = recognised(tmp_path, "third_party")
+    (big,) = found
+    assert (big.directory, big.base, big.package, big.files, big.whole_package) == (
+        "third_party/Big-Project", "third_party/Big-Project", "big_project",
+        ["big_project/sub/constants.py"], False)
+    assert big.names == ["Big-Project", "big_project"]
+
+
+def test_vendor_txt_pins_name_the_project_as_pinned(tmp_path):
+    write_tree(tmp_path, {
+        "_vendor/vendor.txt": b"# pins\nCacheControl[filecache]==0.13.1\n"
+                              b"pyproject-hooks==1.0.0  # via build\nsix==1.16.0\n",
+        "_vendor/cachecontrol/__init__.py": b'__version__ = "0.13.1"\n',
+        "_vendor/pyproject_hooks/__init__.py": b"",
+        "_vendor/six.py": b"",
+        "_vendor/__init__.py": b"",
+    })
+    found, skipped = recognised(tmp_path, "_vendor")
+    assert skipped == []
+    by_package = {c.package: c for c in found}
+    assert set(by_package) == {"cachecontrol", "pyproject_hooks", "six.py"}
+    cc = by_package["cachecontrol"]
+    assert cc.names == ["CacheControl", "cachecontrol"]
+    assert [(h.version, h.where) for h in cc.hints] == [
+        ("0.13.1", "_vendor/vendor.txt line 2"),
+        ("0.13.1", "_vendor/cachecontrol/__init__.py: __version__")]
+    assert by_package["pyproject_hooks"].names == ["pyproject-hooks", "pyproject_hooks"]
+    assert by_package["six.py"].hints[0].where == "_vendor/vendor.txt line 4"

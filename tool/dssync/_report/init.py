@@ -32,8 +32,8 @@ def _adopted(item: Adopted) -> list[str]:
     lines = [f"{item.candidate.directory}: {item.package} {item.version} from {item.source}, "
              f"{how}"]
     if len(item.tied) > 1:
-        lines.append(f"  releases {item.tied[0]} .. {item.tied[-1]} match as well; the newest "
-                     "is recorded")
+        lines.append(f"  {item.tied[0]} .. {item.tied[-1]} match equally well; the newest is "
+                     "recorded")
     lines.append(f"  {len(item.files)} of {total} files upstream, {item.identical} "
                  "byte-identical")
     if item.hint is not None:
