@@ -281,6 +281,11 @@ def test_search_follows_a_tie_to_both_ends_and_trusts_an_exact_hint():
     # A hint that is off still finds the best, starting near it.
     found = search(125, score, hint=90, exact=lambda key: key == (0,))
     assert found is not None and found.tied == list(range(40, 48))
+    # A hint that is right, for a copy with local edits: the hint and its two neighbours.
+    asked.clear()
+    found = search(125, lambda ix: {i: (abs(i - 42) + 1,) for i in counted(ix)}, hint=42,
+                   exact=lambda key: key == (0,))
+    assert found is not None and found.tied == [42] and sorted(asked) == [41, 42, 43]
 
 
 # -- recognition, on disk only -------------------------------------------------------------------
