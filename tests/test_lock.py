@@ -25,6 +25,7 @@ PYPI = LockEntry(
     sha256=sha("vendored"),
     archive="deepspeed-0.7.7.tar.gz",
     archive_sha256=sha("archive"),
+    upstream_name="deepspeed",
 )
 GITHUB = LockEntry(
     vendored="vendored/deepspeed/comm/constants.py",
@@ -34,13 +35,15 @@ GITHUB = LockEntry(
     upstream_sha256=sha("u2"),
     sha256=sha("v2"),
     commit="a" * 40,
+    upstream_name="deepspeed",
 )
 
 EXPECTED = f"""{{
-  "schema": "dssync.lock/1",
+  "schema": "dssync.lock/2",
   "files": [
     {{
       "vendored": "vendored/deepspeed/comm/constants.py",
+      "upstream_name": "deepspeed",
       "upstream": "deepspeed/comm/constants.py",
       "tag": "v0.7.7",
       "source": "github:microsoft/DeepSpeed",
@@ -50,6 +53,7 @@ EXPECTED = f"""{{
     }},
     {{
       "vendored": "vendored/deepspeed/runtime/constants.py",
+      "upstream_name": "deepspeed",
       "upstream": "deepspeed/runtime/constants.py",
       "tag": "v0.7.7",
       "source": "pypi:deepspeed",
@@ -70,7 +74,7 @@ def test_stable_formatting_is_independent_of_insertion_order():
 
 
 def test_empty_lock():
-    assert Lock().to_json() == '{\n  "schema": "dssync.lock/1",\n  "files": []\n}\n'
+    assert Lock().to_json() == '{\n  "schema": "dssync.lock/2",\n  "files": []\n}\n'
     assert len(Lock()) == 0
 
 
@@ -146,12 +150,12 @@ def test_from_origin_and_back():
                     sha256=sha("upstream"), archive="deepspeed-0.7.7.tar.gz",
                     archive_sha256=sha("archive"))
     entry = LockEntry.from_origin("vendored/deepspeed/runtime/constants.py", origin,
-                                  sha("vendored"))
+                                  sha("vendored"), "deepspeed")
     assert entry == PYPI
     assert entry.origin() == origin
     git = Origin(source="github:microsoft/DeepSpeed", tag="v0.7.7",
                  path="deepspeed/comm/constants.py", sha256=sha("u2"), commit="a" * 40)
-    assert LockEntry.from_origin(GITHUB.vendored, git, sha("v2")) == GITHUB
+    assert LockEntry.from_origin(GITHUB.vendored, git, sha("v2"), "deepspeed") == GITHUB
 
 
 def _error(tmp_path: Path, content: str | bytes) -> ConfigError:
@@ -174,9 +178,40 @@ def test_malformed_json_names_line_and_column(tmp_path):
 
 
 def test_unknown_schema(tmp_path):
-    error = _error(tmp_path, '{"schema": "dssync.lock/2", "files": []}')
-    assert 'unknown lock schema "dssync.lock/2"' in str(error)
+    error = _error(tmp_path, '{"schema": "dssync.lock/3", "files": []}')
+    assert 'unknown lock schema "dssync.lock/3"' in str(error)
+    assert "dssync.lock/2 and dssync.lock/1" in str(error)
     assert "upgrade dssync" in str(error)
+
+
+def _v1(*entries: LockEntry) -> str:
+    files = [{k: v for k, v in e.to_dict().items() if k != "upstream_name"} for e in entries]
+    return json.dumps({"schema": "dssync.lock/1", "files": files}, indent=2) + "\n"
+
+
+def test_a_version_1_lock_is_read_its_entries_named_by_the_configuration(tmp_path):
+    path = tmp_path / "dssync.lock"
+    path.write_text(_v1(PYPI, GITHUB), encoding="utf-8")
+    names = {PYPI.vendored: "deepspeed"}
+    lock = read_lock(path, names.get)
+    assert lock.get(PYPI.vendored) == PYPI
+    # A file the configuration no longer names keeps no upstream name.
+    assert lock.get(GITHUB.vendored).upstream_name is None
+    assert read_lock(path).get(PYPI.vendored).upstream_name is None
+
+
+def test_a_version_1_lock_is_rewritten_as_version_2_on_the_next_write(tmp_path):
+    path = tmp_path / "dssync.lock"
+    path.write_text(_v1(PYPI, GITHUB), encoding="utf-8")
+    lock = read_lock(path, lambda vendored: "deepspeed")
+    assert write_lock(path, lock) is True
+    assert path.read_text(encoding="utf-8") == EXPECTED
+    assert write_lock(path, read_lock(path)) is False
+
+
+def test_a_version_1_entry_cannot_name_an_upstream(tmp_path):
+    doc = json.dumps({"schema": "dssync.lock/1", "files": [PYPI.to_dict()]})
+    assert "files[0].upstream_name: unknown key" in str(_error(tmp_path, doc))
 
 
 def _doc(**entry_changes) -> str:
@@ -201,6 +236,7 @@ def _doc(**entry_changes) -> str:
     (_doc(sha256="abc"), "files[0].sha256: is not a sha256"),
     (_doc(upstream_sha256="A" * 64), "files[0].upstream_sha256: is not a sha256"),
     (_doc(commit="deadbeef"), "files[0].commit: is not a full commit id"),
+    (_doc(upstream_name="a b"), "files[0].upstream_name: 'a b' is not an upstream name"),
     (_doc(surprise="x"), "files[0].surprise: unknown key"),
     (_doc(vendored="../../etc/passwd"), "files[0].vendored: '../../etc/passwd' is not a normalized"),
     (_doc(vendored="/etc/passwd"), "files[0].vendored:"),

@@ -297,6 +297,72 @@ def test_status_json_to_a_file(project, tmp_path):
     valid("status", out.read_text(encoding="utf-8"))
 
 
+# -- several upstreams ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def several(project) -> Project:
+    """The same project with its files split between two upstreams (one repository, read as
+    two), synced at v1."""
+    source = f"git:{project.upstream.as_posix()}"
+    (project.root / "dssync.toml").write_text(textwrap.dedent(f"""\
+        [[upstreams]]
+        name = "one"
+        sources = ["{source}"]
+        [[upstreams.files]]
+        vendored = "v/a.py"
+        upstream = "pkg/a.py"
+        pins = {{ PIN_ME = "our default" }}
+        [[upstreams.files]]
+        vendored = "v/b.py"
+        upstream = "pkg/b.py"
+        [[upstreams]]
+        name = "two"
+        sources = ["{source}"]
+        license = {{ upstream = "LICENSE", vendored = "v/LICENSE" }}
+        [[upstreams.files]]
+        vendored = "v/gone.py"
+        upstream = "pkg/gone.py"
+        """))
+    for name in ("one", "two"):
+        code, _, err = project.run("vendor", "--tag", "v1", "--upstream", name)
+        assert code == 0, err
+    return project
+
+
+def test_drift_of_several_upstreams_is_grouped(several):
+    data = several.json("drift", "diff", "--tag", "latest", expect=1)
+    assert [(u["name"], u["tag"], u["files"]) for u in data["upstreams"]] == [
+        ("one", "v3", ["v/a.py", "v/b.py"]), ("two", "v3", ["v/gone.py"])]
+    assert [f["upstream_name"] for f in data["files"]] == ["one", "one", "two"]
+    assert data["tag"] == "v3" and data["summary"]["files"] == 3
+    assert sum(u["summary"]["files_with_drift"] for u in data["upstreams"]) \
+        == data["summary"]["files_with_drift"]
+
+
+@pytest.mark.parametrize("argv, grouped", [
+    (["--tag", "v2", "--upstream", "one"], False), (["--tag", "latest", "v/gone.py"], False),
+    (["--tag", "latest", "v/a.py", "v/gone.py"], True), (["--tag", "latest", "--write-reports"], True),
+])
+def test_drift_of_several_upstreams_in_other_modes(several, argv, grouped):
+    data = several.json("drift", "diff", *argv, expect=1)
+    assert ("upstreams" in data) is grouped
+    if "--write-reports" in argv:
+        valid("drift", (several.root / "reports" / "drift-v3.json").read_text(encoding="utf-8"))
+
+
+def test_status_history_identify_and_impact_of_several_upstreams(several):
+    data = several.json("status", "status", expect=0)
+    assert [(f["vendored"], f["upstream_name"]) for f in data["files"]] == [
+        ("v/a.py", "one"), ("v/b.py", "one"), ("v/gone.py", "two"), ("v/LICENSE", "two")]
+    assert {f["locked"]["upstream_name"] for f in data["files"]} == {"one", "two"}
+    several.json("history", "history", "--upstream", "two", expect=0)
+    several.json("history", "history", "v/a.py", expect=0)
+    several.json("identify", "identify", "--upstream", "one")
+    data = several.json("impact", "impact", "--tag", "latest", expect=1)
+    assert {d["name"] for d in data["drifted"]} >= {"CHANGE_ME", "OLD"}
+
+
 # -- this repository's own vendored copy ---------------------------------------------------------
 
 REPO = Path(__file__).resolve().parent.parent

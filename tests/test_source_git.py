@@ -581,3 +581,10 @@ def test_a_damaged_cached_clone_is_cloned_afresh_in_the_same_run(upstream, tmp_p
     offline = context(tmp_path, offline=True)  # what the run left is whole
     with GitSource(upstream.url, offline) as src:
         assert src.fetch("v0.2.0", [CONST])[CONST].content == expected
+
+
+def test_list_files_names_every_file_at_the_tag(source):
+    assert source.list_files("v0.1.0") == sorted([CONST, "pkg/bom.py", "data.bin", "README"])
+    assert CONST not in source.list_files("v0.3.0rc1")  # deleted there
+    with pytest.raises(NotFound, match="tag v9 not found"):
+        source.list_files("v9")

@@ -385,3 +385,15 @@ def test_upstream_errors_are_final_not_unavailable(gh, tmp_path):
     with pytest.raises(UpstreamError) as info:
         source(ctx).fetch("v0.9.0", [CONSTANTS])
     assert not isinstance(info.value, SourceUnavailable)
+
+
+def test_list_files_reads_the_recursive_tree_once(gh, tmp_path):
+    ctx, _ = make_ctx(tmp_path, gh)
+    assert source(ctx).list_files("v0.9.0") == sorted([CONSTANTS,
+                                                       "deepspeed/runtime/zero/constants.py"])
+    assert len(gh.requests_to(contains="/git/trees/")) == 1
+    assert source(ctx).list_files("v0.9.0")[0] == CONSTANTS  # kept by commit
+    assert len(gh.requests_to(contains="/git/trees/")) == 1
+    offline, _ = make_ctx(tmp_path / "other", gh, offline=True)
+    with pytest.raises(OfflineMiss):
+        source(offline).list_files("v0.9.1")

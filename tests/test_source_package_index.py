@@ -461,3 +461,17 @@ def test_real_index_deepspeed_constants(tmp_path, lines):
         assert hashlib.sha256(archive).hexdigest() == origin.archive_sha256
     text = got["v0.9.0"]["deepspeed/runtime/constants.py"].content.decode()
     assert "FP16_INITIAL_SCALE_POWER_DEFAULT = 16" in text
+
+
+def test_list_files_names_every_file_of_the_sdist_and_is_kept(index, tmp_path, lines):
+    ctx = make_ctx(tmp_path / "cache", lines)
+    listed = source_for(index, ctx).list_files("v1.0")
+    assert listed == sorted([*FILES_1_0, "PKG-INFO"])
+    downloads = index.hits["/files/widgets-1.0.tar.gz"]
+    assert downloads == 1
+    # Kept by the archive's sha256: a later run, offline too, lists without the archive.
+    offline = make_ctx(tmp_path / "cache", lines, offline=True, verbose=True)
+    assert source_for(index, offline).list_files("v1.0") == listed
+    assert index.hits["/files/widgets-1.0.tar.gz"] == downloads
+    assert any("the cache answered with the files of widgets-1.0.tar.gz" in line
+               for line in lines)

@@ -347,6 +347,18 @@ class FakeGitHub:
                            "url": f"{repo_api}/git/{kind_path}/{target}"},
                 "verification": {"verified": False, "reason": "unsigned"},
             })
+        if rest.startswith("git/trees/"):
+            commit = rest[len("git/trees/"):]
+            if commit not in repo.commits:
+                return _not_found_json()
+            recursive = (query.get("recursive") or [""])[0] not in ("", "0", "false")
+            paths = sorted(repo.commits[commit])
+            if not recursive:
+                paths = [p for p in paths if "/" not in p]
+            return _json(200, {"sha": commit, "url": f"{repo_api}/git/trees/{commit}",
+                               "tree": [{"path": p, "mode": "100644", "type": "blob",
+                                         "size": len(repo.commits[commit][p])} for p in paths],
+                               "truncated": False})
         if rest.startswith("contents/"):
             file_path = unquote(rest[len("contents/"):])
             ref = (query.get("ref") or [""])[0]

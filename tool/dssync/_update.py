@@ -6,7 +6,7 @@ Every merge is computed before anything is written, so a failure leaves every fi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
@@ -67,6 +67,10 @@ class FileUpdate:
     """The lock entry to record once the file is written (None: the lock is not touched)."""
     held: str | None = None
     """The tag the lock keeps naming because something was left (the merge is unfinished)."""
+    upstream: str | None = None
+    """The name of the configured upstream it is merged with."""
+    tag: str | None = None
+    """The upstream tag it is merged with."""
 
     @property
     def changed(self) -> bool:
@@ -88,6 +92,11 @@ class UpdatePlan:
     lock: str | None = None
     """The lock file as configured (None for two local files, or without configuration)."""
     config: Config | None = field(default=None, repr=False)
+    upstream: str | None = None
+    """The name of the configured upstream merged (None for two local files)."""
+    groups: list[UpdatePlan] = field(default_factory=list)
+    """With several upstreams: one plan per upstream, in the configured order (``files`` then
+    holds all their files)."""
 
     @property
     def changed(self) -> bool:
@@ -131,6 +140,19 @@ def plan_update(project: Project, options: UpdateOptions) -> UpdatePlan:
     elif options.tag is None:
         raise DssyncError("update needs a tag (the configured files), or two local files",
                           hint="see 'dssync update --help'")
+    elif project.several:
+        project.check_tag(options.tag, "update")
+        if options.upstream_path:
+            from dssync.api import _refuse_upstream_path
+
+            _refuse_upstream_path(options.upstream_path)
+        groups = [_upstream_plan(sub, replace(options, files=files), select)
+                  for sub, files in project.split(options.files)]
+        tags = {g.tag for g in groups}
+        assert project.config is not None
+        plan = UpdatePlan(tags.pop() if len(tags) == 1 else None,
+                          [f for g in groups for f in g.files], project.config.lock,
+                          project.config, groups=groups)
     else:
         plan = _upstream_plan(project, options, select)
     _check_patterns(options, plan.files)
@@ -202,7 +224,7 @@ def _upstream_plan(project: Project, options: UpdateOptions,
 
     config = project.config
     targets = select_targets(config, options.files, options.upstream_path)
-    lock = read_lock(config.resolve(config.lock)) if config is not None else None
+    lock = read_lock(config.resolve(config.lock), project.name_of) if config is not None else None
     chain = project.chain()
     license_entry = config.license if config is not None and not options.files else None
     wanted = [t.upstream for t in targets] + ([license_entry.upstream] if license_entry else [])
@@ -226,7 +248,8 @@ def _upstream_plan(project: Project, options: UpdateOptions,
                        select=select, keep_removed=options.keep_removed, mode=options.mode,
                        cache=cache, base=base, theirs=options.theirs,
                        base_path=f"{entry.upstream}@{entry.tag}" if entry is not None else "base")
-        file = FileUpdate(target.vendored, target.path, project.root, result)
+        file = FileUpdate(target.vendored, target.path, project.root, result,
+                          upstream=config.name if config is not None else None, tag=tag)
         if lock is not None and configured:
             if base is None:  # without the base, local edits can be neither kept nor checked
                 _refuse_local_edits(project, options, target, entry, result, select)
@@ -236,11 +259,14 @@ def _upstream_plan(project: Project, options: UpdateOptions,
                 # rather than taking what was left for local edits.
                 file.held = entry.tag
             else:
-                file.lock_entry = LockEntry.from_origin(target.vendored, got.origin, result.sha256)
+                file.lock_entry = LockEntry.from_origin(target.vendored, got.origin, result.sha256,
+                                                        file.upstream)
         files.append(file)
     if license_entry is not None and config is not None:
-        files.append(_license_file(options, config, lock, fetched[license_entry.upstream]))
-    return UpdatePlan(tag, files, config.lock if config is not None else None, config)
+        files.append(replace(_license_file(options, config, lock, fetched[license_entry.upstream]),
+                             upstream=config.name, tag=tag))
+    return UpdatePlan(tag, files, config.lock if config is not None else None, config,
+                      upstream=config.name if config is not None else None)
 
 
 def _license_file(options: UpdateOptions, config: Config, lock: Lock | None,
@@ -272,7 +298,7 @@ def _license_file(options: UpdateOptions, config: Config, lock: Lock | None,
     file = FileUpdate(vendored, path, config.root, result)
     if not plan.manual:
         file.lock_entry = LockEntry.from_origin(vendored, got.origin,
-                                                hashlib.sha256(data).hexdigest())
+                                                hashlib.sha256(data).hexdigest(), config.name)
     return file
 
 
@@ -288,8 +314,10 @@ def _base(project: Project, options: UpdateOptions, entry: LockEntry | None) -> 
 
 
 def _configured(config: Config, target: Target) -> bool:
-    return any(e.vendored == target.vendored and e.upstream == target.upstream
-               for e in config.files)
+    try:
+        return config.file_for(target.vendored).upstream == target.upstream
+    except ConfigError:
+        return False
 
 
 def _refuse_local_edits(project: Project, options: UpdateOptions, target: Target,
@@ -395,7 +423,7 @@ class _ProjectLock:
         self._lock.release()
 
 
-def _check_writable(plan: UpdatePlan) -> None:
+def _check_writable(plan: UpdatePlan, name_of: Callable[[str], str | None]) -> None:
     """Stop before the first write if any file this update would write cannot be: each changed
     vendored file, and the lock when its content changes (a read-only lock, or a directory in
     its place, was found only after the vendored files had been rewritten)."""
@@ -409,7 +437,7 @@ def _check_writable(plan: UpdatePlan) -> None:
     config = plan.config
     if entries and config is not None:  # (only a configured project has lock entries)
         path = config.resolve(config.lock)
-        lock = read_lock(path)
+        lock = read_lock(path, name_of)
         for entry in entries:
             lock = lock.with_entry(entry)
         if lock_changes(path, lock):
@@ -420,7 +448,7 @@ def _write(project: Project, plan: UpdatePlan, on_file: Callable[[FileUpdate], N
            on_lock: Callable[[str, bool], None] | None) -> UpdateResult:
     from dssync.atomic import write_atomic
 
-    _check_writable(plan)
+    _check_writable(plan, project.name_of)
     result = UpdateResult(plan, [], None)
     done: list[FileUpdate] = []
     try:
@@ -440,18 +468,19 @@ def _write(project: Project, plan: UpdatePlan, on_file: Callable[[FileUpdate], N
         # keeps describing what is on disk.
         entries = [f.lock_entry for f in done if f.lock_entry is not None]
         if entries and plan.config is not None:
-            result.lock_changed = _record(entries, plan.config)
+            result.lock_changed = _record(entries, plan.config, project.name_of)
             project._lock = None  # read again when next asked for
             if on_lock is not None:
                 on_lock(plan.config.lock, result.lock_changed)
     return result
 
 
-def _record(entries: list[LockEntry], config: Config) -> bool:
+def _record(entries: list[LockEntry], config: Config,
+            name_of: Callable[[str], str | None]) -> bool:
     from dssync.lock import read_lock, write_lock
 
     path = config.resolve(config.lock)
-    lock = read_lock(path)
+    lock = read_lock(path, name_of)
     for entry in entries:
         lock = lock.with_entry(entry)
     return write_lock(path, lock, root=config.root)

@@ -17,7 +17,7 @@ here: each function imports the stages it needs when it runs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
@@ -104,13 +104,82 @@ class Project:
 
         self.config = config
         self.options = options or UpstreamOptions()
-        # A list, so that a project may one day follow several upstreams; one today.
+        views = config.views() if config is not None else (None,)
+        # One per configured upstream, in the configuration's order.
         self.upstreams: list[Upstream] = [Upstream(
-            given=self.options.sources, config=config, index_url=self.options.index_url,
+            given=self.options.sources, config=view, index_url=self.options.index_url,
             download_timeout=self.options.download_timeout,
-            prereleases=self.options.prereleases)]
+            prereleases=self.options.prereleases) for view in views]
         self._cache: Cache | None = None
         self._lock: Lock | None = None
+        self._whole: Config | None = config
+        """The whole configuration (every upstream), which names the entries of an old lock."""
+
+    @property
+    def several(self) -> bool:
+        """Whether this project follows more than one upstream."""
+        return len(self.upstreams) > 1
+
+    def only(self, name: str) -> Project:
+        """The same project narrowed to the upstream called ``name`` (sharing cache and lock)."""
+        config = self.require_config(hint="--upstream NAME names a configured upstream; add a "
+                                          "configuration, or pass --config PATH")
+        view = config.upstream_named(name)
+        narrowed = Project(view, self.options)
+        narrowed._cache, narrowed._whole = self._cache, self._whole
+        return narrowed
+
+    def each(self) -> list[Project]:
+        """One project per upstream, in order (just this one when it follows one)."""
+        if not self.several:
+            return [self]
+        assert self.config is not None
+        views = self.config.views()
+        if self.options.sources:
+            raise ConfigError("--source with several upstreams configured needs --upstream NAME",
+                              hint="name the upstream the sources replace: "
+                                   + ", ".join(f"--upstream {v.name}" for v in views))
+        return [self.only(view.name) for view in views]
+
+    def one_for(self, files: Sequence[str], command: str) -> Project:
+        """The one upstream ``command`` reads: the only one, or the one that all ``files``
+        come from; with several and no files, an error asking for ``--upstream``."""
+        if not self.several:
+            return self
+        groups = self.split(files) if files else []
+        if len(groups) == 1:
+            return groups[0][0]
+        assert self.config is not None
+        names = ", ".join(v.name for v in self.config.views())
+        why = "the files named come from several" if files else "several are configured"
+        raise ConfigError(f"{command} reads the releases of one upstream, and {why} ({names})",
+                          hint="add --upstream NAME")
+
+    def split(self, files: Sequence[str]) -> list[tuple[Project, tuple[str, ...]]]:
+        """The upstreams to work on for the vendored ``files`` (all when none is named), each
+        with the files of its own; an unconfigured file is an error naming it."""
+        if not self.several or not files:
+            return [(p, tuple(files)) for p in self.each()]
+        assert self.config is not None
+        mine: dict[str, list[str]] = {}
+        for f in files:
+            owner = self.config.upstream_of(f)
+            if owner is None:
+                self.config.file_for(f)  # the error that names the configured files
+                raise AssertionError(f)  # pragma: no cover - file_for raised
+            mine.setdefault(owner.name, []).append(f)
+        return [(p, tuple(mine[p.upstream.name])) for p in self.each()
+                if p.upstream.name in mine]
+
+    def check_tag(self, tag: str | None, command: str) -> None:
+        """An explicit tag names one upstream's release: with several, ``--upstream`` says
+        which (``latest`` is each one's latest)."""
+        if self.several and tag is not None and tag != "latest":
+            assert self.config is not None
+            names = ", ".join(v.name for v in self.config.views())
+            raise DssyncError(f"{command} --tag {tag}: several upstreams are configured ({names})",
+                              hint="add --upstream NAME for the one the tag belongs to, or use "
+                                   "--tag latest for each one's latest")
 
     @classmethod
     def load(cls, config: str | Path | None = None, *, start: str | Path | None = None,
@@ -162,8 +231,14 @@ class Project:
             from dssync.lock import read_lock
 
             config = self.require_config(hint="add one, or pass --config PATH")
-            self._lock = read_lock(config.resolve(config.lock))
+            self._lock = read_lock(config.resolve(config.lock), self.name_of)
         return self._lock
+
+    def name_of(self, vendored: str) -> str | None:
+        """The upstream whose file ``vendored`` is, in the whole configuration: it names the
+        entries of an old lock (``dssync.lock/1``), whichever upstream this project is."""
+        whole = self._whole or self.config
+        return whole.name_of(vendored) if whole is not None else None
 
     def context(self, upstream: Upstream | None = None) -> SourceContext:
         import dssync._source.chain as chain
@@ -241,6 +316,11 @@ def drift(project: Project, options: DriftOptions) -> DriftReport:
     from dssync.models import ConstantTable, DriftReport
     from dssync.targets import select_targets, shown_path
 
+    if project.several:
+        project.check_tag(options.tag, "diff")
+        _refuse_upstream_path(options.upstream_path)
+        return DriftReport.grouped([drift(sub, replace(options, files=files))
+                                    for sub, files in project.split(options.files)])
     config = project.config
     targets = select_targets(config, options.files, options.upstream_path)
     chain = project.chain()
@@ -281,7 +361,15 @@ def drift(project: Project, options: DriftOptions) -> DriftReport:
         file.gone = gone.get(target.vendored)
         file.locked_tag = locked.get(target.vendored)
         files.append(file)
-    return detect_moves(DriftReport(files=files, tag=tag, notes=notes, web=web))
+    return detect_moves(DriftReport(files=files, tag=tag, notes=notes, web=web,
+                                    upstream=project.upstream.name or None))
+
+
+def _refuse_upstream_path(upstream_path: str | None) -> None:
+    """``--upstream-path`` reads one file of one upstream: with several, which one?"""
+    if upstream_path:
+        raise ConfigError("--upstream-path with several upstreams configured needs --upstream "
+                          "NAME", hint="add --upstream NAME, or --config a configuration of one")
 
 
 def _lock_or_none(project: Project, problems: list[str]) -> Lock | None:
@@ -368,6 +456,9 @@ def status(project: Project, options: StatusOptions | None = None) -> list[Local
     config = project.require_config(
         message="status needs a [tool.dssync] configuration and its lock file",
         hint="run it inside the project, or pass --config PATH")
+    if project.several:
+        return [state for sub, files in project.split(options.files)
+                for state in status(sub, StatusOptions(files=files))]
     targets = select_targets(config, options.files)
     lock = project.lock()
     states = [inspect(project, t, lock.get(t.vendored)) for t in targets]
@@ -376,6 +467,8 @@ def status(project: Project, options: StatusOptions | None = None) -> list[Local
         vendored = config.license.vendored
         states.append(LocalState(vendored, lock.get(vendored),
                                  file_sha256(config.resolve(vendored)), kind="license"))
+    for state in states:
+        state.upstream = config.name
     return states
 
 
@@ -434,6 +527,8 @@ def history(project: Project, options: HistoryOptions | None = None) -> History:
     from dssync._analyses.stored import cached_history
 
     options = options or HistoryOptions()
+    if not options.upstream_path:
+        project = project.one_for(options.files, "history")
     files = _history_files(project, options)
     # Fetched only: a history cached for the very same contents needs none of them parsed.
     walked = walk_upstream(project, [u for u, _ in files], options, parse=False)
@@ -455,7 +550,9 @@ def _history_files(project: Project, options: HistoryOptions) -> list[tuple[str,
                               hint="run once per file, or configure them")
         return [(options.upstream_path.strip("/"), files[0] if files else None)]
     config = project.require_config(hint="add one, or pass --source SPEC --upstream-path PATH")
-    entries = [config.file_for(f) for f in files] if files else list(config.files)
+    from dssync.targets import configured_files
+
+    entries = [config.file_for(f) for f in files] if files else configured_files(config)
     if not entries:
         raise ConfigError("the configuration lists no files",
                           hint="add [[tool.dssync.files]] entries, or pass --upstream-path")
@@ -495,6 +592,9 @@ def identify(project: Project, options: IdentifyOptions | None = None) -> Identi
     from dssync._analyses.identify import best_match, combine_scores, score_tags
 
     options = options or IdentifyOptions()
+    if not options.upstream_path:
+        named = options.file or options.vendored
+        project = project.one_for([named] if named else [], "identify")
     copies = _copies(project.config, options)
     if not copies:
         raise ConfigError("the configuration lists no files",
@@ -529,8 +629,10 @@ def _copies(config: Config | None, options: IdentifyOptions) -> list[Target]:
     if options.vendored:
         entry = config.file_for(options.vendored)
         return [Target(entry.vendored, config.resolve(entry.vendored), entry.upstream, entry.pins)]
+    from dssync.targets import configured_files
+
     return [Target(e.vendored, config.resolve(e.vendored), e.upstream, e.pins)
-            for e in config.files]
+            for e in configured_files(config)]
 
 
 # --- impact -----------------------------------------------------------------------------------
@@ -558,6 +660,7 @@ def impact(project: Project, options: ImpactOptions) -> Impact:
     if not options.tag:
         raise DssyncError("impact needs --tag TAG (or --tag latest)",
                           hint="the tag whose drift to look for in consuming code")
+    project.check_tag(options.tag, "impact")
     if options.upstream_path and len(options.files) != 1:
         raise ConfigError("--upstream-path goes with exactly one --file (the vendored copy)",
                           hint="dssync impact --tag TAG --file VENDORED.py --source SPEC "
@@ -607,6 +710,9 @@ class Vendored:
     source: str
     identity: str
     """The archive or commit it came from."""
+    tag: str = ""
+    upstream: str = ""
+    """The name of the configured upstream."""
 
 
 @dataclass
@@ -629,6 +735,15 @@ def vendor(project: Project, options: VendorOptions) -> VendorResult:
 
     config = project.require_config(message="vendor needs a [tool.dssync] configuration",
                                     hint="add [[tool.dssync.files]] entries to pyproject.toml")
+    if project.several:
+        # Each upstream in turn, each recording its files in the one lock.
+        project.check_tag(options.tag, "vendor")
+        results = [vendor(sub, replace(options, files=files))
+                   for sub, files in project.split(options.files)]
+        tags = {r.tag for r in results}
+        return VendorResult(tags.pop() if len(tags) == 1 else "", [w for r in results
+                                                                  for w in r.written],
+                            config.lock, any(r.lock_changed for r in results))
     targets = select_targets(config, options.files)
     pairs = [(t.vendored, t.upstream) for t in targets]
     if config.license is not None and not options.files:
@@ -643,7 +758,8 @@ def vendor(project: Project, options: VendorOptions) -> VendorResult:
     for vendored, upstream in pairs:
         got = fetched[upstream]
         lock = lock.with_entry(LockEntry.from_origin(vendored, got.origin,
-                                                     hashlib.sha256(got.content).hexdigest()))
+                                                     hashlib.sha256(got.content).hexdigest(),
+                                                     config.name))
     # A crash between the files and the lock is repaired by the next run.
     for vendored, _ in pairs:
         check_writable(config.resolve(vendored), root=config.root, parents=True)
@@ -656,7 +772,7 @@ def vendor(project: Project, options: VendorOptions) -> VendorResult:
         make_parent(path, "the vendored file's")
         write_atomic(path, got.content, root=config.root)
         written.append(Vendored(vendored, len(got.content), got.origin.source,
-                                got.origin.identity()))
+                                got.origin.identity(), tag, config.name))
     changed = write_lock(lock_path, lock, root=config.root)
     project._lock = lock
     return VendorResult(tag, written, config.lock, changed)

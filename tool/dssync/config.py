@@ -31,10 +31,18 @@ DEFAULT_TAG_FORMAT = "v{version}"
 DEFAULT_LOCK = "dssync.lock"
 DEFAULT_REPORTS = "reports"
 
-_TOP_KEYS = ("github", "package", "tag-format", "sources", "prereleases", "lock", "reports",
-             "github-api-url", "github-raw-url", "index-url", "download-timeout", "license",
-             "files")
+_SHARED_KEYS = ("lock", "reports", "github-api-url", "github-raw-url", "index-url",
+                "download-timeout")
+"""Keys every upstream shares: at the top of ``[tool.dssync]`` in either form."""
+_UPSTREAM_KEYS = ("github", "package", "tag-format", "sources", "prereleases", "license",
+                  "files", "trees")
+"""Keys of one upstream: at the top in the single-upstream form, else in each
+``[[tool.dssync.upstreams]]``."""
+_TOP_KEYS = (*_SHARED_KEYS, *_UPSTREAM_KEYS, "upstreams")
 _FILE_KEYS = ("vendored", "upstream", "pins")
+_TREE_KEYS = ("vendored", "upstream", "include", "exclude")
+_NAME_RE = re.compile(r"[A-Za-z0-9._-]+")
+DEFAULT_INCLUDE = ("**/*.py",)
 _LICENSE_KEYS = ("upstream", "vendored")
 
 _GITHUB_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}/[A-Za-z0-9._-]+")
@@ -78,6 +86,30 @@ class FileEntry:
 
 
 @dataclass(frozen=True)
+class TreeEntry:
+    """A vendored directory mapped to an upstream directory: every file below it that the
+    globs take is a configured file, and one appearing or disappearing upstream is reported."""
+
+    vendored: str
+    upstream: str
+    include: tuple[str, ...] = DEFAULT_INCLUDE
+    """Globs (``**`` crosses directories) relative to the two directories."""
+    exclude: tuple[str, ...] = ()
+
+    def takes(self, relpath: str) -> bool:
+        """Whether the file at ``relpath`` (relative to the tree, ``/``-separated) is in it."""
+        from dssync._trees import glob_match
+
+        return (any(glob_match(relpath, g) for g in self.include)
+                and not any(glob_match(relpath, g) for g in self.exclude))
+
+    def relative(self, vendored: str) -> str | None:
+        """``vendored`` relative to the tree's vendored directory, or None outside it."""
+        prefix = self.vendored + "/"
+        return vendored[len(prefix):] if vendored.startswith(prefix) else None
+
+
+@dataclass(frozen=True)
 class LicenseEntry:
     upstream: str
     vendored: str
@@ -104,6 +136,58 @@ class Config:
     files: tuple[FileEntry, ...]
     download_timeout: float | None = None
     """Seconds one download may take in all; None: dssync's default."""
+    name: str = ""
+    """The upstream's name: what ``--upstream`` takes and reports group by."""
+    trees: tuple[TreeEntry, ...] = ()
+    listed: bool = False
+    """Whether this is one of ``[[tool.dssync.upstreams]]``."""
+    upstreams: tuple[Config, ...] = ()
+    """With ``[[tool.dssync.upstreams]]``: one configuration per upstream, each a whole
+    single-upstream one (the shared keys, its own files); empty in the single-upstream form."""
+
+    def views(self) -> tuple[Config, ...]:
+        """One configuration per upstream, in the order configured."""
+        return self.upstreams or (self,)
+
+    @property
+    def several(self) -> bool:
+        return len(self.upstreams) > 1
+
+    def upstream_named(self, name: str) -> Config:
+        """The configuration of the upstream called ``name``."""
+        for view in self.views():
+            if view.name == name:
+                return view
+        names = ", ".join(v.name for v in self.views())
+        raise ConfigError(f"no upstream is named '{name}'", path=_display(self.path),
+                          hint=f"configured: {names}")
+
+    def upstream_of(self, path: str | Path) -> Config | None:
+        """The upstream whose files (or trees) hold the vendored file ``path``; None if none."""
+        for view in self.views():
+            if view.owns(path):
+                return view
+        return None
+
+    def name_of(self, vendored: str) -> str | None:
+        """The name of the upstream ``vendored`` (a file or the LICENSE copy) comes from."""
+        for view in self.views():
+            if view.owns(vendored) or (view.license is not None
+                                       and view.license.vendored == vendored):
+                return view.name
+        return None
+
+    def owns(self, path: str | Path) -> bool:
+        """Whether the vendored file ``path`` is one of this upstream's (a file entry, or a
+        file under one of its trees that the globs take)."""
+        for rel in self._candidates(Path(path)):
+            if any(e.vendored == rel for e in self.files):
+                return True
+            for tree in self.trees:
+                inner = tree.relative(rel)
+                if inner is not None and tree.takes(inner):
+                    return True
+        return False
 
     def source_specs(self) -> list[str]:
         """The sources in order, with bare ``github``/``pypi`` naming the configured project."""
@@ -123,21 +207,38 @@ class Config:
 
     def file_for(self, path: str | Path) -> FileEntry:
         """The entry whose vendored file is ``path``: relative to the root, absolute, or (failing
-        those) relative to the current directory."""
-        for rel in self._candidates(Path(path)):
-            for entry in self.files:
-                if entry.vendored == rel:
-                    return entry
-        configured = ", ".join(f.vendored for f in self.files)
+        those) relative to the current directory. A file under a tree that no entry names gets
+        one (no pins); with several upstreams, each upstream's files are looked in."""
+        for view in self.views():
+            found = view._own_entry(path)
+            if found is not None:
+                return found
+        configured = ", ".join([f.vendored for v in self.views() for f in v.files]
+                               + [t.vendored + "/" for v in self.views() for t in v.trees])
         raise ConfigError(f"{path} is not a configured vendored file", path=_display(self.path),
                           hint=f"add a [[{self._table()}.files]] entry for it"
                                f" (configured: {configured})")
+
+    def _own_entry(self, path: str | Path) -> FileEntry | None:
+        candidates = self._candidates(Path(path))
+        for rel in candidates:
+            for entry in self.files:
+                if entry.vendored == rel:
+                    return entry
+        for rel in candidates:
+            for tree in self.trees:
+                inner = tree.relative(rel)
+                if inner is not None and tree.takes(inner):
+                    return FileEntry(rel, f"{tree.upstream}/{inner}" if tree.upstream else inner,
+                                     _FrozenDict())
+        return None
 
     def resolve(self, relpath: str) -> Path:
         return self.root / relpath
 
     def _table(self) -> str:
-        return "tool.dssync" if self.path.name == PYPROJECT else "the top level of " + self.path.name
+        table = "tool.dssync" if self.path.name == PYPROJECT else "the top level of " + self.path.name
+        return f"{table}.upstreams" if self.upstreams or self.listed else table
 
     def _candidates(self, path: Path) -> list[str]:
         found = []
@@ -389,37 +490,65 @@ def _toml_type(value: Any) -> str:
     return type(value).__name__
 
 
+def _string(ctx: _Ctx, table: dict[str, Any], name: str, what: str = "a string") -> str | None:
+    value = table.get(name)
+    return None if value is None else ctx.expect(value, str, ctx.key(name), what)
+
+
 def _build(ctx: _Ctx, table: dict[str, Any]) -> Config:
     ctx.only(table, _TOP_KEYS)
+    shared = _shared(ctx, table)
+    listed = table.get("upstreams")
+    if listed is None:
+        config = _upstream(ctx, table, shared, None)
+        _check_taken(ctx, [config], shared["lock"])
+        return config
+    for key in _UPSTREAM_KEYS:
+        if key in table:
+            raise ctx.fail(ctx.key(key), "cannot stand beside [[upstreams]]: with upstreams"
+                                         " listed, each one's settings go in its own entry",
+                           hint=f"move {key} into a [[{ctx.key('upstreams')}]] entry")
+    ctx.expect(listed, list, ctx.key("upstreams"),
+               f"an array of tables ([[{ctx.key('upstreams')}]])")
+    if not listed:
+        raise ctx.fail(ctx.key("upstreams"), "is empty",
+                       hint="add at least one [[upstreams]] entry, or remove the key")
+    views: list[Config] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(listed):
+        sub = _Ctx(ctx.path, ctx.key("upstreams", i))
+        ctx.expect(item, dict, sub.prefix, "a table (name, package or github, files...)")
+        sub.only(item, ("name", *_UPSTREAM_KEYS))
+        name = _string(sub, item, "name", "a string (the upstream's name)")
+        if name is None and len(listed) > 1:
+            raise sub.fail(sub.key("name"), "missing: several upstreams need a name each",
+                           hint='add name = "..." (what --upstream takes and reports group by)')
+        view = _upstream(sub, item, shared, name, listed=True)
+        if view.name in seen:
+            raise sub.fail(sub.key("name"),
+                           f"'{view.name}' is already the name of upstreams[{seen[view.name]}]",
+                           hint="give each upstream its own name")
+        seen[view.name] = i
+        views.append(view)
+    _check_taken(ctx, views, shared["lock"])
+    if len(views) == 1:
+        return views[0]
+    return Config(root=ctx.path.parent, path=ctx.path, github=None, package=None,
+                  tag_format=DEFAULT_TAG_FORMAT, sources=(), prereleases=False, license=None,
+                  files=(), upstreams=tuple(views), **shared)
 
-    def string(name: str, what: str = "a string") -> str | None:
-        value = table.get(name)
-        return None if value is None else ctx.expect(value, str, ctx.key(name), what)
 
-    github = string("github", "a string (owner/name)")
-    if github is not None:
-        _check_github(ctx, ctx.key("github"), github)
-    package = string("package", "a string (the package name)")
-    if package is not None:
-        _check_package(ctx, ctx.key("package"), package)
-
-    tag_format = string("tag-format")
-    if tag_format is None:
-        tag_format = DEFAULT_TAG_FORMAT
-    _check_tag_format(ctx, tag_format)
-
-    sources = _sources(ctx, table.get("sources"), github, package)
-
-    prereleases = table.get("prereleases", False)
-    ctx.expect(prereleases, bool, ctx.key("prereleases"), "a boolean (true or false)")
-
-    lock = _local_path(ctx, ctx.key("lock"), _default(string("lock"), DEFAULT_LOCK))
-    reports = _local_path(ctx, ctx.key("reports"), _default(string("reports"), DEFAULT_REPORTS))
+def _shared(ctx: _Ctx, table: dict[str, Any]) -> dict[str, Any]:
+    """The keys every upstream shares, as ``Config`` fields."""
+    lock = _local_path(ctx, ctx.key("lock"),
+                       _default(_string(ctx, table, "lock"), DEFAULT_LOCK))
+    reports = _local_path(ctx, ctx.key("reports"),
+                          _default(_string(ctx, table, "reports"), DEFAULT_REPORTS))
 
     urls = {}
     for name, schemes in (("github-api-url", WEB_SCHEMES), ("github-raw-url", WEB_SCHEMES),
                           ("index-url", INDEX_SCHEMES)):
-        value = string(name, "a string (a URL)")
+        value = _string(ctx, table, name, "a string (a URL)")
         if value is not None:
             _check_url(ctx, ctx.key(name), value, schemes)
             if name.startswith("github"):
@@ -434,19 +563,37 @@ def _build(ctx: _Ctx, table: dict[str, Any]) -> Config:
         if not 0 < download_timeout < float("inf"):
             raise ctx.fail(ctx.key("download-timeout"), "must be a positive number of seconds",
                            hint="e.g. download-timeout = 600")
+    return {"lock": lock, "reports": reports, "github_api_url": urls["github-api-url"],
+            "github_raw_url": urls["github-raw-url"], "index_url": urls["index-url"],
+            "download_timeout": float(download_timeout) if download_timeout is not None else None}
 
-    license_entry = _license(ctx, table.get("license"))
-    files = _files(ctx, table.get("files"))
 
-    taken = {entry.vendored: ctx.key("files") for entry in files}
-    if license_entry is not None and license_entry.vendored in taken:
-        raise ctx.fail(ctx.key("license", "vendored"),
-                       f"{license_entry.vendored} is also a vendored constants file",
-                       hint="the license copy needs its own path")
-    if lock in taken:
-        raise ctx.fail(ctx.key("lock"), f"{lock} is also a vendored file",
-                       hint="choose another path for the lock file")
+def _upstream(ctx: _Ctx, table: dict[str, Any], shared: dict[str, Any], name: str | None, *,
+              listed: bool = False) -> Config:
+    """One upstream's configuration from its keys (the top of the table in the single-upstream
+    form, else one ``[[upstreams]]`` entry) and the shared ones."""
+    if name is not None and not _NAME_RE.fullmatch(name):
+        raise ctx.fail(ctx.key("name"), f"'{name}' is not a usable upstream name",
+                       hint="use letters, digits, '.', '_' and '-'")
+    github = _string(ctx, table, "github", "a string (owner/name)")
+    if github is not None:
+        _check_github(ctx, ctx.key("github"), github)
+    package = _string(ctx, table, "package", "a string (the package name)")
+    if package is not None:
+        _check_package(ctx, ctx.key("package"), package)
 
+    tag_format = _string(ctx, table, "tag-format")
+    if tag_format is None:
+        tag_format = DEFAULT_TAG_FORMAT
+    _check_tag_format(ctx, tag_format)
+
+    sources = _sources(ctx, table.get("sources"), github, package)
+
+    prereleases = table.get("prereleases", False)
+    ctx.expect(prereleases, bool, ctx.key("prereleases"), "a boolean (true or false)")
+
+    trees = _trees(ctx, table.get("trees"))
+    files = _files(ctx, table.get("files"), required=not trees)
     return Config(
         root=ctx.path.parent,
         path=ctx.path,
@@ -455,15 +602,129 @@ def _build(ctx: _Ctx, table: dict[str, Any]) -> Config:
         tag_format=tag_format,
         sources=sources,
         prereleases=prereleases,
-        lock=lock,
-        reports=reports,
-        github_api_url=urls["github-api-url"],
-        github_raw_url=urls["github-raw-url"],
-        index_url=urls["index-url"],
-        license=license_entry,
+        license=_license(ctx, table.get("license")),
         files=files,
-        download_timeout=float(download_timeout) if download_timeout is not None else None,
+        name=name or _default_name(package, github, sources),
+        trees=trees,
+        listed=listed,
+        **shared,
     )
+
+
+def _default_name(package: str | None, github: str | None, sources: tuple[str, ...]) -> str:
+    """An upstream without a name is called by its package, else its repository's name."""
+    if package:
+        return package
+    if github:
+        return github.partition("/")[2]
+    for source in sources:
+        kind, _, target = source.partition(":")
+        if kind in ("pypi", "github") and target:
+            return target.rpartition("/")[2]
+        if kind == "git" and target:
+            tail = target.rstrip("/").rpartition("/")[2]
+            tail = tail[:-4] if tail.endswith(".git") else tail
+            if _NAME_RE.fullmatch(tail):
+                return tail
+    return "upstream"
+
+
+def _check_taken(ctx: _Ctx, views: list[Config], lock: str) -> None:
+    """Each vendored path belongs to one upstream, and to one role."""
+    taken: dict[str, str] = {}
+    trees: list[tuple[str, str]] = []
+    for view in views:
+        where = view.name if len(views) > 1 else ""
+        for tree in view.trees:
+            for other, owner in trees:
+                if owner != where and _nested(tree.vendored, other):
+                    raise ctx.fail(ctx.key("upstreams"),
+                                   f"the trees {other} ({owner}) and {tree.vendored}"
+                                   f" ({where}) overlap",
+                                   hint="map each vendored directory to one upstream")
+            trees.append((tree.vendored, where))
+        for entry in view.files:
+            if entry.vendored in taken:
+                raise ctx.fail(ctx.key("upstreams"), f"{entry.vendored} is configured for both"
+                                                     f" {taken[entry.vendored]} and {where}",
+                               hint="a vendored file comes from one upstream")
+            taken[entry.vendored] = where
+        for entry in view.files:
+            for other, owner in trees:
+                if owner != where and entry.vendored.startswith(other + "/"):
+                    raise ctx.fail(ctx.key("upstreams"), f"{entry.vendored} ({where}) lies in the"
+                                                         f" tree {other} of {owner}",
+                                   hint="a vendored file comes from one upstream")
+    for view in views:
+        license_entry = view.license
+        if license_entry is not None and license_entry.vendored in taken:
+            key = (f"{ctx.key('upstreams')}.license.vendored" if len(views) > 1
+                   else ctx.key("license", "vendored"))
+            raise ctx.fail(key, f"{license_entry.vendored} is also a vendored constants file",
+                           hint="the license copy needs its own path")
+    if lock in taken:
+        raise ctx.fail(ctx.key("lock"), f"{lock} is also a vendored file",
+                       hint="choose another path for the lock file")
+
+
+def _nested(a: str, b: str) -> bool:
+    """Whether one of the directories ``a`` and ``b`` holds the other (or they are one)."""
+    return (a + "/").startswith(b + "/") or (b + "/").startswith(a + "/")
+
+
+def _trees(ctx: _Ctx, value: Any) -> tuple[TreeEntry, ...]:
+    if value is None:
+        return ()
+    table = f"[[{ctx.key('trees')}]]"
+    ctx.expect(value, list, ctx.key("trees"), f"an array of tables ({table})")
+    entries: list[TreeEntry] = []
+    for i, item in enumerate(value):
+        ctx.expect(item, dict, ctx.key("trees", i), "a table with vendored and upstream")
+        ctx.only(item, _TREE_KEYS, "trees", i)
+        for name in ("vendored", "upstream"):
+            if name not in item:
+                raise ctx.fail(ctx.key("trees", i, name), "missing",
+                               hint=f'add {name} = "directory" to this entry')
+            ctx.expect(item[name], str, ctx.key("trees", i, name), "a string (a directory)")
+        vendored = _local_path(ctx, ctx.key("trees", i, "vendored"), item["vendored"])
+        upstream = item["upstream"].strip("/")
+        if upstream:
+            upstream = _upstream_path(ctx, ctx.key("trees", i, "upstream"), upstream)
+        globs = {}
+        for name, default in (("include", DEFAULT_INCLUDE), ("exclude", ())):
+            key = ctx.key("trees", i, name)
+            given = item.get(name)
+            if given is None:
+                globs[name] = default
+                continue
+            ctx.expect(given, list, key, "an array of glob strings")
+            for j, glob in enumerate(given):
+                ctx.expect(glob, str, ctx.key("trees", i, name, j), "a string (a glob)")
+                problem = _glob_problem(glob)
+                if problem:
+                    raise ctx.fail(ctx.key("trees", i, name, j), f"'{glob}' {problem}",
+                                   hint='globs are relative to the tree, e.g. "**/constants.py"')
+            globs[name] = tuple(given)
+        if not globs["include"]:
+            raise ctx.fail(ctx.key("trees", i, "include"), "is empty",
+                           hint='take at least one glob, or remove the key (default "**/*.py")')
+        for j, other in enumerate(entries):
+            if other.vendored == vendored:
+                raise ctx.fail(ctx.key("trees", i, "vendored"),
+                               f"{vendored} is already mapped in trees[{j}]",
+                               hint="map each vendored directory once")
+        entries.append(TreeEntry(vendored, upstream, globs["include"], globs["exclude"]))
+    return tuple(entries)
+
+
+def _glob_problem(glob: str) -> str | None:
+    if not glob:
+        return "is empty"
+    if glob.startswith("/") or "\\" in glob:
+        return "is not a relative '/'-separated glob"
+    if any(part in (".", "..") for part in glob.split("/")):
+        return "may not hold '.' or '..' parts"
+    return None
 
 
 def _default(value: str | None, default: str) -> str:
@@ -590,8 +851,10 @@ def _license(ctx: _Ctx, value: Any) -> LicenseEntry | None:
     return LicenseEntry(**fields)
 
 
-def _files(ctx: _Ctx, value: Any) -> tuple[FileEntry, ...]:
+def _files(ctx: _Ctx, value: Any, *, required: bool = True) -> tuple[FileEntry, ...]:
     key = ctx.key("files")
+    if not required and value is None:
+        return ()
     if value is None or value == []:
         raise ctx.fail(key, "no files are configured",
                        hint=f"add at least one {ctx.files_table} entry with vendored and"

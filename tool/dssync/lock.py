@@ -10,21 +10,25 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, Callable
 
 from dssync.errors import ConfigError, DssyncError, file_in_the_way
 from dssync.models import Origin
 
-SCHEMA = "dssync.lock/1"
+SCHEMA = "dssync.lock/2"
+"""Written: each entry names the upstream it came from (``upstream_name``)."""
+SCHEMA_V1 = "dssync.lock/1"
+"""Read too (one upstream, entries without ``upstream_name``); the next write upgrades it."""
 
 _REQUIRED = ("vendored", "upstream", "tag", "source", "upstream_sha256", "sha256")
-_OPTIONAL = ("commit", "archive", "archive_sha256")
-_ORDER = ("vendored", "upstream", "tag", "source", "commit", "archive", "archive_sha256",
-          "upstream_sha256", "sha256")
+_OPTIONAL = ("upstream_name", "commit", "archive", "archive_sha256")
+_ORDER = ("vendored", "upstream_name", "upstream", "tag", "source", "commit", "archive",
+          "archive_sha256", "upstream_sha256", "sha256")
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
 _COMMIT_RE = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_NAME_RE = re.compile(r"[A-Za-z0-9._-]+")
 _RESTORE_HINT = ("restore it from version control, or delete it and let dssync write a new one")
 
 
@@ -42,11 +46,16 @@ class LockEntry:
     commit: str | None = None
     archive: str | None = None
     archive_sha256: str | None = None
+    upstream_name: str | None = None
+    """The configured upstream it came from (None only in a ``dssync.lock/1`` file whose
+    project no longer configures the file)."""
 
     @classmethod
-    def from_origin(cls, vendored: str, origin: Origin, vendored_sha256: str) -> LockEntry:
+    def from_origin(cls, vendored: str, origin: Origin, vendored_sha256: str,
+                    upstream_name: str | None = None) -> LockEntry:
         return cls(
             vendored=vendored,
+            upstream_name=upstream_name,
             upstream=origin.path,
             tag=origin.tag,
             source=origin.source,
@@ -96,8 +105,9 @@ def _key(vendored: str | PurePath) -> str:
     return vendored.as_posix() if isinstance(vendored, PurePath) else vendored
 
 
-def read_lock(path: Path) -> Lock:
-    """The lock at ``path``; an empty lock when the file does not exist yet."""
+def read_lock(path: Path, name_of: Callable[[str], str | None] | None = None) -> Lock:
+    """The lock at ``path``; an empty lock when the file does not exist yet. ``name_of`` names
+    the upstream of an entry of a ``dssync.lock/1`` file (which predates several upstreams)."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -126,7 +136,7 @@ def read_lock(path: Path) -> Lock:
     except RecursionError:
         raise ConfigError("the lock file nests too deeply to be a dssync lock", path=path,
                           hint=_RESTORE_HINT) from None
-    return _parse(doc, path)
+    return _parse(doc, path, name_of)
 
 
 def write_lock(path: Path, lock: Lock, *, root: Path | None = None) -> bool:
@@ -190,15 +200,16 @@ def _json_type(value: Any) -> str:
     return type(value).__name__
 
 
-def _parse(doc: Any, path: Path) -> Lock:
+def _parse(doc: Any, path: Path, name_of: Callable[[str], str | None] | None) -> Lock:
     if not isinstance(doc, dict):
         raise _fail(path, "", f"expected a JSON object, got {_json_type(doc)}")
     if "schema" not in doc:
         raise _fail(path, "schema", "missing")
     schema = doc["schema"]
-    if schema != SCHEMA:
-        raise ConfigError(f"unknown lock schema {json.dumps(schema)}; this dssync reads {SCHEMA}",
-                          path=path, hint="upgrade dssync, or delete the lock and sync again")
+    if schema not in (SCHEMA, SCHEMA_V1):
+        raise ConfigError(f"unknown lock schema {json.dumps(schema)}; this dssync reads {SCHEMA}"
+                          f" and {SCHEMA_V1}", path=path,
+                          hint="upgrade dssync, or delete the lock and sync again")
     for key in doc:
         if key not in ("schema", "files"):
             raise _fail(path, key, "unknown key")
@@ -208,18 +219,20 @@ def _parse(doc: Any, path: Path) -> Lock:
                     else f"expected an array, got {_json_type(files)}")
     entries: dict[str, LockEntry] = {}
     for i, item in enumerate(files):
-        entry = _parse_entry(item, f"files[{i}]", path)
+        entry = _parse_entry(item, f"files[{i}]", path, v1=schema == SCHEMA_V1)
+        if entry.upstream_name is None and name_of is not None:
+            entry = replace(entry, upstream_name=name_of(entry.vendored))
         if entry.vendored in entries:
             raise _fail(path, f"files[{i}].vendored", f"{entry.vendored} is listed twice")
         entries[entry.vendored] = entry
     return Lock(entries)
 
 
-def _parse_entry(item: Any, where: str, path: Path) -> LockEntry:
+def _parse_entry(item: Any, where: str, path: Path, *, v1: bool = False) -> LockEntry:
     if not isinstance(item, dict):
         raise _fail(path, where, f"expected an object, got {_json_type(item)}")
     for key in item:
-        if key not in _ORDER:
+        if key not in _ORDER or (v1 and key == "upstream_name"):
             raise _fail(path, f"{where}.{key}", "unknown key")
     values: dict[str, str | None] = {}
     for key in _ORDER:
@@ -235,6 +248,8 @@ def _parse_entry(item: Any, where: str, path: Path) -> LockEntry:
             raise _fail(path, f"{where}.{key}", "is not a sha256 (64 lowercase hex digits)")
         elif key == "commit" and not _COMMIT_RE.fullmatch(value):
             raise _fail(path, f"{where}.{key}", "is not a full commit id")
+        elif key == "upstream_name" and not _NAME_RE.fullmatch(value):
+            raise _fail(path, f"{where}.{key}", f"'{value}' is not an upstream name")
         values[key] = value
     vendored = values["vendored"]
     assert vendored is not None

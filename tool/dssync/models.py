@@ -459,6 +459,23 @@ class DriftReport:
     """Things the reader should know, e.g. that a source was skipped."""
     web: UpstreamWeb | None = None
     """Where upstream can be read on the web, when it has such pages."""
+    upstream: str | None = None
+    """The name of the configured upstream read (None without a configuration)."""
+    groups: list[DriftReport] = field(default_factory=list)
+    """With several upstreams: one report per upstream, in the configured order (``files``
+    then holds all their files, ``tag`` the tag they share, if they do)."""
+
+    @classmethod
+    def grouped(cls, reports: list[DriftReport]) -> DriftReport:
+        """One report of several upstreams' reports, grouped by upstream."""
+        if len(reports) == 1:
+            return reports[0]
+        tags = {r.tag for r in reports}
+        return cls(files=[f for r in reports for f in r.files],
+                   tag=tags.pop() if len(tags) == 1 else None,
+                   notes=[note if r.upstream is None else f"{r.upstream}: {note}"
+                          for r in reports for note in r.notes],
+                   groups=list(reports))
 
     @property
     def has_drift(self) -> bool:

@@ -36,8 +36,25 @@ def select_targets(config: Config | None, files: Sequence[str],
     if config is None:
         raise ConfigError(NO_CONFIG,
                           hint="add one, or name the file: VENDORED.py --source SPEC --upstream-path PATH")
-    entries = [config.file_for(f) for f in files] if files else list(config.files)
+    if files:
+        entries = [config.file_for(f) for f in files]
+    else:
+        entries = [e for view in config.views() for e in configured_files(view)]
     return [Target(e.vendored, config.resolve(e.vendored), e.upstream, e.pins) for e in entries]
+
+
+def configured_files(config: Config) -> list[FileEntry]:
+    """One upstream's files: its entries, then the files of its trees on disk that no entry
+    names (an entry inside a tree overrides the tree for its file)."""
+    entries = list(config.files)
+    if config.trees:
+        from dssync._trees import vendored_files
+
+        named = {e.vendored for e in entries}
+        for tree in config.trees:
+            entries += [config.file_for(v) for v in vendored_files(config, tree)
+                        if v not in named]
+    return entries
 
 
 def _configured(config: Config | None, path: str) -> FileEntry | None:

@@ -38,6 +38,8 @@ class LocalState:
     pins: dict[str, str] = field(default_factory=dict)
     kind: str = "constants"
     """``constants``, or ``license``: the upstream LICENSE copy, checked by its hash only."""
+    upstream: str | None = None
+    """The name of the configured upstream the file comes from."""
 
     @property
     def state(self) -> str:

@@ -51,4 +51,4 @@ def detect_moves(report: DriftReport) -> DriftReport:
             changed=list(f.changed), renamed=list(f.renamed), pinned=list(f.pinned),
             renamed_classes=list(f.renamed_classes), moved=list(f.moved) + moves.get(i, []),
         ))
-    return DriftReport(files=files, tag=report.tag, notes=list(report.notes), web=report.web)
+    return replace(report, files=files, notes=list(report.notes))

@@ -37,7 +37,9 @@ def command(level: str, message: str, **properties: str | int) -> str:
 
 def annotation(x: Finding) -> str:
     level = "notice" if x.rule.level == "note" else "warning"
-    return command(level, x.message, file=x.file, line=x.line, title=f"{x.rule.title}: {x.name}")
+    whose = f"{x.upstream}: " if x.upstream else ""  # several upstreams: which one drifted
+    return command(level, x.message, file=x.file, line=x.line,
+                   title=f"{whose}{x.rule.title}: {x.name}")
 
 
 def render(report: DriftReport, limit: int = LIMIT) -> str:
@@ -52,9 +54,12 @@ def render(report: DriftReport, limit: int = LIMIT) -> str:
         lines.append(command("notice", f"{more} more drift finding{'s' if more != 1 else ''} not shown "
                                        f"as annotations ({len(found)} in all); the Markdown report "
                                        "lists every one", title="dssync"))
-    links = report_links(report)
-    if links:
-        lines.append(command("notice", "; ".join(f"{label}: {url}" for label, url in links),
-                             title="dssync: upstream"))
+    for group in report.groups or [report]:
+        links = report_links(group)
+        if links:
+            whose = f" {group.upstream}" if report.groups else ""
+            lines.append(command("notice", "; ".join(f"{label}: {url}" for label, url in links),
+                                 title=f"dssync: upstream{whose}"))
+    lines += [f"{group.upstream}: {summary_line(group)}" for group in report.groups]
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"

@@ -42,7 +42,8 @@ body { font: 14px/1.5 system-ui, sans-serif; color: var(--fg); background: var(-
   margin: 0 auto; padding: 1rem 2rem; max-width: 110rem; }
 a { color: var(--link); }
 h1 { font-size: 1.6rem; margin-bottom: .25rem; overflow-wrap: anywhere; }
-h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid var(--line); }
+h2, h3.file { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid var(--line); }
+h2.upstream { font-size: 1.35rem; border-bottom-width: 3px; }
 p.verdict { font-weight: 600; }
 p.note, p.origin, p.links, footer { color: var(--muted); }
 p.origin, p.links { overflow-wrap: anywhere; }
@@ -55,7 +56,7 @@ table.summary { width: auto; }
 table.summary td { text-align: right; }
 col.kind { width: 8rem; } col.name { width: 24%; } col.lines { width: 7.5rem; } col.notes { width: 16%; }
 code, pre { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-h2 code { font-size: 1.05rem; }
+h2 code, h3.file code { font-size: 1.05rem; }
 .path { overflow-wrap: anywhere; }
 .name { overflow-wrap: normal; word-break: normal; hyphens: none; }
 pre { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; max-height: 20rem; overflow: auto; }
@@ -264,7 +265,8 @@ def _rows(f: FileDrift, report: DriftReport) -> Iterable[str]:
                    escape(_line(p.line)), escape(f"{p.reason} ({state})"))
 
 
-def _file_section(i: int, f: FileDrift, report: DriftReport, shared: str | None = None) -> list[str]:
+def _file_section(i: int, f: FileDrift, report: DriftReport, shared: str | None = None, *,
+                  heading: str = "h2") -> list[str]:
     origin = f'<p class="origin">Upstream {_path(f.upstream)}'
     if f.origin is not None and shared is not None:
         origin += f" {escape(upstream_line(f, shared))}"
@@ -276,7 +278,9 @@ def _file_section(i: int, f: FileDrift, report: DriftReport, shared: str | None 
         origin += ", the local file"
     if f.has_drift:
         origin += "".join(f" · {_link(label, url)}" for label, url in file_links(report, f))
-    out = [f'<section class="file" id="file-{i}">', f"<h2>{_path(f.vendored)}</h2>", origin + "</p>"]
+    tag = heading if heading == "h2" else f'{heading} class="file"'
+    out = [f'<section class="file" id="file-{i}">',
+           f"<{tag}>{_path(f.vendored)}</{heading}>", origin + "</p>"]
     counts = ", ".join(count_phrase(kind, n) for kind, n in f.counts().items() if n)
     if not f.has_drift:
         out.append(f'<p class="verdict">No drift.{" " + escape(counts) if counts else ""}</p>')
@@ -304,6 +308,20 @@ def _summary_table(report: DriftReport) -> list[str]:
     return out
 
 
+def _context(report: DriftReport) -> list[str]:
+    """The links to upstream, the notes and where the files were read (shared by all)."""
+    out = []
+    links = report_links(report)
+    if links:
+        out.append('<p class="links">' + " · ".join(_link(label, url) for label, url in links) + "</p>")
+    out += [f'<p class="note">{escape(note)}</p>' for note in report.notes
+            if not report.groups]  # a grouped report's notes are its upstreams'
+    shared = shared_origin(report) if not report.groups else None
+    if shared is not None:
+        out.append(f'<p class="origin">Upstream files from {escape(shared)}</p>')
+    return out
+
+
 def render(report: DriftReport) -> str:
     title = "dssync drift report" + (f": {report.tag}" if report.tag else "")
     out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
@@ -313,23 +331,31 @@ def render(report: DriftReport) -> str:
            f"<title>{escape(title)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
            f"<header><h1>{escape(title)}</h1>",
            f'<p class="verdict" id="verdict">{escape(summary_line(report))}</p>']
-    links = report_links(report)
-    if links:
-        out.append('<p class="links">' + " · ".join(_link(label, url) for label, url in links) + "</p>")
-    out += [f'<p class="note">{escape(note)}</p>' for note in report.notes]
-    shared = shared_origin(report)
-    if shared is not None:
-        out.append(f'<p class="origin">Upstream files from {escape(shared)}</p>')
+    out += _context(report)
     out += _summary_table(report)
+    numbered = list(enumerate(report.files, 1))
     if len(report.files) > 1:
         out.append('<nav><ul class="files">')
-        out += [f'<li><a href="#file-{i}">{_path(f.vendored)}</a></li>'
-                for i, f in enumerate(report.files, 1)]
+        out += [f'<li><a href="#file-{i}">{_path(f.vendored)}</a></li>' for i, f in numbered]
         out.append("</ul></nav>")
     out.append("</header>")
     out.append("<main>")
-    for i, f in enumerate(report.files, 1):
-        out += _file_section(i, f, report, shared)
+    if not report.groups:
+        shared = shared_origin(report)
+        for i, f in numbered:
+            out += _file_section(i, f, report, shared)
+    first = 1
+    for group in report.groups:
+        # Each upstream a section: its tag, verdict, links and notes, then its files.
+        name = escape(str(group.upstream))
+        out += [f'<section class="upstream" id="upstream-{name}">',
+                f'<h2 class="upstream">Upstream {name} at {escape(str(group.tag))}</h2>',
+                f'<p class="verdict">{escape(summary_line(group))}</p>', *_context(group)]
+        shared = shared_origin(group)
+        for i, f in enumerate(group.files, first):
+            out += _file_section(i, f, group, shared, heading="h3")
+        first += len(group.files)
+        out.append("</section>")
     out += ["</main>", "<footer><p>Written by dssync. Values are shown as the source writes them, "
                        "white space, comments and quote style folded (a changed value written over "
                        "several lines as those lines, a text of several lines as its lines, the "

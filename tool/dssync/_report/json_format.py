@@ -98,6 +98,20 @@ def file_to_dict(f: FileDrift, report: DriftReport | None = None) -> dict[str, A
     return data
 
 
+def _group(report: DriftReport) -> dict[str, Any]:
+    """One upstream's part of a grouped report (its files carry its name)."""
+    data: dict[str, Any] = {"name": report.upstream, "tag": report.tag}
+    links = report_links(report)
+    if links:
+        data["links"] = _links(links)
+    data["files"] = [f.vendored for f in report.files]
+    data["summary"] = report.summary()
+    data["drift"] = report.has_drift
+    if report.notes:
+        data["notes"] = list(report.notes)
+    return data
+
+
 def report_to_dict(report: DriftReport) -> dict[str, Any]:
     data: dict[str, Any] = {"schema": SCHEMA}
     if report.tag is not None:
@@ -105,7 +119,13 @@ def report_to_dict(report: DriftReport) -> dict[str, Any]:
     links = report_links(report)
     if links:
         data["links"] = _links(links)
-    data["files"] = [file_to_dict(f, report) for f in report.files]
+    if report.groups:
+        # Several upstreams: each one's tag, links and totals, and its name on each of its files.
+        data["upstreams"] = [_group(g) for g in report.groups]
+        data["files"] = [{**file_to_dict(f, g), "upstream_name": g.upstream}
+                         for g in report.groups for f in g.files]
+    else:
+        data["files"] = [file_to_dict(f, report) for f in report.files]
     data["summary"] = report.summary()
     data["drift"] = report.has_drift
     if report.notes:

@@ -70,8 +70,11 @@ def _moved_row(m: Moved, f: FileDrift, report: DriftReport) -> list[str]:
     return [_cell(m.name), _cell(display(m.shown)), where, lines, _note(m.comment)]
 
 
-def _file(f: FileDrift, report: DriftReport, shared: str | None = None) -> list[str]:
-    lines = [f"## {_cell(f.vendored)}", ""]
+def _file(f: FileDrift, report: DriftReport, shared: str | None = None, *,
+          level: int = 2) -> list[str]:
+    """The file's section, its heading at ``level`` (one deeper under an upstream's)."""
+    h = "#" * level
+    lines = [f"{h} {_cell(f.vendored)}", ""]
     if f.origin is not None:
         where = upstream_line(f, shared) if shared else f"from {origin_line(f)}"
         upstream = f"Upstream: {_cell(f.upstream)} {where}"
@@ -85,18 +88,18 @@ def _file(f: FileDrift, report: DriftReport, shared: str | None = None) -> list[
     if not f.has_drift:
         lines += ["No drift.", ""]
     if f.added:
-        lines += [f"### Added upstream ({len(f.added)})", ""]
+        lines += [f"{h}# Added upstream ({len(f.added)})", ""]
         lines += _table(["Constant", "Value", "Upstream line", "Goes (dssync update)", "Comment"],
                         [[_cell(a.name), _cell(display(a.shown)),
                           _link(str(a.line), upstream_line_url(report, f, a.line)),
                           _goes(a.placement), _note(a.comment)] for a in f.added])
     if f.removed:
-        lines += [f"### Removed upstream ({len(f.removed)})", ""]
+        lines += [f"{h}# Removed upstream ({len(f.removed)})", ""]
         lines += _table(["Constant", "Value", "Line", "Comment"],
                         [[_cell(r.name), _cell(display(r.shown)), str(r.line), _note(r.comment)]
                          for r in f.removed])
     if f.changed:
-        lines += [f"### Changed ({len(f.changed)})", ""]
+        lines += [f"{h}# Changed ({len(f.changed)})", ""]
         rows = []
         for c in f.changed:
             detail = "<br>".join(_cell(d) for d in (c.details or ()))
@@ -106,11 +109,11 @@ def _file(f: FileDrift, report: DriftReport, shared: str | None = None) -> list[
         lines += _table(["Constant", "Kind", "Vendored", "Upstream", "Lines", "Details", "Comment"],
                         rows)
     if f.renamed:
-        lines += [f"### Renamed ({len(f.renamed)})", ""]
+        lines += [f"{h}# Renamed ({len(f.renamed)})", ""]
         lines += _table(["Vendored name", "Upstream name", "Value"],
                         [[_cell(r.old_name), _cell(r.new_name), _cell(renamed_value(r))] for r in f.renamed])
     if f.renamed_classes:
-        lines += [f"### Classes renamed ({len(f.renamed_classes)})", "",
+        lines += [f"{h}# Classes renamed ({len(f.renamed_classes)})", "",
                   ("Each class's body is otherwise the same; its constants keep their names "
                    "within it."), ""]
         lines += _table(["Vendored class", "Upstream class", "Constants", "Lines"],
@@ -118,21 +121,20 @@ def _file(f: FileDrift, report: DriftReport, shared: str | None = None) -> list[
                           f"{c.old_line} → {_link(str(c.new_line), upstream_line_url(report, f, c.new_line))}"]
                          for c in f.renamed_classes])
     if f.moved:
-        lines += [f"### Moved upstream ({len(f.moved)})", "",
+        lines += [f"{h}# Moved upstream ({len(f.moved)})", "",
                   "Each kept its name and value, and is listed under both of its files.", ""]
         lines += _table(["Constant", "Value", "Moved", "Lines", "Comment"],
                         [_moved_row(m, f, report) for m in f.moved])
     if f.pinned:
-        lines += [f"### Pinned ({len(f.pinned)})", ""]
+        lines += [f"{h}# Pinned ({len(f.pinned)})", ""]
         lines += _table(["Constant", "Local", "Upstream", "Reason", "Still differs"],
                         [[_cell(p.name), _cell(display(p.local_shown or "")), _cell(display(p.upstream_shown or "")),
                           _text(p.reason), "yes" if p.drifted else "no"] for p in f.pinned])
     return lines
 
 
-def render(report: DriftReport) -> str:
-    title = "# dssync drift report" + (f": {report.tag}" if report.tag else "")
-    lines = [title, "", f"**{summary_line(report)}**", ""]
+def _body(report: DriftReport, level: int = 2) -> list[str]:
+    lines = []
     links = report_links(report)
     if links:
         lines += [" · ".join(_link(label, url) for label, url in links), ""]
@@ -143,5 +145,17 @@ def render(report: DriftReport) -> str:
     if shared is not None:
         lines += [f"Upstream files from {shared}.", ""]
     for f in report.files:
-        lines += _file(f, report, shared)
+        lines += _file(f, report, shared, level=level)
+    return lines
+
+
+def render(report: DriftReport) -> str:
+    title = "# dssync drift report" + (f": {report.tag}" if report.tag else "")
+    lines = [title, "", f"**{summary_line(report)}**", ""]
+    if not report.groups:
+        lines += _body(report)
+    for group in report.groups:
+        # Each upstream a section of its own: its tag, totals and links, its files below.
+        lines += [f"## Upstream {_cell(str(group.upstream))} at {_cell(str(group.tag))}", "",
+                  f"**{summary_line(group)}**", "", *_body(group, level=3)]
     return "\n".join(lines).rstrip("\n") + "\n"

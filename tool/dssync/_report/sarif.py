@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
@@ -83,6 +83,8 @@ class Finding:
     """The constant (for a rename: ``OLD -> NEW``); with rule and file, the finding's identity."""
     message: str
     properties: dict[str, Any]
+    upstream: str | None = None
+    """The configured upstream, in a report of several (``properties`` name it too)."""
 
 
 def _shown(value: str) -> str:
@@ -202,8 +204,17 @@ def file_findings(f: FileDrift, tag: str | None, report: DriftReport | None = No
 
 
 def findings(report: DriftReport) -> list[Finding]:
-    """Every finding, most consequential kind first, then in file order and line order."""
-    indexed = [(i, x) for i, f in enumerate(report.files) for x in file_findings(f, report.tag, report)]
+    """Every finding, most consequential kind first, then in file order and line order (the
+    upstreams of a grouped report in the configured order); in a report of several upstreams
+    each names its upstream."""
+    indexed: list[tuple[int, Finding]] = []
+    for group in report.groups or [report]:
+        for f in group.files:
+            for x in file_findings(f, group.tag, group):
+                if report.groups:
+                    x = replace(x, upstream=group.upstream,
+                                properties={**x.properties, "upstream": group.upstream})
+                indexed.append((len(indexed), x))
     indexed.sort(key=lambda item: (_KIND_ORDER[item[1].rule.kind], item[0], item[1].line))
     return [x for _, x in indexed]
 
@@ -262,6 +273,15 @@ def report_to_sarif(report: DriftReport) -> dict[str, Any]:
                        # SARIF has no file sections: where each file's upstream was read.
                        "files": [file_source(f) for f in report.files]},
     }
+    if report.groups:
+        # One run (code scanning takes one per tool and category), grouped in its properties:
+        # each upstream's tag and totals, each file and each result naming its upstream.
+        run["properties"]["upstreams"] = [
+            {"name": g.upstream, "tag": g.tag, "summary": g.summary(),
+             "links": [{"label": label, "url": url} for label, url in report_links(g)]}
+            for g in report.groups]
+        run["properties"]["files"] = [{**file_source(f), "upstream_name": g.upstream}
+                                      for g in report.groups for f in g.files]
     links = report_links(report)
     if links:
         run["properties"]["links"] = [{"label": label, "url": url} for label, url in links]

@@ -40,7 +40,13 @@ def _edit_lines(e: FileDrift, pinned: list[Pinned], tag: str) -> list[str]:
 
 def render(states: list[LocalState]) -> str:
     lines: list[str] = []
+    several = len({s.upstream for s in states}) > 1
+    last: str | None = None
     for s in states:
+        if several and s.upstream != last:
+            # Grouped by upstream, in the configured order, each group under its name.
+            last = s.upstream
+            lines.append(f"upstream {s.upstream}:")
         entry = s.locked
         what = " (the LICENSE copy)" if s.kind == "license" else ""
         if entry is None:
@@ -93,7 +99,9 @@ def render_json(states: list[LocalState]) -> str:
     for s in states:
         locked = s.locked.to_dict() if s.locked is not None else None  # type: ignore[attr-defined]
         item: dict[str, Any] = {"vendored": s.vendored, "kind": s.kind, "state": s.state, "sha256": s.sha256,
-                      "locked": locked}
+                                "locked": locked}
+        if s.upstream:
+            item["upstream_name"] = s.upstream
         if s.state == "modified" and s.kind == "constants":
             item["edits"] = _edits_to_dict(s) if s.edits is not None else None
             if s.note:

@@ -80,10 +80,17 @@ def summary_line(report: DriftReport) -> str:
     parts = [count_phrase(k, s.get(k, 0)) for k in ("added", "removed", "changed", "moved")]
     parts += [count_phrase(k, s[k]) for k in ("renamed", "renamed_classes", "pinned") if s.get(k)]
     verdict = f"{s['files_with_drift']} of {files} drifted" if report.has_drift else f"no drift in {files}"
+    if report.groups:
+        verdict += f" in {len(report.groups)} upstreams"
     return f"{verdict}: " + ", ".join(parts)
 
 
-def render(report: DriftReport) -> str:
+def group_heading(report: DriftReport) -> str:
+    """``upstream NAME at TAG``: where one upstream's part of a grouped report starts."""
+    return f"upstream {report.upstream} at {report.tag}"
+
+
+def _body(report: DriftReport) -> list[str]:
     lines: list[str] = []
     for note in report.notes:
         lines.append(f"note: {note}")
@@ -94,6 +101,16 @@ def render(report: DriftReport) -> str:
     for f in report.files:
         lines += _file_lines(f, report, shared)
         lines.append("")
+    return lines
+
+
+def render(report: DriftReport) -> str:
+    if not report.groups:
+        return "\n".join([*_body(report), summary_line(report)]) + "\n"
+    lines: list[str] = []
+    for group in report.groups:
+        lines += [group_heading(group), *_body(group), f"{group.upstream}: {summary_line(group)}",
+                  ""]
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
 

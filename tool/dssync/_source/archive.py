@@ -175,6 +175,50 @@ def read_members(
                             hint="retry; if it persists the upstream file is damaged") from None
 
 
+def list_members(data: bytes, filename: str, *, strip_components: int = 0) -> list[str]:
+    """The regular files of the archive, ``/``-separated and sorted (below its top-level
+    directory with ``strip_components=1``); unsafe names, links and directories left out.
+    Only names are read, so no member is decompressed beyond what walking the archive takes."""
+    fmt = archive_format(filename)
+    if fmt is None:
+        raise UpstreamError(f"unsupported archive format: {filename}",
+                            hint="expected .tar.gz, .tar.bz2, .tar.xz, .tar or .zip")
+    names: set[str] = set()
+
+    def keep(raw: str) -> None:
+        name = safe_name(raw)
+        key = _strip(name, strip_components) if name and strip_components else name
+        if key:
+            names.add(key)
+
+    try:
+        if fmt[0] == "zip":
+            import zipfile
+
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                for info in archive.infolist():
+                    if not info.is_dir():
+                        keep(info.filename)
+        else:
+            import tarfile
+
+            bounded = _decompressed(data, fmt[1], max(len(data) * 200, _MIN_TOTAL_BOUND))
+            with tarfile.open(fileobj=bounded, mode="r|", tarinfo=_bounded_tarinfo()) as tar:
+                for member in tar:
+                    if member.isreg():
+                        keep(member.name)
+    except (_TooLarge, _HeaderTooLarge):
+        raise UpstreamError(f"archive {filename} is too large to list; refusing it as a possible "
+                            "decompression bomb") from None
+    except UpstreamError:
+        raise
+    except Exception as exc:  # every decompressor and parser has its own error types
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise UpstreamError(f"archive {filename} is corrupt or truncated: {detail}",
+                            hint="retry; if it persists the upstream file is damaged") from None
+    return sorted(names)
+
+
 def _match(raw: str, wanted: set[str], strip_components: int) -> tuple[str, str] | None:
     """``(wanted path, canonical member name)`` if this archive entry is one we want."""
     name = safe_name(raw)
@@ -206,10 +250,8 @@ def _check_size(filename: str, name: str, size: int, bound: int) -> None:
                             f"{bound}-byte limit for one file")
 
 
-def _read_tar(data: bytes, filename: str, compression: str, wanted: set[str],
-              max_member: int, total_bound: int, strip: int) -> dict[str, bytes]:
-    import tarfile
-
+def _decompressed(data: bytes, compression: str, total_bound: int) -> _BoundedReader:
+    """The tar stream inside ``data``, cut off after ``total_bound`` bytes."""
     raw: BinaryIO = io.BytesIO(data)
     if compression == "gz":
         import gzip
@@ -223,7 +265,14 @@ def _read_tar(data: bytes, filename: str, compression: str, wanted: set[str],
         import lzma
 
         raw = lzma.LZMAFile(raw, mode="rb")  # type: ignore[assignment]  # noqa: SIM115
-    bounded = _BoundedReader(raw, total_bound)
+    return _BoundedReader(raw, total_bound)
+
+
+def _read_tar(data: bytes, filename: str, compression: str, wanted: set[str],
+              max_member: int, total_bound: int, strip: int) -> dict[str, bytes]:
+    import tarfile
+
+    bounded = _decompressed(data, compression, total_bound)
     found: dict[str, tuple[str, bytes]] = {}
     # Stream mode reads strictly forward through the bounded reader: no seeking back, no index.
     with tarfile.open(fileobj=bounded, mode="r|",

@@ -100,6 +100,11 @@ class Upstream:
         return self.prereleases or (self.config is not None and self.config.prereleases)
 
     @property
+    def name(self) -> str:
+        """What ``--upstream`` takes and reports group by."""
+        return self.config.name if self.config is not None else ""
+
+    @property
     def github(self) -> str | None:
         """The configured GitHub project (for links to upstream's web pages)."""
         return self.config.github if self.config is not None else None
@@ -252,6 +257,10 @@ class SourceChain:
 
     def list_tags(self) -> tuple[UpstreamSource, list[str]]:
         return self._each("the list of tags", lambda s: s.list_tags())
+
+    def list_files(self, tag: str) -> tuple[UpstreamSource, list[str]]:
+        """Every file at ``tag``, from the first source that can list them."""
+        return self._each(f"the files at {tag}", lambda s: s.list_files(tag))
 
     def fetch_available(self, tag: str, paths: Sequence[str]) -> FetchResult:
         """The files that exist upstream at ``tag``, and those that exist in no source."""

@@ -478,6 +478,19 @@ class GitSource:
 
     # -- files ----------------------------------------------------------------------------
 
+    def list_files(self, tag: str) -> list[str]:
+        """Every file of the tree ``tag`` names, sorted (git's own order)."""
+        commit = self.resolve(tag)
+        args = ["ls-tree", "-r", "-z", "--name-only", "--full-tree", commit]
+        proc = self._run(args)
+        if proc.returncode != 0 and self._repair():
+            proc = self._run(args)
+        if proc.returncode != 0:
+            raise SourceUnavailable(f"{self.spec}: cannot list the files at tag {tag}: "
+                                    f"{_last_line(proc.stderr)}")
+        names = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+        return [name for name in names if name]
+
     def fetch(self, tag: str, paths: Sequence[str]) -> dict[str, Fetched]:
         got = self.fetch_many([(tag, path) for path in paths])
         return {path: got[(tag, path)] for path in paths}

@@ -234,6 +234,30 @@ class GitHubSource:
 
     # -- files -------------------------------------------------------------------------------
 
+    def list_files(self, tag: str) -> list[str]:
+        """Every file of the commit ``tag`` names, from the git trees API (recursive)."""
+        commit = self.resolve(tag)
+        key = f"github:{self.repo}@{commit}"
+        listed = self.ctx.cache.read_json("listings", key)
+        if isinstance(listed, list) and all(isinstance(p, str) for p in listed):
+            return listed
+        if self.ctx.offline:
+            raise OfflineMiss(f"the files of {self.spec} at {tag} (commit {commit[:12]}) are not "
+                              "cached", hint=_OFFLINE_HINT)
+        url = f"{self._repo_api}/git/trees/{commit}?recursive=1"
+        data = self._json(self.http.get(url, headers=_API_HEADERS))
+        tree = data.get("tree") if isinstance(data, dict) else None
+        if not isinstance(tree, list) or data.get("truncated"):
+            # A truncated listing would report files as gone that are not.
+            raise SourceUnavailable(f"{self.spec}: the file list at {tag} is "
+                                    f"{'truncated' if isinstance(tree, list) else 'unreadable'}"
+                                    f" ({redact(url)})", hint="use a git or pypi source for trees")
+        names = sorted(item["path"] for item in tree
+                       if isinstance(item, dict) and item.get("type") == "blob"
+                       and isinstance(item.get("path"), str))
+        self.ctx.cache.write_json("listings", key, names)
+        return names
+
     def fetch(self, tag: str, paths: Sequence[str]) -> dict[str, Fetched]:
         commit = self.resolve(tag)
         out: dict[str, Fetched] = {}

@@ -86,6 +86,11 @@ class UpstreamSource(Protocol):
         """Every tag name upstream has, in no particular order."""
         ...
 
+    def list_files(self, tag: str) -> list[str]:
+        """Every file upstream has at ``tag`` (repository-relative, ``/``-separated; an sdist's
+        below its top-level directory): what a tree mapping is matched against."""
+        ...
+
     def fetch(self, tag: str, paths: Sequence[str]) -> dict[str, Fetched]:
         """The files at ``paths`` (repository-relative, ``/``-separated) as of ``tag``.
 

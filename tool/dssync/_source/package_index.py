@@ -27,7 +27,7 @@ from dssync.errors import (
     UpstreamError,
 )
 from dssync.models import Origin
-from dssync._source.archive import archive_suffix, read_members, safe_name
+from dssync._source.archive import archive_suffix, list_members, read_members, safe_name
 from dssync._source.interface import Fetched, SourceContext
 from dssync.versions import tag_to_version, version_to_tag
 
@@ -305,23 +305,13 @@ class PackageIndexSource:
                 self._remember(tag, filename, sha256)
             raise self._not_in_archive(missing[0], filename, version, tag)
         if missing:
-            data = self._kept(sha256)
-            if data is None and url is None and not self.ctx.offline:
-                # The cache named the archive, but holds no good copy (never kept, or damaged
-                # and just removed): ask the index where it is.
-                filename, sha256, url = self._resolve(tag, version, reuse=False)
-                data = self._kept(sha256)
-            fresh = data is None
-            if data is None:
-                data = self._download_verified(tag, filename, sha256, url)
+            filename, sha256, url, data, fresh = self._archive(tag, version, filename, sha256,
+                                                               url)
             members = read_members(data, filename, missing, strip_components=1)
             # Cached only now: an archive that is refused (links, a bomb) leaves the cache
             # exactly as it was. One that lacks a path is a sound release without that file:
             # it is kept, so a later run (offline too) finds the same answer without the index.
-            if fresh:
-                self.ctx.cache.write("archives", sha256, data)
-            if url is not None:
-                self._remember(tag, filename, sha256)
+            self._keep(tag, filename, sha256, url, data if fresh else None)
             absent = []
             for path in missing:
                 content = members.get(safe_name(path) or "")
@@ -350,6 +340,48 @@ class PackageIndexSource:
             ))
             for path in paths
         }
+
+    def list_files(self, tag: str) -> list[str]:
+        """Every file of the release's sdist, below its top-level directory."""
+        version = self._version_for(tag)
+        filename, sha256, url = self._resolve(tag, version)
+        listed = self.ctx.cache.read_json("listings", sha256)
+        if isinstance(listed, list) and all(isinstance(p, str) for p in listed):
+            if self.ctx.verbose:
+                self.ctx.log(f"{self.spec}: the cache answered with the files of {filename}, "
+                             f"listed earlier (sha256 verified: {sha256})")
+            if url is not None:
+                self._remember(tag, filename, sha256)
+            return listed
+        filename, sha256, url, data, fresh = self._archive(tag, version, filename, sha256, url)
+        names = list_members(data, filename, strip_components=1)
+        self._keep(tag, filename, sha256, url, data if fresh else None)
+        self.ctx.cache.write_json("listings", sha256, names)
+        return names
+
+    def _archive(self, tag: str, version: str, filename: str, sha256: str, url: str | None,
+                 ) -> tuple[str, str, str | None, bytes, bool]:
+        """The release's verified sdist: ``(filename, sha256, url, bytes, fresh)``, from the
+        cache when it holds a good copy (``fresh`` False), else downloaded."""
+        data = self._kept(sha256)
+        if data is None and url is None and not self.ctx.offline:
+            # The cache named the archive, but holds no good copy (never kept, or damaged
+            # and just removed): ask the index where it is.
+            filename, sha256, url = self._resolve(tag, version, reuse=False)
+            data = self._kept(sha256)
+        fresh = data is None
+        if data is None:
+            data = self._download_verified(tag, filename, sha256, url)
+        return filename, sha256, url, data, fresh
+
+    def _keep(self, tag: str, filename: str, sha256: str, url: str | None,
+              fresh: bytes | None) -> None:
+        """Keep a newly downloaded archive, and which archive the tag names when the index
+        said so."""
+        if fresh is not None:
+            self.ctx.cache.write("archives", sha256, fresh)
+        if url is not None:
+            self._remember(tag, filename, sha256)
 
     def _known_absent(self, sha256: str, filename: str, path: str) -> bool:
         """Whether an earlier run found ``path`` missing from this (verified) archive."""

@@ -47,6 +47,9 @@ def add_upstream_options(p: argparse.ArgumentParser, *, with_tag: bool = True,
 def add_project_options(group: argparse._ActionsContainer) -> None:
     """``--config`` and ``-v/--verbose``: every command that reads the project or upstream."""
     group.add_argument("--config", metavar="PATH", help="pyproject.toml or dssync.toml to use")
+    group.add_argument("--upstream", metavar="NAME",
+                       help="work on the configured upstream called NAME only (default: every "
+                            "configured upstream)")
     group.add_argument("-v", "--verbose", action="store_true",
                        help="log each upstream request to stderr (secrets redacted), and each "
                             "answer the cache gave instead")
@@ -164,7 +167,9 @@ def project_from_args(args: argparse.Namespace) -> Project:
     command line's upstream options."""
     from dssync.api import Project
 
-    return Project.load(getattr(args, "config", None), options=upstream_options(args))
+    project = Project.load(getattr(args, "config", None), options=upstream_options(args))
+    name = getattr(args, "upstream", None)
+    return project.only(name) if name is not None else project
 
 
 def cache_from_args(args: argparse.Namespace) -> Cache:

@@ -62,7 +62,11 @@ def write_report_set(report: DriftReport, directory: Path) -> list[Path]:
     from dssync._report.interface import REPORT_FILES, get_formatter
     from dssync.atomic import write_atomic
 
-    stem = report_stem(report.tag)
+    tag = report.tag
+    if tag is None and report.groups:
+        # Several upstreams at different tags: each one's name and tag, in order.
+        tag = "_".join(f"{g.upstream}-{g.tag}" for g in report.groups)
+    stem = report_stem(tag)
     written = []
     for fmt, suffix in REPORT_FILES:
         path = directory / f"{stem}{suffix}"

@@ -22,11 +22,20 @@ def run(args: argparse.Namespace) -> int:
     from dssync import api
     from dssync.commands.options import project_from_args
 
-    found = api.tags(project_from_args(args), api.TagsOptions(limit=args.limit))
-    print("\n".join(found.tags))
-    if found.hidden:
-        # On stderr: what stdout lists stays exactly the tags a script asked for.
-        print(f"dssync: {len(found.hidden)} pre- or development release tag"
-              f"{'s' if len(found.hidden) != 1 else ''} not listed (newest {found.hidden[0]}); "
-              "--prereleases lists them", file=sys.stderr)
+    project = project_from_args(args)
+    for sub in project.each():
+        found = api.tags(sub, api.TagsOptions(limit=args.limit))
+        whose = ""
+        if project.several:
+            # Each upstream's tags under its name; --upstream NAME lists one's, bare.
+            whose = f" of {sub.upstream.name}"
+            print(f"upstream {sub.upstream.name}:")
+            print("\n".join(f"  {tag}" for tag in found.tags))
+        else:
+            print("\n".join(found.tags))
+        if found.hidden:
+            # On stderr: what stdout lists stays exactly the tags a script asked for.
+            print(f"dssync: {len(found.hidden)} pre- or development release tag"
+                  f"{'s' if len(found.hidden) != 1 else ''}{whose} not listed (newest "
+                  f"{found.hidden[0]}); --prereleases lists them", file=sys.stderr)
     return 0

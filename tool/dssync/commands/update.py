@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from dssync.commands.options import upstream_parent, verdict_parent
 from dssync.errors import DssyncError
 
 if TYPE_CHECKING:
-    from dssync.api import UpdateOptions
+    from dssync.api import FileUpdate, UpdateOptions
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -69,9 +69,12 @@ def run(args: argparse.Namespace) -> int:
 
     options = _options(args)
     project = project_from_args(args)
+    # With several upstreams, each one's files come under a line naming it and its tag.
+    heading = UpstreamHeading(project.several)
     if args.dry_run:
         plan = api.plan_update(project, options)
         for file in plan.files:
+            heading.before(file, sys.stderr)
             sys.stdout.write(unified_diff(file))
             for note in notes(file):
                 print(f"dssync: {note}", file=sys.stderr)
@@ -79,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
         return 1 if plan.changed or plan.left else 0
 
     def written(file: api.FileUpdate) -> None:
+        heading.before(file, sys.stdout)
         print(summary(file))
         for note in notes(file):
             print(note)
@@ -88,6 +92,19 @@ def run(args: argparse.Namespace) -> int:
 
     result = api.apply_update(project, options, on_file=written, on_lock=locked)
     return 1 if result.plan.left else 0
+
+
+class UpstreamHeading:
+    """``upstream NAME at TAG:`` before the first file of each upstream, with several."""
+
+    def __init__(self, several: bool) -> None:
+        self.several = several
+        self.last: str | None = None
+
+    def before(self, file: FileUpdate, stream: TextIO) -> None:
+        if self.several and file.upstream != self.last:
+            self.last = file.upstream
+            print(f"upstream {file.upstream} at {file.tag}:", file=stream)
 
 
 def _options(args: argparse.Namespace) -> UpdateOptions:

@@ -23,6 +23,6 @@ def run(args: argparse.Namespace) -> int:
     result = api.vendor(project_from_args(args), api.VendorOptions(
         tag=args.tag, files=chosen_files(args), force=args.force))
     for f in result.written:
-        print(f"wrote {f.vendored} ({f.size} bytes) from {f.source} at {result.tag}, {f.identity}")
+        print(f"wrote {f.vendored} ({f.size} bytes) from {f.source} at {f.tag}, {f.identity}")
     print(f"{'updated' if result.lock_changed else 'unchanged'}: {result.lock}")
     return 0

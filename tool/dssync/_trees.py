@@ -1,0 +1,78 @@
+"""Trees: a vendored directory mapped to an upstream directory, narrowed by globs.
+
+A tree's files are those its globs take, on either side: the vendored files on disk, and the
+files of the upstream directory at the tag read. One only upstream has appeared there; one only
+vendored has disappeared upstream.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:
+    from dssync.config import Config, TreeEntry
+
+
+@lru_cache(maxsize=256)
+def _compile(glob: str) -> re.Pattern[str]:
+    out = []
+    i = 0
+    while i < len(glob):
+        if glob.startswith("**/", i):
+            out.append("(?:[^/]+/)*")  # any number of directories, none included
+            i += 3
+        elif glob.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif glob[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif glob[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(glob[i]))
+            i += 1
+    return re.compile("".join(out))
+
+
+def glob_match(relpath: str, glob: str) -> bool:
+    """Whether ``relpath`` (``/``-separated) matches ``glob``: ``*`` and ``?`` stay within one
+    path part, ``**`` crosses any number of them (``**/x.py`` is ``x.py`` at any depth, the top
+    included)."""
+    return _compile(glob).fullmatch(relpath) is not None
+
+
+def vendored_files(config: Config, tree: TreeEntry) -> list[str]:
+    """The vendored files of ``tree`` on disk that its globs take, relative to the project root,
+    sorted."""
+    base = config.resolve(tree.vendored)
+    found = []
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        rel_dir = Path(dirpath).relative_to(base).as_posix()
+        for name in filenames:
+            inner = name if rel_dir == "." else f"{rel_dir}/{name}"
+            if tree.takes(inner):
+                found.append(f"{tree.vendored}/{inner}")
+    return sorted(found)
+
+
+def upstream_files(tree: TreeEntry, paths_in_release: Iterable[str],
+                   upstream_dir: str | None = None) -> dict[str, str]:
+    """The files of ``tree`` in a release, vendored path -> upstream path. ``upstream_dir`` is
+    where the tree's directory is in that release (it may have moved under ``src/``)."""
+    top = tree.upstream if upstream_dir is None else upstream_dir
+    prefix = top + "/" if top else ""
+    found = {}
+    for path in paths_in_release:
+        if not path.startswith(prefix):
+            continue
+        inner = path[len(prefix):]
+        if inner and tree.takes(inner):
+            found[f"{tree.vendored}/{inner}"] = path
+    return dict(sorted(found.items()))
