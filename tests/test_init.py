@@ -20,6 +20,7 @@ import pytest
 from dssync._init.search import search, spread
 from dssync.cli import main
 from tests.servers.index_server import FakeIndex
+from tests.test_schemas import valid
 
 ENGINE_RELEASES = 40
 ENGINE_VENDORED = 23  # the release the copy under third_party/ is
@@ -46,7 +47,8 @@ def gadgets_files(version: str) -> dict[str, bytes]:
     prefix = "src/" if version >= "2.0" else ""
     return {f"{prefix}gadgets/__init__.py": b"",
             f"{prefix}gadgets/_version.py": f'__version__ = "{version}"\n'.encode(),
-            f"{prefix}gadgets/limits.py": f'LIMIT = {version.replace(".", "")}\n'.encode()}
+            f"{prefix}gadgets/limits.py": f'LIMIT = {version.replace(".", "")}\n'.encode(),
+            f"{prefix}gadgets/testing.py": b"FIXTURE = 1\n"}  # not vendored
 
 
 def oddments_files(n: int) -> dict[str, bytes]:
@@ -95,7 +97,8 @@ def project(tmp_path, monkeypatch) -> Path:
     root = tmp_path / "app"
     vendor = root / "src/app/_vendor"
     write_tree(vendor, widgets_files("1.1"))
-    write_tree(vendor, {p.removeprefix("src/"): c for p, c in gadgets_files("2.0").items()})
+    write_tree(vendor, {p.removeprefix("src/"): c for p, c in gadgets_files("2.0").items()
+                        if not p.endswith("testing.py")})
     odd = oddments_files(3)
     odd["oddments/table.py"] = odd["oddments/table.py"].replace(b"ODD_2 = 2", b"ODD_2 = 20")
     write_tree(vendor, odd)
@@ -125,7 +128,8 @@ def test_init_adopts_every_vendored_project(project, index, tmp_path, capsys):
     lines = out.splitlines()
     assert "src/app/_vendor/gadgets: gadgets 2.0 from pypi:gadgets, exact match (distance 0)" \
         in lines
-    assert "  tree: src/app/_vendor/gadgets -> src/gadgets (include **/*.py)" in lines
+    assert ("  tree: src/app/_vendor/gadgets -> src/gadgets (include **/*.py, exclude the 1 "
+            "upstream file the copy leaves out)") in lines
     assert "  hint: 2.0 (src/app/_vendor/gadgets/_version.py: __version__); 1 of 4 releases " \
         "read" in lines
     assert "src/app/_vendor/widgets: widgets 1.1 from pypi:widgets, exact match (distance 0)" \
@@ -157,7 +161,8 @@ def test_init_adopts_every_vendored_project(project, index, tmp_path, capsys):
     assert gadgets == {"name": "gadgets", "package": "gadgets", "tag-format": "v{version}",
                        "sources": ["pypi"],
                        "trees": [{"vendored": "src/app/_vendor/gadgets",
-                                  "upstream": "src/gadgets", "include": ["**/*.py"]}]}
+                                  "upstream": "src/gadgets", "include": ["**/*.py"],
+                                  "exclude": ["testing.py"]}]}
     assert config["upstreams"][4]["files"] == [
         {"vendored": "third_party/Engine/engine/constants.py",
          "upstream": "engine/constants.py"},
@@ -170,6 +175,23 @@ def test_init_adopts_every_vendored_project(project, index, tmp_path, capsys):
     assert edited["tag"] == "v0.3" and edited["sha256"] != edited["upstream_sha256"]
     moved = entries["src/app/_vendor/gadgets/limits.py"]
     assert moved["upstream"] == "src/gadgets/limits.py" and moved["archive"] == "gadgets-2.0.tar.gz"
+    assert lock["schema"] == "dssync.lock/2" and moved["upstream_name"] == "gadgets"
+
+    # The configuration just written is one dssync reads: status is clean (the edited copy
+    # too: the lock records it as it is), and diff reads every upstream at its latest.
+    code, out, err = run(["status", "--index-url", index.url], capsys, tmp_path / "cache")
+    assert code == 0, out + err
+    assert "10 files: 10 match the lock, 0 differ" in out
+    code, out, err = run(["diff", "--tag", "latest", "--index-url", index.url, "--format", "json"],
+                         capsys, tmp_path / "cache")
+    assert code == 1, err
+    report = valid("drift", out)
+    assert [u["name"] for u in report["upstreams"]] == names
+    tags = {u["name"]: u["tag"] for u in report["upstreams"]}
+    assert tags == {"gadgets": "v2.1", "oddments": "v0.5", "sixish": "v1.3", "widgets": "v1.2",
+                    "engine": "v1.39.0"}
+    # testing.py, left out of the copy, is not reported as a file upstream added.
+    assert "testing.py" not in out
 
 
 def test_dry_run_prints_the_configuration_and_writes_nothing(project, index, tmp_path, capsys):

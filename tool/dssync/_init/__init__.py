@@ -122,9 +122,10 @@ def _lock(adopted: Sequence[Adopted], names: Sequence[str]) -> Lock:
     from dssync.lock import Lock, LockEntry
 
     entries = {}
-    for item in adopted:
+    for name, item in zip(names, adopted):
         for vendored, got in item.files.items():
-            entries[vendored] = LockEntry.from_origin(vendored, got.origin, item.sha256[vendored])
+            entries[vendored] = LockEntry.from_origin(vendored, got.origin, item.sha256[vendored],
+                                                      upstream_name=name)
     return Lock(entries)
 
 

@@ -79,6 +79,9 @@ class Adopted:
     """Whether the hinted version is one of the releases."""
     upstream_dir: str | None = None
     """For a whole package: the package's directory upstream at ``tag`` (``src/urllib3``)."""
+    left_out: list[str] = field(default_factory=list)
+    """For a whole package: Python files upstream has in that directory at ``tag`` and the copy
+    does not (relative to it): left out on purpose, so the tree excludes them."""
 
     @property
     def distance(self) -> int:
@@ -189,7 +192,18 @@ def _identify(candidate: Candidate, name: str, source: UpstreamSource, tags: lis
         hint=hint, hint_release=hint_index is not None)
     if candidate.whole_package and not candidate.module:
         adopted.upstream_dir = _upstream_dir(candidate.package, present)
+        adopted.left_out = _left_out(source, tags[best], adopted.upstream_dir, candidate)
     return adopted
+
+
+def _left_out(source: PackageIndexSource, tag: str, upstream_dir: str,
+              candidate: Candidate) -> list[str]:
+    """The package's Python files at ``tag`` that the copy does not have."""
+    prefix = upstream_dir + "/"
+    mine = {path[len(candidate.package) + 1:] for path in candidate.files}
+    return sorted(path[len(prefix):] for path in source.list_files(tag)
+                  if path.startswith(prefix) and path.endswith(".py")
+                  and path[len(prefix):] not in mine)
 
 
 def _vendored(candidate: Candidate, path: str) -> str:

@@ -44,8 +44,11 @@ def settings(adopted: Sequence[Adopted], *, lock: str, reports: str) -> dict[str
         entry: dict[str, Any] = {"name": name, "package": item.package,
                                  "tag-format": TAG_FORMAT, "sources": ["pypi"]}
         if item.upstream_dir is not None:
-            entry["trees"] = [{"vendored": item.candidate.directory,
-                               "upstream": item.upstream_dir, "include": list(TREE_INCLUDE)}]
+            tree: dict[str, Any] = {"vendored": item.candidate.directory,
+                                    "upstream": item.upstream_dir, "include": list(TREE_INCLUDE)}
+            if item.left_out:
+                tree["exclude"] = list(item.left_out)
+            entry["trees"] = [tree]
         else:
             entry["files"] = [{"vendored": vendored, "upstream": got.origin.path}
                               for vendored, got in sorted(item.files.items())]

@@ -44,8 +44,11 @@ def _adopted(item: Adopted) -> list[str]:
     else:
         lines.append(f"  no version hint; {item.fetched} of {item.releases} releases read")
     if item.upstream_dir is not None:
+        excluded = (f", exclude the {len(item.left_out)} upstream "
+                    f"file{'s' if len(item.left_out) != 1 else ''} the copy leaves out"
+                    if item.left_out else "")
         lines.append(f"  tree: {item.candidate.directory} -> {item.upstream_dir} "
-                     "(include **/*.py)")
+                     f"(include **/*.py{excluded})")
     else:
         for vendored, got in sorted(item.files.items()):
             lines.append(f"  file: {vendored} -> {got.origin.path}")
