@@ -26,7 +26,7 @@ from dssync.errors import DssyncError, NotFound
 
 if TYPE_CHECKING:
     from dssync._extract.table_json import Memo
-    from dssync._source.interface import Fetched, SourceContext, UpstreamSource
+    from dssync._source.interface import Fetched, SourceContext
     from dssync._source.package_index import PackageIndexSource
     from dssync.cache import Cache
     from dssync.models import ConstantTable
@@ -151,7 +151,7 @@ def _read_locals(root: Path, candidate: Candidate, cache: Cache,
     return found
 
 
-def _identify(candidate: Candidate, name: str, source: UpstreamSource, tags: list[str],
+def _identify(candidate: Candidate, name: str, source: PackageIndexSource, tags: list[str],
               locals_: list[Local], ctx: SourceContext, workers: int,
               memo: Memo | None) -> Adopted | Unmatched:
     from dssync._analyses.fetch import fetch_across
