@@ -372,7 +372,7 @@ def test_recognition_of_the_ways_projects_vendor(tmp_path):
     assert (big.directory, big.base, big.package, big.files, big.whole_package) == (
         "third_party/Big-Project", "third_party/Big-Project", "big_project",
         ["big_project/sub/constants.py"], False)
-    assert big.names == ["Big-Project", "big_project"]
+    assert big.names == ["Big-Project"]  # one project name on the index (PEP 503)
 
 
 def test_vendor_txt_pins_name_the_project_as_pinned(tmp_path):
@@ -389,9 +389,9 @@ def test_vendor_txt_pins_name_the_project_as_pinned(tmp_path):
     by_package = {c.package: c for c in found}
     assert set(by_package) == {"cachecontrol", "pyproject_hooks", "six.py"}
     cc = by_package["cachecontrol"]
-    assert cc.names == ["CacheControl", "cachecontrol"]
+    assert cc.names == ["CacheControl"]
     assert [(h.version, h.where) for h in cc.hints] == [
         ("0.13.1", "_vendor/vendor.txt line 2"),
         ("0.13.1", "_vendor/cachecontrol/__init__.py: __version__")]
-    assert by_package["pyproject_hooks"].names == ["pyproject-hooks", "pyproject_hooks"]
+    assert by_package["pyproject_hooks"].names == ["pyproject-hooks"]
     assert by_package["six.py"].hints[0].where == "_vendor/vendor.txt line 4"

@@ -121,7 +121,11 @@ def recognise(root: Path, directory: Path,
             _apply_pins(candidate, pins)
     for candidate in found:
         candidate.hints.extend(_constant_hints(root, candidate, read_table))
-        candidate.names = list(dict.fromkeys(candidate.names))
+        # One look-up per project: the index does not tell DeepSpeed from deepspeed.
+        first: dict[str, str] = {}
+        for name in candidate.names:
+            first.setdefault(canonical(name), name)
+        candidate.names = list(first.values())
     return found, skipped
 
 
