@@ -111,7 +111,7 @@ def test_shape_one_run_tool_and_rules():
     assert [(r["id"], r["properties"]["tags"][-1]) for r in driver["rules"]] == [
         ("DSS001", "added"), ("DSS002", "removed"), ("DSS003", "changed-value"),
         ("DSS004", "changed-reference"), ("DSS005", "renamed"), ("DSS006", "pin-obsolete"),
-        ("DSS007", "class-renamed"), ("DSS008", "moved")]
+        ("DSS007", "class-renamed"), ("DSS008", "moved"), ("DSS009", "file-appeared")]
     for result in run["results"]:
         assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
     assert run["properties"]["tag"] == "v2.0.0"

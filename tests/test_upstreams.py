@@ -229,7 +229,7 @@ def test_a_file_named_picks_its_upstream(project):
     code, out, err = cli(root, "history", "vendor/beta/settings.py", *cache)
     assert code == 0 and "RETRIES" in out, err
     code, _, err = cli(root, "history", *cache)
-    assert code == 2 and "history reads the releases of one upstream" in err
+    assert code == 2 and "history reads one upstream's releases" in err
     assert "--upstream NAME" in err
 
 
@@ -367,3 +367,27 @@ def test_write_reports_names_the_set_by_each_upstreams_tag(project):
     assert code == 1
     assert err == ("dssync: wrote drift-alpha-2.0_beta-v2.0.md, drift-alpha-2.0_beta-v2.0.json, "
                    "drift-alpha-2.0_beta-v2.0.sarif, drift-alpha-2.0_beta-v2.0.html to reports/\n")
+
+
+def test_the_api_asks_which_upstream_for_what_reads_one(world):
+    from dssync import api
+
+    project = api.Project.load(world["synced"])
+    assert [u.name for u in project.upstreams] == ["alpha", "beta"]
+    with pytest.raises(ConfigError, match="tags reads one upstream's releases"):
+        api.tags(project)
+    assert project.only("beta").upstream.name == "beta" and not project.only("beta").several
+
+
+def test_vendor_latest_fetches_every_upstream_before_writing_any(project, world):
+    root, cache = project
+    before = {p: p.read_bytes() for p in (root / "vendor").rglob("*") if p.is_file()}
+    lock = (root / "dssync.lock").read_bytes()
+    toml = root / "dssync.toml"
+    toml.write_text(toml.read_text().replace('upstream = "beta/settings.py"',
+                                             'upstream = "beta/missing.py"'))
+    code, out, err = cli(root, "vendor", "--tag", "latest", *cache)
+    assert code == 2 and out == "" and "beta/missing.py" in err, err
+    # alpha's file was fetched, but nothing is written unless every upstream's can be.
+    assert {p: p.read_bytes() for p in (root / "vendor").rglob("*") if p.is_file()} == before
+    assert (root / "dssync.lock").read_bytes() == lock

@@ -11,10 +11,12 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 if TYPE_CHECKING:
     from dssync.config import Config, TreeEntry
+    from dssync.targets import Target
 
 
 @lru_cache(maxsize=256)
@@ -76,3 +78,39 @@ def upstream_files(tree: TreeEntry, paths_in_release: Iterable[str],
         if inner and tree.takes(inner):
             found[f"{tree.vendored}/{inner}"] = path
     return dict(sorted(found.items()))
+
+
+def at_release(config: Config, listing: Iterable[str], targets: Sequence[Target], *,
+               appeared: bool = True) -> tuple[list[Target], set[str]]:
+    """``targets`` as they are in a release whose files are ``listing``: a tree's file (and a
+    file entry) at its path in that release, the ``src/`` layout move followed; and, with
+    ``appeared``, a target for each file of a tree that upstream has and the project does not
+    (their vendored paths are returned too). A target upstream lacks stays as configured: the
+    report says it is gone."""
+    from dssync._source.layout import ReleaseLayout
+    from dssync.targets import Target
+
+    layout = ReleaseLayout(listing)
+    explicit = {e.vendored for e in config.files}
+    in_trees: dict[str, str] = {}
+    for tree in config.trees:
+        where = layout.find(tree.upstream)
+        if where is not None:
+            in_trees.update(upstream_files(tree, sorted(layout.files), where))
+    placed = []
+    for target in targets:
+        if target.vendored not in explicit and target.vendored in in_trees:
+            target = replace(target, upstream=in_trees[target.vendored])
+        else:
+            moved = layout.find(target.upstream)
+            if moved:
+                target = replace(target, upstream=moved)
+        placed.append(target)
+    new: set[str] = set()
+    if appeared:
+        have = {t.vendored for t in placed}
+        for vendored, upstream in in_trees.items():
+            if vendored not in have:
+                placed.append(Target(vendored, config.resolve(vendored), upstream))
+                new.add(vendored)
+    return placed, new

@@ -51,6 +51,9 @@ class UpdateOptions:
     """Settle conflicts with upstream's value (local edits upstream did not touch still stay)."""
     force: bool = False
     """Overwrite every local edit: merge as if the vendored file were the locked release."""
+    prune: bool = False
+    """Delete the files of a tree that upstream no longer has (and their lock entries); without
+    it they are kept and reported."""
 
 
 @dataclass
@@ -71,6 +74,8 @@ class FileUpdate:
     """The name of the configured upstream it is merged with."""
     tag: str | None = None
     """The upstream tag it is merged with."""
+    appeared: bool = False
+    """New upstream under a tree: written whole from upstream."""
 
     @property
     def changed(self) -> bool:
@@ -80,6 +85,27 @@ class FileUpdate:
     def left(self) -> list[tuple[str, str]]:
         """``(constant, reason)`` for everything not brought to upstream's value."""
         return self.result.plan.left
+
+
+@dataclass
+class GoneFile:
+    """A file of a tree that upstream no longer has: kept and reported, or deleted with
+    ``prune``."""
+
+    vendored: str
+    path: Path
+    upstream: str
+    tag: str
+    locked: str | None
+    """The release the lock says it came from (None when it was never synced)."""
+    pruned: bool = False
+    """Deleted (``--prune``), its lock entry with it."""
+    upstream_name: str | None = None
+
+    @property
+    def reason(self) -> str:
+        since = f" (vendored from {self.locked})" if self.locked else ""
+        return f"{self.upstream} is gone upstream at {self.tag}{since}"
 
 
 @dataclass
@@ -97,6 +123,8 @@ class UpdatePlan:
     groups: list[UpdatePlan] = field(default_factory=list)
     """With several upstreams: one plan per upstream, in the configured order (``files`` then
     holds all their files)."""
+    gone: list[GoneFile] = field(default_factory=list)
+    """Files of a tree upstream no longer has at the tag."""
 
     @property
     def changed(self) -> bool:
@@ -105,8 +133,10 @@ class UpdatePlan:
 
     @property
     def left(self) -> list[tuple[str, str, str]]:
-        """``(file, constant, reason)`` for everything left for the user to settle."""
-        return [(f.label, name, why) for f in self.files for name, why in f.left]
+        """``(file, constant, reason)`` for everything left for the user to settle (a file of
+        a tree gone upstream and kept is left whole: ``*``)."""
+        return ([(f.label, name, why) for f in self.files for name, why in f.left]
+                + [(g.vendored, "*", g.reason) for g in self.gone if not g.pruned])
 
     @property
     def lock_entries(self) -> list[LockEntry]:
@@ -152,7 +182,7 @@ def plan_update(project: Project, options: UpdateOptions) -> UpdatePlan:
         assert project.config is not None
         plan = UpdatePlan(tags.pop() if len(tags) == 1 else None,
                           [f for g in groups for f in g.files], project.config.lock,
-                          project.config, groups=groups)
+                          project.config, groups=groups, gone=[x for g in groups for x in g.gone])
     else:
         plan = _upstream_plan(project, options, select)
     _check_patterns(options, plan.files)
@@ -227,9 +257,24 @@ def _upstream_plan(project: Project, options: UpdateOptions,
     lock = read_lock(config.resolve(config.lock), project.name_of) if config is not None else None
     chain = project.chain()
     license_entry = config.license if config is not None and not options.files else None
-    wanted = [t.upstream for t in targets] + ([license_entry.upstream] if license_entry else [])
+    appeared: set[str] = set()
+    gone: list[Target] = []
     try:
         tag = project.resolve_tag(options.tag, chain, "update")
+        if config is not None and config.trees and not options.upstream_path:
+            # A tree is matched against the release's files: a new one is written, one gone
+            # is reported (and deleted only with --prune).
+            from dssync._trees import at_release
+
+            targets, appeared = at_release(config, chain.list_files(tag)[1], targets,
+                                           appeared=not options.files)
+            present = chain.fetch_available(tag, [t.upstream for t in targets])
+            in_tree = [t for t in targets if t.upstream in present.missing
+                       and not _explicit(config, t)]
+            gone = in_tree
+            targets = [t for t in targets if t not in in_tree]
+        wanted = [t.upstream for t in targets] + ([license_entry.upstream] if license_entry
+                                                 else [])
         _, fetched = chain.fetch(tag, wanted)
     finally:
         chain.close()
@@ -237,10 +282,13 @@ def _upstream_plan(project: Project, options: UpdateOptions,
     files = []
     for target in targets:
         got = fetched[target.upstream]
+        if target.vendored in appeared:
+            files.append(_appeared_file(project, target, got, tag))
+            continue
         if not target.path.exists():
             raise DssyncError("no such file", path=target.vendored,
                               hint=f"vendor it first: dssync vendor --tag {tag}")
-        configured = config is not None and _configured(config, target)
+        configured = config is not None and _configured(config, target, options.upstream_path)
         entry = lock.get(target.vendored) if lock is not None and configured else None
         base = _base(project, options, entry)
         result = merge(read_bytes(target.path), got.content, vendored_path=target.vendored,
@@ -265,8 +313,40 @@ def _upstream_plan(project: Project, options: UpdateOptions,
     if license_entry is not None and config is not None:
         files.append(replace(_license_file(options, config, lock, fetched[license_entry.upstream]),
                              upstream=config.name, tag=tag))
-    return UpdatePlan(tag, files, config.lock if config is not None else None, config,
+    plan = UpdatePlan(tag, files, config.lock if config is not None else None, config,
                       upstream=config.name if config is not None else None)
+    for target in gone:
+        entry = lock.get(target.vendored) if lock is not None else None
+        plan.gone.append(GoneFile(target.vendored, target.path, target.upstream, tag,
+                                  entry.tag if entry is not None else None,
+                                  pruned=options.prune, upstream_name=plan.upstream))
+    return plan
+
+
+def _explicit(config: Config, target: Target) -> bool:
+    """Whether a ``[[files]]`` entry names the file (not only a tree): such a file gone upstream
+    is an error, as it always was; a tree's is reported."""
+    return any(e.vendored == target.vendored for e in config.files)
+
+
+def _appeared_file(project: Project, target: Target, got: Fetched, tag: str) -> FileUpdate:
+    """A file new upstream under a tree: upstream's copy, written and recorded in the lock."""
+    from dssync._rewrite import MergePlan, MergeResult
+    from dssync.lock import LockEntry
+    from dssync.models import FileDrift
+
+    if target.path.exists() or target.path.is_symlink():
+        raise DssyncError("is new upstream under a tree, but a file the lock does not know is "
+                          "already there", path=target.vendored,
+                          hint="move it away, or add a [[files]] entry for it and vendor it")
+    result = MergeResult(b"", got.content, "copy", MergePlan(),
+                         FileDrift(target.vendored, target.upstream))
+    assert project.config is not None
+    file = FileUpdate(target.vendored, target.path, project.root, result,
+                      upstream=project.config.name, tag=tag, appeared=True)
+    file.lock_entry = LockEntry.from_origin(target.vendored, got.origin, result.sha256,
+                                            project.config.name)
+    return file
 
 
 def _license_file(options: UpdateOptions, config: Config, lock: Lock | None,
@@ -313,11 +393,14 @@ def _base(project: Project, options: UpdateOptions, entry: LockEntry | None) -> 
     return content
 
 
-def _configured(config: Config, target: Target) -> bool:
+def _configured(config: Config, target: Target, upstream_path: str | None) -> bool:
+    """Whether the lock is to record the file: a configured one, read from its configured
+    upstream path (a tree's file may have moved under ``src/``: still the same file)."""
     try:
-        return config.file_for(target.vendored).upstream == target.upstream
+        entry = config.file_for(target.vendored)
     except ConfigError:
         return False
+    return not upstream_path or entry.upstream == upstream_path.strip("/")
 
 
 def _refuse_local_edits(project: Project, options: UpdateOptions, target: Target,
@@ -357,18 +440,20 @@ def _refuse_local_edits(project: Project, options: UpdateOptions, target: Target
 
 def apply_update(project: Project, options: UpdateOptions, *,
                  on_file: Callable[[FileUpdate], None] | None = None,
-                 on_lock: Callable[[str, bool], None] | None = None) -> UpdateResult:
+                 on_lock: Callable[[str, bool], None] | None = None,
+                 on_gone: Callable[[GoneFile], None] | None = None) -> UpdateResult:
     """Plan the update and write it: every file that changes, then the lock, nothing unless each
     of them can be written. A configured project is updated by one run at a time (from reading
     its lock to writing it), so the plan is made here, under that lock.
 
     ``on_file`` hears of each file once it is written (or found unchanged), in order;
-    ``on_lock`` of the lock file (as configured) and whether it changed. Both are called as it
+    ``on_gone`` of each file of a tree upstream no longer has, once deleted (``prune``) or
+    kept; ``on_lock`` of the lock file (as configured) and whether it changed. All are called as it
     happens, so that a failure part way still reports what was done: the files already written
     are recorded in the lock before the error goes on."""
     with _project_lock(project, options):
         plan = plan_update(project, options)
-        return _write(project, plan, on_file, on_lock)
+        return _write(project, plan, on_file, on_lock, on_gone)
 
 
 def _project_lock(project: Project, options: UpdateOptions) -> ContextManager[object]:
@@ -445,12 +530,14 @@ def _check_writable(plan: UpdatePlan, name_of: Callable[[str], str | None]) -> N
 
 
 def _write(project: Project, plan: UpdatePlan, on_file: Callable[[FileUpdate], None] | None,
-           on_lock: Callable[[str, bool], None] | None) -> UpdateResult:
+           on_lock: Callable[[str, bool], None] | None,
+           on_gone: Callable[[GoneFile], None] | None = None) -> UpdateResult:
     from dssync.atomic import write_atomic
 
     _check_writable(plan, project.name_of)
     result = UpdateResult(plan, [], None)
     done: list[FileUpdate] = []
+    pruned: list[str] = []
     try:
         for f in plan.files:
             if f.changed:
@@ -463,24 +550,43 @@ def _write(project: Project, plan: UpdatePlan, on_file: Callable[[FileUpdate], N
             done.append(f)
             if on_file is not None:
                 on_file(f)
+        for gone in plan.gone:
+            if gone.pruned:
+                _delete(gone.path)
+                pruned.append(gone.vendored)
+            if on_gone is not None:
+                on_gone(gone)
     finally:
         # Files already written are recorded even when a later one fails, so that the lock
         # keeps describing what is on disk.
         entries = [f.lock_entry for f in done if f.lock_entry is not None]
-        if entries and plan.config is not None:
-            result.lock_changed = _record(entries, plan.config, project.name_of)
+        if (entries or pruned) and plan.config is not None:
+            result.lock_changed = _record(entries, plan.config, project.name_of, pruned)
             project._lock = None  # read again when next asked for
             if on_lock is not None:
                 on_lock(plan.config.lock, result.lock_changed)
     return result
 
 
-def _record(entries: list[LockEntry], config: Config,
-            name_of: Callable[[str], str | None]) -> bool:
+def _delete(path: Path) -> None:
+    """Delete a vendored file upstream no longer has (``--prune``); one already gone is fine."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise DssyncError(f"cannot delete: {exc.strerror or exc}", path=path,
+                          hint="check the permissions, or delete it by hand") from None
+
+
+def _record(entries: list[LockEntry], config: Config, name_of: Callable[[str], str | None],
+            pruned: Sequence[str] = ()) -> bool:
     from dssync.lock import read_lock, write_lock
 
     path = config.resolve(config.lock)
     lock = read_lock(path, name_of)
     for entry in entries:
         lock = lock.with_entry(entry)
+    for vendored in pruned:
+        lock = lock.without(vendored)
     return write_lock(path, lock, root=config.root)

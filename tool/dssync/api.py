@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from dssync._analyses.timeline import History
     from dssync._analyses.walk import Walk
     from dssync._source.chain import FetchResult, SourceChain, Upstream
-    from dssync._source.interface import SourceContext
+    from dssync._source.interface import Fetched, SourceContext
     from dssync.cache import Cache
     from dssync.config import Config
     from dssync.lock import Lock
@@ -152,7 +152,7 @@ class Project:
         assert self.config is not None
         names = ", ".join(v.name for v in self.config.views())
         why = "the files named come from several" if files else "several are configured"
-        raise ConfigError(f"{command} reads the releases of one upstream, and {why} ({names})",
+        raise ConfigError(f"{command} reads one upstream's releases, and {why} ({names})",
                           hint="add --upstream NAME")
 
     def split(self, files: Sequence[str]) -> list[tuple[Project, tuple[str, ...]]]:
@@ -326,8 +326,15 @@ def drift(project: Project, options: DriftOptions) -> DriftReport:
     chain = project.chain()
     web = upstream_web(project.upstream.specs(), project.upstream.github, chain.ctx.github_api_url)
     problems: list[str] = []
+    appeared: set[str] = set()
     try:
         tag = project.resolve_tag(options.tag, chain, "diff")
+        if config is not None and config.trees and not options.upstream_path:
+            # A tree is matched against the release's files: one appearing there is reported.
+            from dssync._trees import at_release
+
+            targets, appeared = at_release(config, chain.list_files(tag)[1], targets,
+                                           appeared=not options.files)
         result = chain.fetch_available(tag, [t.upstream for t in targets])
         absent = [t for t in targets if t.upstream not in result.files]
         # The lock is read only when something needs it: compare links, or a file gone upstream.
@@ -344,7 +351,8 @@ def drift(project: Project, options: DriftOptions) -> DriftReport:
     memo = shared_memo()
     cache = chain.ctx.cache
     for target in targets:
-        mine = read_bytes(target.path)
+        # A file new upstream has no vendored copy yet: compared as an empty module.
+        mine = b"" if target.vendored in appeared else read_bytes(target.path)
         old = table_from_bytes(mine, str(target.path), cache, memo)
         got = result.files.get(target.upstream)
         if got is None:
@@ -360,6 +368,7 @@ def drift(project: Project, options: DriftOptions) -> DriftReport:
         file.origin = got.origin if got is not None else None
         file.gone = gone.get(target.vendored)
         file.locked_tag = locked.get(target.vendored)
+        file.appeared = target.vendored in appeared
         files.append(file)
     return detect_moves(DriftReport(files=files, tag=tag, notes=notes, web=web,
                                     upstream=project.upstream.name or None))
@@ -422,6 +431,7 @@ def tags(project: Project, options: TagsOptions | None = None) -> TagList:
     from dssync.versions import prerelease_tags, sort_tags_newest_first
 
     options = options or TagsOptions()
+    project = project.one_for((), "tags")
     if options.limit is not None and options.limit < 1:
         raise DssyncError(f"a limit of {options.limit} lists nothing", hint="give 1 or more")
     chain = project.chain()
@@ -461,6 +471,15 @@ def status(project: Project, options: StatusOptions | None = None) -> list[Local
                 for state in status(sub, StatusOptions(files=files))]
     targets = select_targets(config, options.files)
     lock = project.lock()
+    if config.trees and not options.files:
+        # A tree's files are found on disk: one the lock records that is no longer there is
+        # missing, not forgotten.
+        from dssync.targets import Target
+
+        listed = {t.vendored for t in targets}
+        licensed = config.license.vendored if config.license is not None else None
+        targets += [Target(v, config.resolve(v), e.upstream) for v, e in lock.entries.items()
+                    if v not in listed and v != licensed and config.owns(v)]
     states = [inspect(project, t, lock.get(t.vendored)) for t in targets]
     if config.license is not None and not options.files:
         # vendor records the LICENSE copy in the lock too: it is checked by its hash.
@@ -726,56 +745,74 @@ class VendorResult:
 
 def vendor(project: Project, options: VendorOptions) -> VendorResult:
     """Write the chosen files verbatim from upstream at ``options.tag`` and record them in the
-    lock: every file first, the lock last, and nothing unless each of them can be written."""
+    lock: every file first, the lock last, and nothing unless each of them can be written
+    (with several upstreams: every upstream's files fetched before any is written)."""
     import hashlib
 
     from dssync.atomic import check_writable, write_atomic
     from dssync.lock import LockEntry, lock_changes, make_parent, write_lock
-    from dssync.targets import select_targets
 
     config = project.require_config(message="vendor needs a [tool.dssync] configuration",
                                     hint="add [[tool.dssync.files]] entries to pyproject.toml")
-    if project.several:
-        # Each upstream in turn, each recording its files in the one lock.
-        project.check_tag(options.tag, "vendor")
-        results = [vendor(sub, replace(options, files=files))
-                   for sub, files in project.split(options.files)]
-        tags = {r.tag for r in results}
-        return VendorResult(tags.pop() if len(tags) == 1 else "", [w for r in results
-                                                                  for w in r.written],
-                            config.lock, any(r.lock_changed for r in results))
-    targets = select_targets(config, options.files)
-    pairs = [(t.vendored, t.upstream) for t in targets]
-    if config.license is not None and not options.files:
-        pairs.append((config.license.vendored, config.license.upstream))
+    project.check_tag(options.tag, "vendor")
     lock_path = config.resolve(config.lock)
     lock = project.lock()
-    for vendored, _ in pairs:
-        _refuse_local_edits(config, lock, vendored, force=options.force)
-    chain = project.chain()
-    tag = project.resolve_tag(options.tag, chain, "vendor")
-    _, fetched = chain.fetch(tag, [upstream for _, upstream in pairs])
-    for vendored, upstream in pairs:
-        got = fetched[upstream]
-        lock = lock.with_entry(LockEntry.from_origin(vendored, got.origin,
-                                                     hashlib.sha256(got.content).hexdigest(),
-                                                     config.name))
+    planned = [(sub, *_vendor_fetch(sub, files, options, lock))
+               for sub, files in project.split(options.files)]
+    for sub, _, files in planned:
+        for vendored, got in files:
+            lock = lock.with_entry(LockEntry.from_origin(vendored, got.origin,
+                                                         hashlib.sha256(got.content).hexdigest(),
+                                                         sub.upstream.name))
     # A crash between the files and the lock is repaired by the next run.
-    for vendored, _ in pairs:
-        check_writable(config.resolve(vendored), root=config.root, parents=True)
+    for _, _, files in planned:
+        for vendored, _ in files:
+            check_writable(config.resolve(vendored), root=config.root, parents=True)
     if lock_changes(lock_path, lock):
         check_writable(lock_path, root=config.root, parents=True)
     written = []
-    for vendored, upstream in pairs:
-        got = fetched[upstream]
-        path = config.resolve(vendored)
-        make_parent(path, "the vendored file's")
-        write_atomic(path, got.content, root=config.root)
-        written.append(Vendored(vendored, len(got.content), got.origin.source,
-                                got.origin.identity(), tag, config.name))
+    for sub, tag, files in planned:
+        for vendored, got in files:
+            path = config.resolve(vendored)
+            make_parent(path, "the vendored file's")
+            write_atomic(path, got.content, root=config.root)
+            written.append(Vendored(vendored, len(got.content), got.origin.source,
+                                    got.origin.identity(), tag, sub.upstream.name))
     changed = write_lock(lock_path, lock, root=config.root)
     project._lock = lock
-    return VendorResult(tag, written, config.lock, changed)
+    tags = {tag for _, tag, _ in planned}
+    return VendorResult(tags.pop() if len(tags) == 1 else "", written, config.lock, changed)
+
+
+def _vendor_fetch(project: Project, files: Sequence[str], options: VendorOptions,
+                  lock: Lock) -> tuple[str, list[tuple[str, Fetched]]]:
+    """One upstream's files to vendor, fetched at its tag (nothing written)."""
+    from dssync.targets import select_targets
+
+    config = project.config
+    assert config is not None
+    targets = select_targets(config, files)
+    chain = project.chain()
+    try:
+        tag = project.resolve_tag(options.tag, chain, "vendor")
+        if config.trees:
+            # A tree is vendored as the release has it: each file its globs take there.
+            from dssync._trees import at_release
+
+            listing = chain.list_files(tag)[1]
+            targets, _ = at_release(config, listing, targets, appeared=not files)
+            have = set(listing)
+            explicit = {e.vendored for e in config.files}
+            targets = [t for t in targets if t.upstream in have or t.vendored in explicit]
+        pairs = [(t.vendored, t.upstream) for t in targets]
+        if config.license is not None and not files:
+            pairs.append((config.license.vendored, config.license.upstream))
+        for vendored, _ in pairs:
+            _refuse_local_edits(config, lock, vendored, force=options.force)
+        _, fetched = chain.fetch(tag, [upstream for _, upstream in pairs])
+    finally:
+        chain.close()
+    return tag, [(vendored, fetched[upstream]) for vendored, upstream in pairs]
 
 
 def _refuse_local_edits(config: Config, lock: Lock, vendored: str, *, force: bool) -> None:

@@ -422,11 +422,14 @@ class FileDrift:
     """The tag the lock file says the vendored file was last synced from."""
     moved: list[Moved] = field(default_factory=list)
     """Constants upstream moved out of this file or into it (see ``Moved``)."""
+    appeared: bool = False
+    """A file new upstream under a tree mapping, with no vendored copy yet: every constant in
+    it is added (``dssync update`` writes it)."""
 
     @property
     def has_drift(self) -> bool:
         return bool(self.added or self.removed or self.changed or self.renamed
-                    or self.renamed_classes or self.moved)
+                    or self.renamed_classes or self.moved or self.appeared)
 
     def names(self) -> set[str]:
         """Every constant name a finding touches, on either side (renames and renamed classes

@@ -22,6 +22,7 @@ from typing import Any, Iterable
 
 from dssync._report.text import count_phrase, summary_line
 from dssync._report.values import (
+    APPEARED,
     class_constants, file_links, gone_line, is_text_change, moved_phrase, origin_line, placement_phrase,
     report_links, shared_origin, upstream_line, upstream_line_url, upstream_path_url,
 )
@@ -276,6 +277,8 @@ def _file_section(i: int, f: FileDrift, report: DriftReport, shared: str | None 
         origin += f": <strong>{escape(gone_line(f.gone))}</strong>"
     else:
         origin += ", the local file"
+    if f.appeared:
+        origin += f" · <strong>{escape(APPEARED)}</strong>"
     if f.has_drift:
         origin += "".join(f" · {_link(label, url)}" for label, url in file_links(report, f))
     tag = heading if heading == "h2" else f'{heading} class="file"'

@@ -35,6 +35,8 @@ def file_source(f: FileDrift) -> dict[str, Any]:
         data["origin"] = f.origin.to_dict()
     if f.gone is not None:
         data["gone"] = gone_to_dict(f.gone)
+    if f.appeared:
+        data["appeared"] = True
     return data
 
 

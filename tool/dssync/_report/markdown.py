@@ -6,6 +6,7 @@ import re
 
 from dssync._report.text import summary_line
 from dssync._report.values import (
+    APPEARED,
     comment_line, display, file_links, gone_line, origin_line, placement_phrase, renamed_value,
     report_links, shared_origin, upstream_line, upstream_line_url, upstream_path_url,
 )
@@ -82,6 +83,8 @@ def _file(f: FileDrift, report: DriftReport, shared: str | None = None, *,
         upstream = f"Upstream: {_cell(f.upstream)} is **{gone_line(f.gone)}**"
     else:
         upstream = f"Upstream: the local file {_cell(f.upstream)}"
+    if f.appeared:
+        upstream += f" · **{APPEARED}**"
     if f.has_drift:
         upstream += "".join(f" · {_link(label, url)}" for label, url in file_links(report, f)[1:])
     lines += [upstream, ""]

@@ -57,12 +57,15 @@ RULES = (
     Rule("DSS008", "moved", "ConstantMovedUpstream", "Constant moved upstream",
          "Upstream moved the constant, with the same value, to another of the configured files; "
          "the vendored copy still defines it in the old one.", "warning"),
+    Rule("DSS009", "file-appeared", "FileAddedUpstream", "File added upstream",
+         "Upstream has a new file under a vendored directory mapped as a tree; the project has no "
+         "copy of it yet ('dssync update' writes it).", "warning"),
 )
 RULE_BY_KIND = {rule.kind: rule for rule in RULES}
 # Most consequential first: the GitHub format shows only the first few.
 _KIND_ORDER = {kind: i for i, kind in enumerate(
-    ("changed-value", "changed-reference", "removed", "renamed", "class-renamed", "moved", "added",
-     "pin-obsolete"))}
+    ("changed-value", "changed-reference", "removed", "renamed", "class-renamed", "moved",
+     "file-appeared", "added", "pin-obsolete"))}
 
 # An added constant has no line in the vendored file: its finding points at the line that
 # 'dssync update' would insert it by (the diff works that out with the rewriter's own rule),
@@ -139,6 +142,16 @@ def file_findings(f: FileDrift, tag: str | None, report: DriftReport | None = No
         url = upstream_line_url(report, f, line) if report is not None else None
         return {"upstreamUrl": url} if url else {}
 
+    if f.appeared:
+        # No vendored copy to point into: one finding for the file, not one per constant.
+        names = [a.name for a in f.added]
+        msg = (f"{f.upstream} is new upstream at {tag}, under a vendored tree, with "
+               f"{len(names)} constant{'s' if len(names) != 1 else ''}"
+               f"{': ' + ', '.join(names[:DETAIL_LIMIT]) if names else ''}"
+               f"{', ...' if len(names) > DETAIL_LIMIT else ''}; 'dssync update' writes it to "
+               f"{f.vendored}")
+        return [Finding(RULE_BY_KIND["file-appeared"], f.vendored, 1, f.upstream, msg,
+                        {"upstreamPath": f.upstream, "constants": names, **link(1)})]
     out: list[Finding] = []
     for c in f.changed:
         rule = RULE_BY_KIND["changed-reference" if c.kind == "reference" else "changed-value"]
@@ -208,13 +221,13 @@ def findings(report: DriftReport) -> list[Finding]:
     upstreams of a grouped report in the configured order); in a report of several upstreams
     each names its upstream."""
     indexed: list[tuple[int, Finding]] = []
-    for group in report.groups or [report]:
-        for f in group.files:
-            for x in file_findings(f, group.tag, group):
-                if report.groups:
-                    x = replace(x, upstream=group.upstream,
-                                properties={**x.properties, "upstream": group.upstream})
-                indexed.append((len(indexed), x))
+    grouped = [(group, f) for group in report.groups or [report] for f in group.files]
+    for i, (group, f) in enumerate(grouped):
+        for x in file_findings(f, group.tag, group):
+            if report.groups:
+                x = replace(x, upstream=group.upstream,
+                            properties={**x.properties, "upstream": group.upstream})
+            indexed.append((i, x))
     indexed.sort(key=lambda item: (_KIND_ORDER[item[1].rule.kind], item[0], item[1].line))
     return [x for _, x in indexed]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dssync._report.values import (
-    class_constants, comment_suffix, display, file_links, moved_phrase, placement_phrase, renamed_value,
+    APPEARED, class_constants, comment_suffix, display, file_links, moved_phrase, placement_phrase, renamed_value,
     report_links, shared_origin, upstream_line,
 )
 from dssync.models import Added, DriftReport, FileDrift, Moved
@@ -24,6 +24,8 @@ def _moved_where(m: Moved, vendored: str) -> str:
 def _file_lines(f: FileDrift, report: DriftReport, shared: str | None) -> list[str]:
     head = f"{f.vendored} vs {f.upstream}"
     lines = [head, f"  upstream: {upstream_line(f, shared)}"]
+    if f.appeared:
+        lines.append(f"  {APPEARED}")
     if f.has_drift:
         lines += [f"  {label}: {url}" for label, url in file_links(report, f)[1:]]
     if not f.has_drift:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from dssync._update import FileUpdate
+    from dssync._update import FileUpdate, GoneFile
 
 
 def _text(data: bytes) -> list[str]:
@@ -46,7 +46,17 @@ def notes(file: FileUpdate) -> list[str]:
     return lines
 
 
+def gone_line(gone: GoneFile) -> str:
+    """What ``update`` did with a file of a tree that upstream no longer has."""
+    if gone.pruned:
+        return f"deleted: {gone.vendored} ({gone.reason}; --prune)"
+    return (f"{gone.vendored}: kept, though {gone.reason} (delete it, or rerun with --prune; "
+            "the lock keeps its entry until then)")
+
+
 def summary(file: FileUpdate) -> str:
+    if file.appeared:
+        return f"added: {file.label} (new upstream at {file.tag} under the tree)"
     result = file.result
     plan = result.plan
     if result.mode == "copy":

@@ -102,6 +102,10 @@ def shared_origin(report: DriftReport) -> str | None:
     return f"{first.source} at {first.tag}, {first.identity()}" if len(same) == 1 else None
 
 
+APPEARED = "new upstream under the tree, not vendored yet ('dssync update' writes it)"
+"""What a file that appeared upstream under a tree mapping is said to be, in every format."""
+
+
 def gone_head(g: Gone) -> str:
     """``gone since v2.0 (vendored from v1.0, the release before)``: what is known of when."""
     if g.since:

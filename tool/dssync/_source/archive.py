@@ -9,9 +9,10 @@ and tar headers are inside the compressed stream, so headers alone cannot be tru
 from __future__ import annotations
 
 import functools
+from contextlib import contextmanager
 import io
 import stat
-from typing import TYPE_CHECKING, Any, BinaryIO, Sequence
+from typing import TYPE_CHECKING, Any, BinaryIO, Iterator, Sequence
 
 from dssync.errors import UpstreamError
 
@@ -148,20 +149,32 @@ def read_members(
     for corrupt or unsupported archives, oversized members or output, and wanted members that are
     links, devices or directories.
     """
+    fmt = _format_of(filename)
+    wanted = {m for m in (safe_name(m) for m in members) if m is not None}
+    total_bound = max(len(data) * max_total_ratio, _MIN_TOTAL_BOUND)
+    reader = _read_zip if fmt[0] == "zip" else _read_tar
+    with _refusals(filename, total_bound, max_total_ratio):
+        return reader(data, filename, fmt[1], wanted, max_member_bytes, total_bound,
+                      strip_components)
+
+
+def _format_of(filename: str) -> tuple[str, str]:
     fmt = archive_format(filename)
     if fmt is None:
         raise UpstreamError(f"unsupported archive format: {filename}",
                             hint="expected .tar.gz, .tar.bz2, .tar.xz, .tar or .zip")
-    wanted = {m for m in (safe_name(m) for m in members) if m is not None}
-    total_bound = max(len(data) * max_total_ratio, _MIN_TOTAL_BOUND)
-    reader = _read_zip if fmt[0] == "zip" else _read_tar
+    return fmt
+
+
+@contextmanager
+def _refusals(filename: str, total_bound: int, ratio: int) -> Iterator[None]:
+    """Every way reading the archive can fail, as one ``UpstreamError`` line."""
     try:
-        return reader(data, filename, fmt[1], wanted, max_member_bytes, total_bound,
-                      strip_components)
+        yield
     except _TooLarge:
         raise UpstreamError(
             f"archive {filename} decompresses to more than {total_bound} bytes "
-            f"({max_total_ratio}x its size); refusing it as a possible decompression bomb"
+            f"({ratio}x its size); refusing it as a possible decompression bomb"
         ) from None
     except _HeaderTooLarge as exc:
         raise UpstreamError(
@@ -179,10 +192,7 @@ def list_members(data: bytes, filename: str, *, strip_components: int = 0) -> li
     """The regular files of the archive, ``/``-separated and sorted (below its top-level
     directory with ``strip_components=1``); unsafe names, links and directories left out.
     Only names are read, so no member is decompressed beyond what walking the archive takes."""
-    fmt = archive_format(filename)
-    if fmt is None:
-        raise UpstreamError(f"unsupported archive format: {filename}",
-                            hint="expected .tar.gz, .tar.bz2, .tar.xz, .tar or .zip")
+    fmt = _format_of(filename)
     names: set[str] = set()
 
     def keep(raw: str) -> None:
@@ -191,7 +201,9 @@ def list_members(data: bytes, filename: str, *, strip_components: int = 0) -> li
         if key:
             names.add(key)
 
-    try:
+    ratio = 200
+    total_bound = max(len(data) * ratio, _MIN_TOTAL_BOUND)
+    with _refusals(filename, total_bound, ratio):
         if fmt[0] == "zip":
             import zipfile
 
@@ -202,20 +214,11 @@ def list_members(data: bytes, filename: str, *, strip_components: int = 0) -> li
         else:
             import tarfile
 
-            bounded = _decompressed(data, fmt[1], max(len(data) * 200, _MIN_TOTAL_BOUND))
+            bounded = _decompressed(data, fmt[1], total_bound)
             with tarfile.open(fileobj=bounded, mode="r|", tarinfo=_bounded_tarinfo()) as tar:
                 for member in tar:
                     if member.isreg():
                         keep(member.name)
-    except (_TooLarge, _HeaderTooLarge):
-        raise UpstreamError(f"archive {filename} is too large to list; refusing it as a possible "
-                            "decompression bomb") from None
-    except UpstreamError:
-        raise
-    except Exception as exc:  # every decompressor and parser has its own error types
-        detail = " ".join(str(exc).split()) or type(exc).__name__
-        raise UpstreamError(f"archive {filename} is corrupt or truncated: {detail}",
-                            hint="retry; if it persists the upstream file is damaged") from None
     return sorted(names)
 
 

@@ -16,6 +16,7 @@ from dssync.commands.options import upstream_parent, verdict_parent
 from dssync.errors import DssyncError
 
 if TYPE_CHECKING:
+    from dssync._update import GoneFile
     from dssync.api import FileUpdate, UpdateOptions
 
 
@@ -60,11 +61,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--force", action="store_true",
                    help="overwrite every local edit: merge as if the vendored file were the "
                         "release the lock names")
+    p.add_argument("--prune", action="store_true",
+                   help="delete the files of a tree mapping that upstream no longer has (and "
+                        "their lock entries); without it they are kept and listed")
 
 
 def run(args: argparse.Namespace) -> int:
     from dssync import api
-    from dssync._report.update import notes, summary, unified_diff
+    from dssync._report.update import gone_line, notes, summary, unified_diff
     from dssync.commands.options import project_from_args
 
     options = _options(args)
@@ -78,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(unified_diff(file))
             for note in notes(file):
                 print(f"dssync: {note}", file=sys.stderr)
+        for gone in plan.gone:
+            print(f"dssync: {gone_line(gone)}", file=sys.stderr)
         sys.stdout.flush()
         return 1 if plan.changed or plan.left else 0
 
@@ -90,7 +96,11 @@ def run(args: argparse.Namespace) -> int:
     def locked(lock: str, changed: bool) -> None:
         print(f"{'updated' if changed else 'unchanged'}: {lock}")
 
-    result = api.apply_update(project, options, on_file=written, on_lock=locked)
+    def kept_or_deleted(file: GoneFile) -> None:
+        print(gone_line(file))
+
+    result = api.apply_update(project, options, on_file=written, on_lock=locked,
+                              on_gone=kept_or_deleted)
     return 1 if result.plan.left else 0
 
 
@@ -115,7 +125,8 @@ def _options(args: argparse.Namespace) -> UpdateOptions:
     from dssync.api import UpdateOptions
 
     merge = UpdateOptions(only=tuple(args.only), exclude=tuple(args.exclude), mode=args.mode,
-                          keep_removed=args.keep_removed, theirs=args.theirs, force=args.force)
+                          keep_removed=args.keep_removed, theirs=args.theirs, force=args.force,
+                          prune=args.prune)
     if args.tag is None:
         if len(args.files) != 2 or args.only_files:
             raise DssyncError("update needs --tag TAG (the configured files), or two files: "
