@@ -250,6 +250,29 @@ def test_without_directories_vendor_directories_are_found(project, index, tmp_pa
     assert "third_party/Engine: engine 1.23.0" in err
 
 
+def test_a_copy_named_twice_is_configured_once(project, index, tmp_path, capsys):
+    code, out, err = run(["init", "src/app/_vendor/widgets", "src/app/_vendor", "--dry-run",
+                          "--index-url", index.url, "--config", "dssync.toml"], capsys,
+                         tmp_path / "cache")
+    assert code == 1, err
+    config = tomllib.loads(out)
+    trees = [t["vendored"] for u in config["upstreams"] for t in u.get("trees", ())]
+    assert trees.count("src/app/_vendor/widgets") == 1
+
+
+def test_what_init_writes_is_validated_like_any_configuration(project):
+    from dssync.config import config_from_text
+    from dssync.errors import ConfigError
+
+    bad = r"upstreams\[0\]\.trees\[0\]\.vendored: '/abs' is absolute"
+    with pytest.raises(ConfigError, match=bad):
+        config_from_text(project / "dssync.toml", 'lock = "dssync.lock"\n[[upstreams]]\n'
+                         'name = "x"\npackage = "x"\n[[upstreams.trees]]\n'
+                         'vendored = "/abs"\nupstream = "x"\n')
+    with pytest.raises(ConfigError, match="no \\[tool.dssync\\] table"):
+        config_from_text(project / "pyproject.toml", PYPROJECT.decode())
+
+
 def test_a_project_named_like_the_directory_above_it_on_the_index(project, index, tmp_path,
                                                                   capsys):
     # Not confirmed by its files: a project of that name whose releases hold none of them.

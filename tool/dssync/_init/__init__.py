@@ -72,7 +72,7 @@ def init(options: InitOptions, upstream: UpstreamOptions) -> InitResult:
     from dssync._source.chain import Upstream, make_context
     from dssync._source.package_index import PackageIndexSource
     from dssync.api import Project
-    from dssync.config import DEFAULT_LOCK, DEFAULT_REPORTS
+    from dssync.config import DEFAULT_LOCK, DEFAULT_REPORTS, config_from_text
 
     if options.jobs < 1:
         raise ConfigError("--jobs must be at least 1")
@@ -100,15 +100,29 @@ def init(options: InitOptions, upstream: UpstreamOptions) -> InitResult:
 
     adopted: list[Adopted] = []
     unmatched: list[Unmatched] = []
+    taken: list[str] = []
     for directory in directories:
         candidates, unrecognised = recognise(root, directory, read_table)
         unmatched.extend(Unmatched(u.directory, u.reason) for u in unrecognised)
         for candidate in candidates:
+            # The same copy named twice (a vendor directory and a package in it) is one project.
+            inside = next((t for t in taken if _within(candidate.directory, t)), None)
+            if inside is not None:
+                if inside != candidate.directory:
+                    unmatched.append(Unmatched(candidate.directory,
+                                               f"overlaps {inside}, configured already"))
+                continue
+            taken.append(candidate.directory)
             found = adopt(root, candidate, lambda name: PackageIndexSource(name, ctx), ctx,
                           workers=options.jobs, memo=memo, prereleases=upstream.prereleases)
             (adopted if isinstance(found, Adopted) else unmatched).append(found)  # type: ignore[arg-type]
     data = write.settings(adopted, lock=DEFAULT_LOCK, reports=DEFAULT_REPORTS)
-    result = InitResult(path=path, text=write.merged_text(path, data, adopted),
+    text = write.merged_text(path, data, adopted)
+    if adopted:
+        # What init writes is read back as any later command will read it: a configuration
+        # dssync would refuse is never written (nor printed by --dry-run).
+        config_from_text(path, text)
+    result = InitResult(path=path, text=text,
                         lock_path=root / DEFAULT_LOCK, lock=_lock(adopted, write.upstream_names(adopted)),
                         adopted=adopted, unmatched=unmatched)
     if not adopted:
@@ -116,6 +130,11 @@ def init(options: InitOptions, upstream: UpstreamOptions) -> InitResult:
     if not options.dry_run:
         _write(result, root)
     return result
+
+
+def _within(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip("/") + "/") \
+        or directory.startswith(path.rstrip("/") + "/")
 
 
 def _lock(adopted: Sequence[Adopted], names: Sequence[str]) -> Lock:
