@@ -250,6 +250,20 @@ def test_without_directories_vendor_directories_are_found(project, index, tmp_pa
     assert "third_party/Engine: engine 1.23.0" in err
 
 
+def test_offline_init_answers_from_what_an_earlier_run_kept(project, index, tmp_path, capsys):
+    cache = tmp_path / "cache"
+    args = ["init", "src/app/_vendor/gadgets", "third_party/Engine", "--index-url", index.url,
+            "--dry-run"]
+    code, first, err = run(args, capsys, cache)
+    assert code == 0, err
+    before = sum(index.hits.values())
+    code, again, err = run([*args, "--offline"], capsys, cache)
+    assert code == 0, err
+    assert again == first and sum(index.hits.values()) == before
+    code, out, err = run([*args, "--offline"], capsys, tmp_path / "empty-cache")
+    assert code == 2 and "--offline: the cache does not hold" in err
+
+
 def test_a_copy_named_twice_is_configured_once(project, index, tmp_path, capsys):
     code, out, err = run(["init", "src/app/_vendor/widgets", "src/app/_vendor", "--dry-run",
                           "--index-url", index.url, "--config", "dssync.toml"], capsys,
@@ -418,3 +432,16 @@ def test_vendor_txt_pins_name_the_project_as_pinned(tmp_path):
         ("0.13.1", "_vendor/cachecontrol/__init__.py: __version__")]
     assert by_package["pyproject_hooks"].names == ["pyproject-hooks"]
     assert by_package["six.py"].hints[0].where == "_vendor/vendor.txt line 4"
+
+
+def test_the_typed_api_adopts_as_the_command_does(project, index, tmp_path):
+    from dssync import api
+
+    result = api.init(api.InitOptions(directories=["third_party/Engine"], dry_run=True),
+                      api.UpstreamOptions(index_url=index.url, cache_dir=tmp_path / "cache"))
+    (engine,) = result.adopted
+    assert (engine.package, engine.version, engine.exact, engine.tag) == (
+        "engine", "1.23.0", True, "v1.23.0")
+    assert result.unmatched == [] and not result.written
+    assert len(result.lock) == 2 and "[[tool.dssync.upstreams.files]]" in result.text
+    assert not (project / "dssync.lock").exists()
