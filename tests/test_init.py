@@ -128,7 +128,7 @@ def test_init_adopts_every_vendored_project(project, index, tmp_path, capsys):
     lines = out.splitlines()
     assert "src/app/_vendor/gadgets: gadgets 2.0 from pypi:gadgets, exact match (distance 0)" \
         in lines
-    assert ("  tree: src/app/_vendor/gadgets -> src/gadgets (include **/*.py, exclude the 1 "
+    assert ("  tree: src/app/_vendor/gadgets -> src/gadgets (include **/*.py; exclude the 1 "
             "upstream file the copy leaves out)") in lines
     assert "  hint: 2.0 (src/app/_vendor/gadgets/_version.py: __version__); 1 of 4 releases " \
         "read" in lines
@@ -299,6 +299,39 @@ def test_a_project_named_like_the_directory_above_it_on_the_index(project, index
     assert code == 2
     assert ("src/app/_vendor/helpers: not helpers on the package index: its closest release, "
             "v9.0, has only 0 of the 1 files") in out
+
+
+def test_a_pin_that_names_no_directory_is_tried_for_the_unpinned(tmp_path, capsys,
+                                                                 monkeypatch):
+    # pip pins setuptools==... in vendor.txt and vendors its pkg_resources/ package.
+    toolkit = {"resources/__init__.py": b"KIND = 'toolkit'\n",
+               "resources/extern.py": b"NAMES = ('a', 'b')\n", "toolkit/__init__.py": b""}
+    monkeypatch.chdir(tmp_path)
+    write_tree(tmp_path, {"_vendor/vendor.txt": b"toolkit==3.0\n",
+                          **{f"_vendor/{p}": c for p, c in toolkit.items()
+                             if p.startswith("resources/")}})
+    with FakeIndex() as index:
+        index.add_sdist("toolkit", "2.0", {**toolkit, "resources/extern.py": b"NAMES = ()\n"})
+        index.add_sdist("toolkit", "3.0", toolkit)
+        code, out, err = run(["init", "_vendor", "--dry-run", "--index-url", index.url],
+                             capsys, tmp_path / "cache")
+    assert code == 0, err
+    assert "_vendor/resources: toolkit 3.0 from pypi:toolkit, exact match (distance 0)" in err
+    assert "hint: 3.0 (_vendor/vendor.txt line 1); 1 of 2 releases read" in err
+    assert tomllib.loads(out)["upstreams"][0]["trees"][0]["upstream"] == "resources"
+
+
+def test_tree_globs_exclude_what_the_copy_leaves_out_briefly():
+    from dssync._init.adopt import tree_globs
+
+    kept = ["__init__.py", "lexers/__init__.py", "lexers/python.py", "styles/__init__.py"]
+    assert tree_globs(kept, []) == (["**/*.py"], [])
+    assert tree_globs(kept, ["lexers/rust.py", "formatters/html.py", "formatters/img.py",
+                             "cmdline.py"]) == (
+        ["**/*.py"], ["lexers/rust.py", "formatters/**", "cmdline.py"])
+    # Leaving out more than it keeps: the copy's own files, and nothing else, are the tree.
+    many = [f"lexers/l{i}.py" for i in range(9)]
+    assert tree_globs(kept, many) == (sorted(kept), [])
 
 
 # -- the search itself ---------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from dssync._init.recognise import Candidate, Hint
+from dssync._init.recognise import Candidate, Hint, canonical
 from dssync._init.search import search
 from dssync.errors import DssyncError, NotFound
 
@@ -81,7 +81,10 @@ class Adopted:
     """For a whole package: the package's directory upstream at ``tag`` (``src/urllib3``)."""
     left_out: list[str] = field(default_factory=list)
     """For a whole package: Python files upstream has in that directory at ``tag`` and the copy
-    does not (relative to it): left out on purpose, so the tree excludes them."""
+    does not (relative to it): left out on purpose, so the tree does not take them."""
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    """The tree's globs (see ``tree_globs``)."""
 
     @property
     def distance(self) -> int:
@@ -114,6 +117,7 @@ def adopt(root: Path, candidate: Candidate, make_source: SourceMaker, ctx: Sourc
 
     locals_ = _read_locals(root, candidate, ctx.cache, memo)
     tried: list[str] = []
+    refused: list[str] = []
     for name in candidate.names:
         source = make_source(name)
         try:
@@ -128,11 +132,15 @@ def adopt(root: Path, candidate: Candidate, make_source: SourceMaker, ctx: Sourc
             if found_as != name:
                 source.close()
                 source = make_source(found_as)
-            return _identify(candidate, found_as, source, tags, locals_, ctx, workers, memo)
+            found = _identify(candidate, found_as, source, tags, locals_, ctx, workers, memo)
         finally:
             source.close()
-    names = " or ".join(repr(n) for n in dict.fromkeys(tried))
-    return Unmatched(candidate.directory, f"no project named {names} on the package index")
+        if isinstance(found, Adopted):
+            return found
+        refused.append(found.reason)  # a project of that name, whose files do not agree
+    reasons = [f"no project named {' or '.join(repr(n) for n in tried)} on the package index"
+               ] if tried else []
+    return Unmatched(candidate.directory, "; ".join(reasons + refused))
 
 
 def _read_locals(root: Path, candidate: Candidate, cache: Cache,
@@ -168,7 +176,9 @@ def _identify(candidate: Candidate, name: str, source: PackageIndexSource, tags:
             keys[i] = _key(locals_, files, ctx.cache, memo)
         return keys
 
-    hint, hint_index = _hinted(candidate.hints, tags, ctx.tag_format)
+    hints = [h for h in candidate.hints
+             if h.project is None or canonical(h.project) == canonical(name)]
+    hint, hint_index = _hinted(hints, tags, ctx.tag_format)
     # A hinted release whose constants all agree ends the search (pip rewrites the imports of
     # what it vendors, so bytes alone would rarely agree).
     found = search(len(tags), score, hint=hint_index, exact=lambda key: key[:2] == (0, 0))
@@ -193,7 +203,35 @@ def _identify(candidate: Candidate, name: str, source: PackageIndexSource, tags:
     if candidate.whole_package and not candidate.module:
         adopted.upstream_dir = _upstream_dir(candidate.package, present)
         adopted.left_out = _left_out(source, tags[best], adopted.upstream_dir, candidate)
+        kept = [path[len(candidate.package) + 1:] for path in candidate.files]
+        adopted.include, adopted.exclude = tree_globs(kept, adopted.left_out)
     return adopted
+
+
+TREE_INCLUDE = "**/*.py"
+
+
+def tree_globs(kept: Sequence[str], left_out: Sequence[str]) -> tuple[list[str], list[str]]:
+    """A tree's ``include`` and ``exclude`` for a copy that keeps ``kept`` of a package's Python
+    files and leaves out ``left_out`` (paths relative to the package): every Python file but
+    those left out, a whole directory left out as one ``dir/**``; or, when that list would be
+    longer than the copy's own, exactly the copy's files (pip keeps 35 of pygments' 302)."""
+    kept_dirs = {"/".join(path.split("/")[:i]) for path in kept
+                 for i in range(1, path.count("/") + 1)}
+    exclude: list[str] = []
+    for path in left_out:
+        parts = path.split("/")
+        glob = path
+        for i in range(1, len(parts)):
+            top = "/".join(parts[:i])
+            if top not in kept_dirs:
+                glob = top + "/**"
+                break
+        if glob not in exclude:
+            exclude.append(glob)
+    if len(exclude) > len(kept):
+        return sorted(kept), []
+    return [TREE_INCLUDE], exclude
 
 
 def _left_out(source: PackageIndexSource, tag: str, upstream_dir: str,

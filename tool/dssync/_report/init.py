@@ -44,14 +44,22 @@ def _adopted(item: Adopted) -> list[str]:
     else:
         lines.append(f"  no version hint; {item.fetched} of {item.releases} releases read")
     if item.upstream_dir is not None:
-        excluded = (f", exclude the {len(item.left_out)} upstream "
-                    f"file{'s' if len(item.left_out) != 1 else ''} the copy leaves out"
-                    if item.left_out else "")
         lines.append(f"  tree: {item.candidate.directory} -> {item.upstream_dir} "
-                     f"(include **/*.py{excluded})")
+                     f"({_globs(item)})")
     else:
         for vendored, got in sorted(item.files.items()):
             lines.append(f"  file: {vendored} -> {got.origin.path}")
     for vendored in item.local_only:
         lines.append(f"  not upstream at {item.tag}, left out: {vendored}")
     return lines
+
+
+def _globs(item: Adopted) -> str:
+    count = len(item.left_out)
+    files = f"{count} upstream file{'s' if count != 1 else ''} the copy leaves out"
+    if not item.left_out:
+        return f"include {', '.join(item.include)}"
+    if item.exclude:
+        return f"include {', '.join(item.include)}; exclude the {files}"
+    kept = len(item.include)
+    return f"include the copy's {kept} file{'s' if kept != 1 else ''}, not the {files}"
