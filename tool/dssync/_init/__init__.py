@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from dssync._init.adopt import Adopted, Unmatched
     from dssync.api import UpstreamOptions
     from dssync.lock import Lock
+    from dssync.models import ConstantTable
 
 DISCOVER_DEPTH = 6
 """How deep below the project root ``init`` without DIR looks for vendor directories."""
@@ -90,7 +91,7 @@ def init(options: InitOptions, upstream: UpstreamOptions) -> InitResult:
                        project.cache, offline=upstream.offline, verbose=upstream.verbose)
     memo = shared_memo()
 
-    def read_table(file: Path):  # type: ignore[no-untyped-def]
+    def read_table(file: Path) -> ConstantTable | None:
         from dssync._extract.files import table_from_file
 
         try:
@@ -115,7 +116,10 @@ def init(options: InitOptions, upstream: UpstreamOptions) -> InitResult:
             taken.append(candidate.directory)
             found = adopt(root, candidate, lambda name: PackageIndexSource(name, ctx), ctx,
                           workers=options.jobs, memo=memo, prereleases=upstream.prereleases)
-            (adopted if isinstance(found, Adopted) else unmatched).append(found)  # type: ignore[arg-type]
+            if isinstance(found, Adopted):
+                adopted.append(found)
+            else:
+                unmatched.append(found)
     data = write.settings(adopted, lock=DEFAULT_LOCK, reports=DEFAULT_REPORTS)
     text = write.merged_text(path, data, adopted)
     if adopted:

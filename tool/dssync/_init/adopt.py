@@ -149,7 +149,7 @@ def _read_locals(root: Path, candidate: Candidate, cache: Cache,
 
     found = []
     for path in candidate.files:
-        vendored = path if candidate.base == "." else f"{candidate.base}/{path}"
+        vendored = _vendored(candidate, path)
         content = read_bytes(root / vendored)
         try:
             table: ConstantTable | None = table_from_bytes(content, vendored, cache, memo)
