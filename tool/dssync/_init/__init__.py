@@ -12,15 +12,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
 
 from dssync.errors import ConfigError, DssyncError
 
 if TYPE_CHECKING:
     from dssync._init.adopt import Adopted, Unmatched
+    from dssync._init.recognise import Candidate
     from dssync.api import UpstreamOptions
     from dssync.lock import Lock
     from dssync.models import ConstantTable
+
+_T = TypeVar("_T")
 
 DISCOVER_DEPTH = 6
 """How deep below the project root ``init`` without DIR looks for vendor directories."""
@@ -99,27 +102,31 @@ def init(options: InitOptions, upstream: UpstreamOptions) -> InitResult:
         except DssyncError:
             return None
 
-    adopted: list[Adopted] = []
     unmatched: list[Unmatched] = []
-    taken: list[str] = []
+    candidates: list[Candidate] = []
     for directory in directories:
-        candidates, unrecognised = recognise(root, directory, read_table)
+        found, unrecognised = recognise(root, directory, read_table)
         unmatched.extend(Unmatched(u.directory, u.reason) for u in unrecognised)
-        for candidate in candidates:
+        for candidate in found:
             # The same copy named twice (a vendor directory and a package in it) is one project.
-            inside = next((t for t in taken if _within(candidate.directory, t)), None)
-            if inside is not None:
-                if inside != candidate.directory:
-                    unmatched.append(Unmatched(candidate.directory,
-                                               f"overlaps {inside}, configured already"))
-                continue
-            taken.append(candidate.directory)
-            found = adopt(root, candidate, lambda name: PackageIndexSource(name, ctx), ctx,
-                          workers=options.jobs, memo=memo, prereleases=upstream.prereleases)
-            if isinstance(found, Adopted):
-                adopted.append(found)
-            else:
-                unmatched.append(found)
+            inside = next((c.directory for c in candidates
+                           if _within(candidate.directory, c.directory)), None)
+            if inside is None:
+                candidates.append(candidate)
+            elif inside != candidate.directory:
+                unmatched.append(Unmatched(candidate.directory,
+                                           f"overlaps {inside}, configured already"))
+
+    def adopt_one(candidate: Candidate) -> Adopted | Unmatched:
+        return adopt(root, candidate, lambda name: PackageIndexSource(name, ctx), ctx,
+                     workers=options.jobs, memo=shared_memo(), prereleases=upstream.prereleases)
+
+    adopted: list[Adopted] = []
+    for outcome in _each_at_once(adopt_one, candidates):
+        if isinstance(outcome, Adopted):
+            adopted.append(outcome)
+        else:
+            unmatched.append(outcome)
     data = write.settings(adopted, lock=DEFAULT_LOCK, reports=DEFAULT_REPORTS)
     text = write.merged_text(path, data, adopted)
     if adopted:
@@ -134,6 +141,23 @@ def init(options: InitOptions, upstream: UpstreamOptions) -> InitResult:
     if not options.dry_run:
         _write(result, root)
     return result
+
+
+PROJECTS_AT_ONCE = 4
+"""Projects identified concurrently: most of their time is waiting for the index."""
+
+
+def _each_at_once(func: Callable[[Candidate], _T], items: Sequence[Candidate]) -> list[_T]:
+    """``func`` of each item, in order, a few at a time; the first error stops the rest."""
+    if len(items) <= 1:
+        return [func(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=PROJECTS_AT_ONCE, thread_name_prefix="dssync-init")
+    try:
+        return list(pool.map(func, items))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _within(path: str, directory: str) -> bool:
