@@ -245,7 +245,7 @@ def check_cache(root: Path, contents: Iterable[bytes] = (), archives: Iterable[b
         if namespace in ("blobs", "members"):
             assert hashlib.sha256(payload).hexdigest() in known, f"cache entry {rel} holds " \
                 f"content that is no upstream file ({len(payload)} bytes)"
-        elif namespace in ("refs", "tags", "tables", "absent"):
+        elif namespace in ("refs", "tags", "tables", "absent", "listings"):
             json.loads(payload)
         elif namespace == "http":
             assert _valid_http_entry(payload), f"damaged HTTP cache entry {rel}"

@@ -288,3 +288,22 @@ def test_a_vendored_tree_deleted_here_is_all_new_upstream(synced):
     code, out, err = cli(root, "diff", "--tag", "v1", *cache)
     assert code == 1, err
     assert out.count("new upstream under the tree") == 3
+
+
+def test_a_file_entry_moved_under_src_is_followed_without_a_tree(world, tmp_path):
+    files = ('[[files]]\nvendored = "v/a.py"\nupstream = "gamma/a/constants.py"\n'
+             '[[files]]\nvendored = "v/old.py"\nupstream = "gamma/old/constants.py"\n')
+    root, cache = _project(world, tmp_path, f"git:{world['git']}", tree=files)
+    (root / "v").mkdir()
+    (root / "v/old.py").write_bytes(OLD)
+    (root / "v/a.py").write_bytes(A1)
+    code, out, err = cli(root, "diff", "--tag", "v3", *cache)
+    assert code == 1, err
+    assert "v/a.py vs src/gamma/a/constants.py" in out and "~ SIZE: 1 -> 2" in out
+    assert "v/old.py vs gamma/old/constants.py" in out and "gone at v3" in out
+    code, out, err = cli(root, "update", "--tag", "v3", "v/a.py", *cache)
+    assert code == 0, err
+    assert (root / "v/a.py").read_bytes() == A2
+    lock = json.loads((root / "dssync.lock").read_text())
+    assert [(f["vendored"], f["upstream"], f["tag"]) for f in lock["files"]] == [
+        ("v/a.py", "src/gamma/a/constants.py", "v3")]

@@ -306,24 +306,41 @@ def _push_as(person: str, work: Path, message: str, *refspec: str) -> None:
 
 
 def make_project(tmp_path: Path, tags: list[tuple[str, bytes]], *, tag_format: str = "v{version}",
-                 subdir: str = "") -> tuple[Path, Path, Path]:
+                 subdir: str = "", second: list[tuple[str, bytes]] | None = None,
+                 ) -> tuple[Path, Path, Path]:
     """A repository holding dssync (for ``uses: ./``) and a project that vendors
     pkg/constants.py at the first of ``tags`` (a local upstream repository), pushed to a bare
-    ``origin`` whose HEAD is main. Returns (origin, upstream, a clone to work in)."""
+    ``origin`` whose HEAD is main. Returns (origin, upstream, a clone to work in). With
+    ``second``, a second upstream (``other``, tags ``rel-{version}``) vendors other/settings.py
+    at its first tag: two ``[[upstreams]]``, the first called ``pkg``."""
     upstream = make_repo(tmp_path / "upstream", [(tag, {"pkg/constants.py": data}) for tag, data in tags]).path
     work = tmp_path / "seed"
     work.mkdir()
     _copy_dssync(work)
     project = work / subdir if subdir else work
     project.mkdir(parents=True, exist_ok=True)
-    (project / "dssync.toml").write_text(
-        f'sources = ["git:{upstream}"]\ntag-format = "{tag_format}"\nlock = "vendored/dssync.lock"\n'
-        'reports = "reports"\n\n[[files]]\nvendored = "vendored/pkg/constants.py"\nupstream = "pkg/constants.py"\n',
-        encoding="utf-8")
+    files = '[[files]]\nvendored = "vendored/pkg/constants.py"\nupstream = "pkg/constants.py"\n'
+    mine = f'sources = ["git:{upstream}"]\ntag-format = "{tag_format}"\n'
+    shared = 'lock = "vendored/dssync.lock"\nreports = "reports"\n\n'
+    if second is None:
+        (project / "dssync.toml").write_text(mine + shared + files, encoding="utf-8")
+    else:
+        other = make_repo(tmp_path / "other", [(tag, {"other/settings.py": data})
+                                               for tag, data in second]).path
+        (project / "dssync.toml").write_text(
+            shared + '[[upstreams]]\nname = "pkg"\n' + mine + files.replace("[[", "[[upstreams.")
+            + f'\n[[upstreams]]\nname = "other"\nsources = ["git:{other}"]\n'
+            'tag-format = "rel-{version}"\n[[upstreams.files]]\n'
+            'vendored = "vendored/other/settings.py"\nupstream = "other/settings.py"\n',
+            encoding="utf-8")
     (project / "reports").mkdir()
     (project / "reports" / "README.md").write_text("Report files of the drift workflow.\n")
     env = {"DSSYNC_CACHE_DIR": str(tmp_path / "seed-cache")}
-    _run(BIN / "dssync", "vendor", "--tag", tags[0][0], cwd=project, env=env)
+    if second is None:
+        _run(BIN / "dssync", "vendor", "--tag", tags[0][0], cwd=project, env=env)
+    else:
+        for name, tag in (("pkg", tags[0][0]), ("other", second[0][0])):
+            _run(BIN / "dssync", "vendor", "--tag", tag, "--upstream", name, cwd=project, env=env)
     origin = tmp_path / "origin.git"
     git("init", "--quiet", "--bare", str(origin))
     git("symbolic-ref", "HEAD", "refs/heads/main", cwd=origin)
@@ -540,6 +557,22 @@ def test_a_tag_with_at_and_slash_is_read_from_the_report(tmp_path, tool_cache):
     assert json.loads(_show(origin, BRANCH, "vendored/dssync.lock"))["files"][0]["tag"] == "release/pkg@2.0.0"
     assert "drift-release-pkg-2.0.0.json" in git("ls-tree", "--name-only", f"{BRANCH}:reports", cwd=origin)
     assert "# dssync drift report: release/pkg@2.0.0" in gh.issues()[0]["body"]
+
+
+def test_two_upstreams_at_different_releases_are_updated_to_each_ones_latest(tmp_path, tool_cache):
+    origin, _, _ = make_project(tmp_path, [("v1.0.0", V1), ("v2.0.0", V2)],
+                                second=[("rel-1", b"RETRIES = 3\n"), ("rel-2", b"RETRIES = 5\n")])
+    gh = GitHub(tmp_path, origin)
+    result = _runner(tmp_path, origin, tool_cache, gh).run_workflow(DRIFT, event_name="schedule")
+    _ok(result, "check", "track", "update")
+    assert result["check"].outputs["tag"] == "latest"  # v2.0.0 and rel-2: no one tag
+    (pull,) = gh.pulls()
+    lock = json.loads(_show(origin, BRANCH, "vendored/dssync.lock"))
+    assert {(f["upstream_name"], f["tag"]) for f in lock["files"]} == {("pkg", "v2.0.0"),
+                                                                       ("other", "rel-2")}
+    assert _show(origin, BRANCH, "vendored/other/settings.py") == "RETRIES = 5\n"
+    body = gh.issues()[0]["body"]
+    assert "## Upstream `pkg` at `v2.0.0`" in body and "## Upstream `other` at `rel-2`" in body
 
 
 def test_the_update_job_finds_the_default_branch_on_schedule(tmp_path, tool_cache):

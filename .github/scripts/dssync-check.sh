@@ -7,8 +7,9 @@
 #      DSSYNC_CATEGORY (empty: derived from the working directory), DSSYNC_WORKING_DIRECTORY,
 #      GITHUB_WORKSPACE: file paths in the reports are relative to it, the repository root,
 #      as annotations and code scanning want them, also when the project is a subdirectory.
-# Out: exit-code, drift, tag (the tag compared with, 'latest' resolved), report-dir,
-#      report-json, markdown-file, sarif-file, html-file, category   (GITHUB_OUTPUT)
+# Out: exit-code, drift, tag (the tag compared with, 'latest' resolved; 'latest' for several
+#      upstreams read at different releases), report-dir, report-json, markdown-file,
+#      sarif-file, html-file, category   (GITHUB_OUTPUT)
 set -euo pipefail
 
 reports="$(mktemp -d "${RUNNER_TEMP:-/tmp}/dssync-reports.XXXXXX")"
@@ -29,8 +30,9 @@ json="$(report json)"
 tag=""
 if [ -n "$json" ]; then
   # The tag as dssync resolved it ('latest' becomes a release), whatever its characters: the
-  # report file's name replaces those a file name cannot hold.
-  tag="$(jq -r '.tag // empty' "$json")"
+  # report file's name replaces those a file name cannot hold. Several upstreams read at
+  # different releases share no tag: 'latest' (each one's) is what was compared with.
+  tag="$(jq -r '.tag // (if .upstreams then "latest" else empty end)' "$json")"
 fi
 
 category="${DSSYNC_CATEGORY:-}"

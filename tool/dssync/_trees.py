@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 if TYPE_CHECKING:
+    from dssync._source.chain import FetchResult, SourceChain
     from dssync.config import Config, TreeEntry
     from dssync.targets import Target
 
@@ -114,3 +115,35 @@ def at_release(config: Config, listing: Iterable[str], targets: Sequence[Target]
                 placed.append(Target(vendored, config.resolve(vendored), upstream))
                 new.add(vendored)
     return placed, new
+
+
+def follow_src(chain: SourceChain, tag: str, targets: Sequence[Target],
+               result: FetchResult) -> list[Target]:
+    """``targets`` with each one absent at ``tag`` but present in the other layout (moved under
+    ``src/``, or out of it) read from there: its target names the path it was read from, and
+    ``result`` holds the file instead of its absence. A source that cannot list the release's
+    files leaves them absent (the report says gone, as before)."""
+    from dssync._source.layout import ReleaseLayout
+    from dssync.errors import DssyncError
+
+    absent = [t for t in targets if t.upstream in result.missing]
+    if not absent:
+        return list(targets)
+    try:
+        layout = ReleaseLayout(chain.list_files(tag)[1])
+    except DssyncError:
+        return list(targets)
+    moved: dict[str, str] = {}
+    for target in absent:
+        found = layout.find(target.upstream)
+        if found and found != target.upstream:
+            moved[target.upstream] = found
+    if not moved:
+        return list(targets)
+    again = chain.fetch_available(tag, sorted(set(moved.values())))
+    result.files.update(again.files)
+    for old, new in moved.items():
+        if new in again.files:
+            result.missing.pop(old, None)
+    return [replace(t, upstream=moved[t.upstream])
+            if t.upstream in moved and moved[t.upstream] in again.files else t for t in targets]

@@ -275,7 +275,15 @@ def _upstream_plan(project: Project, options: UpdateOptions,
             targets = [t for t in targets if t not in in_tree]
         wanted = [t.upstream for t in targets] + ([license_entry.upstream] if license_entry
                                                  else [])
-        _, fetched = chain.fetch(tag, wanted)
+        present = chain.fetch_available(tag, wanted)
+        if present.missing:
+            # A file absent at the tag may have moved under src/: read from there.
+            from dssync._trees import follow_src
+
+            targets = follow_src(chain, tag, targets, present)
+        if present.missing:
+            raise next(iter(present.missing.values()))
+        fetched = present.files
     finally:
         chain.close()
     cache = project.cache

@@ -340,6 +340,11 @@ def drift(project: Project, options: DriftOptions) -> DriftReport:
             targets, appeared = at_release(config, chain.list_files(tag)[1], targets,
                                            appeared=not options.files)
         result = chain.fetch_available(tag, [t.upstream for t in targets])
+        if result.missing and not (config is not None and config.trees):
+            # A file absent at the tag may have moved under src/ (a tree's was followed above).
+            from dssync._trees import follow_src
+
+            targets = follow_src(chain, tag, targets, result)
         absent = [t for t in targets if t.upstream not in result.files]
         # The lock is read only when something needs it: compare links, or a file gone upstream.
         lock = _lock_or_none(project, problems) if web is not None or absent else None
