@@ -69,6 +69,7 @@ def _shown(path: Path) -> str:
 
 def init(options: InitOptions, upstream: UpstreamOptions) -> InitResult:
     """Recognise, identify and configure; write unless ``dry_run``."""
+    from dssync._analyses.progress import progress_for_stderr
     from dssync._extract.files import shared_memo
     from dssync._init import write
     from dssync._init.adopt import Adopted, Unmatched, adopt
@@ -117,12 +118,24 @@ def init(options: InitOptions, upstream: UpstreamOptions) -> InitResult:
                 unmatched.append(Unmatched(candidate.directory,
                                            f"overlaps {inside}, configured already"))
 
-    def adopt_one(candidate: Candidate) -> Adopted | Unmatched:
-        return adopt(root, candidate, lambda name: PackageIndexSource(name, ctx), ctx,
-                     workers=options.jobs, memo=shared_memo(), prereleases=upstream.prereleases)
+    # A bar on a terminal only (a big vendor directory takes a while); nothing in pipes or CI.
+    progress = progress_for_stderr()
 
+    def adopt_one(candidate: Candidate) -> Adopted | Unmatched:
+        try:
+            return adopt(root, candidate, lambda name: PackageIndexSource(name, ctx), ctx,
+                         workers=options.jobs, memo=shared_memo(),
+                         prereleases=upstream.prereleases)
+        finally:
+            progress.advance()
+
+    progress.start(f"identifying {len(candidates)} vendored projects", len(candidates))
+    try:
+        outcomes = _each_at_once(adopt_one, candidates)
+    finally:
+        progress.stop()
     adopted: list[Adopted] = []
-    for outcome in _each_at_once(adopt_one, candidates):
+    for outcome in outcomes:
         if isinstance(outcome, Adopted):
             adopted.append(outcome)
         else:
