@@ -320,6 +320,35 @@ def test_a_pin_that_names_no_directory_is_tried_for_the_unpinned(tmp_path, capsy
     assert tomllib.loads(out)["upstreams"][0]["trees"][0]["upstream"] == "resources"
 
 
+def shapes(n: int) -> dict[str, bytes]:
+    """Release 1.n of a package without constants: each release adds a function."""
+    body = "".join(f"def draw_{i}(canvas):\n    return canvas.line({i})\n\n\n" for i in range(n))
+    return {"shapes/__init__.py": b"", "shapes/draw.py": body.encode()}
+
+
+def test_a_copy_without_constants_is_placed_by_its_lines(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    copy = shapes(12)
+    copy["shapes/draw.py"] += b"def ours():\n    return None\n"  # a local addition
+    write_tree(tmp_path / "third_party", copy)
+    write_tree(tmp_path / "third_party", {"notshapes/__init__.py": b"",
+                                          "notshapes/draw.py": b"def other():\n    pass\n"})
+    with FakeIndex() as index:
+        for n in range(1, 30):
+            index.add_sdist("shapes", f"1.{n}", shapes(n))
+        # A project of that name whose files are another module entirely.
+        index.add_sdist("notshapes", "1.0", {"notshapes/__init__.py": b"",
+                                             "notshapes/draw.py": shapes(5)["shapes/draw.py"]})
+        code, out, err = run(["init", "third_party", "--dry-run", "--index-url", index.url],
+                             capsys, tmp_path / "cache")
+        reads = sum(n for path, n in index.hits.items() if path.startswith("/files/shapes-"))
+    assert code == 1, err
+    assert "third_party/shapes: shapes 1.12 from pypi:shapes, exact match (distance 0)" in err
+    assert "  no version hint; " in err and reads < 20
+    assert ("third_party/notshapes: not notshapes on the package index: its closest release, "
+            "v1.0, shares too few lines with the copy (which has no constants to compare)") in err
+
+
 def test_tree_globs_exclude_what_the_copy_leaves_out_briefly():
     from dssync._init.adopt import tree_globs
 

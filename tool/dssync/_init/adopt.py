@@ -5,16 +5,21 @@ A release is scored over every Python file of the copy, lower is better:
 
 1. files of the copy the release lacks (in either layout, ``pkg/`` or ``src/pkg/``);
 2. the constant-level distance, summed over the files (as ``dssync identify`` counts it);
-3. fewer byte-identical files is worse: it tells apart releases whose constants agree.
+3. fewer byte-identical files (empty ones do not count) is worse: it tells apart releases
+   whose constants agree;
+4. the lines that differ (those only one side has, as sets of lines): it tells apart releases
+   of a patched copy, or of modules with no constants at all, whose constants tie.
 
 The releases to score are chosen by ``dssync._init.search``. A name that exists on the index is
 only taken for the project when the files agree: at its best release at least half of the
 copy's files are upstream, and (unless some file is byte-identical) the distance is at most half
-of the copy's constants.
+of the copy's constants (for a copy without constants: the lines that differ, at most about
+half of its lines).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +37,7 @@ if TYPE_CHECKING:
     from dssync.models import ConstantTable
 
 Key = tuple[int, ...]
-"""(files absent, distance, -files byte-identical): lower is better."""
+"""(files absent, distance, -files byte-identical, lines differing): lower is better."""
 
 
 @dataclass
@@ -47,6 +52,10 @@ class Local:
     sha256: str
     table: ConstantTable | None
     """None where the copy cannot be parsed: it is then compared by bytes only."""
+
+    @functools.cached_property
+    def lines(self) -> set[bytes]:
+        return set(self.content.splitlines())
 
 
 @dataclass
@@ -262,15 +271,17 @@ def _key(locals_: list[Local], files: dict[str, Fetched | None], cache: Cache,
     from dssync._analyses.identify import distance
     from dssync._extract.files import table_from_bytes
 
-    absent = distance_sum = identical = 0
+    absent = distance_sum = identical = lines = 0
     for local in locals_:
         got = files.get(local.path)
         if got is None:
             absent += 1
             continue
         if got.origin.sha256 == local.sha256:
-            identical += 1
+            # An empty __init__.py is the same in every project: no evidence of which.
+            identical += bool(local.content.strip())
             continue
+        lines += len(local.lines ^ set(got.content.splitlines()))
         if local.table is None:
             distance_sum += 1  # different bytes, and no constants to compare them by
             continue
@@ -281,7 +292,7 @@ def _key(locals_: list[Local], files: dict[str, Fetched | None], cache: Cache,
             distance_sum += max(1, len(local.table))
             continue
         distance_sum += distance(local.table, theirs).distance
-    return absent, distance_sum, -identical
+    return absent, distance_sum, -identical, lines
 
 
 def _hinted(hints: list[Hint], tags: list[str], tag_format: str) -> tuple[Hint | None, int | None]:
@@ -309,8 +320,15 @@ def _refusal(name: str, tag: str, locals_: list[Local], key: Key) -> str | None:
     if absent * 2 > total:
         return (f"not {name} on the package index: its closest release, {tag}, has only "
                 f"{total - absent} of the {total} files")
+    if identical:
+        return None
     constants = sum(len(local.table) for local in locals_ if local.table is not None)
-    if not identical and dist > max(1, constants // 2):
+    if dist > max(1, constants // 2):
         return (f"not {name} on the package index: its closest release, {tag}, differs in "
                 f"{dist} of the copy's {constants} constants")
+    # Without constants to judge by (a reformatted copy keeps them, not its lines), the lines:
+    # those only one side has count both sides', so this is about half of each.
+    if not constants and key[3] > max(1, sum(len(local.lines) for local in locals_)):
+        return (f"not {name} on the package index: its closest release, {tag}, shares too "
+                "few lines with the copy (which has no constants to compare)")
     return None
