@@ -19,6 +19,8 @@ from dssync.errors import ConfigError, DssyncError
 if TYPE_CHECKING:
     from dssync._init.adopt import Adopted, Unmatched
     from dssync._init.recognise import Candidate
+    from dssync._source.interface import SourceContext
+    from dssync.cache import Cache
     from dssync.api import UpstreamOptions
     from dssync.lock import Lock
     from dssync.models import ConstantTable
@@ -69,13 +71,9 @@ def _shown(path: Path) -> str:
 
 def init(options: InitOptions, upstream: UpstreamOptions) -> InitResult:
     """Recognise, identify and configure; write unless ``dry_run``."""
-    from dssync._analyses.progress import progress_for_stderr
-    from dssync._extract.files import shared_memo
     from dssync._init import write
-    from dssync._init.adopt import Adopted, Unmatched, adopt
-    from dssync._init.recognise import recognise
+    from dssync._init.adopt import Adopted
     from dssync._source.chain import Upstream, make_context
-    from dssync._source.package_index import PackageIndexSource
     from dssync.api import Project
     from dssync.config import DEFAULT_LOCK, DEFAULT_REPORTS, config_from_text
 
@@ -93,49 +91,10 @@ def init(options: InitOptions, upstream: UpstreamOptions) -> InitResult:
     ctx = make_context(Upstream(index_url=upstream.index_url,
                                 download_timeout=upstream.download_timeout),
                        project.cache, offline=upstream.offline, verbose=upstream.verbose)
-    memo = shared_memo()
-
-    def read_table(file: Path) -> ConstantTable | None:
-        from dssync._extract.files import table_from_file
-
-        try:
-            return table_from_file(file, project.cache, memo)
-        except DssyncError:
-            return None
-
-    unmatched: list[Unmatched] = []
-    candidates: list[Candidate] = []
-    for directory in directories:
-        found, unrecognised = recognise(root, directory, read_table)
-        unmatched.extend(Unmatched(u.directory, u.reason) for u in unrecognised)
-        for candidate in found:
-            # The same copy named twice (a vendor directory and a package in it) is one project.
-            inside = next((c.directory for c in candidates
-                           if _within(candidate.directory, c.directory)), None)
-            if inside is None:
-                candidates.append(candidate)
-            elif inside != candidate.directory:
-                unmatched.append(Unmatched(candidate.directory,
-                                           f"overlaps {inside}, configured already"))
-
-    # A bar on a terminal only (a big vendor directory takes a while); nothing in pipes or CI.
-    progress = progress_for_stderr()
-
-    def adopt_one(candidate: Candidate) -> Adopted | Unmatched:
-        try:
-            return adopt(root, candidate, lambda name: PackageIndexSource(name, ctx), ctx,
-                         workers=options.jobs, memo=shared_memo(),
-                         prereleases=upstream.prereleases)
-        finally:
-            progress.advance()
-
-    progress.start(f"identifying {len(candidates)} vendored projects", len(candidates))
-    try:
-        outcomes = _each_at_once(adopt_one, candidates)
-    finally:
-        progress.stop()
+    candidates, unmatched = _recognise_all(root, directories, project.cache)
     adopted: list[Adopted] = []
-    for outcome in outcomes:
+    for outcome in _adopt_all(root, candidates, ctx, jobs=options.jobs,
+                              prereleases=upstream.prereleases):
         if isinstance(outcome, Adopted):
             adopted.append(outcome)
         else:
@@ -154,6 +113,63 @@ def init(options: InitOptions, upstream: UpstreamOptions) -> InitResult:
     if not options.dry_run:
         _write(result, root)
     return result
+
+
+def _recognise_all(root: Path, directories: Sequence[Path],
+                   cache: Cache) -> tuple[list[Candidate], list[Unmatched]]:
+    """Every vendored project in ``directories``, each once, and what is not one."""
+    from dssync._extract.files import shared_memo, table_from_file
+    from dssync._init.adopt import Unmatched
+    from dssync._init.recognise import recognise
+
+    memo = shared_memo()
+
+    def read_table(file: Path) -> ConstantTable | None:
+        try:
+            return table_from_file(file, cache, memo)
+        except DssyncError:
+            return None
+
+    candidates: list[Candidate] = []
+    unmatched: list[Unmatched] = []
+    for directory in directories:
+        found, unrecognised = recognise(root, directory, read_table)
+        unmatched.extend(Unmatched(u.directory, u.reason) for u in unrecognised)
+        for candidate in found:
+            # The same copy named twice (a vendor directory and a package in it) is one project.
+            inside = next((c.directory for c in candidates
+                           if _within(candidate.directory, c.directory)), None)
+            if inside is None:
+                candidates.append(candidate)
+            elif inside != candidate.directory:
+                unmatched.append(Unmatched(candidate.directory,
+                                           f"overlaps {inside}, configured already"))
+    return candidates, unmatched
+
+
+def _adopt_all(root: Path, candidates: Sequence[Candidate], ctx: SourceContext, *, jobs: int,
+               prereleases: bool) -> list[Adopted | Unmatched]:
+    """Each candidate confirmed on the package index (or why not), in order."""
+    from dssync._analyses.progress import progress_for_stderr
+    from dssync._extract.files import shared_memo
+    from dssync._init.adopt import adopt
+    from dssync._source.package_index import PackageIndexSource
+
+    # A bar on a terminal only (a big vendor directory takes a while); nothing in pipes or CI.
+    progress = progress_for_stderr()
+
+    def adopt_one(candidate: Candidate) -> Adopted | Unmatched:
+        try:
+            return adopt(root, candidate, lambda name: PackageIndexSource(name, ctx), ctx,
+                         workers=jobs, memo=shared_memo(), prereleases=prereleases)
+        finally:
+            progress.advance()
+
+    progress.start(f"identifying {len(candidates)} vendored projects", len(candidates))
+    try:
+        return _each_at_once(adopt_one, candidates)
+    finally:
+        progress.stop()
 
 
 PROJECTS_AT_ONCE = 4
