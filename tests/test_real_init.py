@@ -138,3 +138,8 @@ def test_diff_latest_reports_all_three_upstreams(adopted):
     report = valid("drift", result.stdout)
     assert [u["name"] for u in report["upstreams"]] == ["requests", "urllib3", "deepspeed"]
     assert all(u["drift"] and u["summary"]["files_with_drift"] for u in report["upstreams"])
+    # requests moved to src/ in 2.32: the tree follows it, no file of the copy is gone.
+    requests = [f for f in report["files"] if f.get("upstream_name") == "requests"]
+    assert {"src/requests/__init__.py", "src/requests/__version__.py"} <= {
+        f["upstream"] for f in requests}
+    assert not [f["vendored"] for f in requests if f.get("gone")]
