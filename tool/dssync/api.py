@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
+from dssync._init import InitOptions, InitResult, init
 from dssync._update import (
     FileUpdate, UpdateOptions, UpdatePlan, UpdateResult, apply_update, plan_update,
 )
@@ -47,6 +48,8 @@ __all__ = [
     "Identification",
     "IdentifyOptions",
     "ImpactOptions",
+    "InitOptions",
+    "InitResult",
     "Project",
     "StatusOptions",
     "TagList",
@@ -63,6 +66,7 @@ __all__ = [
     "history",
     "identify",
     "impact",
+    "init",
     "plan_update",
     "render",
     "status",

@@ -910,3 +910,20 @@ def _flatten_pins(value: dict[str, Any]) -> list[tuple[str, Any]]:
         else:
             flat.append((name, reason))
     return flat
+
+
+def config_from_text(path: Path, text: str) -> Config:
+    """The configuration ``text`` would be once written at ``path`` (a pyproject.toml or a
+    dssync.toml), validated exactly as a read of that file: for what dssync writes itself."""
+    path = Path(os.path.abspath(path))
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message, line, column = _toml_error(exc, text)
+        raise ConfigError(message, path=_display(path), line=line, column=column) from None
+    if path.name == PYPROJECT:
+        table = _pyproject_table(doc, path)
+        if table is None:
+            raise ConfigError("no [tool.dssync] table", path=_display(path))
+        return _build(_Ctx(path, "tool.dssync"), table)
+    return _build(_Ctx(path, ""), doc)

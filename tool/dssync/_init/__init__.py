@@ -12,14 +12,20 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
 
 from dssync.errors import ConfigError, DssyncError
 
 if TYPE_CHECKING:
     from dssync._init.adopt import Adopted, Unmatched
+    from dssync._init.recognise import Candidate
+    from dssync._source.interface import SourceContext
+    from dssync.cache import Cache
     from dssync.api import UpstreamOptions
     from dssync.lock import Lock
+    from dssync.models import ConstantTable
+
+_T = TypeVar("_T")
 
 DISCOVER_DEPTH = 6
 """How deep below the project root ``init`` without DIR looks for vendor directories."""
@@ -65,14 +71,11 @@ def _shown(path: Path) -> str:
 
 def init(options: InitOptions, upstream: UpstreamOptions) -> InitResult:
     """Recognise, identify and configure; write unless ``dry_run``."""
-    from dssync._extract.files import shared_memo
     from dssync._init import write
-    from dssync._init.adopt import Adopted, Unmatched, adopt
-    from dssync._init.recognise import recognise
+    from dssync._init.adopt import Adopted
     from dssync._source.chain import Upstream, make_context
-    from dssync._source.package_index import PackageIndexSource
     from dssync.api import Project
-    from dssync.config import DEFAULT_LOCK, DEFAULT_REPORTS
+    from dssync.config import DEFAULT_LOCK, DEFAULT_REPORTS, config_from_text
 
     if options.jobs < 1:
         raise ConfigError("--jobs must be at least 1")
@@ -88,27 +91,21 @@ def init(options: InitOptions, upstream: UpstreamOptions) -> InitResult:
     ctx = make_context(Upstream(index_url=upstream.index_url,
                                 download_timeout=upstream.download_timeout),
                        project.cache, offline=upstream.offline, verbose=upstream.verbose)
-    memo = shared_memo()
-
-    def read_table(file: Path):  # type: ignore[no-untyped-def]
-        from dssync._extract.files import table_from_file
-
-        try:
-            return table_from_file(file, project.cache, memo)
-        except DssyncError:
-            return None
-
+    candidates, unmatched = _recognise_all(root, directories, project.cache)
     adopted: list[Adopted] = []
-    unmatched: list[Unmatched] = []
-    for directory in directories:
-        candidates, unrecognised = recognise(root, directory, read_table)
-        unmatched.extend(Unmatched(u.directory, u.reason) for u in unrecognised)
-        for candidate in candidates:
-            found = adopt(root, candidate, lambda name: PackageIndexSource(name, ctx), ctx,
-                          workers=options.jobs, memo=memo, prereleases=upstream.prereleases)
-            (adopted if isinstance(found, Adopted) else unmatched).append(found)  # type: ignore[arg-type]
+    for outcome in _adopt_all(root, candidates, ctx, jobs=options.jobs,
+                              prereleases=upstream.prereleases):
+        if isinstance(outcome, Adopted):
+            adopted.append(outcome)
+        else:
+            unmatched.append(outcome)
     data = write.settings(adopted, lock=DEFAULT_LOCK, reports=DEFAULT_REPORTS)
-    result = InitResult(path=path, text=write.merged_text(path, data, adopted),
+    text = write.merged_text(path, data, adopted)
+    if adopted:
+        # What init writes is read back as any later command will read it: a configuration
+        # dssync would refuse is never written (nor printed by --dry-run).
+        config_from_text(path, text)
+    result = InitResult(path=path, text=text,
                         lock_path=root / DEFAULT_LOCK, lock=_lock(adopted, write.upstream_names(adopted)),
                         adopted=adopted, unmatched=unmatched)
     if not adopted:
@@ -118,13 +115,93 @@ def init(options: InitOptions, upstream: UpstreamOptions) -> InitResult:
     return result
 
 
+def _recognise_all(root: Path, directories: Sequence[Path],
+                   cache: Cache) -> tuple[list[Candidate], list[Unmatched]]:
+    """Every vendored project in ``directories``, each once, and what is not one."""
+    from dssync._extract.files import shared_memo, table_from_file
+    from dssync._init.adopt import Unmatched
+    from dssync._init.recognise import recognise
+
+    memo = shared_memo()
+
+    def read_table(file: Path) -> ConstantTable | None:
+        try:
+            return table_from_file(file, cache, memo)
+        except DssyncError:
+            return None
+
+    candidates: list[Candidate] = []
+    unmatched: list[Unmatched] = []
+    for directory in directories:
+        found, unrecognised = recognise(root, directory, read_table)
+        unmatched.extend(Unmatched(u.directory, u.reason) for u in unrecognised)
+        for candidate in found:
+            # The same copy named twice (a vendor directory and a package in it) is one project.
+            inside = next((c.directory for c in candidates
+                           if _within(candidate.directory, c.directory)), None)
+            if inside is None:
+                candidates.append(candidate)
+            elif inside != candidate.directory:
+                unmatched.append(Unmatched(candidate.directory,
+                                           f"overlaps {inside}, configured already"))
+    return candidates, unmatched
+
+
+def _adopt_all(root: Path, candidates: Sequence[Candidate], ctx: SourceContext, *, jobs: int,
+               prereleases: bool) -> list[Adopted | Unmatched]:
+    """Each candidate confirmed on the package index (or why not), in order."""
+    from dssync._analyses.progress import progress_for_stderr
+    from dssync._extract.files import shared_memo
+    from dssync._init.adopt import adopt
+    from dssync._source.package_index import PackageIndexSource
+
+    # A bar on a terminal only (a big vendor directory takes a while); nothing in pipes or CI.
+    progress = progress_for_stderr()
+
+    def adopt_one(candidate: Candidate) -> Adopted | Unmatched:
+        try:
+            return adopt(root, candidate, lambda name: PackageIndexSource(name, ctx), ctx,
+                         workers=jobs, memo=shared_memo(), prereleases=prereleases)
+        finally:
+            progress.advance()
+
+    progress.start(f"identifying {len(candidates)} vendored projects", len(candidates))
+    try:
+        return _each_at_once(adopt_one, candidates)
+    finally:
+        progress.stop()
+
+
+PROJECTS_AT_ONCE = 4
+"""Projects identified concurrently: most of their time is waiting for the index."""
+
+
+def _each_at_once(func: Callable[[Candidate], _T], items: Sequence[Candidate]) -> list[_T]:
+    """``func`` of each item, in order, a few at a time; the first error stops the rest."""
+    if len(items) <= 1:
+        return [func(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=PROJECTS_AT_ONCE, thread_name_prefix="dssync-init")
+    try:
+        return list(pool.map(func, items))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _within(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip("/") + "/") \
+        or directory.startswith(path.rstrip("/") + "/")
+
+
 def _lock(adopted: Sequence[Adopted], names: Sequence[str]) -> Lock:
     from dssync.lock import Lock, LockEntry
 
     entries = {}
-    for item in adopted:
+    for name, item in zip(names, adopted):
         for vendored, got in item.files.items():
-            entries[vendored] = LockEntry.from_origin(vendored, got.origin, item.sha256[vendored])
+            entries[vendored] = LockEntry.from_origin(vendored, got.origin, item.sha256[vendored],
+                                                      upstream_name=name)
     return Lock(entries)
 
 

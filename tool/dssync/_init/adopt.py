@@ -5,34 +5,39 @@ A release is scored over every Python file of the copy, lower is better:
 
 1. files of the copy the release lacks (in either layout, ``pkg/`` or ``src/pkg/``);
 2. the constant-level distance, summed over the files (as ``dssync identify`` counts it);
-3. fewer byte-identical files is worse: it tells apart releases whose constants agree.
+3. fewer byte-identical files (empty ones do not count) is worse: it tells apart releases
+   whose constants agree;
+4. the lines that differ (those only one side has, as sets of lines): it tells apart releases
+   of a patched copy, or of modules with no constants at all, whose constants tie.
 
 The releases to score are chosen by ``dssync._init.search``. A name that exists on the index is
 only taken for the project when the files agree: at its best release at least half of the
 copy's files are upstream, and (unless some file is byte-identical) the distance is at most half
-of the copy's constants.
+of the copy's constants (for a copy without constants: the lines that differ, at most about
+half of its lines).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from dssync._init.recognise import Candidate, Hint
+from dssync._init.recognise import Candidate, Hint, canonical
 from dssync._init.search import search
 from dssync.errors import DssyncError, NotFound
 
 if TYPE_CHECKING:
     from dssync._extract.table_json import Memo
-    from dssync._source.interface import Fetched, SourceContext, UpstreamSource
+    from dssync._source.interface import Fetched, SourceContext
     from dssync._source.package_index import PackageIndexSource
     from dssync.cache import Cache
     from dssync.models import ConstantTable
 
 Key = tuple[int, ...]
-"""(files absent, distance, -files byte-identical): lower is better."""
+"""(files absent, distance, -files byte-identical, lines differing): lower is better."""
 
 
 @dataclass
@@ -47,6 +52,10 @@ class Local:
     sha256: str
     table: ConstantTable | None
     """None where the copy cannot be parsed: it is then compared by bytes only."""
+
+    @functools.cached_property
+    def lines(self) -> set[bytes]:
+        return set(self.content.splitlines())
 
 
 @dataclass
@@ -79,6 +88,12 @@ class Adopted:
     """Whether the hinted version is one of the releases."""
     upstream_dir: str | None = None
     """For a whole package: the package's directory upstream at ``tag`` (``src/urllib3``)."""
+    left_out: list[str] = field(default_factory=list)
+    """For a whole package: Python files upstream has in that directory at ``tag`` and the copy
+    does not (relative to it): left out on purpose, so the tree does not take them."""
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    """The tree's globs (see ``tree_globs``)."""
 
     @property
     def distance(self) -> int:
@@ -111,6 +126,7 @@ def adopt(root: Path, candidate: Candidate, make_source: SourceMaker, ctx: Sourc
 
     locals_ = _read_locals(root, candidate, ctx.cache, memo)
     tried: list[str] = []
+    refused: list[str] = []
     for name in candidate.names:
         source = make_source(name)
         try:
@@ -125,11 +141,15 @@ def adopt(root: Path, candidate: Candidate, make_source: SourceMaker, ctx: Sourc
             if found_as != name:
                 source.close()
                 source = make_source(found_as)
-            return _identify(candidate, found_as, source, tags, locals_, ctx, workers, memo)
+            found = _identify(candidate, found_as, source, tags, locals_, ctx, workers, memo)
         finally:
             source.close()
-    names = " or ".join(repr(n) for n in dict.fromkeys(tried))
-    return Unmatched(candidate.directory, f"no project named {names} on the package index")
+        if isinstance(found, Adopted):
+            return found
+        refused.append(found.reason)  # a project of that name, whose files do not agree
+    reasons = [f"no project named {' or '.join(repr(n) for n in tried)} on the package index"
+               ] if tried else []
+    return Unmatched(candidate.directory, "; ".join(reasons + refused))
 
 
 def _read_locals(root: Path, candidate: Candidate, cache: Cache,
@@ -138,7 +158,7 @@ def _read_locals(root: Path, candidate: Candidate, cache: Cache,
 
     found = []
     for path in candidate.files:
-        vendored = path if candidate.base == "." else f"{candidate.base}/{path}"
+        vendored = _vendored(candidate, path)
         content = read_bytes(root / vendored)
         try:
             table: ConstantTable | None = table_from_bytes(content, vendored, cache, memo)
@@ -148,7 +168,7 @@ def _read_locals(root: Path, candidate: Candidate, cache: Cache,
     return found
 
 
-def _identify(candidate: Candidate, name: str, source: UpstreamSource, tags: list[str],
+def _identify(candidate: Candidate, name: str, source: PackageIndexSource, tags: list[str],
               locals_: list[Local], ctx: SourceContext, workers: int,
               memo: Memo | None) -> Adopted | Unmatched:
     from dssync._analyses.fetch import fetch_across
@@ -165,7 +185,9 @@ def _identify(candidate: Candidate, name: str, source: UpstreamSource, tags: lis
             keys[i] = _key(locals_, files, ctx.cache, memo)
         return keys
 
-    hint, hint_index = _hinted(candidate.hints, tags, ctx.tag_format)
+    hints = [h for h in candidate.hints
+             if h.project is None or canonical(h.project) == canonical(name)]
+    hint, hint_index = _hinted(hints, tags, ctx.tag_format)
     # A hinted release whose constants all agree ends the search (pip rewrites the imports of
     # what it vendors, so bytes alone would rarely agree).
     found = search(len(tags), score, hint=hint_index, exact=lambda key: key[:2] == (0, 0))
@@ -189,7 +211,46 @@ def _identify(candidate: Candidate, name: str, source: UpstreamSource, tags: lis
         hint=hint, hint_release=hint_index is not None)
     if candidate.whole_package and not candidate.module:
         adopted.upstream_dir = _upstream_dir(candidate.package, present)
+        adopted.left_out = _left_out(source, tags[best], adopted.upstream_dir, candidate)
+        kept = [path[len(candidate.package) + 1:] for path in candidate.files]
+        adopted.include, adopted.exclude = tree_globs(kept, adopted.left_out)
     return adopted
+
+
+TREE_INCLUDE = "**/*.py"
+
+
+def tree_globs(kept: Sequence[str], left_out: Sequence[str]) -> tuple[list[str], list[str]]:
+    """A tree's ``include`` and ``exclude`` for a copy that keeps ``kept`` of a package's Python
+    files and leaves out ``left_out`` (paths relative to the package): every Python file but
+    those left out, a whole directory left out as one ``dir/**``; or, when that list would be
+    longer than the copy's own, exactly the copy's files (pip keeps 35 of pygments' 302)."""
+    kept_dirs = {"/".join(path.split("/")[:i]) for path in kept
+                 for i in range(1, path.count("/") + 1)}
+    exclude: list[str] = []
+    for path in left_out:
+        parts = path.split("/")
+        glob = path
+        for i in range(1, len(parts)):
+            top = "/".join(parts[:i])
+            if top not in kept_dirs:
+                glob = top + "/**"
+                break
+        if glob not in exclude:
+            exclude.append(glob)
+    if len(exclude) > len(kept):
+        return sorted(kept), []
+    return [TREE_INCLUDE], exclude
+
+
+def _left_out(source: PackageIndexSource, tag: str, upstream_dir: str,
+              candidate: Candidate) -> list[str]:
+    """The package's Python files at ``tag`` that the copy does not have."""
+    prefix = upstream_dir + "/"
+    mine = {path[len(candidate.package) + 1:] for path in candidate.files}
+    return sorted(path[len(prefix):] for path in source.list_files(tag)
+                  if path.startswith(prefix) and path.endswith(".py")
+                  and path[len(prefix):] not in mine)
 
 
 def _vendored(candidate: Candidate, path: str) -> str:
@@ -210,15 +271,17 @@ def _key(locals_: list[Local], files: dict[str, Fetched | None], cache: Cache,
     from dssync._analyses.identify import distance
     from dssync._extract.files import table_from_bytes
 
-    absent = distance_sum = identical = 0
+    absent = distance_sum = identical = lines = 0
     for local in locals_:
         got = files.get(local.path)
         if got is None:
             absent += 1
             continue
         if got.origin.sha256 == local.sha256:
-            identical += 1
+            # An empty __init__.py is the same in every project: no evidence of which.
+            identical += bool(local.content.strip())
             continue
+        lines += len(local.lines ^ set(got.content.splitlines()))
         if local.table is None:
             distance_sum += 1  # different bytes, and no constants to compare them by
             continue
@@ -229,7 +292,7 @@ def _key(locals_: list[Local], files: dict[str, Fetched | None], cache: Cache,
             distance_sum += max(1, len(local.table))
             continue
         distance_sum += distance(local.table, theirs).distance
-    return absent, distance_sum, -identical
+    return absent, distance_sum, -identical, lines
 
 
 def _hinted(hints: list[Hint], tags: list[str], tag_format: str) -> tuple[Hint | None, int | None]:
@@ -257,8 +320,15 @@ def _refusal(name: str, tag: str, locals_: list[Local], key: Key) -> str | None:
     if absent * 2 > total:
         return (f"not {name} on the package index: its closest release, {tag}, has only "
                 f"{total - absent} of the {total} files")
+    if identical:
+        return None
     constants = sum(len(local.table) for local in locals_ if local.table is not None)
-    if not identical and dist > max(1, constants // 2):
+    if dist > max(1, constants // 2):
         return (f"not {name} on the package index: its closest release, {tag}, differs in "
                 f"{dist} of the copy's {constants} constants")
+    # Without constants to judge by (a reformatted copy keeps them, not its lines), the lines:
+    # those only one side has count both sides', so this is about half of each.
+    if not constants and key[3] > max(1, sum(len(local.lines) for local in locals_)):
+        return (f"not {name} on the package index: its closest release, {tag}, shares too "
+                "few lines with the copy (which has no constants to compare)")
     return None

@@ -51,6 +51,8 @@ class Hint:
 
     version: str
     where: str
+    project: str | None = None
+    """The project it is about (a ``vendor.txt`` pin's name), or None: whichever is found."""
 
 
 @dataclass
@@ -103,6 +105,7 @@ def recognise(root: Path, directory: Path,
             found.append(candidate)
     else:
         pins = _vendor_txt(directory, root)
+        used: set[str] = set()
         for child in sorted(directory.iterdir(), key=lambda p: p.name):
             if child.name in SKIPPED_DIRS or child.name.startswith("."):
                 continue
@@ -118,10 +121,21 @@ def recognise(root: Path, directory: Path,
             else:
                 found.append(candidate)
         for candidate in found:
-            _apply_pins(candidate, pins)
+            used.update(_apply_pins(candidate, pins))
+        # A pin that names no directory is a project vendored under another name (pip's
+        # setuptools==... is its pkg_resources/): a name to try for each unpinned package.
+        left = [pin for key, pin in pins.items() if key not in used]
+        for candidate in found:
+            if not any(h.project for h in candidate.hints):
+                candidate.names += [name for name, _ in left]
+                candidate.hints += [hint for _, hint in left]
     for candidate in found:
         candidate.hints.extend(_constant_hints(root, candidate, read_table))
-        candidate.names = list(dict.fromkeys(candidate.names))
+        # One look-up per project: the index does not tell DeepSpeed from deepspeed.
+        first: dict[str, str] = {}
+        for name in candidate.names:
+            first.setdefault(canonical(name), name)
+        candidate.names = list(first.values())
     return found, skipped
 
 
@@ -202,18 +216,21 @@ def _vendor_txt(directory: Path, root: Path) -> dict[str, tuple[str, Hint]]:
         match = _PIN_RE.match(line.split("#", 1)[0])
         if match:
             name, version = match.groups()
-            pins[canonical(name)] = (name, Hint(version, f"{_rel(root, path)} line {number}"))
+            pins[canonical(name)] = (name, Hint(version, f"{_rel(root, path)} line {number}",
+                                                name))
     return pins
 
 
-def _apply_pins(candidate: Candidate, pins: dict[str, tuple[str, Hint]]) -> None:
+def _apply_pins(candidate: Candidate, pins: dict[str, tuple[str, Hint]]) -> list[str]:
+    """The pin naming the candidate, applied; the keys of the pins used."""
     stem = candidate.package.removesuffix(".py")
     for key in (canonical(stem), canonical(candidate.names[0])):
         if key in pins:
             name, hint = pins[key]
             candidate.names.insert(0, name)
             candidate.hints.append(hint)
-            return
+            return [key]
+    return []
 
 
 def _constant_hints(root: Path, candidate: Candidate, read_table: TableReader) -> list[Hint]:
@@ -236,7 +253,8 @@ def _constant_hints(root: Path, candidate: Candidate, read_table: TableReader) -
             if isinstance(name, str) and name:
                 candidate.names.insert(0, name)
             if isinstance(version, str) and version:
-                hints.append(Hint(version, f"{shown}: _BUNDLED_METADATA"))
+                hints.append(Hint(version, f"{shown}: _BUNDLED_METADATA",
+                                  name if isinstance(name, str) and name else None))
         for name in VERSION_NAMES:
             version = _version_text(table.resolved.get(name))
             if version is not None:

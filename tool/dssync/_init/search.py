@@ -5,7 +5,8 @@ identify one copy is what ``dssync identify`` does for a single file; ``init`` a
 trees of several projects in one go, so it searches instead:
 
 - with a version hint (``vendor.txt``, ``__version__``), that release is scored first, and an
-  exact match there ends the search (one archive);
+  exact match there ends the search (one archive); otherwise its two neighbours are, and when
+  both are worse the search ends there (three archives);
 - otherwise, a spread sample of releases across the whole list (oldest and newest included),
   then, round after round, a spread sample of the releases between the best one's nearest scored
   neighbours, until none is left unscored there. A copy drifts further from upstream the further
@@ -71,8 +72,10 @@ def search(count: int, score: Callable[[Sequence[int]], Mapping[int, K]], *,
         run([hint])
         if hint in scored and exact(scored[hint]):
             return Found(scored[hint], [hint], dict(scored), rounds)
-        # The hint is near, if not right: its neighbours first, then the bracket as usual.
-        run(spread(max(0, hint - width // 2), min(count - 1, hint + width // 2), width))
+        # The hint is near, if not right: its two neighbours first. When both score worse,
+        # the hinted release is the best (three archives); otherwise the search goes on from
+        # the better side as usual.
+        run([hint - 1, hint + 1])
     if not scored:
         run(spread(0, count - 1, width))
     while scored:

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from dssync._init.adopt import Adopted
 
 TAG_FORMAT = "v{version}"
-TREE_INCLUDE = ("**/*.py",)
 _NAME_RE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -44,8 +43,11 @@ def settings(adopted: Sequence[Adopted], *, lock: str, reports: str) -> dict[str
         entry: dict[str, Any] = {"name": name, "package": item.package,
                                  "tag-format": TAG_FORMAT, "sources": ["pypi"]}
         if item.upstream_dir is not None:
-            entry["trees"] = [{"vendored": item.candidate.directory,
-                               "upstream": item.upstream_dir, "include": list(TREE_INCLUDE)}]
+            tree: dict[str, Any] = {"vendored": item.candidate.directory,
+                                    "upstream": item.upstream_dir, "include": item.include}
+            if item.exclude:
+                tree["exclude"] = item.exclude
+            entry["trees"] = [tree]
         else:
             entry["files"] = [{"vendored": vendored, "upstream": got.origin.path}
                               for vendored, got in sorted(item.files.items())]
@@ -86,11 +88,21 @@ def _table(data: dict[str, Any], adopted: Sequence[Adopted]) -> Any:
             if kind in entry:
                 aot = tomlkit.aot()
                 for mapping in entry[kind]:
-                    aot.append(tomlkit.item(mapping))
+                    aot.append(tomlkit.item({key: _array(value) if isinstance(value, list)
+                                             else value for key, value in mapping.items()}))
                 t.add(kind, aot)
         upstreams.append(t)
     table.add("upstreams", upstreams)
     return table
+
+
+def _array(values: list[str]) -> Any:
+    """A TOML array, one item per line when there are more than a few (a tree's globs)."""
+    import tomlkit
+
+    array = tomlkit.array()
+    array.extend(values)
+    return array.multiline(len(values) > 3)
 
 
 def _found(item: Adopted) -> str:

@@ -32,8 +32,8 @@ def _adopted(item: Adopted) -> list[str]:
     lines = [f"{item.candidate.directory}: {item.package} {item.version} from {item.source}, "
              f"{how}"]
     if len(item.tied) > 1:
-        lines.append(f"  releases {item.tied[0]} .. {item.tied[-1]} match as well; the newest "
-                     "is recorded")
+        lines.append(f"  {item.tied[0]} .. {item.tied[-1]} match equally well; the newest is "
+                     "recorded")
     lines.append(f"  {len(item.files)} of {total} files upstream, {item.identical} "
                  "byte-identical")
     if item.hint is not None:
@@ -45,10 +45,21 @@ def _adopted(item: Adopted) -> list[str]:
         lines.append(f"  no version hint; {item.fetched} of {item.releases} releases read")
     if item.upstream_dir is not None:
         lines.append(f"  tree: {item.candidate.directory} -> {item.upstream_dir} "
-                     "(include **/*.py)")
+                     f"({_globs(item)})")
     else:
         for vendored, got in sorted(item.files.items()):
             lines.append(f"  file: {vendored} -> {got.origin.path}")
     for vendored in item.local_only:
         lines.append(f"  not upstream at {item.tag}, left out: {vendored}")
     return lines
+
+
+def _globs(item: Adopted) -> str:
+    count = len(item.left_out)
+    files = f"{count} upstream file{'s' if count != 1 else ''} the copy leaves out"
+    if not item.left_out:
+        return f"include {', '.join(item.include)}"
+    if item.exclude:
+        return f"include {', '.join(item.include)}; exclude the {files}"
+    kept = len(item.include)
+    return f"include the copy's {kept} file{'s' if kept != 1 else ''}, not the {files}"

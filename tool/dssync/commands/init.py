@@ -49,7 +49,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     g.add_argument("--cache-dir", metavar="DIR",
                    help="cache directory (default: the platform's user cache)")
     g.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-    add_download_timeout(g)
+    add_download_timeout(g, configured=False)
     g.add_argument("-v", "--verbose", action="store_true",
                    help="log each upstream request to stderr (secrets redacted), and each "
                         "answer the cache gave instead")

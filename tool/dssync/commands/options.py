@@ -188,10 +188,12 @@ def add_report_options(p: argparse.ArgumentParser, formats: tuple[str, ...], *,
     p.add_argument("--output", metavar="PATH", help=where)
 
 
-def add_download_timeout(group: argparse._ActionsContainer) -> None:
+def add_download_timeout(group: argparse._ActionsContainer, *, configured: bool = True) -> None:
+    """``configured``: the command reads a configuration, whose download-timeout applies."""
+    default = "the configuration's download-timeout, else 300" if configured else "300"
     group.add_argument("--download-timeout", type=_seconds, metavar="SECONDS",
                        help="the most one download may take in all, retries included "
-                            "(default: the configuration's download-timeout, else 300)")
+                            f"(default: {default})")
 
 
 def _seconds(text: str) -> float:
