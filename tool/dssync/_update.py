@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from dssync._rewrite import MergeResult
     from dssync._source.interface import Fetched
-    from dssync.api import Project
+    from dssync._api.project import Project
     from dssync.config import Config
     from dssync.lock import Lock, LockEntry
     from dssync.targets import Target
@@ -173,7 +173,7 @@ def plan_update(project: Project, options: UpdateOptions) -> UpdatePlan:
     elif project.several:
         project.check_tag(options.tag, "update")
         if options.upstream_path:
-            from dssync.api import _refuse_upstream_path
+            from dssync._api.drift import _refuse_upstream_path
 
             _refuse_upstream_path(options.upstream_path)
         groups = [_upstream_plan(sub, replace(options, files=files), select)

@@ -17,7 +17,7 @@ from dssync.errors import ConfigError, DssyncError, file_in_the_way
 from dssync.models import FileDrift
 
 if TYPE_CHECKING:
-    from dssync.api import Project
+    from dssync._api.project import Project
     from dssync.lock import LockEntry
     from dssync.targets import Target
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from dssync._init.recognise import Candidate
     from dssync._source.interface import SourceContext
     from dssync.cache import Cache
-    from dssync.api import UpstreamOptions
+    from dssync._api.project import UpstreamOptions
     from dssync.lock import Lock
     from dssync.models import ConstantTable
 
@@ -74,7 +74,7 @@ def init(options: InitOptions, upstream: UpstreamOptions) -> InitResult:
     from dssync._init import write
     from dssync._init.adopt import Adopted
     from dssync._source.chain import Upstream, make_context
-    from dssync.api import Project
+    from dssync._api.project import Project
     from dssync.config import DEFAULT_LOCK, DEFAULT_REPORTS, config_from_text
 
     if options.jobs < 1:

@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from dssync._analyses.drifted import Impact
     from dssync._analyses.status import LocalState
     from dssync._analyses.timeline import History
-    from dssync.api import Identification
+    from dssync._api.identify import Identification
 
 
 def render_history(history: History, fmt: str) -> str:

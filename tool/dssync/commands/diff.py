@@ -34,7 +34,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    from dssync import api
+    from dssync._api.drift import DriftOptions, compare_files, drift
     from dssync.commands.options import project_from_args
 
     reports_config = None
@@ -44,14 +44,14 @@ def run(args: argparse.Namespace) -> int:
             raise DssyncError("diff needs two files (OLD.py NEW.py), or --tag TAG to compare with "
                               "upstream", hint="see 'dssync diff --help'")
         old, new = files
-        report = api.compare_files(old, new, renames=not args.no_renames,
+        report = compare_files(old, new, renames=not args.no_renames,
                                    relative_to=args.relative_to, cache=cache_from_args(args))
         if args.write_reports:
             reports_config = project_from_args(args).config
     else:
         project = project_from_args(args)
         reports_config = project.config
-        report = api.drift(project, api.DriftOptions(
+        report = drift(project, DriftOptions(
             tag=args.tag, files=files, upstream_path=args.upstream_path,
             renames=not args.no_renames, relative_to=args.relative_to))
     # --output DIR is where the report set goes, --write-reports or not.

@@ -29,17 +29,17 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def walk_options(args: argparse.Namespace) -> dict[str, Any]:
-    """``--since``, ``--until`` and ``--jobs`` as ``api.WalkOptions`` fields."""
+    """``--since``, ``--until`` and ``--jobs`` as ``WalkOptions`` fields."""
     return {"since": args.since, "until": args.until, "jobs": args.jobs}
 
 
 def run(args: argparse.Namespace) -> int:
-    from dssync import api
+    from dssync._api.history import HistoryOptions, history
     from dssync._report.analyses import render_history
     from dssync.commands.options import project_from_args
     from dssync.commands.output import write_report
 
-    found = api.history(project_from_args(args), api.HistoryOptions(
+    found = history(project_from_args(args), HistoryOptions(
         files=chosen_files(args), upstream_path=args.upstream_path,
         only_changed=args.only_changed, **walk_options(args)))
     write_report(render_history(found, args.format), output=args.output, fmt=args.format)

@@ -27,11 +27,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    from dssync import api
+    from dssync._api.identify import IdentifyOptions, identify
     from dssync.commands.options import project_from_args
     from dssync.commands.output import write_report
 
-    found = api.identify(project_from_args(args), api.IdentifyOptions(
+    found = identify(project_from_args(args), IdentifyOptions(
         vendored=args.vendored, file=args.file, upstream_path=args.upstream_path,
         **walk_options(args)))
     from dssync._report.analyses import render_identification

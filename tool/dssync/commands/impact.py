@@ -28,7 +28,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    from dssync import api
+    from dssync._api.impact import ImpactOptions, impact
     from dssync._report.analyses import render_impact
     from dssync.commands.options import project_from_args
     from dssync.commands.output import write_report
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.tag:  # before the configuration is read, as the tag is what is asked for
         raise DssyncError("impact needs --tag TAG (or --tag latest)",
                           hint="the tag whose drift to look for in consuming code")
-    found = api.impact(project_from_args(args), api.ImpactOptions(
+    found = impact(project_from_args(args), ImpactOptions(
         tag=args.tag, files=tuple(args.file or ()), paths=tuple(args.paths),
         upstream_path=args.upstream_path))
     write_report(render_impact(found, args.format), output=args.output, fmt=args.format)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from dssync.api import Project, UpstreamOptions
+    from dssync._api.project import Project, UpstreamOptions
     from dssync.cache import Cache
 
 
@@ -151,7 +151,7 @@ def positive_int(text: str) -> int:
 def upstream_options(args: argparse.Namespace) -> UpstreamOptions:
     """What the upstream options on the command line ask for (a command that has fewer of
     them gets the defaults for the rest)."""
-    from dssync.api import UpstreamOptions
+    from dssync._api.project import UpstreamOptions
 
     given: dict[str, Any] = vars(args)
     return UpstreamOptions(
@@ -165,7 +165,7 @@ def upstream_options(args: argparse.Namespace) -> UpstreamOptions:
 def project_from_args(args: argparse.Namespace) -> Project:
     """The project ``--config`` names (or the one found from here up), read once, with the
     command line's upstream options."""
-    from dssync.api import Project
+    from dssync._api.project import Project
 
     project = Project.load(getattr(args, "config", None), options=upstream_options(args))
     name = getattr(args, "upstream", None)
@@ -174,7 +174,7 @@ def project_from_args(args: argparse.Namespace) -> Project:
 
 def cache_from_args(args: argparse.Namespace) -> Cache:
     """The cache ``--cache-dir`` / ``--no-cache`` ask for (the user's cache by default)."""
-    from dssync.api import Project
+    from dssync._api.project import Project
 
     return Project(None, upstream_options(args)).cache
 

@@ -31,12 +31,12 @@ FORMATS = ("text", "json")
 
 
 def run(args: argparse.Namespace) -> int:
-    from dssync import api
+    from dssync._api.status import StatusOptions, status
     from dssync._report.analyses import render_status
     from dssync.commands.options import chosen_files, project_from_args
     from dssync.commands.output import write_report
 
-    states = api.status(project_from_args(args), api.StatusOptions(files=chosen_files(args)))
+    states = status(project_from_args(args), StatusOptions(files=chosen_files(args)))
     write_report(render_status(states, args.format), output=args.output, fmt=args.format)
     return 0 if all(s.matches for s in states) else 1
 

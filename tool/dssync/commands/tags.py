@@ -19,12 +19,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    from dssync import api
+    from dssync._api.tags import TagsOptions, tags
     from dssync.commands.options import project_from_args
 
     project = project_from_args(args)
     for sub in project.each():
-        found = api.tags(sub, api.TagsOptions(limit=args.limit))
+        found = tags(sub, TagsOptions(limit=args.limit))
         whose = ""
         if project.several:
             # Each upstream's tags under its name; --upstream NAME lists one's, bare.

@@ -17,7 +17,7 @@ from dssync.errors import DssyncError
 
 if TYPE_CHECKING:
     from dssync._update import GoneFile
-    from dssync.api import FileUpdate, UpdateOptions
+    from dssync._update import FileUpdate, UpdateOptions
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -67,7 +67,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    from dssync import api
+    from dssync._update import apply_update, plan_update
     from dssync._report.update import gone_line, notes, summary, unified_diff
     from dssync.commands.options import project_from_args
 
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     # With several upstreams, each one's files come under a line naming it and its tag.
     heading = UpstreamHeading(project.several)
     if args.dry_run:
-        plan = api.plan_update(project, options)
+        plan = plan_update(project, options)
         for file in plan.files:
             heading.before(file, sys.stderr)
             sys.stdout.write(unified_diff(file))
@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         return 1 if plan.changed or plan.left else 0
 
-    def written(file: api.FileUpdate) -> None:
+    def written(file: FileUpdate) -> None:
         heading.before(file, sys.stdout)
         print(summary(file))
         for note in notes(file):
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     def kept_or_deleted(file: GoneFile) -> None:
         print(gone_line(file))
 
-    result = api.apply_update(project, options, on_file=written, on_lock=locked,
+    result = apply_update(project, options, on_file=written, on_lock=locked,
                               on_gone=kept_or_deleted)
     return 1 if result.plan.left else 0
 
@@ -122,7 +122,7 @@ def _options(args: argparse.Namespace) -> UpdateOptions:
     configuration is read, in the command line's own terms."""
     from dataclasses import replace
 
-    from dssync.api import UpdateOptions
+    from dssync._update import UpdateOptions
 
     merge = UpdateOptions(only=tuple(args.only), exclude=tuple(args.exclude), mode=args.mode,
                           keep_removed=args.keep_removed, theirs=args.theirs, force=args.force,

@@ -17,10 +17,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    from dssync import api
+    from dssync._api.vendor import VendorOptions, vendor
     from dssync.commands.options import project_from_args
 
-    result = api.vendor(project_from_args(args), api.VendorOptions(
+    result = vendor(project_from_args(args), VendorOptions(
         tag=args.tag, files=chosen_files(args), force=args.force))
     for f in result.written:
         print(f"wrote {f.vendored} ({f.size} bytes) from {f.source} at {f.tag}, {f.identity}")

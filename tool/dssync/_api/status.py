@@ -1,0 +1,51 @@
+"""Each vendored file against the lock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    from dssync._analyses.status import LocalState
+    from dssync._api.project import Project
+
+
+@dataclass(frozen=True)
+class StatusOptions:
+    files: Sequence[str] = ()
+    """Vendored files to check (default: every configured one, and the LICENSE copy)."""
+
+
+def status(project: Project, options: StatusOptions | None = None) -> list[LocalState]:
+    """Each vendored file against the lock; a modified one compared, constant by constant,
+    with upstream as locked (when that can still be had)."""
+    from dssync._analyses.status import LocalState, file_sha256, inspect
+    from dssync.targets import select_targets
+
+    options = options or StatusOptions()
+    config = project.require_config(
+        message="status needs a [tool.dssync] configuration and its lock file",
+        hint="run it inside the project, or pass --config PATH")
+    if project.several:
+        return [state for sub, files in project.split(options.files)
+                for state in status(sub, StatusOptions(files=files))]
+    targets = select_targets(config, options.files)
+    lock = project.lock()
+    if config.trees and not options.files:
+        # A tree's files are found on disk: one the lock records that is no longer there is
+        # missing, not forgotten.
+        from dssync.targets import Target
+
+        listed = {t.vendored for t in targets}
+        licensed = config.license.vendored if config.license is not None else None
+        targets += [Target(v, config.resolve(v), e.upstream) for v, e in lock.entries.items()
+                    if v not in listed and v != licensed and config.owns(v)]
+    states = [inspect(project, t, lock.get(t.vendored)) for t in targets]
+    if config.license is not None and not options.files:
+        # vendor records the LICENSE copy in the lock too: it is checked by its hash.
+        vendored = config.license.vendored
+        states.append(LocalState(vendored, lock.get(vendored),
+                                 file_sha256(config.resolve(vendored)), kind="license"))
+    for state in states:
+        state.upstream = config.name
+    return states
