@@ -36,7 +36,6 @@ PIP = ("pip", "v23.2.1", "src/pip/_vendor/")
 PIP_PACKAGES = ("requests", "urllib3")
 DEEPSPEED = ("deepspeed", "v0.7.7", ["deepspeed/runtime/constants.py", "deepspeed/constants.py",
                                      "deepspeed/autotuning/constants.py"])
-COLD_LIMIT = 60.0
 
 
 def _sdist(cache: Path, package: str, tag: str, member: str) -> tuple[bytes, str]:
@@ -120,8 +119,9 @@ def test_init_names_three_upstreams_and_locks_each_release(adopted):
     assert lock["schema"] == "dssync.lock/2"
     tags = {(e["upstream_name"], e["tag"]) for e in lock["files"]}
     assert tags == {("requests", "v2.31.0"), ("urllib3", "v1.26.16"), ("deepspeed", "v0.7.7")}
+    # Its time with a cold cache is a benchmark's to judge (tests/benchmarks, group adopt):
+    # printed here, never asserted, as the network's speed is no property of dssync.
     print(f"cold init: {elapsed:.1f} s\n{out}")
-    assert elapsed < COLD_LIMIT, f"init took {elapsed:.1f} s with a cold cache"
 
 
 def test_status_is_clean_right_after_init(adopted):

@@ -3,7 +3,7 @@
 Run from the repository root with the development venv (see README.md in this directory):
 
     .venv/bin/python tests/benchmarks/bench.py                  # all groups, updates README.md
-    .venv/bin/python tests/benchmarks/bench.py --only startup   # startup, history, impact, scaling, update, griffe
+    .venv/bin/python tests/benchmarks/bench.py --only startup   # one group (see --help)
     .venv/bin/python tests/benchmarks/bench.py --profile DIR    # also write pyinstrument profiles
 
 Every command runs as a separate process, the way a user runs it. Noise from other work on the
@@ -35,7 +35,7 @@ from typing import Callable, Iterator, Sequence
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE), str(REPO / "tests")]
+sys.path[:0] = [str(HERE), str(REPO / "tests"), str(REPO)]
 
 import generate  # noqa: E402  (tests/benchmarks/generate.py)
 
@@ -43,7 +43,7 @@ TAG = "v0.9.0"
 OLD_TAG = "v0.7.7"
 UPSTREAM_PATH = "deepspeed/runtime/constants.py"
 HISTORY_PATH = "pkg/constants.py"
-GROUPS = ("startup", "history", "impact", "scaling", "update", "griffe", "tricks")
+GROUPS = ("startup", "history", "impact", "scaling", "update", "griffe", "tricks", "adopt")
 HEAVY = ("libcst", "deepdiff", "requests", "urllib3", "cachecontrol", "rich", "msgpack",
          "filelock", "platformdirs", "packaging", "charset_normalizer", "idna", "certifi")
 README_START = "<!-- results:start -->"
@@ -335,6 +335,7 @@ class Options:
     griffe_venv: Path | None
     profile: Path | None
     profile_lines: int
+    adopt_runs: int = 3
 
 
 def network_requests(cmd: Sequence[str]) -> list[str]:
@@ -643,6 +644,31 @@ TRICKS = {
 the cyclic collector left running."""
 
 
+def group_adopt(opts: Options, results: Results) -> None:
+    """Issue 18's example on the real package index: ``dssync init`` adopting pip 23.2.1's
+    vendored requests and urllib3 and DeepSpeed 0.7.7's three constants modules (the project
+    ``tests/test_real_init.py`` builds), each run with an empty cache; limit one minute."""
+    import pytest
+    from test_real_init import build_project
+
+    fixtures = opts.work / "adopt-fixtures"
+    series = Series("init, adoption example (3 upstreams, 60 files), cold cache")
+    for i in range(opts.adopt_runs):
+        place = opts.work / f"adopt-{i}"
+        shutil.rmtree(place, ignore_errors=True)
+        root = place / "app"
+        root.mkdir(parents=True)
+        try:
+            build_project(root, fixtures)
+        except pytest.skip.Exception as exc:
+            raise BenchError(f"adopt: {exc}") from None
+        series.runs.append(run_once([DSSYNC, "init", "src/app/_vendor",
+                                     "benchmark/third_party/DeepSpeed", "--cache-dir",
+                                     place / "cache"], ok=(0,), cwd=root))
+    seconds_row(results, "18. `init` adoption example, cold cache (issue 18)", series, 60.0)
+    results.keep({series.name: series})
+
+
 def group_tricks(opts: Options, results: Results) -> None:
     """What each speed trick that costs readability earns, as a share of the commands it is
     for (the project keeps one only above 15 %): each command run with the trick and without,
@@ -756,6 +782,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         "its lines edited; the other is twice that)")
     p.add_argument("--update-runs", type=int, default=5,
                    help="runs of each update size (default 5; fewer if a run is slow)")
+    p.add_argument("--adopt-runs", type=int, default=3,
+                   help="cold runs of init on the adoption example (default 3; needs the real "
+                        "package index)")
     p.add_argument("--griffe-venv", type=Path,
                    help="griffe's venv; created there if missing (default: a temporary one)")
     p.add_argument("--work", type=Path,
@@ -791,7 +820,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                    scaling_lines=args.scaling_lines, scaling_edits=args.scaling_edits,
                    scaling_runs=args.scaling_runs, update_lines=args.update_lines,
                    update_runs=args.update_runs, griffe_venv=args.griffe_venv,
-                   profile=args.profile, profile_lines=args.profile_lines)
+                   profile=args.profile, profile_lines=args.profile_lines,
+                   adopt_runs=args.adopt_runs)
     info = machine()
     load_before = f"{os.getloadavg()[0]:.2f}"
     print(f"dssync benchmarks: {info['nproc']} CPUs ({info['cpu']}), {info['python']}; "
@@ -800,7 +830,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = Results()
     runners = {"startup": group_startup, "history": group_history, "impact": group_impact,
                "scaling": group_scaling, "update": group_update, "griffe": group_griffe,
-               "tricks": group_tricks}
+               "tricks": group_tricks, "adopt": group_adopt}
     started = time.monotonic()
     try:
         for name in args.groups:
