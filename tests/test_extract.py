@@ -453,6 +453,35 @@ def test_pieces_are_cut_only_where_the_text_before_parses():
     assert t["K.D"].line == body.count("\n") * 49 + 10  # the last copy's, read in its piece
 
 
+def test_a_comment_at_column_0_inside_a_class_body_is_no_place_to_cut():
+    """A line commented out between two methods sits at column 0 inside the class: a piece
+    starting there would begin with an indented line (valid Python refused as "unexpected
+    indent", as pip's vendored distlib was). A comment that leads to a top-level statement
+    still is a place to cut, and its run still documents that statement."""
+    from dssync._extract.extract import _pieces
+
+    body = (
+        "class Holder:\n"
+        "    X = 1\n"
+        "\n"
+        "#    retired = property(old)\n"
+        "\n"
+        "    def method(self):\n"
+        "        return 1\n"
+        "\n"
+        "# The limit, in bytes.\n"
+        "LIMIT = 2\n"
+    )
+    text = body * 40
+    pieces = list(_pieces(text, "m.py", size=1))
+    assert "".join(piece for _, piece, _ in pieces) == text
+    assert all(not piece.startswith(("#    retired", "\n    def")) for _, piece, _ in pieces)
+    assert any(piece.startswith("# The limit") for _, piece, _ in pieces)
+    t = table(text)
+    assert t.value_of("Holder.X") == 1 and t.value_of("LIMIT") == 2
+    assert t["LIMIT"].comment == "The limit, in bytes."
+
+
 def test_a_syntax_error_in_a_late_piece_names_its_line_in_the_module():
     source = "".join(f"A{i} = {i}\n" for i in range(5000)) + "B = (\n" + "C = 1\n" * 10
     with pytest.raises(DssyncError) as info:

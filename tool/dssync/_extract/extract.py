@@ -38,11 +38,15 @@ MAX_PIECE_TOKENS = 400_000
 """The most tokens parsed at once (about 400 MB of libcst's tree): more than any real
 statement, a fifth of what ``decode.MAX_TOKENS`` lets through for a whole module."""
 
-_CUT = re.compile(r"(?:\A|(?<=\n)|(?<=\r))(?!(?:else|elif|except|finally)\b)[A-Za-z_]")
+_STATEMENT = r"(?!(?:else|elif|except|finally)\b)[A-Za-z_]"
+_CUT = re.compile(r"(?:\A|(?<=\n)|(?<=\r))" + _STATEMENT)
 """Lines that may begin a top-level statement: at column 0, not continuing an ``if``/``try``."""
 _PARAGRAPH = re.compile(r"(?:(?<=\n\n)|(?<=\r\n\r\n)|(?<=\r\r))"
-                        r"(?!(?:else|elif|except|finally)\b)[A-Za-z_#]")
-"""Lines after a blank line that may begin a top-level statement or its comment."""
+                        rf"(?:{_STATEMENT}|(?=#[^\r\n]*(?:\r\n?|\n)"
+                        rf"(?:[ \t\f]*(?:#[^\r\n]*)?(?:\r\n?|\n))*{_STATEMENT}))")
+"""Lines after a blank line that may begin a top-level statement or its comment. A comment
+at column 0 may also sit inside a class or function body (a line commented out between two
+methods): it begins a statement's comment only when the next line with code is at column 0."""
 
 
 def _pieces(text: str, path: str, size: int = CHUNK_LINES,
