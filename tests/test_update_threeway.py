@@ -101,6 +101,86 @@ def test_upstream_class_a_new_field_needs_is_brought_before_its_user(tmp_path):
     assert e30(result.data, tmp_path) == 0
 
 
+def test_all_listing_what_upstream_defines_in_code_is_left_as_it_was():
+    """``__all__`` is a constant, but the names it lists are used too (pyflakes reports an
+    export nothing binds): upstream's new list is taken only with what binds each name, and
+    update brings an import for it, not a class or function."""
+    ours = src('''
+        __all__ = ["LIMIT", "read"]
+
+        LIMIT = 1
+
+
+        def read():
+            return LIMIT
+        ''')
+    theirs = src('''
+        __all__ = ["LIMIT", "read", "write"]
+
+        LIMIT = 2
+
+
+        def read():
+            return LIMIT
+
+
+        def write():
+            return None
+        ''')
+    result = merge(ours, theirs)
+    assert result.plan.unresolved == [
+        ("__all__", "it exports write, but upstream defines it as a class or function, which "
+                    "update does not bring")]
+    assert result.data == ours.replace(b"LIMIT = 1", b"LIMIT = 2")
+    assert undefined_names(result.data) == set()
+
+
+def test_all_listing_an_imported_name_brings_the_import():
+    ours = src('''
+        __all__ = ["LIMIT"]
+
+        LIMIT = 1
+        ''')
+    theirs = src('''
+        from os import sep
+
+        __all__ = ["LIMIT", "sep"]
+
+        LIMIT = 2
+        ''')
+    result = merge(ours, theirs)
+    assert result.plan.brought == ["from os import sep"]
+    assert b'__all__ = ["LIMIT", "sep"]' in result.data and b"LIMIT = 2" in result.data
+    assert undefined_names(result.data) == set()
+
+
+def test_a_removed_constant_upstream_binds_in_code_is_kept_while_exported():
+    """Upstream binds the name in a loop (code, which update does not bring) and lists it in
+    ``__all__`` as before: removing the vendored assignment would leave the export unbound."""
+    ours = src('''
+        import typing
+
+        __all__ = ["Seq", "LIMIT"]
+
+        LIMIT = 1
+        Seq = typing.Sequence
+        ''')
+    theirs = src('''
+        import typing
+
+        __all__ = ["Seq", "LIMIT"]
+
+        LIMIT = 2
+        for _name in ("Seq",):
+            globals()[_name] = typing.Sequence
+        ''')
+    result = merge(ours, theirs)
+    assert result.data == ours.replace(b"LIMIT = 1", b"LIMIT = 2")
+    assert result.plan.unresolved == [
+        ("Seq", "upstream removed it, but this file still uses it outside its constants")]
+    assert undefined_names(result.data) == set()
+
+
 def test_a_constant_whose_name_nothing_binds_is_left_out_and_exit_1(tmp_path, capsys,
                                                                         monkeypatch):
     ours = src("A = 1\n")

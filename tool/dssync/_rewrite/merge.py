@@ -209,13 +209,16 @@ def _merge_plan(v_layout: Layout, v_table: ConstantTable, u_layout: Layout, u_ta
     from dssync._rewrite.names import missing_names, resolve, surely_resolved
 
     unbound: dict[str, set[str]] = {}
+    removing: set[str] = set()
 
     def allowed(names: set[str]) -> set[str]:
         """What upstream or the vendored file leaves unbound itself may stay so (upstream's
-        analysed first: most such names are upstream's; the vendored file's only if needed)."""
+        analysed first: most such names are upstream's; the vendored file's only if needed).
+        Not a module-level constant this merge removes: upstream may bind it in code the merge
+        does not bring (``globals()[name] = ...`` in a loop), so the file would lose it."""
         if "theirs" not in unbound:
             unbound["theirs"] = set(missing_names(u_layout.module))
-        fine = names & unbound["theirs"]
+        fine = names & unbound["theirs"] - removing
         if names - fine and "ours" not in unbound:
             unbound["ours"] = set(missing_names(v_layout.module))
         return fine | (names & unbound.get("ours", set()))
@@ -229,6 +232,8 @@ def _merge_plan(v_layout: Layout, v_table: ConstantTable, u_layout: Layout, u_ta
         plan.unresolved = sorted(left.items())
         if plan.empty:
             return plan
+        removing.clear()
+        removing.update(n for n in plan.removed if "." not in n)
         module = _apply(v_layout, plan)
         new = [*plan.values.values(), *plan.statements.values(), *(i.node for i in plan.insertions)]
         if surely_resolved(module, new, plan.removed):
@@ -252,6 +257,8 @@ def _merge_plan(v_layout: Layout, v_table: ConstantTable, u_layout: Layout, u_ta
 
 def _users(resolution: Resolution, planned: set[str]) -> dict[str, str]:
     """The planned constants whose statements use a name left unbound, and why."""
+    import libcst as cst
+
     from dssync._extract.walk import Walk
     from dssync._rewrite.names import NOT_COMING, enclosing_statement
 
@@ -261,9 +268,10 @@ def _users(resolution: Resolution, planned: set[str]) -> dict[str, str]:
         if name in planned:  # a removal: code that is not a constant still reads it
             out[name] = "upstream removed it, but this file still uses it outside its constants"
             continue
+        uses = "exports" if all(isinstance(n, cst.SimpleString) for n in nodes) else "needs"
         why = (f"it refers to {name}, which is not being added"
                if resolution.blocked[name] == NOT_COMING
-               else f"it needs {name}, but {resolution.blocked[name]}")
+               else f"it {uses} {name}, but {resolution.blocked[name]}")
         for top, member in enclosing_statement(resolution.module, nodes):
             for raw in raws:
                 if raw.site.top == top and (member is None or raw.site.member == member) \

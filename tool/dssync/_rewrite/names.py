@@ -7,6 +7,10 @@ along: its import (merged into an existing ``from x import ...`` of the same mod
 after the last import), or the class or function upstream defines for it (placed before the
 first statement that uses it). That repeats until nothing new is missing. A name nothing
 brings in is reported with the constants whose statements use it; the caller leaves those out.
+
+A name listed in the module's ``__all__`` is used too (pyflakes reports an export nothing binds
+as an undefined name): for such a name only an import is brought along, never a class or
+function, since ``update`` brings constants, not the code upstream's ``__all__`` announces.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ _MODULE_DUNDERS = frozenset({"__file__", "__name__", "__doc__", "__package__", "
                              "__spec__", "__path__", "__builtins__", "__annotations__",
                              "__cached__", "__dict__", "__module__", "__qualname__"})
 NOT_COMING = "upstream's constant of that name is not being added"
+EXPORT_ONLY = "upstream defines it as a class or function, which update does not bring"
 _MAX_ROUNDS = 20
 """Each round brings at least one binding; real modules settle in two or three."""
 
@@ -42,7 +47,44 @@ def missing_names(module: cst.Module) -> dict[str, list[cst.CSTNode]]:
             if name is None or name in _MODULE_DUNDERS:
                 continue
             out.setdefault(name, []).append(node)
+    exported = exports(module)
+    if exported:
+        bound = scopes[module]
+        assert bound is not None
+        for node, name in exported:
+            if name not in bound and name not in _MODULE_DUNDERS:
+                out.setdefault(name, []).append(node)
     return out
+
+
+def exports(module: cst.Module) -> list[tuple[cst.SimpleString, str]]:
+    """The names the module's ``__all__`` lists, with their string nodes: assigned (``=``,
+    ``+=``) or extended (``.extend``, ``.append``) at module level, as pyflakes reads them."""
+    found: list[tuple[cst.SimpleString, str]] = []
+    for stmt in module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            value: cst.BaseExpression | None = None
+            if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+                targets = ([t.target for t in small.targets] if isinstance(small, cst.Assign)
+                           else [small.target])
+                if any(isinstance(t, cst.Name) and t.value == "__all__" for t in targets):
+                    value = small.value
+            elif (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)
+                  and isinstance(small.value.func, cst.Attribute)
+                  and isinstance(small.value.func.value, cst.Name)
+                  and small.value.func.value.value == "__all__"
+                  and small.value.func.attr.value in ("extend", "append") and small.value.args):
+                value = small.value.args[0].value
+            elements = ([e.value for e in value.elements]
+                        if isinstance(value, (cst.List, cst.Tuple)) else [value])
+            for element in elements:
+                if isinstance(element, cst.SimpleString):
+                    name = element.evaluated_value
+                    if isinstance(name, str):
+                        found.append((element, name))
+    return found
 
 
 @dataclass
@@ -72,6 +114,9 @@ def resolve(module: cst.Module, upstream: cst.Module,
             break
         for name in sorted(missing):
             stmt, how = donors.find(name)
+            if isinstance(stmt, (cst.ClassDef, cst.FunctionDef)) and all(
+                    isinstance(node, cst.SimpleString) for node in missing[name]):
+                stmt, how = None, EXPORT_ONLY
             if stmt is None:
                 blocked[name] = how
                 continue
@@ -246,7 +291,8 @@ def surely_resolved(module: cst.Module, new: list[cst.CSTNode], removed: list[st
     used: set[str] = set()
     for node in new:
         used |= _read_names(node)
-    if not used <= _module_bindings(module.body) | set(dir(builtins)):
+    bound = _module_bindings(module.body) | set(dir(builtins))
+    if not used <= bound or not {name for _, name in exports(module)} <= bound | _MODULE_DUNDERS:
         return False
     gone = {name.rsplit(".", 1)[-1] for name in removed}
     if not gone:
