@@ -74,6 +74,70 @@ def test_import_goes_after_the_docstring_when_the_file_has_none():
     assert undefined_names(result.data) == set()
 
 
+def test_an_import_goes_above_the_first_statement_that_uses_it():
+    """A module that sets its version before its imports (to dodge an import cycle): the import
+    a new value needs goes above that statement, not after the last import below it."""
+    ours = src('''
+        """Package."""
+        __version__ = "1.0"
+
+        from .core import run
+        ''')
+    theirs = src('''
+        """Package."""
+        import importlib.metadata
+
+        __version__ = importlib.metadata.version("pkg")
+
+        from .core import run
+        ''')
+    result = merge(ours, theirs)
+    assert result.plan.brought == ["import importlib.metadata"]
+    assert result.data == src('''
+        """Package."""
+
+        import importlib.metadata
+
+        __version__ = importlib.metadata.version("pkg")
+
+        from .core import run
+        ''')
+    assert undefined_names(result.data) == set()
+
+
+def test_a_name_an_annotation_needs_is_imported_once_above_its_function():
+    """A function brought along for a new constant has an annotation that needs an import; the
+    module's other imports are at its end: the import goes above the function, once."""
+    ours = src('''
+        """Compat."""
+        import sys
+
+        LIMIT = 1
+
+        from urllib.request import getproxies
+        ''')
+    theirs = src('''
+        """Compat."""
+        import sys
+        from types import ModuleType
+
+
+        def _detect() -> ModuleType | None:
+            return None
+
+
+        LIMIT = 2
+        CHARDET = _detect()
+
+        from urllib.request import getproxies
+        ''')
+    result = merge(ours, theirs)
+    assert result.plan.brought == ["def _detect", "from types import ModuleType"]
+    assert result.data.count(b"import ModuleType") == 1
+    assert result.data.index(b"import ModuleType") < result.data.index(b"def _detect")
+    assert undefined_names(result.data) == set()
+
+
 def test_upstream_class_a_new_field_needs_is_brought_before_its_user(tmp_path):
     ours = src('''
         from pydantic import BaseModel

@@ -106,6 +106,8 @@ def resolve(module: cst.Module, upstream: cst.Module,
     donors = _Binders(upstream)
     blocked: dict[str, str] = {}
     brought: list[str] = []
+    tried: set[str] = set()
+    missing: dict[str, list[cst.CSTNode]] = {}
     for _ in range(_MAX_ROUNDS):
         found = {n: nodes for n, nodes in missing_names(module).items() if n not in blocked}
         fine = allowed(set(found)) if found else set()
@@ -113,6 +115,10 @@ def resolve(module: cst.Module, upstream: cst.Module,
         if not missing:
             break
         for name in sorted(missing):
+            if name in tried:  # brought once already, and still not bound where it is used
+                blocked[name] = "what upstream binds it with does not bind it where it is used"
+                continue
+            tried.add(name)
             stmt, how = donors.find(name)
             if isinstance(stmt, (cst.ClassDef, cst.FunctionDef)) and all(
                     isinstance(node, cst.SimpleString) for node in missing[name]):
@@ -123,11 +129,13 @@ def resolve(module: cst.Module, upstream: cst.Module,
             if isinstance(stmt, (cst.ClassDef, cst.FunctionDef)):
                 module = _place_definition(module, stmt, missing[name])
             else:
-                module = _place_import(module, stmt, name)
+                module = _place_import(module, stmt, name, missing[name])
             brought.append(how)
             break  # node identities changed: analyse again
         else:
             break  # every missing name is blocked
+    else:
+        blocked.update({n: "too many names to bring along" for n in missing if n not in blocked})
     users = ({n: nodes for n, nodes in missing_names(module).items() if n in blocked}
              if blocked else {})
     return Resolution(module, brought, blocked, users)
@@ -216,12 +224,17 @@ def _same_source(a: cst.ImportFrom, b: cst.ImportFrom) -> bool:
             and code(a.module) == code(b.module))
 
 
-def _place_import(module: cst.Module, upstream_line: cst.BaseStatement, name: str) -> cst.Module:
+def _place_import(module: cst.Module, upstream_line: cst.BaseStatement, name: str,
+                  users: list[cst.CSTNode]) -> cst.Module:
+    """After the last import above the first module-level statement that uses the name (merged
+    into a ``from`` import of the same module there, if any), else after the docstring: a
+    module-level statement runs with only what is bound above it."""
     line = _import_of(upstream_line, name)
     wanted = line.body[0]
     body = list(module.body)
+    first_user = _first_user(module, users)
     last_import = None
-    for i, stmt in enumerate(body):
+    for i, stmt in enumerate(body[:first_user]):
         if not isinstance(stmt, cst.SimpleStatementLine):
             continue
         for j, small in enumerate(stmt.body):
@@ -263,10 +276,9 @@ def _after_header(module: cst.Module) -> int:
     return 0
 
 
-def _place_definition(module: cst.Module, definition: cst.BaseStatement,
-                      users: list[cst.CSTNode]) -> cst.Module:
-    """Before the first module-level statement that uses the name: a class or function must be
-    bound before a module-level statement runs that refers to it."""
+def _first_user(module: cst.Module, users: list[cst.CSTNode]) -> int:
+    """The index of the first module-level statement holding one of ``users`` (the length of
+    the body if none does)."""
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     parents = wrapper.resolve(ParentNodeProvider)
     tops = {id(stmt): i for i, stmt in enumerate(module.body)}
@@ -275,6 +287,14 @@ def _place_definition(module: cst.Module, definition: cst.BaseStatement,
         while id(node) not in tops and node in parents:
             node = parents[node]
         first = min(first, tops.get(id(node), first))
+    return first
+
+
+def _place_definition(module: cst.Module, definition: cst.BaseStatement,
+                      users: list[cst.CSTNode]) -> cst.Module:
+    """Before the first module-level statement that uses the name: a class or function must be
+    bound before a module-level statement runs that refers to it."""
+    first = _first_user(module, users)
     body: list[cst.BaseStatement] = list(module.body)
     body.insert(first, definition)
     return module.with_changes(body=pep8_blank_lines(body, {first}, top_level=True))
