@@ -12,6 +12,11 @@ The fixture project vendors, in the ways real projects do:
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -212,8 +217,8 @@ def test_an_existing_configuration_is_kept_unless_forced(project, index, tmp_pat
     before = (project / "pyproject.toml").read_bytes()
     code, out, err = run(args, capsys, cache)
     assert (code, out) == (2, "")
-    assert err == ("dssync: .: dssync is already configured here (pyproject.toml has "
-                   "[tool.dssync]); edit that configuration, or pass --force to replace it\n")
+    assert err == ("dssync: pyproject.toml: configures dssync already ([tool.dssync]); edit "
+                   "that configuration, or pass --force to replace it\n")
     assert (project / "pyproject.toml").read_bytes() == before
     code, out, err = run([*args[:2], "third_party/Engine", *args[2:], "--force"], capsys, cache)
     assert code == 0, err
@@ -296,8 +301,8 @@ def test_a_project_named_like_the_directory_above_it_on_the_index(project, index
     finally:
         index.projects.pop("helpers")
     assert code == 2
-    assert ("src/app/_vendor/helpers: not helpers on the package index: its closest release, "
-            "v9.0, has only 0 of the 1 files") in out
+    assert ("src/app/_vendor/helpers: the project 'helpers' on the package index does not "
+            "match: its closest release, v9.0, has none of the 1 files") in out
 
 
 def test_a_pin_that_names_no_directory_is_tried_for_the_unpinned(tmp_path, capsys,
@@ -345,8 +350,9 @@ def test_a_copy_without_constants_is_placed_by_its_lines(tmp_path, capsys, monke
     assert code == 1, err
     assert "third_party/shapes: shapes 1.12 from pypi:shapes, exact match (distance 0)" in err
     assert "  no version hint; " in err and reads < 20
-    assert ("third_party/notshapes: not notshapes on the package index: its closest release, "
-            "v1.0, shares too few lines with the copy (which has no constants to compare)") in err
+    assert ("third_party/notshapes: the project 'notshapes' on the package index does not "
+            "match: its closest release, v1.0, shares too few lines with the copy (which has no "
+            "constants to compare)") in err
 
 
 def test_tree_globs_exclude_what_the_copy_leaves_out_briefly():
@@ -506,3 +512,209 @@ def test_the_typed_api_adopts_as_the_command_does(project, index, tmp_path):
     assert result.unmatched == [] and not result.written
     assert len(result.lock) == 2 and "[[tool.dssync.upstreams.files]]" in result.text
     assert not (project / "dssync.lock").exists()
+
+
+# -- the copy's own files ------------------------------------------------------------------------
+
+
+def test_a_copys_own_modules_stay_out_of_the_tree(project, index, tmp_path, capsys):
+    cache = tmp_path / "cache"
+    gadgets = project / "src/app/_vendor/gadgets"
+    (gadgets / "local.py").write_bytes(b"LOCAL_ONLY = 1\n")  # the project's own module
+    (gadgets / "broken.py").write_bytes(b"X = (\n")  # and one that is not even valid Python
+    code, out, err = run(["init", "src/app/_vendor/gadgets", "--index-url", index.url],
+                         capsys, cache)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert ("  tree: src/app/_vendor/gadgets -> src/gadgets (include **/*.py; exclude the 1 "
+            "upstream file the copy leaves out and the copy's 2 files not upstream)") in lines
+    assert "  not upstream at v2.0, left out: src/app/_vendor/gadgets/broken.py" in lines
+    tree = tomllib.loads((project / "pyproject.toml").read_text())["tool"]["dssync"][
+        "upstreams"][0]["trees"][0]
+    assert tree["exclude"] == ["testing.py", "broken.py", "local.py"]
+    lock = json.loads((project / "dssync.lock").read_text())
+    assert len(lock["files"]) == 3
+    # Right after init: status clean; diff and update neither report the copy's own files
+    # (as gone upstream) nor stumble on the one that does not parse.
+    code, out, err = run(["status", "--index-url", index.url], capsys, cache)
+    assert (code, err) == (0, ""), out
+    assert "3 files: 3 match the lock, 0 differ" in out
+    for argv in (["diff", "--tag", "v2.1"], ["update", "--tag", "v2.1", "--dry-run"]):
+        code, out, err = run([*argv, "--index-url", index.url], capsys, cache)
+        assert code == 1, out + err  # 2.1 changes LIMIT
+        assert "LIMIT" in out
+        for own in ("local.py", "broken.py"):
+            assert own not in out + err
+
+
+def test_tree_globs_leave_out_the_copys_own_files():
+    from dssync._init.adopt import tree_globs
+
+    kept = ["__init__.py", "util/__init__.py", "util/retry.py"]
+    assert tree_globs(kept, ["cli.py"], ["util/ours.py", "mine/a.py", "mine/b.py"]) == (
+        ["**/*.py"], ["cli.py", "util/ours.py", "mine/**"])
+    # More to leave out than to keep: the kept files only, the copy's own not among them.
+    assert tree_globs(kept, [], [f"own{i}.py" for i in range(4)]) == (sorted(kept), [])
+
+
+# -- replacing a configuration -------------------------------------------------------------------
+
+PYPROJECT_AROUND = (b'[project]\nname = "app"\n\n[tool.ruff]\nline-length = 100\n\n'
+                    b'[tool.dssync]\nlock = "dssync.lock"\n\n[[tool.dssync.upstreams]]\n'
+                    b'name = "old"\npackage = "old"\n\n[[tool.dssync.upstreams.files]]\n'
+                    b'vendored = "src/app/_vendor/sixish.py"\nupstream = "sixish.py"\n\n'
+                    b'[tool.black]\ntarget-version = ["py311"]\n')
+
+
+def test_force_replaces_tool_dssync_where_it_is(project, index, tmp_path, capsys):
+    (project / "pyproject.toml").write_bytes(PYPROJECT_AROUND)
+    code, out, err = run(["init", "src/app/_vendor/widgets", "--force", "--index-url",
+                          index.url], capsys, tmp_path / "cache")
+    assert code == 0, err
+    assert out.endswith("wrote pyproject.toml (1 upstream) and dssync.lock (2 files)\n")
+    text = (project / "pyproject.toml").read_bytes()
+    before, after = PYPROJECT_AROUND.split(b"[tool.dssync]\n")[0], b"\n[tool.black]\n"
+    assert text.startswith(before + b"[tool.dssync]\n")
+    assert text.endswith(after + PYPROJECT_AROUND.split(after)[1])  # in place, not moved
+    table = text[len(before):-len(PYPROJECT_AROUND.split(after)[1]) - len(after)]
+    assert not table.endswith(b"\n\n") and b"\n\n\n" not in table
+    config = tomllib.loads(text.decode())["tool"]
+    assert list(config) == ["ruff", "dssync", "black"]
+    assert [u["name"] for u in config["dssync"]["upstreams"]] == ["widgets"]
+
+
+def test_crlf_line_ends_are_kept(project, index, tmp_path, capsys):
+    cache = tmp_path / "cache"
+    original = PYPROJECT.replace(b"\n", b"\r\n")
+    (project / "pyproject.toml").write_bytes(original)
+    args = ["init", "src/app/_vendor/widgets", "--index-url", index.url]
+    for extra in ([], ["--force"]):  # added, then replaced in place
+        code, out, err = run([*args, *extra], capsys, cache)
+        assert code == 0, err
+        text = (project / "pyproject.toml").read_bytes()
+        assert text.startswith(original)
+        assert text.count(b"\n") == text.count(b"\r\n")  # the added table too
+        assert tomllib.loads(text.decode())["tool"]["dssync"]["upstreams"][0]["name"] == "widgets"
+    code, out, err = run([*args, "--force", "--config", "dssync.toml"], capsys, cache)
+    assert code == 0, err
+    assert (project / "pyproject.toml").read_bytes() == original  # byte for byte, CRLF and all
+
+
+def test_force_writes_where_the_configuration_is(project, index, tmp_path, capsys):
+    cache = tmp_path / "cache"
+    args = ["init", "src/app/_vendor/widgets", "--index-url", index.url]
+    code, out, err = run([*args, "--config", "dssync.toml"], capsys, cache)
+    assert code == 0, err
+    code, out, err = run([*args[:1], "src/app/_vendor/gadgets", *args[2:], "--force"], capsys,
+                         cache)
+    assert code == 0, err
+    assert out.endswith("wrote dssync.toml (1 upstream) and dssync.lock (3 files)\n")
+    assert (project / "pyproject.toml").read_bytes() == PYPROJECT
+    assert tomllib.loads((project / "dssync.toml").read_text())["upstreams"][0]["name"] == \
+        "gadgets"
+    code, out, err = run(["status", "--index-url", index.url], capsys, cache)
+    assert (code, err) == (0, ""), out
+
+
+def test_force_into_the_other_file_removes_the_old_configuration(project, index, tmp_path,
+                                                                  capsys):
+    cache = tmp_path / "cache"
+    args = ["init", "src/app/_vendor/widgets", "--index-url", index.url]
+    # dssync.toml -> pyproject.toml: the file goes.
+    assert run([*args, "--config", "dssync.toml"], capsys, cache)[0] == 0
+    code, out, err = run([*args, "--force", "--config", "pyproject.toml"], capsys, cache)
+    assert code == 0, err
+    assert out.endswith("wrote pyproject.toml (1 upstream) and dssync.lock (2 files); "
+                        "removed dssync.toml\n")
+    assert not (project / "dssync.toml").exists()
+    assert (project / "pyproject.toml").read_bytes().startswith(PYPROJECT)
+    assert run(["status", "--index-url", index.url], capsys, cache)[0] == 0
+    # pyproject.toml -> dssync.toml: [tool.dssync] goes, the rest stays byte for byte; so does
+    # the lock it named, when that is another file.
+    text = (project / "pyproject.toml").read_text()
+    (project / "pyproject.toml").write_text(text.replace('lock = "dssync.lock"',
+                                                         'lock = "locks/old.lock"'))
+    (project / "locks").mkdir()
+    (project / "dssync.lock").rename(project / "locks/old.lock")
+    assert run(["status", "--index-url", index.url], capsys, cache)[0] == 0
+    code, out, err = run([*args, "--force", "--config", "dssync.toml", "--dry-run"], capsys,
+                         cache)
+    assert code == 0, err
+    assert "would remove [tool.dssync] from pyproject.toml, locks/old.lock (--force, replaced " \
+        "by dssync.toml)\n" in err
+    assert not (project / "dssync.toml").exists() and (project / "locks/old.lock").exists()
+    code, out, err = run([*args, "--force", "--config", "dssync.toml"], capsys, cache)
+    assert code == 0, err
+    assert out.endswith("wrote dssync.toml (1 upstream) and dssync.lock (2 files); removed "
+                        "[tool.dssync] from pyproject.toml, locks/old.lock\n")
+    assert (project / "pyproject.toml").read_bytes() == PYPROJECT
+    assert not (project / "locks/old.lock").exists() and (project / "dssync.lock").exists()
+    code, out, err = run(["status", "--index-url", index.url], capsys, cache)
+    assert (code, err) == (0, ""), out
+
+
+def test_errors_name_the_file_as_users_type_it(project, index, tmp_path, capsys):
+    (project / "pyproject.toml").write_bytes(b"[project\n")
+    code, out, err = run(["init", "src/app/_vendor/widgets", "--index-url", index.url], capsys,
+                         tmp_path / "cache")
+    assert code == 2
+    assert err.startswith("dssync: pyproject.toml: is not valid TOML: ")
+
+
+# -- directories that cannot be read -------------------------------------------------------------
+
+
+@pytest.fixture
+def shared_project():
+    """A project another user can reach: tests run as root drop to one (``nobody``) to meet
+    the permissions a user meets, which root passes through."""
+    top = Path(tempfile.mkdtemp(prefix="dssync-init-"))
+    top.chmod(0o755)
+    root = top / "app"
+    write_tree(root / "src/app/_vendor", {p.removeprefix("src/"): c for p, c in
+                                          gadgets_files("2.0").items()})
+    write_tree(root, {"src/app/_vendor/gadgets/sub/deep.py": b"DEEP = 1\n",
+                      "lib/private/notes.py": b"N = 1\n"})
+    try:
+        yield root
+    finally:
+        for directory, _, _ in os.walk(top):
+            os.chmod(directory, 0o755)
+        shutil.rmtree(top)
+
+
+def as_a_user(root: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "dssync", *argv, "--no-cache",
+               "--index-url", "http://127.0.0.1:9/simple/"]  # never reached: the error comes first
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("run as root, which reads any directory, and setpriv is not there to "
+                        "run as another user")
+        command = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+    proc = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "HOME": str(root), "PYTHONDONTWRITEBYTECODE": "1"})
+    if proc.stderr.startswith("setpriv:"):
+        pytest.skip(f"cannot run as another user here: {proc.stderr.strip()}")
+    return proc
+
+
+@pytest.mark.parametrize(("unreadable", "argv"), [
+    ("src/app/_vendor/gadgets/sub", ["src/app/_vendor/gadgets"]),  # below the DIR given
+    ("src/app/_vendor", ["src/app/_vendor"]),  # the DIR itself
+    ("lib/private", []),  # looking for vendor directories
+])
+def test_an_unreadable_directory_is_said_never_skipped(shared_project, unreadable, argv):
+    (shared_project / unreadable).chmod(0)
+    proc = as_a_user(shared_project, "init", *argv)
+    assert (proc.returncode, proc.stdout) == (2, ""), proc.stderr
+    assert proc.stderr == f"dssync: {unreadable}: permission denied; make it readable\n"
+    assert sorted(p.name for p in shared_project.iterdir()) == ["lib", "src"]
+
+
+def test_an_unreadable_file_is_named_from_the_project(shared_project):
+    (shared_project / "src/app/_vendor/gadgets/limits.py").chmod(0)
+    proc = as_a_user(shared_project, "init", "src/app/_vendor/gadgets")
+    assert proc.returncode == 2
+    assert proc.stderr == ("dssync: src/app/_vendor/gadgets/limits.py: permission denied; make "
+                           "the file readable\n")

@@ -261,7 +261,7 @@ def find_config(start: Path) -> Path | None:
     if here.is_file():
         here = here.parent
     for directory in (here, *here.parents):
-        found = _config_in(directory)
+        found = configuration_in(directory)
         if found is not None:
             return found
     return None
@@ -277,7 +277,7 @@ def load_config(path: Path | None = None, *, start: Path | None = None) -> Confi
         return _load_file(found)
     path = Path(path)
     if path.is_dir():
-        found = _config_in(path)
+        found = configuration_in(path)
         if found is None:
             raise ConfigError("no dssync configuration in this directory", path=_display(path),
                               hint=f"create {DSSYNC_TOML} or add [tool.dssync] to {PYPROJECT}")
@@ -288,14 +288,23 @@ def load_config(path: Path | None = None, *, start: Path | None = None) -> Confi
 # -- locating and parsing --------------------------------------------------------------------
 
 
-def _config_in(directory: Path) -> Path | None:
+def configuration_in(directory: Path) -> Path | None:
+    """The file that configures dssync in ``directory`` itself (not above it): its dssync.toml,
+    else its pyproject.toml when that has a ``[tool.dssync]`` table; None when neither does."""
+    return next(iter(configurations_in(directory)), None)
+
+
+def configurations_in(directory: Path) -> list[Path]:
+    """Every file that configures dssync in ``directory`` itself, dssync.toml first (both
+    at once are a conflict that loading reports)."""
+    found = []
     own = directory / DSSYNC_TOML
     if own.is_file():
-        return own
+        found.append(own)
     pyproject = directory / PYPROJECT
     if pyproject.is_file() and _declares_dssync(pyproject):
-        return pyproject
-    return None
+        found.append(pyproject)
+    return found
 
 
 def _declares_dssync(pyproject: Path) -> bool:

@@ -53,11 +53,23 @@ class InitResult:
     lock: Lock
     adopted: list[Adopted] = field(default_factory=list)
     unmatched: list[Unmatched] = field(default_factory=list)
+    stale_configs: dict[Path, str | None] = field(default_factory=dict)
+    """The configurations ``--force`` replaces in another file: each one's new text (a
+    pyproject.toml without ``[tool.dssync]``), or None to delete it."""
+    stale_locks: list[Path] = field(default_factory=list)
+    """The locks they name that are not the new lock: deleted."""
     written: bool = False
 
     @property
     def config_shown(self) -> str:
         return _shown(self.path)
+
+    @property
+    def removed_shown(self) -> list[str]:
+        """What writing removes, as said to the user."""
+        return [f"[tool.dssync] from {_shown(old)}" if text is not None else _shown(old)
+                for old, text in self.stale_configs.items()] \
+            + [_shown(old) for old in self.stale_locks]
 
     @property
     def lock_shown(self) -> str:
@@ -75,16 +87,17 @@ def init(options: InitOptions, upstream: UpstreamOptions) -> InitResult:
     from dssync._init.adopt import Adopted
     from dssync._source.chain import Upstream, make_context
     from dssync._api.project import Project
-    from dssync.config import DEFAULT_LOCK, DEFAULT_REPORTS, config_from_text
+    from dssync.config import DEFAULT_LOCK, DEFAULT_REPORTS, PYPROJECT, config_from_text
 
     if options.jobs < 1:
         raise ConfigError("--jobs must be at least 1")
     path = write.target(options.config, Path.cwd()).absolute()
     root = path.parent
-    existing = write.existing_configuration(path)
-    if existing is not None and not options.force:
-        raise ConfigError(f"dssync is already configured here ({existing})",
-                          path=_shown(root),
+    before = write.replaced(root)
+    if before.configs and not options.force:
+        existing = before.configs[0]
+        table = " ([tool.dssync])" if existing.name == PYPROJECT else ""
+        raise ConfigError(f"configures dssync already{table}", path=_shown(existing),
                           hint="edit that configuration, or pass --force to replace it")
     directories = [_directory(root, d) for d in options.directories] or _discover(root)
     project = Project(None, upstream)
@@ -105,9 +118,16 @@ def init(options: InitOptions, upstream: UpstreamOptions) -> InitResult:
         # What init writes is read back as any later command will read it: a configuration
         # dssync would refuse is never written (nor printed by --dry-run).
         config_from_text(path, text)
+    lock_path = root / DEFAULT_LOCK
+    # Replaced, not added to: one configuration and one lock remain (where --config writes
+    # elsewhere, the old ones go; pyproject.toml keeps all but its [tool.dssync]).
+    configs, locks = before.stale(path, lock_path)
     result = InitResult(path=path, text=text,
-                        lock_path=root / DEFAULT_LOCK, lock=_lock(adopted, write.upstream_names(adopted)),
-                        adopted=adopted, unmatched=unmatched)
+                        lock_path=lock_path, lock=_lock(adopted, write.upstream_names(adopted)),
+                        adopted=adopted, unmatched=unmatched,
+                        stale_configs={old: write.without_dssync(old) if old.name == PYPROJECT
+                                       else None for old in configs},
+                        stale_locks=locks)
     if not adopted:
         return result
     if not options.dry_run:
@@ -206,16 +226,32 @@ def _lock(adopted: Sequence[Adopted], names: Sequence[str]) -> Lock:
 
 
 def _write(result: InitResult, root: Path) -> None:
-    """The lock first, the configuration last: until the configuration exists, a crash leaves
-    nothing that claims the project is set up."""
+    """The lock first, then what the configuration replaces goes, the configuration last: until
+    it exists, a crash leaves nothing that claims the project is set up (and never two
+    configurations)."""
     from dssync.atomic import check_writable, write_atomic
     from dssync.lock import write_lock
 
-    check_writable(result.lock_path, root=root, parents=True)
-    check_writable(result.path, root=root, parents=True)
+    for path in (result.lock_path, result.path, *result.stale_configs, *result.stale_locks):
+        check_writable(path, root=root, parents=True)
     write_lock(result.lock_path, result.lock, root=root)
+    for old, text in result.stale_configs.items():
+        if text is None:
+            _delete(old)
+        else:
+            write_atomic(old, text.encode("utf-8"), root=root)
+    for old in result.stale_locks:
+        _delete(old)
     write_atomic(result.path, result.text.encode("utf-8"), root=root)
     result.written = True
+
+
+def _delete(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise DssyncError(f"cannot delete it: {exc.strerror or exc}", path=_shown(path),
+                          hint="check the permissions, or delete it by hand") from None
 
 
 def _directory(root: Path, given: str) -> Path:
@@ -237,17 +273,13 @@ def _directory(root: Path, given: str) -> Path:
 def _discover(root: Path) -> list[Path]:
     """Every vendor directory (``_vendor``, ``third_party``, ...) below ``root``, outermost
     only; virtual environments and build output are not looked in."""
-    from dssync._init.recognise import CONTAINER_NAMES, SKIPPED_DIRS
+    from dssync._init.recognise import CONTAINER_NAMES, SKIPPED_DIRS, unreadable
 
     found: list[Path] = []
     skip = SKIPPED_DIRS | {"build", "dist", "site-packages", "venv", "env"}
 
     def visit(directory: Path, depth: int) -> None:
-        try:
-            children = sorted(p for p in directory.iterdir() if p.is_dir())
-        except OSError:
-            return
-        for child in children:
+        for child in sorted(p for p in directory.iterdir() if p.is_dir()):
             if child.name in skip or child.name.startswith(".") \
                     or (child / "pyvenv.cfg").exists():
                 continue
@@ -256,7 +288,10 @@ def _discover(root: Path) -> list[Path]:
             elif depth < DISCOVER_DEPTH:
                 visit(child, depth + 1)
 
-    visit(root, 1)
+    try:
+        visit(root, 1)
+    except OSError as exc:  # a directory that cannot be read may hold vendored code: said
+        raise unreadable(exc) from None
     if not found:
         raise DssyncError("no vendor directory found below the project root (looked for "
                           + ", ".join(sorted(CONTAINER_NAMES)) + ", or a vendor.txt)",

@@ -155,11 +155,12 @@ def adopt(root: Path, candidate: Candidate, make_source: SourceMaker, ctx: Sourc
 def _read_locals(root: Path, candidate: Candidate, cache: Cache,
                  memo: Memo | None) -> list[Local]:
     from dssync._extract.files import read_bytes, table_from_bytes
+    from dssync._init import _shown
 
     found = []
     for path in candidate.files:
         vendored = _vendored(candidate, path)
-        content = read_bytes(root / vendored)
+        content = read_bytes(_shown(root / vendored))  # an error names it as users type it
         try:
             table: ConstantTable | None = table_from_bytes(content, vendored, cache, memo)
         except DssyncError:
@@ -212,23 +213,29 @@ def _identify(candidate: Candidate, name: str, source: PackageIndexSource, tags:
     if candidate.whole_package and not candidate.module:
         adopted.upstream_dir = _upstream_dir(candidate.package, present)
         adopted.left_out = _left_out(source, tags[best], adopted.upstream_dir, candidate)
-        kept = [path[len(candidate.package) + 1:] for path in candidate.files]
-        adopted.include, adopted.exclude = tree_globs(kept, adopted.left_out)
+        inner = len(candidate.package) + 1
+        # The copy's own files (those the release lacks) stay out of the tree: the lock has no
+        # entry for them, and diff would call them gone upstream (and --prune delete them).
+        kept = [path[inner:] for path in candidate.files if path in present]
+        own = [path[inner:] for path in candidate.files if path not in present]
+        adopted.include, adopted.exclude = tree_globs(kept, adopted.left_out, own)
     return adopted
 
 
 TREE_INCLUDE = "**/*.py"
 
 
-def tree_globs(kept: Sequence[str], left_out: Sequence[str]) -> tuple[list[str], list[str]]:
+def tree_globs(kept: Sequence[str], left_out: Sequence[str],
+               own: Sequence[str] = ()) -> tuple[list[str], list[str]]:
     """A tree's ``include`` and ``exclude`` for a copy that keeps ``kept`` of a package's Python
-    files and leaves out ``left_out`` (paths relative to the package): every Python file but
-    those left out, a whole directory left out as one ``dir/**``; or, when that list would be
-    longer than the copy's own, exactly the copy's files (pip keeps 35 of pygments' 302)."""
+    files, leaves out ``left_out`` and adds ``own`` files upstream does not have (paths relative
+    to the package): every Python file but those left out or its own, a whole directory of them
+    as one ``dir/**``; or, when that list would be longer than the copy's kept files, exactly
+    those (pip keeps 35 of pygments' 302)."""
     kept_dirs = {"/".join(path.split("/")[:i]) for path in kept
                  for i in range(1, path.count("/") + 1)}
     exclude: list[str] = []
-    for path in left_out:
+    for path in [*left_out, *own]:
         parts = path.split("/")
         glob = path
         for i in range(1, len(parts)):
@@ -317,18 +324,20 @@ def _hinted(hints: list[Hint], tags: list[str], tag_format: str) -> tuple[Hint |
 def _refusal(name: str, tag: str, locals_: list[Local], key: Key) -> str | None:
     absent, dist, identical = key[0], key[1], -key[2]
     total = len(locals_)
+    # The name is on the index; what is refused is taking that project for this copy.
+    refused = (f"the project {name!r} on the package index does not match: its closest "
+               f"release, {tag},")
     if absent * 2 > total:
-        return (f"not {name} on the package index: its closest release, {tag}, has only "
-                f"{total - absent} of the {total} files")
+        has = "none" if absent == total else f"only {total - absent}"
+        return f"{refused} has {has} of the {total} files"
     if identical:
         return None
     constants = sum(len(local.table) for local in locals_ if local.table is not None)
     if dist > max(1, constants // 2):
-        return (f"not {name} on the package index: its closest release, {tag}, differs in "
-                f"{dist} of the copy's {constants} constants")
+        return f"{refused} differs in {dist} of the copy's {constants} constants"
     # Without constants to judge by (a reformatted copy keeps them, not its lines), the lines:
     # those only one side has count both sides', so this is about half of each.
     if not constants and key[3] > max(1, sum(len(local.lines) for local in locals_)):
-        return (f"not {name} on the package index: its closest release, {tag}, shares too "
-                "few lines with the copy (which has no constants to compare)")
+        return (f"{refused} shares too few lines with the copy (which has no constants to "
+                "compare)")
     return None

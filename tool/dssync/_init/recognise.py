@@ -18,10 +18,13 @@ it (``dssync._init.adopt``).
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Callable, NoReturn
+
+from dssync.errors import DssyncError
 
 if TYPE_CHECKING:
     from dssync.models import ConstantTable
@@ -94,6 +97,14 @@ TableReader = Callable[[Path], "ConstantTable | None"]
 def recognise(root: Path, directory: Path,
               read_table: TableReader) -> tuple[list[Candidate], list[Unrecognised]]:
     """The vendored projects in ``directory`` (inside ``root``), and what is not one."""
+    try:
+        return _recognise(root, directory, read_table)
+    except OSError as exc:
+        raise unreadable(exc) from None
+
+
+def _recognise(root: Path, directory: Path,
+               read_table: TableReader) -> tuple[list[Candidate], list[Unrecognised]]:
     found: list[Candidate] = []
     skipped: list[Unrecognised] = []
     shown = _rel(root, directory)
@@ -142,14 +153,40 @@ def recognise(root: Path, directory: Path,
 # -- what a directory is -------------------------------------------------------------------------
 
 
-def _python_files(directory: Path) -> Iterator[Path]:
-    for path in sorted(directory.rglob("*.py")):
-        if path.is_file() and not (SKIPPED_DIRS & set(path.relative_to(directory).parts)):
-            yield path
+def _python_files(directory: Path) -> list[Path]:
+    found = []
+    for dirpath, dirnames, filenames in os.walk(directory, onerror=_raise):
+        dirnames[:] = [d for d in dirnames if d not in SKIPPED_DIRS]
+        found += [Path(dirpath, name) for name in filenames if name.endswith(".py")]
+    return sorted(path for path in found if path.is_file())
+
+
+def _raise(exc: OSError) -> NoReturn:
+    raise exc  # os.walk would skip the directory it cannot list, and say nothing
 
 
 def _has_python(directory: Path) -> bool:
-    return next(_python_files(directory), None) is not None
+    return bool(_python_files(directory))
+
+
+def unreadable(exc: OSError) -> DssyncError:
+    """A directory that cannot be read, as an error: never skipped, because the copy's files in
+    it would go unwatched without a word (or into a tree's ``exclude``)."""
+    from dssync._init import _shown
+
+    where = _shown(_cause(Path(exc.filename))) if exc.filename else None
+    if isinstance(exc, PermissionError):
+        return DssyncError("permission denied", path=where, hint="make it readable")
+    return DssyncError(f"cannot read it: {exc.strerror or exc}", path=where)
+
+
+def _cause(path: Path) -> Path:
+    """The directory that keeps ``path`` from being read: the outermost one above it that
+    cannot be entered (``x/pyvenv.cfg`` is out of reach because ``x`` is), else ``path``."""
+    for parent in reversed(path.absolute().parents):
+        if not os.access(parent, os.X_OK):
+            return parent
+    return path
 
 
 def _project_package(directory: Path) -> Path | None:
@@ -167,8 +204,9 @@ def _is_container(directory: Path) -> bool:
     if (directory / "vendor.txt").is_file():
         return True
     # Only packages below it (and perhaps its own __init__.py): a directory of projects.
-    own = [p for p in directory.glob("*.py") if p.name != "__init__.py"]
-    subpackages = [p for p in directory.iterdir() if p.is_dir() and p.name not in SKIPPED_DIRS
+    children = list(directory.iterdir())
+    own = [p for p in children if p.suffix == ".py" and p.name != "__init__.py"]
+    subpackages = [p for p in children if p.is_dir() and p.name not in SKIPPED_DIRS
                    and _has_python(p)]
     return not own and len(subpackages) > 1
 

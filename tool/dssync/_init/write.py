@@ -4,16 +4,20 @@ A whole vendored package becomes a tree mapping (``include = ["**/*.py"]``); loo
 bigger project (DeepSpeed's constants modules without the package's ``__init__.py``) become one
 ``files`` entry each, so that nothing else of that project is watched. Into ``pyproject.toml``
 the ``[tool.dssync]`` table is inserted with tomlkit, which keeps every other byte of the file
-as it was; a ``dssync.toml`` holds the same keys at its top level.
+as it was (its line ends too); a ``dssync.toml`` holds the same keys at its top level. What
+``--force`` replaces in the other file is removed (``replaced``), so that one configuration
+remains.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
-from dssync.config import DSSYNC_TOML, PYPROJECT
+from dssync.config import (DEFAULT_LOCK, DSSYNC_TOML, PYPROJECT, configuration_in,
+                           configurations_in)
 from dssync.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -110,44 +114,87 @@ def _found(item: Adopted) -> str:
     return f"dssync init: {item.candidate.directory} matches {item.package} {item.version} ({how})"
 
 
-def target(config: str | None, root: Path) -> Path:
-    """Where to write: ``--config PATH``, else pyproject.toml when there is one, else
+def target(config: str | None, cwd: Path) -> Path:
+    """Where to write: ``--config PATH``; else (in ``cwd``, or the directory ``--config``
+    names) the file that configures dssync already, pyproject.toml when there is one, or
     dssync.toml."""
+    root = cwd
     if config:
-        path = Path(config)
-        if path.is_dir():
-            path = path / (PYPROJECT if (path / PYPROJECT).is_file() else DSSYNC_TOML)
-        return path
+        root = Path(config)
+        if not root.is_dir():
+            return root
+    existing = configuration_in(root)
+    if existing is not None:
+        return existing
     return root / PYPROJECT if (root / PYPROJECT).is_file() else root / DSSYNC_TOML
 
 
-def existing_configuration(path: Path) -> str | None:
-    """What already configures dssync beside or in ``path`` (to refuse overwriting it)."""
-    from dssync.config import _config_in
+@dataclass
+class Replaced:
+    """What configured dssync in the directory before (to refuse, or, forced, to replace)."""
 
-    found = _config_in(path.parent)
-    if found is not None:
-        return f"{found.name}" + (" has [tool.dssync]" if found.name == PYPROJECT else "")
-    return None
+    configs: list[Path] = field(default_factory=list)
+    """Every configuration there: a dssync.toml, a pyproject.toml with ``[tool.dssync]``."""
+    locks: list[Path] = field(default_factory=list)
+    """The lock files they name, that are there."""
+
+    def stale(self, path: Path, lock: Path) -> tuple[list[Path], list[Path]]:
+        """The configurations and locks left over once ``path`` and ``lock`` are written:
+        removed, so that one configuration, and one lock, remain."""
+        return ([c for c in self.configs if c != path],
+                [old for old in self.locks if old.resolve() != lock.resolve()])
+
+
+def replaced(root: Path) -> Replaced:
+    """What configures dssync in ``root`` now, and the lock each configuration names."""
+    found = Replaced(configurations_in(root))
+    for path in found.configs:
+        lock = _lock_named(path)
+        if lock is not None and lock not in found.locks:
+            found.locks.append(lock)
+    return found
+
+
+def _table_of(path: Path) -> dict[str, Any] | None:
+    """The dssync settings of a configuration file, or None where it cannot be read."""
+    import tomlkit
+
+    try:
+        doc = tomlkit.parse(path.read_bytes().decode("utf-8-sig")).unwrap()
+    except (OSError, UnicodeDecodeError, tomlkit.exceptions.TOMLKitError):
+        return None
+    if path.name == PYPROJECT:
+        tool = doc.get("tool")
+        table = tool.get("dssync") if isinstance(tool, dict) else None
+        return table if isinstance(table, dict) else None
+    return doc
+
+
+def _lock_named(path: Path) -> Path | None:
+    """The lock file ``path`` names, when it is a file inside the project (a lock named
+    outside it, or not there, is not dssync's to remove)."""
+    table = _table_of(path)
+    name = table.get("lock", DEFAULT_LOCK) if table is not None else DEFAULT_LOCK
+    if not isinstance(name, str) or not name:
+        return None
+    root = path.parent
+    lock = root / name
+    try:
+        lock.resolve().relative_to(root.resolve())
+    except (ValueError, OSError):
+        return None
+    return lock if lock.is_file() else None
 
 
 def merged_text(path: Path, data: dict[str, Any], adopted: Sequence[Adopted]) -> str:
     """The new text of ``path``: for pyproject.toml, the file as it is with ``[tool.dssync]``
-    added (or replaced); otherwise the whole dssync.toml."""
-    import tomlkit
-
+    added (or replaced where it is); otherwise the whole dssync.toml."""
     if path.name != PYPROJECT:
         return render(data, adopted, pyproject=False)
-    try:
-        text = path.read_text(encoding="utf-8") if path.exists() else ""
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read it to add [tool.dssync]: {exc}", path=path,
-                          hint="check that it is a readable UTF-8 file") from None
-    try:
-        doc = tomlkit.parse(text)
-    except tomlkit.exceptions.ParseError as exc:
-        raise ConfigError(f"is not valid TOML: {exc}", path=path,
-                          hint="fix it first, or write dssync.toml with --config") from None
+    import tomlkit
+
+    text = _read(path, "to add [tool.dssync]") if path.exists() else ""
+    doc = _parse(path, text)
     tool = doc.get("tool")
     if tool is None:
         if text and not text.endswith("\n"):
@@ -155,6 +202,59 @@ def merged_text(path: Path, data: dict[str, Any], adopted: Sequence[Adopted]) ->
         tool = tomlkit.table(is_super_table=True)
         doc.add("tool", tool)
     if "dssync" in tool:
-        del tool["dssync"]
-    tool.add("dssync", _table(data, adopted))
-    return tomlkit.dumps(doc)
+        tool["dssync"] = _table(data, adopted)  # where it was: tomlkit keeps its place
+    else:
+        tool.add("dssync", _table(data, adopted))
+    return _as_written(text, doc)
+
+
+def without_dssync(path: Path) -> str:
+    """The text of pyproject.toml ``path`` without its ``[tool.dssync]`` table, every other
+    byte as it was (a ``[tool]`` left empty goes too)."""
+    text = _read(path, "to remove [tool.dssync]")
+    doc = _parse(path, text)
+    tool = doc.get("tool")
+    if tool is None or "dssync" not in tool:
+        return text
+    del tool["dssync"]
+    if not tool:
+        del doc["tool"]
+    out = _as_written(text, doc)
+    # The blank line that set a last table apart from what came before it goes with it.
+    return out.rstrip("\r\n") + text[len(text.rstrip("\r\n")):] if out.strip() else ""
+
+
+def _read(path: Path, why: str) -> str:
+    # Bytes, not text mode: universal newlines would turn a CRLF file's line ends into LF.
+    from dssync._init import _shown
+
+    try:
+        return path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ConfigError(f"cannot read it {why}: {reason}", path=_shown(path),
+                          hint="check that it is a readable UTF-8 file") from None
+
+
+def _parse(path: Path, text: str) -> Any:
+    import tomlkit
+
+    from dssync._init import _shown
+
+    try:
+        return tomlkit.parse(text.removeprefix(_BOM))
+    except tomlkit.exceptions.ParseError as exc:
+        raise ConfigError(f"is not valid TOML: {exc}", path=_shown(path),
+                          hint="fix it first, or write dssync.toml with --config") from None
+
+
+_BOM = "\ufeff"
+
+
+def _as_written(original: str, doc: Any) -> str:
+    """The text of ``doc`` as ``original`` was written: its byte order mark, and its CRLF line
+    ends where it has them throughout (what tomlkit adds ends its lines with LF)."""
+    text = doc.as_string()
+    if "\r\n" in original and original.count("\n") == original.count("\r\n"):
+        text = re.sub(r"(?<!\r)\n", "\r\n", text)
+    return _BOM + text if original.startswith(_BOM) else text

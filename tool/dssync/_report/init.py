@@ -55,11 +55,15 @@ def _adopted(item: Adopted) -> list[str]:
 
 
 def _globs(item: Adopted) -> str:
-    count = len(item.left_out)
-    files = f"{count} upstream file{'s' if count != 1 else ''} the copy leaves out"
-    if not item.left_out:
+    left, own = len(item.left_out), len(item.local_only)
+    parts = []
+    if left:
+        parts.append(f"the {left} upstream file{'s' if left != 1 else ''} the copy leaves out")
+    if own:
+        parts.append(f"the copy's {own} file{'s' if own != 1 else ''} not upstream")
+    if not parts:
         return f"include {', '.join(item.include)}"
     if item.exclude:
-        return f"include {', '.join(item.include)}; exclude the {files}"
+        return f"include {', '.join(item.include)}; exclude {' and '.join(parts)}"
     kept = len(item.include)
-    return f"include the copy's {kept} file{'s' if kept != 1 else ''}, not the {files}"
+    return f"include the copy's {kept} file{'s' if kept != 1 else ''}, not {' or '.join(parts)}"

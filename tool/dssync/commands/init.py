@@ -34,7 +34,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="print the configuration on stdout (and what was found on stderr) "
                         "instead of writing it and the lock")
     p.add_argument("--force", action="store_true",
-                   help="replace an existing dssync configuration (and its lock)")
+                   help="replace an existing dssync configuration and its lock (in the file it is "
+                        "in, unless --config names the other one: then the old one is "
+                        "removed, and pyproject.toml keeps all but [tool.dssync])")
     g = p.add_argument_group("upstream")
     from dssync.commands.options import index_url
 
@@ -73,10 +75,15 @@ def run(args: argparse.Namespace) -> int:
         raise DssyncError("nothing to configure: no directory matched a project on the "
                           "package index", hint="see the reasons above; name other "
                                                 "directories, or --index-url")
+    removed = ", ".join(result.removed_shown)
     if args.dry_run:
+        if removed:
+            sys.stderr.write(f"would remove {removed} (--force, replaced by "
+                             f"{result.config_shown})\n")
         sys.stdout.write(result.text)
     else:
         count = len(result.adopted)
         print(f"wrote {result.config_shown} ({count} upstream{'s' if count != 1 else ''}) "
-              f"and {result.lock_shown} ({len(result.lock)} files)")
+              f"and {result.lock_shown} ({len(result.lock)} files)"
+              + (f"; removed {removed}" if removed else ""))
     return 1 if result.unmatched else 0
