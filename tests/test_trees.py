@@ -266,7 +266,10 @@ def test_update_dry_run_shows_the_new_file_and_changes_nothing(synced):
     code, out, err = cli(root, "update", "--tag", "v2", "--dry-run", *cache)
     assert code == 1
     assert "+++ b/third_party/gamma/c/constants.py" in out and "+FRESH = 'new'" in out
-    assert "dssync: third_party/gamma/old/constants.py: kept, though" in err
+    assert "dssync: third_party/gamma/old/constants.py: would be kept, though" in err
+    assert {p: (root / p).read_bytes() for p in _files(root)} == before
+    code, out, err = cli(root, "update", "--tag", "v2", "--dry-run", "--prune", *cache)
+    assert "dssync: would be deleted: third_party/gamma/old/constants.py (" in err
     assert {p: (root / p).read_bytes() for p in _files(root)} == before
 
 

@@ -46,11 +46,14 @@ def notes(file: FileUpdate) -> list[str]:
     return lines
 
 
-def gone_line(gone: GoneFile) -> str:
-    """What ``update`` did with a file of a tree that upstream no longer has."""
+def gone_line(gone: GoneFile, *, dry_run: bool = False) -> str:
+    """What ``update`` did (or, in a dry run, would do) with a file of a tree that upstream no
+    longer has."""
     if gone.pruned:
-        return f"deleted: {gone.vendored} ({gone.reason}; --prune)"
-    return (f"{gone.vendored}: kept, though {gone.reason} (delete it, or rerun with --prune; "
+        deleted = "would be deleted" if dry_run else "deleted"
+        return f"{deleted}: {gone.vendored} ({gone.reason}; --prune)"
+    kept = "would be kept" if dry_run else "kept"
+    return (f"{gone.vendored}: {kept}, though {gone.reason} (delete it, or rerun with --prune; "
             "the lock keeps its entry until then)")
 
 

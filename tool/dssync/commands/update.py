@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
             for note in notes(file):
                 print(f"dssync: {note}", file=sys.stderr)
         for gone in plan.gone:
-            print(f"dssync: {gone_line(gone)}", file=sys.stderr)
+            print(f"dssync: {gone_line(gone, dry_run=True)}", file=sys.stderr)
         sys.stdout.flush()
         return 1 if plan.changed or plan.left else 0
 
