@@ -79,6 +79,8 @@ class _FrozenDict(dict):
 
 @dataclass(frozen=True)
 class FileEntry:
+    """One configured vendored file and the upstream file it copies."""
+
     vendored: str
     """Relative to the project root, ``/``-separated and normalized."""
     upstream: str
@@ -113,12 +115,17 @@ class TreeEntry:
 
 @dataclass(frozen=True)
 class LicenseEntry:
+    """Where upstream's license file is, and where its vendored copy goes."""
+
     upstream: str
     vendored: str
 
 
 @dataclass(frozen=True)
 class Config:
+    """A configuration, validated: one upstream's (where to read it, what is vendored from it),
+    or, with ``upstreams``, the whole file's."""
+
     root: Path
     """The directory holding the configuration file; relative paths start here."""
     path: Path
