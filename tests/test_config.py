@@ -152,6 +152,8 @@ def test_source_specs_without_any_source(tmp_path):
     ('sources = ["git:"]\n', "tool.dssync.sources[0]: 'git:' names no repository"),
     ('sources = ["github:nope"]\n', "tool.dssync.sources[0]: 'nope' is not a GitHub"),
     ('sources = ["pypi:-bad-"]\n', "tool.dssync.sources[0]: '-bad-' is not a valid package"),
+    # A Kelvin sign folds to "k" case-insensitively, but no package index name has one.
+    ('sources = ["pypi:\u212aafka"]\n', "tool.dssync.sources[0]: '\u212aafka' is not a valid package"),
     ('sources = []\n', "tool.dssync.sources: is empty"),
     ('sources = "github"\n', "tool.dssync.sources: expected an array of strings, got string"),
     ('sources = ["git:x", 3]\n', "tool.dssync.sources[1]: expected a string, got integer"),

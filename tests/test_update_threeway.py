@@ -12,7 +12,9 @@ from pathlib import Path
 
 from dssync._diff.engine import diff_tables
 from dssync._extract.extract import extract_table
+from dssync._extract.table_json import cached_table
 from dssync._rewrite import merge
+from dssync.cache import Cache
 from dssync.cli import main
 from lint_checks import e30_errors, undefined_names
 
@@ -320,6 +322,17 @@ def test_attribute_docstrings_travel_with_their_fields(tmp_path):
 def test_a_docstring_edited_here_stays_in_a_three_way_merge():
     ours = DOC_OURS.replace(b"Overlap communication.", b"Overlap (we rely on it).")
     result = merge(ours, DOC_THEIRS, base=DOC_OURS)
+    assert b'"""Overlap (we rely on it)."""' in result.data
+    assert b'"""Use the memory efficient linear layer."""' in result.data
+
+
+def test_a_docstring_edited_here_stays_when_the_base_is_read_from_the_cache(tmp_path):
+    # With the base's table cached, the base is parsed only because a class's fields need it.
+    cache = Cache(tmp_path / "cache")
+    merge(DOC_OURS, DOC_OURS, cache=cache)  # caches the base's table
+    assert cached_table(DOC_OURS, "base", cache) is not None
+    ours = DOC_OURS.replace(b"Overlap communication.", b"Overlap (we rely on it).")
+    result = merge(ours, DOC_THEIRS, base=DOC_OURS, cache=cache)
     assert b'"""Overlap (we rely on it)."""' in result.data
     assert b'"""Use the memory efficient linear layer."""' in result.data
 

@@ -34,6 +34,8 @@ _RESTORE_HINT = ("restore it from version control, or delete it and let dssync w
 
 @dataclass(frozen=True)
 class LockEntry:
+    """What one vendored file was last written from: the release, the source and both hashes."""
+
     vendored: str
     upstream: str
     tag: str
@@ -79,6 +81,8 @@ class LockEntry:
 
 @dataclass(frozen=True)
 class Lock:
+    """The lock file: each vendored file's entry."""
+
     entries: dict[str, LockEntry] = field(default_factory=dict)
     """Keyed by vendored path (relative to the project root, ``/``-separated)."""
 

@@ -214,6 +214,8 @@ class Placement:
 
 @dataclass(frozen=True)
 class Added:
+    """A constant upstream has and the vendored file does not."""
+
     name: str
     value: str
     """The normalized value, what comparison uses (``16`` for ``0x10``)."""
@@ -234,6 +236,8 @@ class Added:
 
 @dataclass(frozen=True)
 class Removed:
+    """A constant the vendored file has and upstream no longer does."""
+
     name: str
     value: str
     """The normalized value, what comparison uses (``16`` for ``0x10``)."""
@@ -251,6 +255,9 @@ class Removed:
 
 @dataclass(frozen=True)
 class Changed:
+    """A constant both sides have, with another value (or, ``kind`` ``reference``, the same
+    expression naming something that changed)."""
+
     name: str
     kind: str
     """``value``: the expression changed; ``reference``: it did not, but what it refers to did."""
@@ -282,6 +289,8 @@ class Changed:
 
 @dataclass(frozen=True)
 class Renamed:
+    """A removed and an added constant taken for one renamed: same value, similar name."""
+
     old_name: str
     new_name: str
     value: str

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Target:
+    """A vendored file to compare, with the upstream path it is compared to."""
+
     vendored: str
     """As the user and the reports name it (relative to the project root when configured)."""
     path: Path

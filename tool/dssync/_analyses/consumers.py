@@ -26,6 +26,8 @@ FORMAT_VERSION = 1
 
 @dataclass(frozen=True)
 class Use:
+    """One place in the project's own code that uses a vendored constant."""
+
     path: str
     line: int
     column: int
@@ -79,6 +81,8 @@ def iter_python_files(paths: Sequence[Path], *, skip_dirs: Iterable[str] = SKIPP
 
 @dataclass
 class Scan:
+    """The uses found in the project's code, and what could not be read."""
+
     uses: list[Use] = field(default_factory=list)
     files: int = 0
     """Files scanned."""

@@ -19,6 +19,8 @@ REMOVED, CHANGED, RENAMED, MOVED = "removed", "changed", "renamed", "moved"
 
 @dataclass(frozen=True)
 class Drifted:
+    """A constant whose drift can break the code that uses it."""
+
     vendored: str
     """The vendored file, as configured; also the key uses are filed under."""
     upstream: str
@@ -32,6 +34,8 @@ class Drifted:
 
 @dataclass
 class Impact:
+    """Drifted constants at one tag and the project's uses of each."""
+
     tag: str
     source: str
     drifted: list[Drifted]

@@ -18,6 +18,8 @@ from dssync.models import ConstantTable
 
 @dataclass(frozen=True)
 class Score:
+    """How far one release is from the vendored copy, constant by constant."""
+
     tag: str
     distance: int
     added: int = 0

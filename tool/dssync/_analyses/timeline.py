@@ -21,6 +21,8 @@ INTRODUCED, CHANGED, REMOVED, REINTRODUCED = "introduced", "changed", "removed",
 
 @dataclass(frozen=True)
 class Event:
+    """One release's change to a constant."""
+
     tag: str
     kind: str
     """``introduced``, ``changed``, ``removed`` or ``reintroduced``."""
@@ -40,6 +42,8 @@ class Event:
 
 @dataclass
 class ConstantTimeline:
+    """A constant's events, oldest release first."""
+
     name: str
     events: list[Event] = field(default_factory=list)
 
@@ -60,6 +64,8 @@ class ConstantTimeline:
 
 @dataclass
 class FileHistory:
+    """One upstream file across the releases read: its constants' timelines."""
+
     path: str
     """The upstream path."""
     tags: list[str]
@@ -89,6 +95,8 @@ class FileHistory:
 
 @dataclass
 class History:
+    """What ``history`` found: every file's timelines over the releases read."""
+
     source: str
     tags: list[str]
     files: list[FileHistory]

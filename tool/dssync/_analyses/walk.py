@@ -33,6 +33,8 @@ class Snapshot:
 
 @dataclass
 class Walk:
+    """Every release's snapshot of the files walked, from the source that answered."""
+
     source: str
     """The spec of the source that answered."""
     tags: list[str]

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class HistoryOptions(WalkOptions):
+    """What ``history`` reads and shows."""
+
     files: Sequence[str] = ()
     """Configured vendored files (default: all); with ``upstream_path``, the name shown."""
     upstream_path: str | None = None

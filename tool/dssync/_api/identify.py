@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class IdentifyOptions(WalkOptions):
+    """Which copy ``identify`` scores, and against which releases."""
+
     vendored: str | None = None
     """The copy to identify (default: every configured vendored file)."""
     file: str | None = None

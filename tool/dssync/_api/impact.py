@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ImpactOptions:
+    """The tag ``impact`` compares with, and the code it scans."""
+
     tag: str
     files: Sequence[str] = ()
     """Configured vendored files to check (default: all); with ``upstream_path``, the one

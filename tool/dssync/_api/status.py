@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class StatusOptions:
+    """Which vendored files ``status`` checks."""
+
     files: Sequence[str] = ()
     """Vendored files to check (default: every configured one, and the LICENSE copy)."""
 

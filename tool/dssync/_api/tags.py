@@ -13,12 +13,16 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class TagsOptions:
+    """How many tags ``tags`` lists."""
+
     limit: int | None = None
     """At most this many tags (default: all)."""
 
 
 @dataclass
 class TagList:
+    """Upstream's tags, in the order ``tags`` shows them."""
+
     tags: list[str]
     """Releases newest first (PEP 440), then tags that name no release."""
     hidden: list[str] = field(default_factory=list)

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class VendorOptions:
+    """The tag ``vendor`` copies from, and which files."""
+
     tag: str
     files: Sequence[str] = ()
     """Vendored files to (re)write (default: all, and the LICENSE copy)."""
@@ -39,6 +41,8 @@ class Vendored:
 
 @dataclass
 class VendorResult:
+    """What ``vendor`` wrote, and whether the lock changed."""
+
     tag: str
     written: list[Vendored]
     lock: str

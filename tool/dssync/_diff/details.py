@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from dssync.models import UNRESOLVED
@@ -69,6 +68,8 @@ def text_details(old: Any, new: Any) -> tuple[str, ...] | None:
     """Changed lines of a multi-line string (help texts and config examples), unified style."""
     if not (isinstance(old, str) and isinstance(new, str)) or ("\n" not in old and "\n" not in new):
         return None
+    import difflib  # only for a changed multi-line string
+
     lines = [
         line.rstrip("\n")
         for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=0)

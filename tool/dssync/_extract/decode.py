@@ -13,6 +13,8 @@ from dssync.errors import DssyncError
 
 @dataclass(frozen=True)
 class SourceText:
+    """A Python source decoded as Python would, with what writing it back needs."""
+
     text: str
     encoding: str
     """The codec Python would use: a PEP 263 cookie, ``utf-8-sig`` for a BOM, else ``utf-8``."""

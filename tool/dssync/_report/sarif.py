@@ -29,6 +29,8 @@ FINGERPRINT_KEY = "dssyncFinding/v1"
 
 @dataclass(frozen=True)
 class Rule:
+    """One SARIF rule: a kind of drift and how it is reported."""
+
     id: str
     kind: str
     name: str

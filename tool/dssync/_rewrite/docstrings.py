@@ -9,7 +9,7 @@ and an added field brings its own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import libcst as cst
 
@@ -61,18 +61,26 @@ def _text(stmt: cst.BaseStatement | None) -> str | None:
     return None if stmt is None else _CODE.code_for_node(stmt.body[0])  # type: ignore[attr-defined]
 
 
-def sync_docstrings(module: cst.Module, upstream: cst.Module, base: cst.Module,
+def sync_docstrings(module: cst.Module, upstream: cst.Module, base: Callable[[], cst.Module],
                     ours: cst.Module) -> cst.Module:
-    """``module`` (the merge's result) with each field's docstring as it should be."""
-    up, bs, mine = _classes(upstream), _classes(base), _classes(ours)
+    """``module`` (the merge's result) with each field's docstring as it should be. ``base``
+    gives the base's module, read only when a field of a class upstream has is documented on either side."""
+    up, mine = _classes(upstream), _classes(ours)
     body = list(module.body)
+    bs: dict[str, cst.ClassDef] | None = None
     for i, stmt in enumerate(body):
         if not isinstance(stmt, cst.ClassDef) or not isinstance(stmt.body, cst.IndentedBlock):
             continue
         name = stmt.name.value
         if name not in up:
             continue
-        wanted = _wanted(_docstrings(up[name]), _docstrings(bs.get(name)), _docstrings(mine.get(name)))
+        up_docs, my_docs = _docstrings(up[name]), _docstrings(mine.get(name))
+        if any(up_docs.values()) or any(my_docs.values()):
+            bs = _classes(base()) if bs is None else bs
+            based = _docstrings(bs.get(name))
+        else:  # no field documented on either side: what the base had changes nothing
+            based = {}
+        wanted = _wanted(up_docs, based, my_docs)
         members = _with_docstrings(stmt.body.body, wanted)
         if members is not None:
             body[i] = stmt.with_changes(body=stmt.body.with_changes(body=members))

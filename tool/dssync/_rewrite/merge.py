@@ -78,6 +78,12 @@ def read_side(source: SourceText, path: str, sha256: str = "",
     return build_layout(module, raws), table if table is not None else table_of(raws, path, sha256)
 
 
+def _parse_text(text: str, path: str) -> cst.Module:
+    from dssync._extract.parse import parse_module
+
+    return parse_module(text, path)
+
+
 def _wants_newline(text: str) -> bool:
     # An empty file has no last line to end; what is added to it ends as lines do.
     return ends_with_newline(text) or not text.strip()
@@ -155,12 +161,17 @@ def merge(vendored: bytes, upstream: bytes, *, vendored_path: str = "vendored",
     drift = diff_tables(v_table, u_table, vendored=vendored_path, upstream=upstream_path,
                         pins=pins, renames=False, place_added=False)  # the planner places them
     if mode == "merge":
-        b_layout = None
+        b_text, b_module = "", None
         if base is not None:
             b_original = decode_source(base, base_path)
             b_src = _restyled(b_original, v_src.newline)
-            b_known = cached_table(base, base_path, cache) if b_src.text == b_original.text else None
-            b_layout, b_table = read_side(b_src, base_path, table=b_known)
+            b_text = b_src.text
+            b_known = cached_table(base, base_path, cache) if b_text == b_original.text else None
+            if b_known is None:
+                b_layout, b_table = read_side(b_src, base_path)
+                b_module = b_layout.module
+            else:
+                b_table = b_known
             sides = settle(b_table, v_table, u_table, drift)
             decided = {**sides.keep, **({} if theirs else dict(sides.conflicts))}
             # What ours keeps is planned like a pin; the result still reports the whole drift.
@@ -177,8 +188,13 @@ def merge(vendored: bytes, upstream: bytes, *, vendored_path: str = "vendored",
         from dssync._rewrite.docstrings import sync_docstrings
 
         assert plan.module is not None
-        module = sync_docstrings(plan.module, u_layout.module,
-                                 (b_layout or v_layout).module, v_layout.module)
+        def read_base() -> cst.Module:
+            """The base's module; with its table cached, parsed only if a class's fields need it."""
+            if base is None:
+                return v_layout.module
+            return b_module if b_module is not None else _parse_text(b_text, base_path)
+
+        module = sync_docstrings(plan.module, u_layout.module, read_base, v_layout.module)
         # libcst drops the final newline after a comment ending in a backslash; put it back.
         text = with_trailing_newline(module.code, _wants_newline(v_src.text), v_src.newline)
     else:

@@ -156,6 +156,8 @@ def make_source(spec: str, ctx: SourceContext) -> UpstreamSource:
 
 @dataclass
 class FetchResult:
+    """What the sources, asked in order, gave for the files asked about at one tag."""
+
     files: dict[str, Fetched] = field(default_factory=dict)
     missing: dict[str, PathNotFound] = field(default_factory=dict)
     """Files no source has at the tag: they do not exist upstream (any more, or yet)."""

@@ -48,6 +48,8 @@ _STORED_NEVER = frozenset({"authorization", "proxy-authorization", "cookie", "se
 
 @dataclass(frozen=True)
 class HttpResponse:
+    """An answer from the network, or from the HTTP cache in its place."""
+
     url: str
     """The final URL, after redirects."""
     status: int
@@ -209,6 +211,9 @@ class _Retry(Exception):
 
 @dataclass
 class _Redirect:
+    """A redirect one attempt answered: the caller follows it, deciding on each hop where the
+    token may go."""
+
     location: str
 
 

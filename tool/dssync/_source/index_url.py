@@ -18,8 +18,10 @@ never written here, so this module cannot drift from the pip the user actually r
 from __future__ import annotations
 
 import configparser
+import functools
 import locale
 import os
+import stat
 import sys
 
 from dssync.errors import ConfigError
@@ -102,12 +104,25 @@ def pip_config_files() -> list[list[str]]:
 
 
 def _read(path: str) -> configparser.RawConfigParser | None:
-    if not os.path.isfile(path):
+    try:
+        st = os.stat(path)
+    except OSError:
         return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    # pip reads its files in the locale's encoding; so must we, to see the same values.
+    return _parsed(path, (st.st_mtime_ns, st.st_size, st.st_ino),
+                   locale.getpreferredencoding(False))
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(path: str, signature: tuple[int, int, int],
+            encoding: str) -> configparser.RawConfigParser:
+    """A file parsed once per process while it stays the same (``signature``): a run asks for
+    the index once per upstream file. Callers only read the parser."""
     parser = configparser.RawConfigParser()
     try:
-        # pip reads its files in the locale's encoding; so must we, to see the same values.
-        parser.read(path, encoding=locale.getpreferredencoding(False))
+        parser.read(path, encoding=encoding)
     except (configparser.Error, UnicodeDecodeError) as exc:
         detail = " ".join(str(exc).split())
         raise ConfigError(f"pip configuration file cannot be parsed: {detail}", path=path,

@@ -57,6 +57,8 @@ class IndexFile:
 
 @dataclass(frozen=True)
 class Listing:
+    """A project's page on the package index: its files, and the versions PEP 700 lists."""
+
     files: tuple[IndexFile, ...]
     versions: tuple[str, ...] = ()
 

@@ -7,22 +7,23 @@ from pathlib import Path
 
 from dssync._report.interface import FORMATS
 from dssync.commands.options import (
-    cache_from_args, chosen_files, files_parent, report_parent, upstream_parent, verdict_parent,
+    add_files_options, add_report_options, add_upstream_options, add_verdict_options,
+    cache_from_args, chosen_files,
 )
 from dssync.commands.output import deliver, reports_directory
 from dssync.errors import DssyncError
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parents = [files_parent("OLD.py NEW.py; or, with --tag, the vendored files to check "
-                            "(default: all configured)"),
-               report_parent(FORMATS, report_sets=True),
-               verdict_parent(finding="drift", report_sets=True), upstream_parent()]
     p = sub.add_parser("diff", help="report how vendored constants differ from upstream",
-                       parents=parents,
                        description="Compare two local files (dssync diff OLD.py NEW.py), or vendored "
                                    "files with an upstream tag (dssync diff --tag v0.9.0). Exit status: "
                                    "0 no drift, 1 drift, 2 trouble.")
+    add_files_options(p, "OLD.py NEW.py; or, with --tag, the vendored files to check "
+                         "(default: all configured)")
+    add_report_options(p, FORMATS, report_sets=True)
+    add_verdict_options(p, finding="drift", report_sets=True)
+    add_upstream_options(p)
     p.add_argument("--no-renames", action="store_true", help="report renames as removed + added")
     p.add_argument("--write-reports", action="store_true",
                    help="also write drift-<tag>.md/.json/.sarif/.html to the configured reports "

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from dssync.commands.options import chosen_files, files_parent, report_parent, walk_parent
+from dssync.commands.options import (
+    add_files_options, add_report_options, add_walk_options, chosen_files,
+)
 
 if TYPE_CHECKING:
     pass
@@ -14,16 +16,17 @@ FORMATS = ("text", "json", "html")
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parents = [files_parent("configured vendored files (default: all); with --upstream-path, "
-                            "just the name shown for the one file"),
-               report_parent(FORMATS), walk_parent()]
     p = sub.add_parser(
-        "history", parents=parents,
+        "history",
         help="walk every upstream release and show when each constant changed",
         description="Read the upstream file at every release tag, oldest first, and report per "
                     "constant the tag that introduced it, each tag that changed its value "
                     "(old -> new) and the tag that removed it. Works from the configuration, "
                     "or with --source SPEC --upstream-path PATH alone.")
+    add_files_options(p, "configured vendored files (default: all); with --upstream-path, just "
+                         "the name shown for the one file")
+    add_report_options(p, FORMATS)
+    add_walk_options(p)
     p.add_argument("--only-changed", action="store_true",
                    help="leave out constants that stayed the same across every tag read")
 

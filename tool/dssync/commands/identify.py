@@ -5,21 +5,22 @@ from __future__ import annotations
 import argparse
 
 from dssync.commands.history import walk_options
-from dssync.commands.options import report_parent, verdict_parent, walk_parent
+from dssync.commands.options import add_report_options, add_verdict_options, add_walk_options
 
 FORMATS = ("text", "json")
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parents = [report_parent(FORMATS),
-               verdict_parent(finding="only a closest match (no exact one)"), walk_parent()]
     p = sub.add_parser(
-        "identify", parents=parents,
+        "identify",
         help="find the upstream release a vendored copy matches best",
         description="Score every upstream release tag by constant-level distance to a vendored "
                     "copy (constants added + removed + changed) and name the best tag, or the "
                     "range of consecutive tags that tie. Exit status: 0 exact match, 1 closest "
                     "match only, 2 trouble.")
+    add_report_options(p, FORMATS)
+    add_verdict_options(p, finding="only a closest match (no exact one)")
+    add_walk_options(p)
     p.add_argument("vendored", nargs="?", metavar="VENDORED.py",
                    help="the copy to identify (default: every configured vendored file)")
     p.add_argument("--file", metavar="PATH",

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import argparse
 
-from dssync.commands.options import report_parent, upstream_parent, verdict_parent
+from dssync.commands.options import add_report_options, add_upstream_options, add_verdict_options
 from dssync.errors import DssyncError
 
 FORMATS = ("text", "json")
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parents = [report_parent(FORMATS), verdict_parent(finding="a use of a drifted constant"),
-               upstream_parent()]
     p = sub.add_parser(
-        "impact", parents=parents, help="list the uses, in consuming code, of constants that drifted upstream",
+        "impact", help="list the uses, in consuming code, of constants that drifted upstream",
         description="Compare the vendored files with an upstream tag, then scan the project's "
                     "own Python code (default: the project root, without vendored/, hidden "
                     "directories and virtualenvs) for each removed, changed, renamed or moved "
                     "constant, and list every use with file and line. Exit status: 0 no uses, "
                     "1 uses found, 2 trouble.")
+    add_report_options(p, FORMATS)
+    add_verdict_options(p, finding="a use of a drifted constant")
+    add_upstream_options(p)
     p.add_argument("paths", nargs="*", metavar="PATH",
                    help="files or directories to scan (default: the project root)")
     p.add_argument("--file", action="append", metavar="PATH",

@@ -1,6 +1,7 @@
-"""Command-line options shared by the commands, as parent parsers (``parents=[...]``): each
-option is declared once, means the same everywhere, and a command that cannot use one does
-not accept it."""
+"""Command-line options shared by the commands, each group added by one ``add_*_options``
+function: each option is declared once, means the same everywhere, and a command that cannot
+use one does not accept it. (Added to the command's own parser rather than through argparse's
+parent parsers, which build and copy a parser per group: 35 parsers at every start.)"""
 
 from __future__ import annotations
 
@@ -55,58 +56,28 @@ def add_project_options(group: argparse._ActionsContainer) -> None:
                             "answer the cache gave instead")
 
 
-def _parent() -> argparse.ArgumentParser:
-    return argparse.ArgumentParser(add_help=False)
-
-
-def upstream_parent(*, with_tag: bool = True, with_upstream_path: bool = True,
-                    with_prereleases: bool = True) -> argparse.ArgumentParser:
-    """A parent parser with the upstream options (see ``add_upstream_options``)."""
-    parent = _parent()
-    add_upstream_options(parent, with_tag=with_tag, with_upstream_path=with_upstream_path,
-                         with_prereleases=with_prereleases)
-    return parent
-
-
-def walk_parent() -> argparse.ArgumentParser:
+def add_walk_options(p: argparse.ArgumentParser) -> None:
     """The options of commands that read every release tag (no ``--tag``)."""
-    parent = _parent()
-    g = add_upstream_options(parent, with_tag=False)
+    g = add_upstream_options(p, with_tag=False)
     g.add_argument("--since", metavar="TAG", help="first release to read (a tag or a version)")
     g.add_argument("--until", metavar="TAG", help="last release to read (a tag or a version)")
     g.add_argument("--jobs", type=int, default=8, metavar="N",
                    help="concurrent downloads from the package index (default 8; GitHub is "
                         "always read one request at a time)")
-    return parent
 
 
-def files_parent(help: str, *, alias_help: str | None = None) -> argparse.ArgumentParser:
+def add_files_options(p: argparse.ArgumentParser, help: str, *,
+                      alias_help: str | None = None) -> None:
     """Vendored files chosen by path, the same way in every command: positional ``FILE...``,
     with ``--file PATH`` (repeatable) as an alias; ``chosen_files`` joins the two."""
-    parent = _parent()
-    parent.add_argument("files", nargs="*", metavar="FILE", help=help)
-    parent.add_argument("--file", dest="file_alias", action="append", default=[],
-                        metavar="PATH", help=alias_help or "the same as FILE (repeatable)")
-    return parent
+    p.add_argument("files", nargs="*", metavar="FILE", help=help)
+    p.add_argument("--file", dest="file_alias", action="append", default=[],
+                   metavar="PATH", help=alias_help or "the same as FILE (repeatable)")
 
 
 def chosen_files(args: argparse.Namespace) -> tuple[str, ...]:
     """The files named as ``FILE...`` and with ``--file``, in order."""
     return (*args.files, *args.file_alias)
-
-
-def report_parent(formats: tuple[str, ...], *, report_sets: bool = False,
-                  format_help: str | None = None) -> argparse.ArgumentParser:
-    parent = _parent()
-    add_report_options(parent, formats, report_sets=report_sets, format_help=format_help)
-    return parent
-
-
-def verdict_parent(*, finding: str, report_sets: bool = False,
-                   writes: str = "") -> argparse.ArgumentParser:
-    parent = _parent()
-    add_verdict_options(parent, finding=finding, report_sets=report_sets, writes=writes)
-    return parent
 
 
 def index_url(value: str) -> str:

@@ -9,21 +9,22 @@ import argparse
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from dssync.commands.options import files_parent, report_parent, upstream_parent, verdict_parent
+    from dssync.commands.options import (
+        add_files_options, add_report_options, add_upstream_options, add_verdict_options,
+    )
 
-    # Upstream is read only to list local edits: as the lock recorded it, so no tag to pick.
-    parents = [files_parent("vendored files to check (default: all configured, and the LICENSE "
-                            "copy)"),
-               report_parent(FORMATS, format_help="json: schema dssync.status/1 "
-                                                  "(tool/dssync/schema/status.schema.json)"),
-               verdict_parent(finding="a file that differs from the lock"),
-               upstream_parent(with_tag=False, with_upstream_path=False, with_prereleases=False)]
-    p = sub.add_parser("status", aliases=["verify"], parents=parents,
+    p = sub.add_parser("status", aliases=["verify"],
                        help="check that vendored files still match the lock; list local edits",
                        description="For each configured file, and the LICENSE copy: does it still "
                                    "have the sha256 the lock recorded? Local edits are listed "
                                    "constant by constant. Exit status: 0 all match, 1 some "
                                    "differ, 2 trouble.")
+    add_files_options(p, "vendored files to check (default: all configured, and the LICENSE copy)")
+    add_report_options(p, FORMATS, format_help="json: schema dssync.status/1 "
+                                                "(tool/dssync/schema/status.schema.json)")
+    add_verdict_options(p, finding="a file that differs from the lock")
+    # Upstream is read only to list local edits: as the lock recorded it, so no tag to pick.
+    add_upstream_options(p, with_tag=False, with_upstream_path=False, with_prereleases=False)
     p.set_defaults(command="status")
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from dssync.commands.options import positive_int, upstream_parent
+from dssync.commands.options import add_upstream_options, positive_int
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("tags", help="list upstream tags, newest first",
-                       parents=[upstream_parent(with_tag=False, with_upstream_path=False)],
                        description="List upstream's tags: releases newest first by PEP 440, then "
                                    "tags that name no release. Pre- and development releases "
                                    "only with --prereleases (or prereleases = true).")
+    add_upstream_options(p, with_tag=False, with_upstream_path=False)
     p.add_argument("--limit", type=positive_int, metavar="N",
                    help="show at most N tags (default: all)")
 

@@ -12,7 +12,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from dssync.commands.options import upstream_parent, verdict_parent
+from dssync.commands.options import add_upstream_options, add_verdict_options
 from dssync.errors import DssyncError
 
 if TYPE_CHECKING:
@@ -21,11 +21,8 @@ if TYPE_CHECKING:
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parents = [upstream_parent(),
-               verdict_parent(finding="something left (or, with --dry-run, something to "
-                                      "change)", writes="the files and the lock are")]
     p = sub.add_parser(
-        "update", parents=parents,
+        "update",
         help="rewrite vendored files to an upstream tag, constant by constant",
         description="Bring vendored files to an upstream tag (dssync update --tag TAG), or merge "
                     "two local files (dssync update VENDORED.py UPSTREAM.py, rewriting the first). "
@@ -37,6 +34,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                     "matches upstream apart from pins and kept local edits; 1 something was "
                     "left (conflicts, names nothing binds; each listed with the reason) or, "
                     "with --dry-run, something would change; 2 trouble.")
+    add_upstream_options(p)
+    add_verdict_options(p, finding="something left (or, with --dry-run, something to change)",
+                        writes="the files and the lock are")
     # Not the shared FILE.../--file pair: here the positionals are two local files to merge,
     # and --file names configured files to update to a tag.
     p.add_argument("files", nargs="*", metavar="FILE",

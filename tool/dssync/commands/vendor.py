@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from dssync.commands.options import chosen_files, files_parent, upstream_parent
+from dssync.commands.options import add_files_options, add_upstream_options, chosen_files
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parents = [files_parent("vendored files to (re)write (default: all, and the LICENSE copy)"),
-               upstream_parent(with_upstream_path=False)]
-    p = sub.add_parser("vendor", parents=parents,
+    p = sub.add_parser("vendor",
                        help="copy the configured files verbatim from an upstream tag and record "
                             "them in the lock file")
+    add_files_options(p, "vendored files to (re)write (default: all, and the LICENSE copy)")
+    add_upstream_options(p, with_upstream_path=False)
     p.add_argument("--force", action="store_true", help="overwrite files with local edits")
 
 
