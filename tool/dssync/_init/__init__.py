@@ -33,6 +33,8 @@ DISCOVER_DEPTH = 6
 
 @dataclass(frozen=True)
 class InitOptions:
+    """What ``init`` looks at, and where and how it writes."""
+
     directories: Sequence[str] = ()
     """Directories holding vendored code (default: every vendor directory below the root)."""
     config: str | None = None
@@ -45,6 +47,8 @@ class InitOptions:
 
 @dataclass
 class InitResult:
+    """What ``init`` found and wrote (or, with ``--dry-run``, would write)."""
+
     path: Path
     """The configuration file written (or that would be)."""
     text: str

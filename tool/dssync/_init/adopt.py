@@ -110,6 +110,8 @@ class Adopted:
 
 @dataclass(frozen=True)
 class Unmatched:
+    """A recognised project no release on the package index matches, and why."""
+
     directory: str
     reason: str
 

@@ -86,6 +86,8 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Unrecognised:
+    """A directory that holds no vendored project ``init`` can recognise, and why."""
+
     directory: str
     reason: str
 

@@ -30,6 +30,8 @@ SPREAD = 8
 
 @dataclass
 class Found:
+    """Where the search over the releases ended: the best score and the releases that tie for it."""
+
     best: K
     tied: list[int]
     """Indices (into the release list) of every scored release with the best score, in order."""
