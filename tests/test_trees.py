@@ -14,7 +14,9 @@ the same releases as sdists):
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -285,12 +287,36 @@ def test_a_tree_whose_upstream_directory_is_gone_reports_its_files_gone(world, t
     assert "gone since v2" in out and "    - LEGACY = True" in out
 
 
-def test_a_vendored_tree_deleted_here_is_all_new_upstream(synced):
+def test_a_tree_whose_directory_is_not_there_is_a_configuration_error(synced):
+    # A typo in ``vendored`` would otherwise make every command check nothing of the tree.
     root, cache = synced
     shutil.rmtree(root / "third_party")
-    code, out, err = cli(root, "diff", "--tag", "v1", *cache)
+    for command in (["diff", "--tag", "v1"], ["status"], ["update", "--tag", "v2"]):
+        code, out, err = cli(root, *command, *cache)
+        assert (code, out) == (2, ""), (command, out, err)
+        [line] = err.splitlines()
+        assert line.startswith("dssync: dssync.toml: the tree's vendored directory "
+                               "third_party/gamma does not exist; correct its vendored path"), line
+    # vendor is how a tree comes to be: it creates the directory.
+    code, _, err = cli(root, "vendor", "--tag", "v1", *cache)
+    assert code == 0, err
+    assert len(_files(root)) == 3
+
+
+def test_a_lock_entry_nothing_configured_claims_is_reported(synced):
+    root, cache = synced
+    config = root / "dssync.toml"
+    config.write_text(config.read_text().replace('"third_party/gamma"', '"third_party/gamma/a"'))
+    code, out, err = cli(root, "status", *cache)
     assert code == 1, err
-    assert out.count("new upstream under the tree") == 3
+    assert ("third_party/gamma/b/constants.py: in the lock, but no configured file, tree or "
+            "LICENSE copy claims it") in out
+    code, out, err = cli(root, "status", "--format", "json", *cache)
+    assert code == 1, err
+    doc = valid("status", out)
+    states = {f["vendored"]: f["state"] for f in doc["files"]}
+    assert states["third_party/gamma/b/constants.py"] == "not-configured"
+    assert doc["clean"] is False
 
 
 def test_a_file_entry_moved_under_src_is_followed_without_a_tree(world, tmp_path):
@@ -310,3 +336,26 @@ def test_a_file_entry_moved_under_src_is_followed_without_a_tree(world, tmp_path
     lock = json.loads((root / "dssync.lock").read_text())
     assert [(f["vendored"], f["upstream"], f["tag"]) for f in lock["files"]] == [
         ("v/a.py", "src/gamma/a/constants.py", "v3")]
+
+
+def test_an_unreadable_directory_in_a_tree_is_said_never_skipped():
+    from test_init import as_a_user
+
+    top = Path(tempfile.mkdtemp(prefix="dssync-trees-"))
+    top.chmod(0o755)
+    root = top / "app"
+    try:
+        for path, content in (("third_party/gamma/a/constants.py", A1),
+                              ("third_party/gamma/b/constants.py", B)):
+            (root / path).parent.mkdir(parents=True, exist_ok=True)
+            (root / path).write_bytes(content)
+        (root / "dssync.toml").write_text('sources = ["pypi:gamma"]\n' + TREE)
+        (root / "third_party/gamma/b").chmod(0)
+        proc = as_a_user(root, "status")
+        assert (proc.returncode, proc.stdout) == (2, ""), proc.stderr
+        assert proc.stderr == ("dssync: third_party/gamma/b: permission denied; make it readable "
+                               "(its files are part of a configured tree)\n")
+    finally:
+        for directory, _, _ in os.walk(top):
+            os.chmod(directory, 0o755)
+        shutil.rmtree(top)

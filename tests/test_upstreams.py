@@ -233,6 +233,43 @@ def test_a_file_named_picks_its_upstream(project):
     assert "--upstream NAME" in err
 
 
+def test_a_file_of_another_upstream_is_named_as_such(project):
+    root, cache = project
+    code, out, err = cli(root, "status", "--upstream", "alpha", "vendor/beta/settings.py", *cache)
+    assert code == 2 and out == "", err
+    [line] = err.splitlines()
+    assert "vendor/beta/settings.py belongs to upstream beta, not alpha" in line
+    assert "drop --upstream, or name beta" in line
+
+
+@pytest.mark.parametrize("where, files_key", [("dssync.toml", "[[upstreams.files]]"),
+                                              ("pyproject.toml", "[[tool.dssync.upstreams.files]]")])
+def test_an_unconfigured_file_gets_the_key_of_its_table(project, where, files_key):
+    root, cache = project
+    if where == "pyproject.toml":
+        text = (root / "dssync.toml").read_text()
+        (root / "dssync.toml").unlink()
+        # Every table of dssync.toml, moved under [tool.dssync].
+        lines = ["[tool.dssync]"] + [
+            line.replace("[[upstreams", "[[tool.dssync.upstreams") for line in text.splitlines()]
+        (root / "pyproject.toml").write_text("\n".join(lines) + "\n")
+    (root / "vendor" / "stray.py").write_text("X = 1\n")
+    code, _, err = cli(root, "status", "vendor/stray.py", *cache)
+    assert code == 2, err
+    [line] = err.splitlines()
+    assert f"vendor/stray.py is not a configured vendored file; add a {files_key} entry" in line
+    assert "top level of" not in line
+
+
+def test_the_single_upstream_form_names_its_files_table(tmp_path):
+    (tmp_path / "dssync.toml").write_text('package = "alpha"\n[[files]]\nvendored = "a.py"\n'
+                                          'upstream = "alpha/a.py"\n')
+    config = load_config(tmp_path / "dssync.toml")
+    assert config is not None
+    with pytest.raises(ConfigError, match=r"add a \[\[files\]\] entry for it"):
+        config.file_for("b.py")
+
+
 def test_source_with_several_upstreams_needs_upstream(project):
     root, cache = project
     code, _, err = cli(root, "diff", "--tag", "latest", "--source", "pypi:alpha", *cache)

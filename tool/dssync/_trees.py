@@ -50,12 +50,33 @@ def glob_match(relpath: str, glob: str) -> bool:
     return _compile(glob).fullmatch(relpath) is not None
 
 
-def vendored_files(config: Config, tree: TreeEntry) -> list[str]:
+def vendored_files(config: Config, tree: TreeEntry, *, must_exist: bool = True) -> list[str]:
     """The vendored files of ``tree`` on disk that its globs take, relative to the project root,
-    sorted."""
+    sorted. A directory that is not there is a mistake in the configuration (a typo would make
+    the audit check nothing, silently) unless ``must_exist`` is off (``vendor`` creates it); one
+    that cannot be read is an error, never skipped."""
+    from dssync.config import display_path
+    from dssync.errors import ConfigError, DssyncError
+
     base = config.resolve(tree.vendored)
+    if not base.is_dir():
+        if not must_exist and not base.exists():
+            return []
+        raise ConfigError(f"the tree's vendored directory {tree.vendored} "
+                          + ("is not a directory" if base.exists() else "does not exist"),
+                          path=display_path(config.path),
+                          hint="correct its vendored path (from the project root), or run "
+                               "'dssync vendor' to fetch the tree")
+
+    def unreadable(exc: OSError) -> None:
+        where = display_path(Path(exc.filename)) if exc.filename else None
+        what = ("permission denied" if isinstance(exc, PermissionError)
+                else f"cannot read it: {exc.strerror or exc}")
+        raise DssyncError(what, path=where,
+                          hint="make it readable (its files are part of a configured tree)")
+
     found = []
-    for dirpath, dirnames, filenames in os.walk(base):
+    for dirpath, dirnames, filenames in os.walk(base, onerror=unreadable):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
         rel_dir = Path(dirpath).relative_to(base).as_posix()
         for name in filenames:

@@ -12,7 +12,7 @@ import os
 import posixpath
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Mapping
@@ -153,6 +153,9 @@ class Config:
     upstreams: tuple[Config, ...] = ()
     """With ``[[tool.dssync.upstreams]]``: one configuration per upstream, each a whole
     single-upstream one (the shared keys, its own files); empty in the single-upstream form."""
+    whole: Config | None = field(default=None, compare=False, repr=False)
+    """For one upstream chosen by name (``upstream_named``): the configuration of them all, so
+    that a file of another upstream is named as such."""
 
     def views(self) -> tuple[Config, ...]:
         """One configuration per upstream, in the order configured."""
@@ -166,9 +169,9 @@ class Config:
         """The configuration of the upstream called ``name``."""
         for view in self.views():
             if view.name == name:
-                return view
+                return replace(view, whole=self) if self.upstreams else view
         names = ", ".join(v.name for v in self.views())
-        raise ConfigError(f"no upstream is named '{name}'", path=_display(self.path),
+        raise ConfigError(f"no upstream is named '{name}'", path=display_path(self.path),
                           hint=f"configured: {names}")
 
     def upstream_of(self, path: str | Path) -> Config | None:
@@ -201,9 +204,9 @@ class Config:
     def source_specs(self) -> list[str]:
         """The sources in order, with bare ``github``/``pypi`` naming the configured project."""
         if not self.sources:
-            raise ConfigError("no upstream source is configured", path=_display(self.path),
+            raise ConfigError("no upstream source is configured", path=display_path(self.path),
                               hint=f"set github = \"owner/name\" or package = \"name\""
-                                   f" in {self._table()}, or list sources")
+                                   f" {self._place()}, or list sources")
         specs = []
         for source in self.sources:
             if source == "github":
@@ -222,11 +225,16 @@ class Config:
             found = view._own_entry(path)
             if found is not None:
                 return found
+        owner = self.whole.upstream_of(path) if self.whole is not None else None
+        if owner is not None:
+            raise ConfigError(f"{path} belongs to upstream {owner.name}, not {self.name}",
+                              path=display_path(self.path),
+                              hint=f"drop --upstream, or name {owner.name}")
         configured = ", ".join([f.vendored for v in self.views() for f in v.files]
                                + [t.vendored + "/" for v in self.views() for t in v.trees])
-        raise ConfigError(f"{path} is not a configured vendored file", path=_display(self.path),
-                          hint=f"add a [[{self._table()}.files]] entry for it"
-                               f" (configured: {configured})")
+        files = f"{self._table()}.files" if self._table() else "files"
+        raise ConfigError(f"{path} is not a configured vendored file", path=display_path(self.path),
+                          hint=f"add a [[{files}]] entry for it (configured: {configured})")
 
     def _own_entry(self, path: str | Path) -> FileEntry | None:
         candidates = self._candidates(Path(path))
@@ -246,8 +254,21 @@ class Config:
         return self.root / relpath
 
     def _table(self) -> str:
-        table = "tool.dssync" if self.path.name == PYPROJECT else "the top level of " + self.path.name
-        return f"{table}.upstreams" if self.upstreams or self.listed else table
+        """The dotted key of this upstream's table as its file writes it (empty: the top level
+        of dssync.toml)."""
+        parts = ["tool", "dssync"] if self.path.name == PYPROJECT else []
+        if self.upstreams or self.listed:
+            parts.append("upstreams")
+        return ".".join(parts)
+
+    def _place(self) -> str:
+        """Where this upstream's keys go, in words."""
+        table = self._table()
+        if not table:
+            return f"at the top level of {self.path.name}"
+        if self.upstreams or self.listed:
+            return f"in its [[{table}]] entry of {self.path.name}"
+        return f"in [{table}] of {self.path.name}"
 
     def _candidates(self, path: Path) -> list[str]:
         found = []
@@ -288,7 +309,7 @@ def load_config(path: Path | None = None, *, start: Path | None = None) -> Confi
     if path.is_dir():
         found = configuration_in(path)
         if found is None:
-            raise ConfigError("no dssync configuration in this directory", path=_display(path),
+            raise ConfigError("no dssync configuration in this directory", path=display_path(path),
                               hint=f"create {DSSYNC_TOML} or add [tool.dssync] to {PYPROJECT}")
         return _load_file(found)
     return _load_file(path)
@@ -348,7 +369,7 @@ def _parse_toml(path: Path) -> dict[str, Any]:
 
 
 def _parse_toml_file(path: Path) -> dict[str, Any]:
-    shown = _display(path)
+    shown = display_path(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -423,7 +444,7 @@ def _load_file(path: Path) -> Config:
         if table is None:
             if sibling.is_file():
                 return _load_file(sibling)
-            raise ConfigError("no [tool.dssync] table", path=_display(path),
+            raise ConfigError("no [tool.dssync] table", path=display_path(path),
                               hint=f"add one, or create {DSSYNC_TOML} beside it")
         if sibling.is_file():
             raise _conflict(path)
@@ -439,10 +460,10 @@ def _load_file(path: Path) -> Config:
 
 def _conflict(path: Path) -> ConfigError:
     return ConfigError(f"both {DSSYNC_TOML} and [tool.dssync] in {PYPROJECT} configure dssync",
-                       path=_display(path.parent), hint="keep only one of them")
+                       path=display_path(path.parent), hint="keep only one of them")
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
     """The path relative to the current directory when it lies below it, as users type it."""
     try:
         rel = os.path.relpath(path)
@@ -471,7 +492,7 @@ class _Ctx:
 
     def fail(self, key: str, message: str, hint: str | None = None) -> ConfigError:
         text = f"{key}: {message}" if key else message
-        return ConfigError(text, path=_display(self.path), hint=hint)
+        return ConfigError(text, path=display_path(self.path), hint=hint)
 
     def expect(self, value: Any, kind: type, key: str, what: str) -> Any:
         # bool is an int in Python, but not in TOML
@@ -938,10 +959,10 @@ def config_from_text(path: Path, text: str) -> Config:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message, line, column = _toml_error(exc, text)
-        raise ConfigError(message, path=_display(path), line=line, column=column) from None
+        raise ConfigError(message, path=display_path(path), line=line, column=column) from None
     if path.name == PYPROJECT:
         table = _pyproject_table(doc, path)
         if table is None:
-            raise ConfigError("no [tool.dssync] table", path=_display(path))
+            raise ConfigError("no [tool.dssync] table", path=display_path(path))
         return _build(_Ctx(path, "tool.dssync"), table)
     return _build(_Ctx(path, ""), doc)

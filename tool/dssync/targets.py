@@ -25,9 +25,10 @@ class Target:
 
 
 def select_targets(config: Config | None, files: Sequence[str],
-                   upstream_path: str | None = None) -> list[Target]:
+                   upstream_path: str | None = None, *, trees_exist: bool = True) -> list[Target]:
     """The configured files named (all of them when none is), or with ``upstream_path`` the
-    one file named, unconfigured."""
+    one file named, unconfigured. ``trees_exist`` off: a tree's directory may not be there yet
+    (``vendor`` creates it)."""
     if upstream_path:
         if len(files) != 1:
             raise DssyncError("--upstream-path goes with exactly one vendored file",
@@ -41,11 +42,12 @@ def select_targets(config: Config | None, files: Sequence[str],
     if files:
         entries = [config.file_for(f) for f in files]
     else:
-        entries = [e for view in config.views() for e in configured_files(view)]
+        entries = [e for view in config.views()
+                   for e in configured_files(view, trees_exist=trees_exist)]
     return [Target(e.vendored, config.resolve(e.vendored), e.upstream, e.pins) for e in entries]
 
 
-def configured_files(config: Config) -> list[FileEntry]:
+def configured_files(config: Config, *, trees_exist: bool = True) -> list[FileEntry]:
     """One upstream's files: its entries, then the files of its trees on disk that no entry
     names (an entry inside a tree overrides the tree for its file)."""
     entries = list(config.files)
@@ -54,7 +56,8 @@ def configured_files(config: Config) -> list[FileEntry]:
 
         named = {e.vendored for e in entries}
         for tree in config.trees:
-            entries += [config.file_for(v) for v in vendored_files(config, tree)
+            entries += [config.file_for(v)
+                        for v in vendored_files(config, tree, must_exist=trees_exist)
                         if v not in named]
     return entries
 

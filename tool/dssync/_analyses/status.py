@@ -40,10 +40,14 @@ class LocalState:
     """``constants``, or ``license``: the upstream LICENSE copy, checked by its hash only."""
     upstream: str | None = None
     """The name of the configured upstream the file comes from."""
+    configured: bool = True
+    """False for a lock entry that nothing in the configuration claims any more."""
 
     @property
     def state(self) -> str:
-        """``ok``, ``modified``, ``missing`` or ``not-locked``."""
+        """``ok``, ``modified``, ``missing``, ``not-locked`` or ``not-configured``."""
+        if not self.configured:
+            return "not-configured"
         if self.locked is None:
             return "not-locked"
         if self.sha256 is None:
@@ -57,7 +61,8 @@ class LocalState:
 
     @property
     def matches(self) -> bool:
-        return self.locked is not None and self.sha256 == self.locked.sha256  # type: ignore[attr-defined]
+        return (self.configured and self.locked is not None
+                and self.sha256 == self.locked.sha256)  # type: ignore[attr-defined]
 
     def edited_names(self) -> set[str]:
         return self.edits.names() if self.edits is not None else set()

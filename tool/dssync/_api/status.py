@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Sequence
 if TYPE_CHECKING:
     from dssync._analyses.status import LocalState
     from dssync._api.project import Project
+    from dssync.config import Config
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,9 @@ def status(project: Project, options: StatusOptions | None = None) -> list[Local
         message="status needs a [tool.dssync] configuration and its lock file",
         hint="run it inside the project, or pass --config PATH")
     if project.several:
-        return [state for sub, files in project.split(options.files)
-                for state in status(sub, StatusOptions(files=files))]
+        states = [state for sub, files in project.split(options.files)
+                  for state in status(sub, StatusOptions(files=files))]
+        return states + _unclaimed(project, config) if not options.files else states
     targets = select_targets(config, options.files)
     lock = project.lock()
     if config.trees and not options.files:
@@ -50,4 +52,17 @@ def status(project: Project, options: StatusOptions | None = None) -> list[Local
                                  file_sha256(config.resolve(vendored)), kind="license"))
     for state in states:
         state.upstream = config.name
-    return states
+    return states + _unclaimed(project, config) if not options.files else states
+
+
+def _unclaimed(project: Project, config: Config) -> list[LocalState]:
+    """Lock entries that no configured file, tree or LICENSE copy claims: a configuration that
+    lost them (a typo in a path) would otherwise check less than the lock says is vendored.
+    Only for the whole configuration (one upstream chosen by name claims only its own)."""
+    from dssync._analyses.status import LocalState, file_sha256
+
+    if config.whole is not None:
+        return []
+    lock = project.lock()
+    return [LocalState(v, entry, file_sha256(config.resolve(v)), configured=False)
+            for v, entry in lock.entries.items() if config.name_of(v) is None]

@@ -98,7 +98,7 @@ def _vendor_fetch(project: Project, files: Sequence[str], options: VendorOptions
 
     config = project.config
     assert config is not None
-    targets = select_targets(config, files)
+    targets = select_targets(config, files, trees_exist=False)
     chain = project.chain()
     try:
         tag = project.resolve_tag(options.tag, chain, "vendor")

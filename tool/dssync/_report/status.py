@@ -46,9 +46,13 @@ def render(states: list[LocalState]) -> str:
         if several and s.upstream != last:
             # Grouped by upstream, in the configured order, each group under its name.
             last = s.upstream
-            lines.append(f"upstream {s.upstream}:")
+            lines.append(f"upstream {s.upstream}:" if s.upstream else "not configured:")
         entry = s.locked
         what = " (the LICENSE copy)" if s.kind == "license" else ""
+        if not s.configured:
+            lines.append(f"{s.vendored}: in the lock, but no configured file, tree or LICENSE copy "
+                         "claims it (configure it again, or delete its entry from the lock)")
+            continue
         if entry is None:
             lines.append(f"{s.vendored}{what}: not in the lock (never synced; run 'dssync vendor' or "
                          "'dssync update')")
