@@ -1,10 +1,10 @@
-"""upstream_path_in: a configured upstream path followed across the ``src/`` layout move."""
+"""ReleaseLayout.find: a configured upstream path followed across the ``src/`` layout move."""
 
 from __future__ import annotations
 
 import pytest
 
-from dssync._source.layout import ReleaseLayout, layout_candidates, upstream_path_in
+from dssync._source.layout import ReleaseLayout, layout_candidates
 
 FLAT = ["setup.py", "requests/__init__.py", "requests/__version__.py", "requests/api.py",
         "tests/test_requests.py"]
@@ -25,26 +25,25 @@ SRC = ["setup.py", "src/requests/__init__.py", "src/requests/__version__.py",
     (SRC, "", ""),                                          # the root is always there
 ])
 def test_follows_the_src_move(paths: list[str], asked: str, found: str | None) -> None:
-    assert upstream_path_in(paths, asked) == found
-    assert upstream_path_in(ReleaseLayout(paths), asked) == found
+    assert ReleaseLayout(paths).find(asked) == found
 
 
 def test_the_path_as_asked_wins_when_both_layouts_hold_it() -> None:
     both = FLAT + SRC
-    assert upstream_path_in(both, "requests/api.py") == "requests/api.py"
-    assert upstream_path_in(both, "src/requests/api.py") == "src/requests/api.py"
+    assert ReleaseLayout(both).find("requests/api.py") == "requests/api.py"
+    assert ReleaseLayout(both).find("src/requests/api.py") == "src/requests/api.py"
 
 
 def test_a_file_is_not_mistaken_for_a_directory_of_the_same_prefix() -> None:
     # "requests" is no directory of a release holding only "requests.py"
-    assert upstream_path_in(["src/requests.py"], "requests") is None
-    assert upstream_path_in(["src/requests.py"], "requests.py") == "src/requests.py"
-    assert upstream_path_in(["src/requestsx/a.py"], "requests") is None
+    assert ReleaseLayout(["src/requests.py"]).find("requests") is None
+    assert ReleaseLayout(["src/requests.py"]).find("requests.py") == "src/requests.py"
+    assert ReleaseLayout(["src/requestsx/a.py"]).find("requests") is None
 
 
 def test_no_other_move_is_guessed() -> None:
-    assert upstream_path_in(["lib/requests/api.py"], "requests/api.py") is None
-    assert upstream_path_in(["src/src/requests/api.py"], "requests/api.py") is None
+    assert ReleaseLayout(["lib/requests/api.py"]).find("requests/api.py") is None
+    assert ReleaseLayout(["src/src/requests/api.py"]).find("requests/api.py") is None
 
 
 def test_candidates_and_membership() -> None:

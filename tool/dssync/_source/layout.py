@@ -9,7 +9,7 @@ absent. Nothing else is guessed: a path that moved anywhere else is a different 
 
 from __future__ import annotations
 
-from typing import Collection, Iterable
+from typing import Iterable
 
 SRC = "src/"
 """The one layout move followed: ``pkg/...`` <-> ``src/pkg/...`` (the "src layout")."""
@@ -52,15 +52,3 @@ class ReleaseLayout:
             if candidate in self:
                 return candidate
         return None
-
-
-def upstream_path_in(paths_in_release: Collection[str] | ReleaseLayout, path: str) -> str | None:
-    """The path under which ``path`` (a file or directory, as configured upstream) exists among
-    ``paths_in_release``: itself, else with ``src/`` added (``requests/api.py`` ->
-    ``src/requests/api.py``) or removed; None when the release has it in neither layout.
-
-    ``paths_in_release`` lists the release's files (directories are implied by them). For many
-    look-ups in one release, pass a ``ReleaseLayout`` built once."""
-    layout = paths_in_release if isinstance(paths_in_release, ReleaseLayout) \
-        else ReleaseLayout(paths_in_release)
-    return layout.find(path)
