@@ -129,6 +129,8 @@ def test_a_files_entry_inside_a_tree_overrides_it_for_its_file(tmp_path):
     ('[[trees]]\nvendored = "v"\nupstream = "gamma"\ninclude = []\n', "trees[0].include: is empty"),
     ('[[trees]]\nvendored = "v"\nupstream = "gamma"\ninclude = ["../x"]\n',
      "trees[0].include[0]: '../x' may not hold '.' or '..' parts"),
+    ('[[trees]]\nvendored = "v"\nupstream = "gamma"\nexclude = ["[ab]/*.py"]\n',
+     "trees[0].exclude[0]: '[ab]/*.py' holds '[' or ']': tree globs have only *, ? and **"),
     ('[[trees]]\nvendored = "v"\nupstream = "gamma"\nexclude = "x"\n',
      "trees[0].exclude: expected an array of glob strings, got string"),
     ('[[trees]]\nvendored = "v"\nupstream = "gamma"\nglobs = []\n', "trees[0].globs: unknown key"),

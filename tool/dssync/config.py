@@ -763,6 +763,10 @@ def _glob_problem(glob: str) -> str | None:
         return "is not a relative '/'-separated glob"
     if any(part in (".", "..") for part in glob.split("/")):
         return "may not hold '.' or '..' parts"
+    if "[" in glob or "]" in glob:
+        # Read literally they would surprise whoever meant a character class, and the other way
+        # round: module names never hold them, so neither reading is offered.
+        return "holds '[' or ']': tree globs have only *, ? and **"
     return None
 
 
