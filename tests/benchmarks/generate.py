@@ -11,7 +11,9 @@ some, and sometimes changes nothing, so a run of releases shares identical blobs
 from __future__ import annotations
 
 import random
+import re
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +27,9 @@ _WORDS = (
     "elastic max min gpu node autotuning metric latency throughput flops profile trace "
     "monitor tensorboard wandb csv path name job enabled type params verbose interval"
 ).split()
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _name(rng: random.Random, taken: set[str], parts: int = 3) -> str:
@@ -159,6 +164,7 @@ def edited(text_sections: list[Section], builder: Builder, edits: int) -> str:
     """``text_sections`` with ``edits`` changes: values changed, items removed or added."""
     rng = builder.rng
     sections = [Section(s.title, list(s.items)) for s in text_sections]
+    doomed: list[Item] = []
     for _ in range(edits):
         sec = rng.choice(sections)
         if not sec.items:
@@ -171,10 +177,26 @@ def edited(text_sections: list[Section], builder: Builder, edits: int) -> str:
             if sep and not old.lines[-1].startswith(" ") and "+=" not in old.lines[-1]:
                 sec.items[i] = Item(old.name, [*old.lines[:-1], f"{head} = {rng.randint(0, 10**6)}"])
         elif r < 0.8:
-            del sec.items[i]
+            doomed.append(sec.items[i])
         else:
             sec.items.insert(i, builder.item())
+    # A name another statement still reads is kept: upstream does not unbind a name its own
+    # module uses, and update rightly refuses to make the copy do so.
+    uses = Counter(_IDENTIFIER.findall("\n".join(line for s in sections for item in s.items
+                                                  for line in item.lines)))
+    gone = {id(item) for item in doomed if not _used_elsewhere(item, uses)}
+    for sec in sections:
+        sec.items = [item for item in sec.items if id(item) not in gone]
     return render(sections)
+
+
+def _used_elsewhere(item: Item, uses: Counter[str]) -> bool:
+    """Whether a name ``item`` binds (``NAME = ...`` or ``class NAME`` at column 0) appears in
+    another statement."""
+    own = Counter(_IDENTIFIER.findall("\n".join(item.lines)))
+    bound = {m.group(1) for line in item.lines
+             for m in [re.match(r"(?:class )?([A-Za-z_][A-Za-z0-9_]*)\b", line)] if m}
+    return any(uses[name] > own[name] for name in bound)
 
 
 def module_pair(lines: int, edits: int, seed: int = 1) -> tuple[str, str]:
