@@ -247,6 +247,54 @@ def test_a_removed_constant_upstream_binds_in_code_is_kept_while_exported():
     assert undefined_names(result.data) == set()
 
 
+def test_a_forward_reference_is_a_use_of_the_name_it_quotes():
+    # pip's vendored urllib3: typing.Union["_TYPE_PEER_CERT_RET_DICT", ...], the name bound
+    # only under TYPE_CHECKING upstream. pyflakes reports the quoted name when nothing binds it.
+    ours = src('''
+        import typing
+
+        LIMIT = 1
+        ''')
+    theirs = src('''
+        import typing
+
+        if typing.TYPE_CHECKING:
+            from typing import TypedDict
+
+            class _CertDict(TypedDict, total=False):
+                subject: str
+
+        LIMIT = 2
+        _CERT = typing.Union["_CertDict", bytes, None]
+        ''')
+    result = merge(ours, theirs)
+    assert result.plan.unresolved == [
+        ("_CERT", "it needs _CertDict, but upstream binds it only inside an if/try block")]
+    assert result.data == ours.replace(b"LIMIT = 1", b"LIMIT = 2")
+    assert undefined_names(result.data) == set()
+
+
+def test_a_quoted_annotation_brings_the_import_of_the_name_it_quotes():
+    ours = src('''
+        import typing
+
+        LIMIT = 1
+        ''')
+    theirs = src('''
+        import typing
+        from decimal import Decimal
+
+        LIMIT = 2
+        RATE: "Decimal" = 0
+        BOUND = typing.Optional["Decimal"]
+        KIND: typing.Literal["fast"] = "fast"
+        ''')
+    result = merge(ours, theirs)
+    assert result.plan.brought == ["from decimal import Decimal"]
+    assert b'RATE: "Decimal" = 0' in result.data and b'KIND: typing.Literal["fast"]' in result.data
+    assert undefined_names(result.data) == set() and result.plan.unresolved == []
+
+
 def test_a_constant_whose_name_nothing_binds_is_left_out_and_exit_1(tmp_path, capsys,
                                                                         monkeypatch):
     ours = src("A = 1\n")

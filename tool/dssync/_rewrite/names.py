@@ -10,7 +10,8 @@ brings in is reported with the constants whose statements use it; the caller lea
 
 A name listed in the module's ``__all__`` is used too (pyflakes reports an export nothing binds
 as an undefined name): for such a name only an import is brought along, never a class or
-function, since ``update`` brings constants, not the code upstream's ``__all__`` announces.
+function, since ``update`` brings constants, not the code upstream's ``__all__`` announces. So
+are the names a forward reference reads (``typing.Union["Foo", None]``: ``forward_refs``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, ScopeProvider
 
+from dssync._rewrite.forward_refs import forward_refs, typing_names
 from dssync._rewrite.spacing import blank_lines_before, pep8_blank_lines
 
 _MODULE_DUNDERS = frozenset({"__file__", "__name__", "__doc__", "__package__", "__loader__",
@@ -47,13 +49,13 @@ def missing_names(module: cst.Module) -> dict[str, list[cst.CSTNode]]:
             if name is None or name in _MODULE_DUNDERS:
                 continue
             out.setdefault(name, []).append(node)
-    exported = exports(module)
-    if exported:
-        bound = scopes[module]
-        assert bound is not None
-        for node, name in exported:
-            if name not in bound and name not in _MODULE_DUNDERS:
-                out.setdefault(name, []).append(node)
+    bound = scopes[module]
+    assert bound is not None
+    # Read as pyflakes reads them: the names in __all__, and those quoted annotations read.
+    quoted = forward_refs(module, typing_names(module))
+    for node, name in [*exports(module), *quoted]:
+        if name not in bound and name not in _MODULE_DUNDERS:
+            out.setdefault(name, []).append(node)
     return out
 
 
@@ -85,6 +87,12 @@ def exports(module: cst.Module) -> list[tuple[cst.SimpleString, str]]:
                     if isinstance(name, str):
                         found.append((element, name))
     return found
+
+
+def only_exported(module: cst.Module, nodes: Sequence[cst.CSTNode]) -> bool:
+    """Whether every one of ``nodes`` is an entry of the module's ``__all__``."""
+    listed = {id(node) for node, _ in exports(module)}
+    return all(id(node) in listed for node in nodes)
 
 
 @dataclass
@@ -120,8 +128,8 @@ def resolve(module: cst.Module, upstream: cst.Module,
                 continue
             tried.add(name)
             stmt, how = donors.find(name)
-            if isinstance(stmt, (cst.ClassDef, cst.FunctionDef)) and all(
-                    isinstance(node, cst.SimpleString) for node in missing[name]):
+            if isinstance(stmt, (cst.ClassDef, cst.FunctionDef)) and only_exported(module,
+                                                                                 missing[name]):
                 stmt, how = None, EXPORT_ONLY
             if stmt is None:
                 blocked[name] = how
@@ -309,8 +317,9 @@ def surely_resolved(module: cst.Module, new: list[cst.CSTNode], removed: list[st
     import builtins
 
     used: set[str] = set()
+    typing = typing_names(module)
     for node in new:
-        used |= _read_names(node)
+        used |= _read_names(node) | {name for _, name in forward_refs(node, typing)}
     bound = _module_bindings(module.body) | set(dir(builtins))
     if not used <= bound or not {name for _, name in exports(module)} <= bound | _MODULE_DUNDERS:
         return False
