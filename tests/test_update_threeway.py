@@ -274,6 +274,31 @@ def test_a_forward_reference_is_a_use_of_the_name_it_quotes():
     assert undefined_names(result.data) == set()
 
 
+def test_a_constant_upstream_adds_under_a_name_this_file_imports_is_left_as_it_is():
+    # pip's vendored requests/compat.py imports chardet from pip._vendor; upstream assigns it.
+    ours = src('''
+        from pip._vendor import chardet
+
+        LIMIT = 1
+        ''')
+    theirs = src('''
+        LIMIT = 2
+
+
+        def _resolve_char_detection():
+            return None
+
+
+        chardet = _resolve_char_detection()
+        ''')
+    result = merge(ours, theirs)
+    assert result.data == ours.replace(b"LIMIT = 1", b"LIMIT = 2")
+    assert result.plan.manual == [
+        ("chardet", "this file binds it with 'from pip._vendor import chardet'; upstream assigns "
+                    "it (kept as it is here)")]
+    assert undefined_names(result.data) == set()
+
+
 def test_a_quoted_annotation_brings_the_import_of_the_name_it_quotes():
     ours = src('''
         import typing

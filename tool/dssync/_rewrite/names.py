@@ -163,7 +163,7 @@ class _Binders:
             elif isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
                     if isinstance(small, (cst.Import, cst.ImportFrom)):
-                        for bound in _bound_by_import(small):
+                        for bound in bound_by_import(small):
                             self.by_name.setdefault(bound, _only_small(stmt, small))
                     else:
                         self.assigned |= _small_bindings([small])
@@ -185,7 +185,7 @@ class _Binders:
         return stmt, cst.Module([]).code_for_node(_import_of(stmt, name)).strip()
 
 
-def _bound_by_import(small: cst.Import | cst.ImportFrom) -> list[str]:
+def bound_by_import(small: cst.Import | cst.ImportFrom) -> list[str]:
     if isinstance(small.names, cst.ImportStar):
         return []
     out = []
@@ -219,7 +219,7 @@ def _import_of(line: cst.BaseStatement, name: str) -> cst.SimpleStatementLine:
     assert isinstance(line, cst.SimpleStatementLine)
     small = line.body[0]
     assert isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar)
-    aliases = [a for a in small.names if _bound_by_import(small.with_changes(names=[a])) == [name]]
+    aliases = [a for a in small.names if bound_by_import(small.with_changes(names=[a])) == [name]]
     alias = aliases[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     reduced = small.with_changes(names=[alias], lpar=None, rpar=None) if isinstance(small, cst.ImportFrom) \
         else small.with_changes(names=[alias])
@@ -416,7 +416,7 @@ def _small_bindings(smalls: Sequence[cst.BaseSmallStatement]) -> set[str]:
     found: set[str] = set()
     for small in smalls:
         if isinstance(small, (cst.Import, cst.ImportFrom)):
-            found.update(_bound_by_import(small))
+            found.update(bound_by_import(small))
         elif isinstance(small, cst.Assign):
             found |= {n for target in small.targets for n in _targets(target.target)}
         elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
