@@ -299,6 +299,33 @@ def test_a_constant_upstream_adds_under_a_name_this_file_imports_is_left_as_it_i
     assert undefined_names(result.data) == set()
 
 
+def test_an_absolute_import_of_a_project_this_file_imports_from_elsewhere_is_not_brought():
+    # pip rewrote requests' imports to pip._vendor; upstream's absolute one would import
+    # another urllib3 (or none).
+    ours = src('''
+        from pip._vendor import urllib3
+
+        LIMIT = 1
+        ''')
+    theirs = src('''
+        import urllib3
+        from urllib3 import __version__ as urllib3_version
+
+        LIMIT = 2
+        VERSION = urllib3_version
+        ''')
+    result = merge(ours, theirs)
+    assert result.data == ours.replace(b"LIMIT = 1", b"LIMIT = 2")
+    assert result.plan.unresolved == [
+        ("VERSION", "it needs urllib3_version, but upstream imports it absolutely (from urllib3 "
+                    "import __version__ as urllib3_version), where this file imports that "
+                    "project from pip._vendor: adapt the import")]
+    assert undefined_names(result.data) == set()
+    # Without the rewrite, the import is brought as before.
+    plain = merge(ours.replace(b"from pip._vendor import urllib3", b"import urllib3"), theirs)
+    assert plain.plan.brought == ["from urllib3 import __version__ as urllib3_version"]
+
+
 def test_a_quoted_annotation_brings_the_import_of_the_name_it_quotes():
     ours = src('''
         import typing

@@ -131,6 +131,11 @@ def resolve(module: cst.Module, upstream: cst.Module,
             if isinstance(stmt, (cst.ClassDef, cst.FunctionDef)) and only_exported(module,
                                                                                  missing[name]):
                 stmt, how = None, EXPORT_ONLY
+            if isinstance(stmt, cst.SimpleStatementLine):
+                prefix = _rewritten_prefix(module, stmt)
+                if prefix is not None:
+                    stmt, how = None, (f"upstream imports it absolutely ({how}), where this file "
+                                       f"imports that project from {prefix}: adapt the import")
             if stmt is None:
                 blocked[name] = how
                 continue
@@ -183,6 +188,42 @@ class _Binders:
         if isinstance(stmt, cst.FunctionDef):
             return stmt, f"def {name}"
         return stmt, cst.Module([]).code_for_node(_import_of(stmt, name)).strip()
+
+
+def _dotted(node: cst.BaseExpression) -> list[str]:
+    return cst.Module([]).code_for_node(node).replace(" ", "").split(".")
+
+
+def _rewritten_prefix(module: cst.Module, line: cst.SimpleStatementLine) -> str | None:
+    """Where ``module`` imports the project an absolute import of upstream's (``line``) names,
+    when that is under another package: a vendored copy whose imports were rewritten
+    (``from pip._vendor import urllib3`` for upstream's ``from urllib3 import ...``) must not
+    get the absolute one, which would import another copy, or none."""
+    small = line.body[0]
+    if isinstance(small, cst.ImportFrom):
+        if small.relative or small.module is None:
+            return None
+        top = _dotted(small.module)[0]
+    elif isinstance(small, cst.Import):
+        top = _dotted(small.names[0].name)[0]
+    else:
+        return None
+    for stmt in module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for other in stmt.body:
+            paths: list[list[str]] = []
+            if isinstance(other, cst.ImportFrom) and not other.relative and other.module is not None:
+                base = _dotted(other.module)
+                paths.append(base)
+                if not isinstance(other.names, cst.ImportStar):
+                    paths += [base + _dotted(alias.name) for alias in other.names]
+            elif isinstance(other, cst.Import):
+                paths += [_dotted(alias.name) for alias in other.names]
+            for path in paths:
+                if top in path[1:]:
+                    return ".".join(path[:path.index(top, 1)])
+    return None
 
 
 def bound_by_import(small: cst.Import | cst.ImportFrom) -> list[str]:
