@@ -247,6 +247,106 @@ def test_a_removed_constant_upstream_binds_in_code_is_kept_while_exported():
     assert undefined_names(result.data) == set()
 
 
+def test_a_forward_reference_is_a_use_of_the_name_it_quotes():
+    # pip's vendored urllib3: typing.Union["_TYPE_PEER_CERT_RET_DICT", ...], the name bound
+    # only under TYPE_CHECKING upstream. pyflakes reports the quoted name when nothing binds it.
+    ours = src('''
+        import typing
+
+        LIMIT = 1
+        ''')
+    theirs = src('''
+        import typing
+
+        if typing.TYPE_CHECKING:
+            from typing import TypedDict
+
+            class _CertDict(TypedDict, total=False):
+                subject: str
+
+        LIMIT = 2
+        _CERT = typing.Union["_CertDict", bytes, None]
+        ''')
+    result = merge(ours, theirs)
+    assert result.plan.unresolved == [
+        ("_CERT", "it needs _CertDict, but upstream binds it only inside an if/try block")]
+    assert result.data == ours.replace(b"LIMIT = 1", b"LIMIT = 2")
+    assert undefined_names(result.data) == set()
+
+
+def test_a_constant_upstream_adds_under_a_name_this_file_imports_is_left_as_it_is():
+    # pip's vendored requests/compat.py imports chardet from pip._vendor; upstream assigns it.
+    ours = src('''
+        from pip._vendor import chardet
+
+        LIMIT = 1
+        ''')
+    theirs = src('''
+        LIMIT = 2
+
+
+        def _resolve_char_detection():
+            return None
+
+
+        chardet = _resolve_char_detection()
+        ''')
+    result = merge(ours, theirs)
+    assert result.data == ours.replace(b"LIMIT = 1", b"LIMIT = 2")
+    assert result.plan.manual == [
+        ("chardet", "this file binds it with 'from pip._vendor import chardet'; upstream assigns "
+                    "it (kept as it is here)")]
+    assert undefined_names(result.data) == set()
+
+
+def test_an_absolute_import_of_a_project_this_file_imports_from_elsewhere_is_not_brought():
+    # pip rewrote requests' imports to pip._vendor; upstream's absolute one would import
+    # another urllib3 (or none).
+    ours = src('''
+        from pip._vendor import urllib3
+
+        LIMIT = 1
+        ''')
+    theirs = src('''
+        import urllib3
+        from urllib3 import __version__ as urllib3_version
+
+        LIMIT = 2
+        VERSION = urllib3_version
+        ''')
+    result = merge(ours, theirs)
+    assert result.data == ours.replace(b"LIMIT = 1", b"LIMIT = 2")
+    assert result.plan.unresolved == [
+        ("VERSION", "it needs urllib3_version, but upstream imports it absolutely (from urllib3 "
+                    "import __version__ as urllib3_version), where this file imports that "
+                    "project from pip._vendor: adapt the import")]
+    assert undefined_names(result.data) == set()
+    # Without the rewrite, the import is brought as before.
+    plain = merge(ours.replace(b"from pip._vendor import urllib3", b"import urllib3"), theirs)
+    assert plain.plan.brought == ["from urllib3 import __version__ as urllib3_version"]
+
+
+def test_a_quoted_annotation_brings_the_import_of_the_name_it_quotes():
+    ours = src('''
+        import typing
+
+        LIMIT = 1
+        ''')
+    theirs = src('''
+        import typing
+        from decimal import Decimal
+
+        LIMIT = 2
+        RATE: "Decimal" = 0
+        BOUND = typing.Optional["Decimal"]
+        KIND: typing.Literal["fast"] = "fast"
+        ''')
+    result = merge(ours, theirs)
+    assert result.plan.brought == ["from decimal import Decimal"]
+    assert b'RATE: "Decimal" = 0' in result.data and b'KIND: typing.Literal["fast"]' in result.data
+    assert undefined_names(result.data) == set() and result.plan.unresolved == []
+
+
 def test_a_constant_whose_name_nothing_binds_is_left_out_and_exit_1(tmp_path, capsys,
                                                                         monkeypatch):
     ours = src("A = 1\n")

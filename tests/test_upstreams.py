@@ -15,6 +15,7 @@ import pytest
 from gitrepo import make_repo
 from servers.index_server import FakeIndex, make_sdist
 from test_cache_integrity import cli
+from test_schemas import valid
 
 from dssync.config import load_config
 from dssync.errors import ConfigError
@@ -227,10 +228,40 @@ def test_a_file_named_picks_its_upstream(project):
     assert code == 1, err
     assert "vendor/beta/settings.py" in out and "alpha" not in out
     code, out, err = cli(root, "history", "vendor/beta/settings.py", *cache)
-    assert code == 0 and "RETRIES" in out, err
-    code, _, err = cli(root, "history", *cache)
-    assert code == 2 and "history reads one upstream's releases" in err
-    assert "--upstream NAME" in err
+    assert code == 0 and "RETRIES" in out and "SIZE" not in out, err
+    code, out, err = cli(root, "identify", "vendor/beta/settings.py", *cache)
+    assert code == 0 and "exact match" in out and "alpha" not in out, err
+
+
+def test_history_and_identify_read_each_upstreams_releases(project):
+    root, cache = project
+    code, out, err = cli(root, "history", *cache)
+    assert code == 0, err
+    alpha, beta = out.split("upstream beta:\n")
+    assert alpha.startswith("upstream alpha:\n  upstream pypi:alpha: ")
+    assert "SIZE" in alpha and "RETRIES" not in alpha
+    assert beta.startswith("  upstream git:") and "RETRIES" in beta and "SIZE" not in beta
+    code, out, err = cli(root, "history", "--format", "json", *cache)
+    assert code == 0, err
+    doc = valid("history", out)
+    assert [u["name"] for u in doc["upstreams"]] == ["alpha", "beta"]
+    assert doc["upstreams"][0]["source"] == "pypi:alpha"
+    code, _, err = cli(root, "history", "--format", "html", *cache)
+    assert code == 2 and "history --format html draws one upstream's timeline" in err
+    # Each copy was vendored at its upstream's first release, unchanged: both exact.
+    code, out, err = cli(root, "identify", *cache)
+    assert code == 0, err
+    assert out.startswith("upstream alpha:\n") and "\nupstream beta:\n" in out
+    code, out, err = cli(root, "identify", "--format", "json", *cache)
+    assert code == 0, err
+    doc = valid("identify", out)
+    assert [(u["name"], [f["match"]["tags"] for f in u["files"]]) for u in doc["upstreams"]] \
+        == [("alpha", [["1.0"]]), ("beta", [["v1.0"]])]
+    # One copy edited: identify finds only a closest match across the upstreams, exit 1.
+    settings = root / "vendor/beta/settings.py"
+    settings.write_bytes(settings.read_bytes().replace(b"RETRIES = 3", b"RETRIES = 4"))
+    code, out, err = cli(root, "identify", *cache)
+    assert code == 1, err
 
 
 def test_a_file_of_another_upstream_is_named_as_such(project):

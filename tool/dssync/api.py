@@ -19,8 +19,8 @@ here: each function imports the stages it needs when it runs. (The functions liv
 from __future__ import annotations
 
 from dssync._api.drift import DriftOptions, compare_files, drift, render
-from dssync._api.history import HistoryOptions, history
-from dssync._api.identify import Identification, IdentifyOptions, identify
+from dssync._api.history import HistoryOptions, history, history_each
+from dssync._api.identify import Identification, IdentifyOptions, identify, identify_each
 from dssync._api.impact import ImpactOptions, impact
 from dssync._api.project import Project, UpstreamOptions
 from dssync._api.releases import WalkOptions
@@ -57,7 +57,9 @@ __all__ = [
     "compare_files",
     "drift",
     "history",
+    "history_each",
     "identify",
+    "identify_each",
     "impact",
     "init",
     "plan_update",

@@ -44,6 +44,16 @@ def history(project: Project, options: HistoryOptions | None = None) -> History:
     return result
 
 
+def history_each(project: Project,
+                 options: HistoryOptions | None = None) -> list[tuple[str, History]]:
+    """``history`` for each configured upstream, by name, when there are several and no file
+    is named (each walks its own releases); else the one ``history`` gives."""
+    options = options or HistoryOptions()
+    if project.several and not (options.upstream_path or options.files):
+        return [(sub.upstream.name, history(sub, options)) for sub in project.each()]
+    return [(project.upstream.name, history(project, options))]
+
+
 def _history_files(project: Project, options: HistoryOptions) -> list[tuple[str, str | None]]:
     """``(upstream path, vendored name or None)`` for each file to walk."""
     files = options.files

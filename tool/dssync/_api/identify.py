@@ -68,6 +68,16 @@ def identify(project: Project, options: IdentifyOptions | None = None) -> Identi
                           walked.notes)
 
 
+def identify_each(project: Project,
+                  options: IdentifyOptions | None = None) -> list[tuple[str, Identification]]:
+    """``identify`` for each configured upstream, by name, when there are several and no file
+    is named (each reads its own releases); else the one ``identify`` gives."""
+    options = options or IdentifyOptions()
+    if project.several and not (options.upstream_path or options.file or options.vendored):
+        return [(sub.upstream.name, identify(sub, options)) for sub in project.each()]
+    return [(project.upstream.name, identify(project, options))]
+
+
 def _copies(config: Config | None, options: IdentifyOptions) -> list[Target]:
     """The vendored copies to identify (one named, or the configured)."""
     from dssync.targets import Target

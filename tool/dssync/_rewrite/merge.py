@@ -273,10 +273,8 @@ def _merge_plan(v_layout: Layout, v_table: ConstantTable, u_layout: Layout, u_ta
 
 def _users(resolution: Resolution, planned: set[str]) -> dict[str, str]:
     """The planned constants whose statements use a name left unbound, and why."""
-    import libcst as cst
-
     from dssync._extract.walk import Walk
-    from dssync._rewrite.names import NOT_COMING, enclosing_statement
+    from dssync._rewrite.names import NOT_COMING, enclosing_statement, only_exported
 
     raws = Walk(resolution.module).bindings()
     out: dict[str, str] = {}
@@ -284,7 +282,7 @@ def _users(resolution: Resolution, planned: set[str]) -> dict[str, str]:
         if name in planned:  # a removal: code that is not a constant still reads it
             out[name] = "upstream removed it, but this file still uses it outside its constants"
             continue
-        uses = "exports" if all(isinstance(n, cst.SimpleString) for n in nodes) else "needs"
+        uses = "exports" if only_exported(resolution.module, nodes) else "needs"
         why = (f"it refers to {name}, which is not being added"
                if resolution.blocked[name] == NOT_COMING
                else f"it {uses} {name}, but {resolution.blocked[name]}")

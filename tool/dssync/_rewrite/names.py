@@ -10,7 +10,8 @@ brings in is reported with the constants whose statements use it; the caller lea
 
 A name listed in the module's ``__all__`` is used too (pyflakes reports an export nothing binds
 as an undefined name): for such a name only an import is brought along, never a class or
-function, since ``update`` brings constants, not the code upstream's ``__all__`` announces.
+function, since ``update`` brings constants, not the code upstream's ``__all__`` announces. So
+are the names a forward reference reads (``typing.Union["Foo", None]``: ``forward_refs``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, ScopeProvider
 
+from dssync._rewrite.forward_refs import forward_refs, typing_names
 from dssync._rewrite.spacing import blank_lines_before, pep8_blank_lines
 
 _MODULE_DUNDERS = frozenset({"__file__", "__name__", "__doc__", "__package__", "__loader__",
@@ -47,13 +49,13 @@ def missing_names(module: cst.Module) -> dict[str, list[cst.CSTNode]]:
             if name is None or name in _MODULE_DUNDERS:
                 continue
             out.setdefault(name, []).append(node)
-    exported = exports(module)
-    if exported:
-        bound = scopes[module]
-        assert bound is not None
-        for node, name in exported:
-            if name not in bound and name not in _MODULE_DUNDERS:
-                out.setdefault(name, []).append(node)
+    bound = scopes[module]
+    assert bound is not None
+    # Read as pyflakes reads them: the names in __all__, and those quoted annotations read.
+    quoted = forward_refs(module, typing_names(module))
+    for node, name in [*exports(module), *quoted]:
+        if name not in bound and name not in _MODULE_DUNDERS:
+            out.setdefault(name, []).append(node)
     return out
 
 
@@ -85,6 +87,12 @@ def exports(module: cst.Module) -> list[tuple[cst.SimpleString, str]]:
                     if isinstance(name, str):
                         found.append((element, name))
     return found
+
+
+def only_exported(module: cst.Module, nodes: Sequence[cst.CSTNode]) -> bool:
+    """Whether every one of ``nodes`` is an entry of the module's ``__all__``."""
+    listed = {id(node) for node, _ in exports(module)}
+    return all(id(node) in listed for node in nodes)
 
 
 @dataclass
@@ -120,9 +128,14 @@ def resolve(module: cst.Module, upstream: cst.Module,
                 continue
             tried.add(name)
             stmt, how = donors.find(name)
-            if isinstance(stmt, (cst.ClassDef, cst.FunctionDef)) and all(
-                    isinstance(node, cst.SimpleString) for node in missing[name]):
+            if isinstance(stmt, (cst.ClassDef, cst.FunctionDef)) and only_exported(module,
+                                                                                 missing[name]):
                 stmt, how = None, EXPORT_ONLY
+            if isinstance(stmt, cst.SimpleStatementLine):
+                prefix = _rewritten_prefix(module, stmt)
+                if prefix is not None:
+                    stmt, how = None, (f"upstream imports it absolutely ({how}), where this file "
+                                       f"imports that project from {prefix}: adapt the import")
             if stmt is None:
                 blocked[name] = how
                 continue
@@ -155,7 +168,7 @@ class _Binders:
             elif isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
                     if isinstance(small, (cst.Import, cst.ImportFrom)):
-                        for bound in _bound_by_import(small):
+                        for bound in bound_by_import(small):
                             self.by_name.setdefault(bound, _only_small(stmt, small))
                     else:
                         self.assigned |= _small_bindings([small])
@@ -177,7 +190,43 @@ class _Binders:
         return stmt, cst.Module([]).code_for_node(_import_of(stmt, name)).strip()
 
 
-def _bound_by_import(small: cst.Import | cst.ImportFrom) -> list[str]:
+def _dotted(node: cst.BaseExpression) -> list[str]:
+    return cst.Module([]).code_for_node(node).replace(" ", "").split(".")
+
+
+def _rewritten_prefix(module: cst.Module, line: cst.SimpleStatementLine) -> str | None:
+    """Where ``module`` imports the project an absolute import of upstream's (``line``) names,
+    when that is under another package: a vendored copy whose imports were rewritten
+    (``from pip._vendor import urllib3`` for upstream's ``from urllib3 import ...``) must not
+    get the absolute one, which would import another copy, or none."""
+    small = line.body[0]
+    if isinstance(small, cst.ImportFrom):
+        if small.relative or small.module is None:
+            return None
+        top = _dotted(small.module)[0]
+    elif isinstance(small, cst.Import):
+        top = _dotted(small.names[0].name)[0]
+    else:
+        return None
+    for stmt in module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for other in stmt.body:
+            paths: list[list[str]] = []
+            if isinstance(other, cst.ImportFrom) and not other.relative and other.module is not None:
+                base = _dotted(other.module)
+                paths.append(base)
+                if not isinstance(other.names, cst.ImportStar):
+                    paths += [base + _dotted(alias.name) for alias in other.names]
+            elif isinstance(other, cst.Import):
+                paths += [_dotted(alias.name) for alias in other.names]
+            for path in paths:
+                if top in path[1:]:
+                    return ".".join(path[:path.index(top, 1)])
+    return None
+
+
+def bound_by_import(small: cst.Import | cst.ImportFrom) -> list[str]:
     if isinstance(small.names, cst.ImportStar):
         return []
     out = []
@@ -211,7 +260,7 @@ def _import_of(line: cst.BaseStatement, name: str) -> cst.SimpleStatementLine:
     assert isinstance(line, cst.SimpleStatementLine)
     small = line.body[0]
     assert isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar)
-    aliases = [a for a in small.names if _bound_by_import(small.with_changes(names=[a])) == [name]]
+    aliases = [a for a in small.names if bound_by_import(small.with_changes(names=[a])) == [name]]
     alias = aliases[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     reduced = small.with_changes(names=[alias], lpar=None, rpar=None) if isinstance(small, cst.ImportFrom) \
         else small.with_changes(names=[alias])
@@ -309,8 +358,9 @@ def surely_resolved(module: cst.Module, new: list[cst.CSTNode], removed: list[st
     import builtins
 
     used: set[str] = set()
+    typing = typing_names(module)
     for node in new:
-        used |= _read_names(node)
+        used |= _read_names(node) | {name for _, name in forward_refs(node, typing)}
     bound = _module_bindings(module.body) | set(dir(builtins))
     if not used <= bound or not {name for _, name in exports(module)} <= bound | _MODULE_DUNDERS:
         return False
@@ -407,7 +457,7 @@ def _small_bindings(smalls: Sequence[cst.BaseSmallStatement]) -> set[str]:
     found: set[str] = set()
     for small in smalls:
         if isinstance(small, (cst.Import, cst.ImportFrom)):
-            found.update(_bound_by_import(small))
+            found.update(bound_by_import(small))
         elif isinstance(small, cst.Assign):
             found |= {n for target in small.targets for n in _targets(target.target)}
         elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):

@@ -247,11 +247,17 @@ class _Planner:
 
     def additions(self, drift: FileDrift, removed: set[str]) -> None:
         names = set()
+        held = _held_otherwise(self.base.module)
         for a in drift.added:
-            if self.select(a.name):
-                names.add(a.name)
-            else:
+            if not self.select(a.name):
                 self.plan.skipped.append(a.name)
+            elif a.name in held:
+                # pip's ``from pip._vendor import chardet`` against upstream's ``chardet = ...``:
+                # the file's own binding is a local edit, and a second one would undo it.
+                self.plan.manual.append((a.name, f"this file binds it with {held[a.name]}; "
+                                                 "upstream assigns it (kept as it is here)"))
+            else:
+                names.add(a.name)
         names = self._settle(names, lambda chosen: (set(self.bt.constants) - removed) | chosen,
                              self._addition_blocker)
         units: dict[tuple[int | None, int], set[int] | None] = {}
@@ -370,6 +376,26 @@ def _only_smalls(line: cst.SimpleStatementLine, keep: list[int]) -> cst.SimpleSt
     body[-1] = body[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
     leading = line.leading_lines if keep[0] == 0 else ()
     return line.with_changes(body=body, leading_lines=leading)
+
+
+def _held_otherwise(module: cst.Module) -> dict[str, str]:
+    """Module-level names ``module`` binds with an import, a class or a function, and how."""
+    import libcst as cst
+
+    from dssync._rewrite.names import bound_by_import
+
+    held: dict[str, str] = {}
+    for stmt in module.body:
+        if isinstance(stmt, (cst.ClassDef, cst.FunctionDef)):
+            kind = "class" if isinstance(stmt, cst.ClassDef) else "def"
+            held.setdefault(stmt.name.value, f"'{kind} {stmt.name.value}'")
+        elif isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, (cst.Import, cst.ImportFrom)):
+                    text = cst.Module([]).code_for_node(small).strip()
+                    for name in bound_by_import(small):
+                        held.setdefault(name, f"'{text}'")
+    return held
 
 
 def plan_merge(base: Layout, base_table: ConstantTable, donor: Layout, donor_table: ConstantTable,

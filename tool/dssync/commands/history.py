@@ -37,13 +37,16 @@ def walk_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dssync._api.history import HistoryOptions, history
-    from dssync._report.analyses import render_history
+    from dssync._api.history import HistoryOptions, history_each
+    from dssync._report.analyses import render_histories
     from dssync.commands.options import project_from_args
     from dssync.commands.output import write_report
 
-    found = history(project_from_args(args), HistoryOptions(
-        files=chosen_files(args), upstream_path=args.upstream_path,
-        only_changed=args.only_changed, **walk_options(args)))
-    write_report(render_history(found, args.format), output=args.output, fmt=args.format)
+    project = project_from_args(args)
+    options = HistoryOptions(files=chosen_files(args), upstream_path=args.upstream_path,
+                             only_changed=args.only_changed, **walk_options(args))
+    if args.format == "html" and project.several and not (options.files or options.upstream_path):
+        render_histories([], "html")  # refused before any release is read
+    found = history_each(project, options)
+    write_report(render_histories(found, args.format), output=args.output, fmt=args.format)
     return 0

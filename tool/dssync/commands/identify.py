@@ -28,15 +28,15 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    from dssync._api.identify import IdentifyOptions, identify
+    from dssync._api.identify import IdentifyOptions, identify_each
     from dssync.commands.options import project_from_args
     from dssync.commands.output import write_report
 
-    found = identify(project_from_args(args), IdentifyOptions(
+    found = identify_each(project_from_args(args), IdentifyOptions(
         vendored=args.vendored, file=args.file, upstream_path=args.upstream_path,
         **walk_options(args)))
-    from dssync._report.analyses import render_identification
+    from dssync._report.analyses import render_identifications
 
-    text = render_identification(found, args.format)
+    text = render_identifications(found, args.format)
     write_report(text, output=args.output, fmt=args.format)
-    return 0 if found.exact else 1
+    return 0 if all(one.exact for _, one in found) else 1
