@@ -326,6 +326,25 @@ def test_an_absolute_import_of_a_project_this_file_imports_from_elsewhere_is_not
     assert plain.plan.brought == ["from urllib3 import __version__ as urllib3_version"]
 
 
+def test_the_reason_names_the_one_alias_of_a_long_import_on_one_line():
+    ours = src('''
+        from .__about__ import (
+            __author__,
+            __version__,
+        )
+
+        LIMIT = 1
+        ''')
+    theirs = src('''
+        LIMIT = 2
+        __version__ = "2.0"
+        ''')
+    result = merge(ours, theirs)
+    assert result.plan.manual == [
+        ("__version__", "this file binds it with 'from .__about__ import __version__'; upstream "
+                        "assigns it (kept as it is here)")]
+
+
 def test_a_quoted_annotation_brings_the_import_of_the_name_it_quotes():
     ours = src('''
         import typing

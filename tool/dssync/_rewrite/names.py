@@ -169,7 +169,7 @@ class _Binders:
                 for small in stmt.body:
                     if isinstance(small, (cst.Import, cst.ImportFrom)):
                         for bound in bound_by_import(small):
-                            self.by_name.setdefault(bound, _only_small(stmt, small))
+                            self.by_name.setdefault(bound, only_small(stmt, small))
                     else:
                         self.assigned |= _small_bindings([small])
             else:
@@ -187,7 +187,7 @@ class _Binders:
             return stmt, f"class {name}"
         if isinstance(stmt, cst.FunctionDef):
             return stmt, f"def {name}"
-        return stmt, cst.Module([]).code_for_node(_import_of(stmt, name)).strip()
+        return stmt, cst.Module([]).code_for_node(import_of(stmt, name)).strip()
 
 
 def _dotted(node: cst.BaseExpression) -> list[str]:
@@ -251,11 +251,11 @@ def _bound_anywhere(stmt: cst.CSTNode) -> set[str]:
     return found
 
 
-def _only_small(line: cst.SimpleStatementLine, small: cst.BaseSmallStatement) -> cst.SimpleStatementLine:
+def only_small(line: cst.SimpleStatementLine, small: cst.BaseSmallStatement) -> cst.SimpleStatementLine:
     return line.with_changes(body=[small.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)])
 
 
-def _import_of(line: cst.BaseStatement, name: str) -> cst.SimpleStatementLine:
+def import_of(line: cst.BaseStatement, name: str) -> cst.SimpleStatementLine:
     """Upstream's import line, reduced to the one alias that binds ``name``."""
     assert isinstance(line, cst.SimpleStatementLine)
     small = line.body[0]
@@ -278,7 +278,7 @@ def _place_import(module: cst.Module, upstream_line: cst.BaseStatement, name: st
     """After the last import above the first module-level statement that uses the name (merged
     into a ``from`` import of the same module there, if any), else after the docstring: a
     module-level statement runs with only what is bound above it."""
-    line = _import_of(upstream_line, name)
+    line = import_of(upstream_line, name)
     wanted = line.body[0]
     body = list(module.body)
     first_user = _first_user(module, users)
