@@ -345,6 +345,45 @@ def test_the_reason_names_the_one_alias_of_a_long_import_on_one_line():
                         "assigns it (kept as it is here)")]
 
 
+def test_a_class_whose_annotations_read_a_later_name_is_not_brought_without_postponing():
+    # pip's vendored rich/syntax.py: upstream's class PaddingProperty, annotated with Syntax
+    # (defined below it), in a file without 'from __future__ import annotations'.
+    ours = src('''
+        LIMIT = 1
+
+
+        class Late:
+            pass
+        ''')
+    theirs = src('''
+        from __future__ import annotations
+
+
+        class Desc:
+            def __get__(self, obj: Late, kind: type) -> int:
+                return 1
+
+
+        LIMIT = 2
+        DESC = Desc()
+
+
+        class Late:
+            pass
+        ''')
+    result = merge(ours, theirs)
+    assert result.plan.unresolved == [
+        ("DESC", "it needs Desc, but its annotations read Late, bound only below where it would "
+                 "go (this file does not postpone annotations with 'from __future__ import "
+                 "annotations')")]
+    assert result.data == ours.replace(b"LIMIT = 1", b"LIMIT = 2")
+    assert undefined_names(result.data) == set()
+    # Where the file postpones annotations, the class comes along.
+    postponed = b"from __future__ import annotations\n\n" + ours
+    result = merge(postponed, theirs)
+    assert result.plan.brought == ["class Desc"] and undefined_names(result.data) == set()
+
+
 def test_a_quoted_annotation_brings_the_import_of_the_name_it_quotes():
     ours = src('''
         import typing

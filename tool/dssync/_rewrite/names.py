@@ -140,6 +140,13 @@ def resolve(module: cst.Module, upstream: cst.Module,
                 blocked[name] = how
                 continue
             if isinstance(stmt, (cst.ClassDef, cst.FunctionDef)):
+                late = _read_before_bound(module, stmt, missing[name])
+                if late:
+                    blocked[name] = (f"its annotations read {', '.join(sorted(late))}, bound "
+                                     "only below where it would go (this file does not "
+                                     "postpone annotations with 'from __future__ import "
+                                     "annotations')")
+                    continue
                 module = _place_definition(module, stmt, missing[name])
             else:
                 module = _place_import(module, stmt, name, missing[name])
@@ -337,6 +344,38 @@ def _first_user(module: cst.Module, users: list[cst.CSTNode]) -> int:
             node = parents[node]
         first = min(first, tops.get(id(node), first))
     return first
+
+
+def _read_before_bound(module: cst.Module, definition: cst.ClassDef | cst.FunctionDef,
+                       users: list[cst.CSTNode]) -> set[str]:
+    """Names the annotations of ``definition`` read that ``module`` binds only below where it
+    would be placed: evaluated when the class or function is made, they would fail there
+    (pyflakes reports them), unless the module postpones annotations."""
+    if _postpones_annotations(module):
+        return set()
+    first = _first_user(module, users)
+    read: set[str] = set()
+
+    class _Annotations(cst.CSTVisitor):
+        def visit_Annotation(self, node: cst.Annotation) -> bool:
+            read.update(_read_names(node.annotation))
+            return False
+
+    definition.visit(_Annotations())
+    return (read & _module_bindings(module.body[first:])) - _module_bindings(module.body[:first])
+
+
+def _postpones_annotations(module: cst.Module) -> bool:
+    for stmt in module.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.ImportFrom) and isinstance(small.module, cst.Name) \
+                        and small.module.value == "__future__" \
+                        and not isinstance(small.names, cst.ImportStar) \
+                        and any(isinstance(a.name, cst.Name) and a.name.value == "annotations"
+                                for a in small.names):
+                    return True
+    return False
 
 
 def _place_definition(module: cst.Module, definition: cst.BaseStatement,
