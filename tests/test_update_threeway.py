@@ -326,6 +326,64 @@ def test_an_absolute_import_of_a_project_this_file_imports_from_elsewhere_is_not
     assert plain.plan.brought == ["from urllib3 import __version__ as urllib3_version"]
 
 
+def test_the_reason_names_the_one_alias_of_a_long_import_on_one_line():
+    ours = src('''
+        from .__about__ import (
+            __author__,
+            __version__,
+        )
+
+        LIMIT = 1
+        ''')
+    theirs = src('''
+        LIMIT = 2
+        __version__ = "2.0"
+        ''')
+    result = merge(ours, theirs)
+    assert result.plan.manual == [
+        ("__version__", "this file binds it with 'from .__about__ import __version__'; upstream "
+                        "assigns it (kept as it is here)")]
+
+
+def test_a_class_whose_annotations_read_a_later_name_is_not_brought_without_postponing():
+    # pip's vendored rich/syntax.py: upstream's class PaddingProperty, annotated with Syntax
+    # (defined below it), in a file without 'from __future__ import annotations'.
+    ours = src('''
+        LIMIT = 1
+
+
+        class Late:
+            pass
+        ''')
+    theirs = src('''
+        from __future__ import annotations
+
+
+        class Desc:
+            def __get__(self, obj: Late, kind: type) -> int:
+                return 1
+
+
+        LIMIT = 2
+        DESC = Desc()
+
+
+        class Late:
+            pass
+        ''')
+    result = merge(ours, theirs)
+    assert result.plan.unresolved == [
+        ("DESC", "it needs Desc, but its annotations read Late, bound only below where it would "
+                 "go (this file does not postpone annotations with 'from __future__ import "
+                 "annotations')")]
+    assert result.data == ours.replace(b"LIMIT = 1", b"LIMIT = 2")
+    assert undefined_names(result.data) == set()
+    # Where the file postpones annotations, the class comes along.
+    postponed = b"from __future__ import annotations\n\n" + ours
+    result = merge(postponed, theirs)
+    assert result.plan.brought == ["class Desc"] and undefined_names(result.data) == set()
+
+
 def test_a_quoted_annotation_brings_the_import_of_the_name_it_quotes():
     ours = src('''
         import typing

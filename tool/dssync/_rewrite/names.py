@@ -140,6 +140,13 @@ def resolve(module: cst.Module, upstream: cst.Module,
                 blocked[name] = how
                 continue
             if isinstance(stmt, (cst.ClassDef, cst.FunctionDef)):
+                late = _read_before_bound(module, stmt, missing[name])
+                if late:
+                    blocked[name] = (f"its annotations read {', '.join(sorted(late))}, bound "
+                                     "only below where it would go (this file does not "
+                                     "postpone annotations with 'from __future__ import "
+                                     "annotations')")
+                    continue
                 module = _place_definition(module, stmt, missing[name])
             else:
                 module = _place_import(module, stmt, name, missing[name])
@@ -169,7 +176,7 @@ class _Binders:
                 for small in stmt.body:
                     if isinstance(small, (cst.Import, cst.ImportFrom)):
                         for bound in bound_by_import(small):
-                            self.by_name.setdefault(bound, _only_small(stmt, small))
+                            self.by_name.setdefault(bound, only_small(stmt, small))
                     else:
                         self.assigned |= _small_bindings([small])
             else:
@@ -187,7 +194,7 @@ class _Binders:
             return stmt, f"class {name}"
         if isinstance(stmt, cst.FunctionDef):
             return stmt, f"def {name}"
-        return stmt, cst.Module([]).code_for_node(_import_of(stmt, name)).strip()
+        return stmt, cst.Module([]).code_for_node(import_of(stmt, name)).strip()
 
 
 def _dotted(node: cst.BaseExpression) -> list[str]:
@@ -251,11 +258,11 @@ def _bound_anywhere(stmt: cst.CSTNode) -> set[str]:
     return found
 
 
-def _only_small(line: cst.SimpleStatementLine, small: cst.BaseSmallStatement) -> cst.SimpleStatementLine:
+def only_small(line: cst.SimpleStatementLine, small: cst.BaseSmallStatement) -> cst.SimpleStatementLine:
     return line.with_changes(body=[small.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)])
 
 
-def _import_of(line: cst.BaseStatement, name: str) -> cst.SimpleStatementLine:
+def import_of(line: cst.BaseStatement, name: str) -> cst.SimpleStatementLine:
     """Upstream's import line, reduced to the one alias that binds ``name``."""
     assert isinstance(line, cst.SimpleStatementLine)
     small = line.body[0]
@@ -278,7 +285,7 @@ def _place_import(module: cst.Module, upstream_line: cst.BaseStatement, name: st
     """After the last import above the first module-level statement that uses the name (merged
     into a ``from`` import of the same module there, if any), else after the docstring: a
     module-level statement runs with only what is bound above it."""
-    line = _import_of(upstream_line, name)
+    line = import_of(upstream_line, name)
     wanted = line.body[0]
     body = list(module.body)
     first_user = _first_user(module, users)
@@ -337,6 +344,38 @@ def _first_user(module: cst.Module, users: list[cst.CSTNode]) -> int:
             node = parents[node]
         first = min(first, tops.get(id(node), first))
     return first
+
+
+def _read_before_bound(module: cst.Module, definition: cst.ClassDef | cst.FunctionDef,
+                       users: list[cst.CSTNode]) -> set[str]:
+    """Names the annotations of ``definition`` read that ``module`` binds only below where it
+    would be placed: evaluated when the class or function is made, they would fail there
+    (pyflakes reports them), unless the module postpones annotations."""
+    if _postpones_annotations(module):
+        return set()
+    first = _first_user(module, users)
+    read: set[str] = set()
+
+    class _Annotations(cst.CSTVisitor):
+        def visit_Annotation(self, node: cst.Annotation) -> bool:
+            read.update(_read_names(node.annotation))
+            return False
+
+    definition.visit(_Annotations())
+    return (read & _module_bindings(module.body[first:])) - _module_bindings(module.body[:first])
+
+
+def _postpones_annotations(module: cst.Module) -> bool:
+    for stmt in module.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.ImportFrom) and isinstance(small.module, cst.Name) \
+                        and small.module.value == "__future__" \
+                        and not isinstance(small.names, cst.ImportStar) \
+                        and any(isinstance(a.name, cst.Name) and a.name.value == "annotations"
+                                for a in small.names):
+                    return True
+    return False
 
 
 def _place_definition(module: cst.Module, definition: cst.BaseStatement,

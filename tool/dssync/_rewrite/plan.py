@@ -382,7 +382,7 @@ def _held_otherwise(module: cst.Module) -> dict[str, str]:
     """Module-level names ``module`` binds with an import, a class or a function, and how."""
     import libcst as cst
 
-    from dssync._rewrite.names import bound_by_import
+    from dssync._rewrite.names import bound_by_import, import_of, only_small
 
     held: dict[str, str] = {}
     for stmt in module.body:
@@ -392,8 +392,10 @@ def _held_otherwise(module: cst.Module) -> dict[str, str]:
         elif isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 if isinstance(small, (cst.Import, cst.ImportFrom)):
-                    text = cst.Module([]).code_for_node(small).strip()
                     for name in bound_by_import(small):
+                        # Only the alias that binds it, on one line: a reason is one line.
+                        line = import_of(only_small(stmt, small), name)
+                        text = " ".join(cst.Module([]).code_for_node(line).split())
                         held.setdefault(name, f"'{text}'")
     return held
 
