@@ -138,6 +138,25 @@ def at_release(config: Config, listing: Iterable[str], targets: Sequence[Target]
     return placed, new
 
 
+def fetch_targets(chain: SourceChain, config: Config | None, tag: str,
+                  targets: Sequence[Target], *, trees: bool, appeared: bool,
+                  also: Sequence[str] = ()) -> tuple[list[Target], set[str], FetchResult]:
+    """``targets`` placed in the release at ``tag`` and fetched, with the upstream paths in
+    ``also``: with ``trees``, each tree matched against the release's listing (``at_release``;
+    the vendored paths of files that appeared are returned); without, a file absent at the tag
+    read from the other layout if it moved there (``follow_src``). What is still absent is in
+    the result's ``missing``: the caller says whether that is gone or an error."""
+    appeared_paths: set[str] = set()
+    if trees:
+        assert config is not None
+        targets, appeared_paths = at_release(config, chain.list_files(tag)[1], targets,
+                                             appeared=appeared)
+    result = chain.fetch_available(tag, [t.upstream for t in targets] + list(also))
+    if result.missing and not trees:
+        targets = follow_src(chain, tag, targets, result)
+    return list(targets), appeared_paths, result
+
+
 def follow_src(chain: SourceChain, tag: str, targets: Sequence[Target],
                result: FetchResult) -> list[Target]:
     """``targets`` with each one absent at ``tag`` but present in the other layout (moved under

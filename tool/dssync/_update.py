@@ -249,6 +249,7 @@ def _upstream_plan(project: Project, options: UpdateOptions,
                    select: Callable[[str], bool]) -> UpdatePlan:
     from dssync._extract.files import read_bytes
     from dssync._rewrite import merge
+    from dssync._trees import fetch_targets
     from dssync.lock import LockEntry, read_lock
     from dssync.targets import select_targets
 
@@ -257,32 +258,24 @@ def _upstream_plan(project: Project, options: UpdateOptions,
     lock = read_lock(config.resolve(config.lock), project.name_of) if config is not None else None
     chain = project.chain()
     license_entry = config.license if config is not None and not options.files else None
-    appeared: set[str] = set()
     gone: list[Target] = []
     try:
         tag = project.resolve_tag(options.tag, chain, "update")
-        if config is not None and config.trees and not options.upstream_path:
-            # A tree is matched against the release's files: a new one is written, one gone
-            # is reported (and deleted only with --prune).
-            from dssync._trees import at_release
-
-            targets, appeared = at_release(config, chain.list_files(tag)[1], targets,
-                                           appeared=not options.files)
-            present = chain.fetch_available(tag, [t.upstream for t in targets])
-            in_tree = [t for t in targets if t.upstream in present.missing
-                       and not _explicit(config, t)]
-            gone = in_tree
-            targets = [t for t in targets if t not in in_tree]
-        wanted = [t.upstream for t in targets] + ([license_entry.upstream] if license_entry
-                                                 else [])
-        present = chain.fetch_available(tag, wanted)
-        if present.missing:
-            # A file absent at the tag may have moved under src/: read from there.
-            from dssync._trees import follow_src
-
-            targets = follow_src(chain, tag, targets, present)
-        if present.missing:
-            raise next(iter(present.missing.values()))
+        # A tree is matched against the release's files: a new one is written, one gone is
+        # reported (and deleted only with --prune).
+        trees = config is not None and bool(config.trees) and not options.upstream_path
+        targets, appeared, present = fetch_targets(
+            chain, config, tag, targets, trees=trees, appeared=not options.files,
+            also=[license_entry.upstream] if license_entry is not None else [])
+        if trees:
+            assert config is not None
+            gone = [t for t in targets if t.upstream in present.missing
+                    and not _explicit(config, t)]
+            targets = [t for t in targets if t not in gone]
+        reported = {t.upstream for t in gone}
+        left = [error for path, error in present.missing.items() if path not in reported]
+        if left:
+            raise left[0]
         fetched = present.files
     finally:
         chain.close()

@@ -66,6 +66,7 @@ def drift(project: Project, options: DriftOptions) -> DriftReport:
     from dssync._diff.moves import detect_moves
     from dssync._extract.files import read_bytes, shared_memo, table_from_bytes
     from dssync._source.web import upstream_web
+    from dssync._trees import fetch_targets
     from dssync.models import ConstantTable, DriftReport
     from dssync.targets import select_targets, shown_path
 
@@ -79,21 +80,12 @@ def drift(project: Project, options: DriftOptions) -> DriftReport:
     chain = project.chain()
     web = upstream_web(project.upstream.specs(), project.upstream.github, chain.ctx.github_api_url)
     problems: list[str] = []
-    appeared: set[str] = set()
     try:
         tag = project.resolve_tag(options.tag, chain, "diff")
-        if config is not None and config.trees and not options.upstream_path:
-            # A tree is matched against the release's files: one appearing there is reported.
-            from dssync._trees import at_release
-
-            targets, appeared = at_release(config, chain.list_files(tag)[1], targets,
-                                           appeared=not options.files)
-        result = chain.fetch_available(tag, [t.upstream for t in targets])
-        if result.missing and not (config is not None and config.trees):
-            # A file absent at the tag may have moved under src/ (a tree's was followed above).
-            from dssync._trees import follow_src
-
-            targets = follow_src(chain, tag, targets, result)
+        # A tree is matched against the release's files: one appearing there is reported.
+        targets, appeared, result = fetch_targets(
+            chain, config, tag, targets, appeared=not options.files,
+            trees=config is not None and bool(config.trees) and not options.upstream_path)
         absent = [t for t in targets if t.upstream not in result.files]
         # The lock is read only when something needs it: compare links, or a file gone upstream.
         lock = _lock_or_none(project, problems) if web is not None or absent else None
