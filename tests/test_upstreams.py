@@ -447,6 +447,26 @@ def test_the_api_asks_which_upstream_for_what_reads_one(world):
     assert project.only("beta").upstream.name == "beta" and not project.only("beta").several
 
 
+def test_every_upstream_of_a_run_shares_its_cache_and_lock(world, tmp_path):
+    from dssync import api
+
+    project = api.Project.load(world["synced"],
+                               options=api.UpstreamOptions(cache_dir=tmp_path / "cache"))
+    alpha, beta = project.each()
+    # Made on first use by either upstream, then the same object for the run.
+    assert alpha.cache is beta.cache is project.cache
+    assert beta.lock() is alpha.lock() is project.lock()
+    assert project.only("beta").only("beta").cache is project.cache
+
+
+def test_a_file_no_upstream_holds_is_named_when_files_are_split(world):
+    from dssync import api
+
+    project = api.Project.load(world["synced"])
+    with pytest.raises(ConfigError, match="vendor/stray.py is not a configured vendored file"):
+        project.split(["vendor/alpha/constants.py", "vendor/stray.py"])
+
+
 def test_vendor_latest_fetches_every_upstream_before_writing_any(project, world):
     root, cache = project
     before = {p: p.read_bytes() for p in (root / "vendor").rglob("*") if p.is_file()}

@@ -225,16 +225,22 @@ class Config:
             found = view._own_entry(path)
             if found is not None:
                 return found
+        raise self.not_mine(path)
+
+    def not_mine(self, path: str | Path) -> ConfigError:
+        """The error for a vendored file ``path`` that none of this configuration's entries or
+        trees holds: it names the upstream that does, or the files configured."""
         owner = self.whole.upstream_of(path) if self.whole is not None else None
         if owner is not None:
-            raise ConfigError(f"{path} belongs to upstream {owner.name}, not {self.name}",
-                              path=display_path(self.path),
-                              hint=f"drop --upstream, or name {owner.name}")
+            return ConfigError(f"{path} belongs to upstream {owner.name}, not {self.name}",
+                               path=display_path(self.path),
+                               hint=f"drop --upstream, or name {owner.name}")
         configured = ", ".join([f.vendored for v in self.views() for f in v.files]
                                + [t.vendored + "/" for v in self.views() for t in v.trees])
         files = f"{self._table()}.files" if self._table() else "files"
-        raise ConfigError(f"{path} is not a configured vendored file", path=display_path(self.path),
-                          hint=f"add a [[{files}]] entry for it (configured: {configured})")
+        return ConfigError(f"{path} is not a configured vendored file",
+                           path=display_path(self.path),
+                           hint=f"add a [[{files}]] entry for it (configured: {configured})")
 
     def _own_entry(self, path: str | Path) -> FileEntry | None:
         candidates = self._candidates(Path(path))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from dssync.errors import NO_CONFIG, ConfigError, DssyncError
+from dssync.errors import NO_CONFIG, ConfigError
 
 if TYPE_CHECKING:
     from dssync._source.chain import SourceChain, Upstream
@@ -56,6 +56,9 @@ class Project:
         self._lock: Lock | None = None
         self._whole: Config | None = config
         """The whole configuration (every upstream), which names the entries of an old lock."""
+        self._whole_project: Project | None = None
+        """The project this one narrows: its cache and lock are the ones every upstream of a
+        run uses."""
 
     @property
     def several(self) -> bool:
@@ -68,7 +71,8 @@ class Project:
                                           "configuration, or pass --config PATH")
         view = config.upstream_named(name)
         narrowed = Project(view, self.options)
-        narrowed._cache, narrowed._whole = self._cache, self._whole
+        narrowed._whole = self._whole
+        narrowed._whole_project = self._whole_project or self
         return narrowed
 
     def each(self) -> list[Project]:
@@ -107,8 +111,7 @@ class Project:
         for f in files:
             owner = self.config.upstream_of(f)
             if owner is None:
-                self.config.file_for(f)  # the error that names the configured files
-                raise AssertionError(f)  # pragma: no cover - file_for raised
+                raise self.config.not_mine(f)
             mine.setdefault(owner.name, []).append(f)
         return [(p, tuple(mine[p.upstream.name])) for p in self.each()
                 if p.upstream.name in mine]
@@ -119,7 +122,7 @@ class Project:
         if self.several and tag is not None and tag != "latest":
             assert self.config is not None
             names = ", ".join(v.name for v in self.config.views())
-            raise DssyncError(f"{command} --tag {tag}: several upstreams are configured ({names})",
+            raise ConfigError(f"{command} --tag {tag}: several upstreams are configured ({names})",
                               hint="add --upstream NAME for the one the tag belongs to, or use "
                                    "--tag latest for each one's latest")
 
@@ -146,6 +149,9 @@ class Project:
 
     @property
     def cache(self) -> Cache:
+        """The cache of this run, shared by every upstream's project (made on first use)."""
+        if self._whole_project is not None:
+            return self._whole_project.cache
         if self._cache is None:
             import os
 
@@ -168,7 +174,10 @@ class Project:
         return self.config
 
     def lock(self) -> Lock:
-        """The lock file (read once); an error without a configuration."""
+        """The lock file (read once a run, for every upstream); an error without a
+        configuration."""
+        if self._whole_project is not None:
+            return self._whole_project.lock()
         if self._lock is None:
             from dssync.lock import read_lock
 
