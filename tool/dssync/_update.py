@@ -146,6 +146,8 @@ class UpdatePlan:
 
 @dataclass
 class UpdateResult:
+    """An update carried out: its plan, the files written and whether the lock changed."""
+
     plan: UpdatePlan
     written: list[FileUpdate]
     """The files whose content changed on disk."""

@@ -10,6 +10,9 @@ if TYPE_CHECKING:
 
 
 class Progress(Protocol):
+    """Something that shows how far a long task has come: started with its total, advanced
+    step by step, stopped at the end."""
+
     def start(self, label: str, total: int) -> None: ...
 
     def advance(self, n: int = 1) -> None: ...
@@ -18,6 +21,8 @@ class Progress(Protocol):
 
 
 class NoProgress:
+    """Shows nothing: where there is no terminal to draw on."""
+
     def start(self, label: str, total: int) -> None:
         pass
 

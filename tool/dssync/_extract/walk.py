@@ -45,6 +45,9 @@ class Site(NamedTuple):
 
 
 class RawBinding(NamedTuple):
+    """One statement's effect on one name, as the walk meets it: what the table is built from
+    and, through ``site`` and ``written``, what the rewrite changes."""
+
     name: str
     kind: str
     """``bind`` (a new value), ``augment`` (``X += v``), ``item`` (``X[k] = v``, ``X.a = v``)

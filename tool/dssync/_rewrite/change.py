@@ -10,6 +10,9 @@ import libcst as cst
 
 
 class ChangeValues(cst.CSTTransformer):
+    """Puts new value nodes in place of old ones, found by identity; the statements around them
+    keep their text."""
+
     def __init__(self, values: Mapping[int, cst.CSTNode], skip: frozenset[int] = frozenset()) -> None:
         super().__init__()
         self.values = values

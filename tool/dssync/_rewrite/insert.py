@@ -26,6 +26,9 @@ def after_removal(insertions: list[Insertion], remove: dict[int | None, set[int]
 
 
 class InsertConstants(cst.CSTTransformer):
+    """Adds upstream's new statements to the module's body and its classes' bodies, each at the
+    place the plan chose."""
+
     def __init__(self, insertions: list[Insertion]) -> None:
         super().__init__()
         self.by_body: dict[int | None, list[Insertion]] = {}

@@ -50,6 +50,9 @@ class Slot:
 
 @dataclass
 class Layout:
+    """One parsed module as the merge sees it: its bodies of statements, and for each constant
+    the statement that binds it and the node of its value."""
+
     module: cst.Module
     bodies: dict[int | None, list[Stmt]]
     slots: dict[str, Slot]

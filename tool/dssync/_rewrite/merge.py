@@ -36,6 +36,8 @@ Real constants modules are a few thousand tokens (DeepSpeed's runtime/constants.
 
 @dataclass
 class MergeResult:
+    """One vendored file brought up to upstream: its text before and after, and what was done."""
+
     original: bytes
     data: bytes
     mode: str

@@ -97,6 +97,9 @@ def only_exported(module: cst.Module, nodes: Sequence[cst.CSTNode]) -> bool:
 
 @dataclass
 class Resolution:
+    """A merged module with the names it uses bound again: what was brought from upstream for
+    them, and what could not be."""
+
     module: cst.Module
     brought: list[str] = field(default_factory=list)
     """What was brought along, for the summary: ``import os``, ``class ZenFlowConfig``."""

@@ -37,6 +37,8 @@ class Selection:
 
 @dataclass(frozen=True)
 class Insertion:
+    """One upstream statement to add to the vendored file, and where."""
+
     body: int | None
     """The vendored body (``None``: module; else the class's module-level index)."""
     position: int
@@ -51,6 +53,9 @@ class Insertion:
 
 @dataclass
 class MergePlan:
+    """Every edit a merge makes to the vendored tree, by node identity, and the constants each
+    kind of edit concerns (for the summary)."""
+
     values: dict[int, cst.BaseExpression] = field(default_factory=dict)
     """``id`` of a vendored value node -> the node that replaces it."""
     statements: dict[int, cst.BaseStatement] = field(default_factory=dict)

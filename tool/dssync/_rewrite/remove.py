@@ -18,6 +18,8 @@ from dssync._rewrite.sections import comments_only, is_blank, opens_section, spl
 
 @dataclass
 class _Carry:
+    """The leading lines of a deleted run still owed to the next statement that stays."""
+
     blanks: tuple[cst.EmptyLine, ...]
     kept: list[cst.EmptyLine] = field(default_factory=list)
 
@@ -34,6 +36,10 @@ def drop_smalls(line: cst.SimpleStatementLine, smalls: set[int]) -> cst.SimpleSt
 
 
 class RemoveConstants(cst.CSTTransformer):
+    """Deletes whole statements, or some small statements of a line, from the module's body and
+    its classes' bodies; a section banner or detached comment that still heads something that
+    stays moves down onto it."""
+
     def __init__(self, remove: dict[int | None, set[int]],
                  remove_smalls: dict[tuple[int | None, int], set[int]]) -> None:
         super().__init__()

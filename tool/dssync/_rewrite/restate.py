@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 @dataclass
 class Restatement:
+    """Our statements that become upstream's, whole, so that a set of constants takes upstream's
+    values together."""
+
     names: set[str]
     """The constants it brings to upstream's value."""
     replace: dict[int, cst.BaseStatement] = field(default_factory=dict)

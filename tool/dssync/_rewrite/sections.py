@@ -27,6 +27,8 @@ def is_blank(line: cst.EmptyLine) -> bool:
 
 @dataclass(frozen=True)
 class Leading:
+    """A statement's leading lines cut in the four parts the module docstring names, in order."""
+
     blanks: tuple[cst.EmptyLine, ...]
     banner: tuple[cst.EmptyLine, ...]
     detached: tuple[cst.EmptyLine, ...]

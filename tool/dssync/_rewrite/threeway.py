@@ -17,6 +17,8 @@ from dssync.models import ConstantTable, FileDrift
 
 @dataclass
 class Sides:
+    """What the base says of the drift: the local edits kept, and the conflicts."""
+
     keep: dict[str, str] = field(default_factory=dict)
     """Constant -> why ours stays: a local edit upstream did not touch (as a pin)."""
     conflicts: list[tuple[str, str]] = field(default_factory=list)

@@ -77,6 +77,8 @@ class SourceContext:
 
 
 class UpstreamSource(Protocol):
+    """One place an upstream's releases can be read from: its tags, and its files at a tag."""
+
     kind: str
     """``github``, ``pypi`` or ``git``."""
     spec: str
