@@ -349,19 +349,29 @@ def network_requests(cmd: Sequence[str]) -> list[str]:
 
 def age_tag_answers(cache: Path, days: float = 2.0) -> Callable[[], None]:
     """Make every cached "which archive is this tag" answer ``days`` old, as a cache left
-    since the day before yesterday would hold them."""
+    since the day before yesterday would hold them. Entries are sealed (issue 15): each is
+    unsealed, aged and sealed again, and finding none to age is an error, so the row that
+    claims old answers cannot silently time fresh ones."""
+    from dssync.cache import seal_line, unseal
+
     def before() -> None:
         stamp = time.time() - days * 86400
+        aged = 0
         for entry in (cache / "refs").rglob("*"):
             if not entry.is_file():
                 continue
+            payload = unseal(entry.read_bytes(), entry.name)
             try:
-                data = json.loads(entry.read_text())
+                data = json.loads(payload) if payload is not None else None
             except ValueError:
                 continue
             if isinstance(data, dict) and "checked_at" in data:
                 data["checked_at"] = stamp
-                entry.write_text(json.dumps(data))
+                body = json.dumps(data, sort_keys=True).encode("utf-8")
+                entry.write_bytes(seal_line(body, entry.name) + body)
+                aged += 1
+        if not aged:
+            raise BenchError(f"no cached tag answer to age under {cache / 'refs'}")
     return before
 
 
