@@ -43,7 +43,7 @@ TAG = "v0.9.0"
 OLD_TAG = "v0.7.7"
 UPSTREAM_PATH = "deepspeed/runtime/constants.py"
 HISTORY_PATH = "pkg/constants.py"
-GROUPS = ("startup", "history", "impact", "scaling", "update", "griffe", "tricks", "adopt")
+GROUPS = ("startup", "history", "impact", "scaling", "update", "griffe", "adopt")
 HEAVY = ("libcst", "deepdiff", "requests", "urllib3", "cachecontrol", "rich", "msgpack",
          "filelock", "platformdirs", "packaging", "charset_normalizer", "idna", "certifi")
 README_START = "<!-- results:start -->"
@@ -639,19 +639,6 @@ def group_griffe(opts: Options, results: Results) -> None:
     results.note(f"imports, two-file diff warm: {imported(dss)}")
 
 
-TRICK_RUN = "import sys; from dssync.cli import run; run(sys.argv[1:])"
-"""The command as the ``dssync`` script runs it, started the same way as the variants below."""
-TRICKS = {
-    "pausing the GC": "import contextlib, sys\nimport dssync._extract.gcpause as g\n"
-                      "@contextlib.contextmanager\ndef left_running():\n    yield\n"
-                      "g.collector_paused = left_running\n"
-                      "from dssync.cli import run\nrun(sys.argv[1:])",
-}
-"""Each speed trick the code still has, taken out: the cyclic collector left running. (Leaving
-through ``os._exit`` and building only the named command's parser measured under 15 % and are
-gone from the code, so there is nothing left to take out.)"""
-
-
 def group_adopt(opts: Options, results: Results) -> None:
     """Issue 18's example on the real package index: ``dssync init`` adopting pip 23.2.1's
     vendored requests and urllib3 and DeepSpeed 0.7.7's three constants modules (the project
@@ -675,38 +662,6 @@ def group_adopt(opts: Options, results: Results) -> None:
                                      place / "cache"], ok=(0,), cwd=root))
     seconds_row(results, "18. `init` adoption example, cold cache (issue 18)", series, 60.0)
     results.keep({series.name: series})
-
-
-def group_tricks(opts: Options, results: Results) -> None:
-    """What each speed trick that costs readability earns, as a share of the commands it is
-    for (the project keeps one only above 15 %): each command run with the trick and without,
-    interleaved."""
-    a, b = module_pair_files(opts, 20_000, 60)
-    vendored = a.with_name("tricks_vendored.py")
-    commands = {
-        "`update` of 20,000 lines": (["update", vendored, b, "--no-cache"],
-                                     lambda: shutil.copyfile(a, vendored), vendored.parent),
-    }
-    uses = {"pausing the GC": ["`update` of 20,000 lines"]}
-    for trick, names in uses.items():
-        for name in names:
-            args, before, cwd = commands[name]
-            with_it = Case(f"{name}, with {trick}", [sys.executable, "-c", TRICK_RUN, *args],
-                           before, cwd=cwd)
-            without = Case(f"{name}, without {trick}", [sys.executable, "-c", TRICKS[trick], *args],
-                           before, cwd=cwd)
-            for case in (with_it, without):
-                if case.before:
-                    case.before()
-                run_once(case.cmd, cwd=case.cwd)
-            s = interleave([with_it, without], 3, budget=120, minimum=3)
-            w, wo = s[with_it.name], s[without.name]
-            earns = 1 - w.wall / wo.wall
-            earns_cpu = 1 - w.cpu / wo.cpu
-            results.rows.append(Row(f"(trick) {trick}: {name}",
-                                    f"earns {earns:.0%} ({w.wall:.3f} s with, {wo.wall:.3f} s without)",
-                                    "> 15 % to stay", earns > 0.15, f"earns {earns_cpu:.0%}"))
-            results.keep(s)
 
 
 def profile(opts: Options) -> None:
@@ -824,7 +779,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = Results()
     runners = {"startup": group_startup, "history": group_history, "impact": group_impact,
                "scaling": group_scaling, "update": group_update, "griffe": group_griffe,
-               "tricks": group_tricks, "adopt": group_adopt}
+               "adopt": group_adopt}
     started = time.monotonic()
     try:
         for name in args.groups:
@@ -854,7 +809,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if tmp is not None:
             tmp.cleanup()
     failed = [r.target for r in results.rows
-              if not r.passed and not r.target.startswith(("(info)", "(trick)"))]
+              if not r.passed and not r.target.startswith("(info)")]
     return 1 if failed else 0
 
 
