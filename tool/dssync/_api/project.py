@@ -54,11 +54,9 @@ class Project:
             prereleases=self.options.prereleases) for view in views]
         self._cache: Cache | None = None
         self._lock: Lock | None = None
-        self._whole: Config | None = config
-        """The whole configuration (every upstream), which names the entries of an old lock."""
         self._whole_project: Project | None = None
         """The project this one narrows: its cache and lock are the ones every upstream of a
-        run uses."""
+        run uses, and its configuration (every upstream's) names the entries of an old lock."""
 
     @property
     def several(self) -> bool:
@@ -71,7 +69,6 @@ class Project:
                                           "configuration, or pass --config PATH")
         view = config.upstream_named(name)
         narrowed = Project(view, self.options)
-        narrowed._whole = self._whole
         narrowed._whole_project = self._whole_project or self
         return narrowed
 
@@ -188,7 +185,7 @@ class Project:
     def name_of(self, vendored: str) -> str | None:
         """The upstream whose file ``vendored`` is, in the whole configuration: it names the
         entries of an old lock (``dssync.lock/1``), whichever upstream this project is."""
-        whole = self._whole or self.config
+        whole = (self._whole_project or self).config
         return whole.name_of(vendored) if whole is not None else None
 
     def context(self, upstream: Upstream | None = None) -> SourceContext:
