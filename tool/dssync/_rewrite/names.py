@@ -119,8 +119,12 @@ def resolve(module: cst.Module, upstream: cst.Module,
     brought: list[str] = []
     tried: set[str] = set()
     missing: dict[str, list[cst.CSTNode]] = {}
+    # The last analysis and the module it was made of: when nothing was brought after it, it
+    # still says which nodes use the names left unbound (an analysis is most of a merge's time).
+    analysed: tuple[cst.Module, dict[str, list[cst.CSTNode]]] | None = None
     for _ in range(_MAX_ROUNDS):
-        found = {n: nodes for n, nodes in missing_names(module).items() if n not in blocked}
+        analysed = (module, missing_names(module))
+        found = {n: nodes for n, nodes in analysed[1].items() if n not in blocked}
         fine = allowed(set(found)) if found else set()
         missing = {n: nodes for n, nodes in found.items() if n not in fine}
         if not missing:
@@ -143,14 +147,15 @@ def resolve(module: cst.Module, upstream: cst.Module,
                 blocked[name] = how
                 continue
             if isinstance(stmt, (cst.ClassDef, cst.FunctionDef)):
-                late = _read_before_bound(module, stmt, missing[name])
+                first = _first_user(module, missing[name])
+                late = _read_before_bound(module, stmt, first)
                 if late:
                     blocked[name] = (f"its annotations read {', '.join(sorted(late))}, bound "
                                      "only below where it would go (this file does not "
                                      "postpone annotations with 'from __future__ import "
                                      "annotations')")
                     continue
-                module = _place_definition(module, stmt, missing[name])
+                module = _place_definition(module, stmt, first)
             else:
                 module = _place_import(module, stmt, name, missing[name])
             brought.append(how)
@@ -159,8 +164,11 @@ def resolve(module: cst.Module, upstream: cst.Module,
             break  # every missing name is blocked
     else:
         blocked.update({n: "too many names to bring along" for n in missing if n not in blocked})
-    users = ({n: nodes for n, nodes in missing_names(module).items() if n in blocked}
-             if blocked else {})
+    users: dict[str, list[cst.CSTNode]] = {}
+    if blocked:
+        unbound = (analysed[1] if analysed is not None and analysed[0] is module
+                   else missing_names(module))
+        users = {n: nodes for n, nodes in unbound.items() if n in blocked}
     return Resolution(module, brought, blocked, users)
 
 
@@ -350,13 +358,13 @@ def _first_user(module: cst.Module, users: list[cst.CSTNode]) -> int:
 
 
 def _read_before_bound(module: cst.Module, definition: cst.ClassDef | cst.FunctionDef,
-                       users: list[cst.CSTNode]) -> set[str]:
+                       first: int) -> set[str]:
     """Names the annotations of ``definition`` read that ``module`` binds only below where it
-    would be placed: evaluated when the class or function is made, they would fail there
-    (pyflakes reports them), unless the module postpones annotations."""
+    would be placed, before the module-level statement ``first``: evaluated when the class or
+    function is made, they would fail there (pyflakes reports them), unless the module
+    postpones annotations."""
     if _postpones_annotations(module):
         return set()
-    first = _first_user(module, users)
     read: set[str] = set()
 
     class _Annotations(cst.CSTVisitor):
@@ -382,10 +390,9 @@ def _postpones_annotations(module: cst.Module) -> bool:
 
 
 def _place_definition(module: cst.Module, definition: cst.BaseStatement,
-                      users: list[cst.CSTNode]) -> cst.Module:
-    """Before the first module-level statement that uses the name: a class or function must be
-    bound before a module-level statement runs that refers to it."""
-    first = _first_user(module, users)
+                      first: int) -> cst.Module:
+    """Before ``first``, the first module-level statement that uses the name: a class or
+    function must be bound before a module-level statement runs that refers to it."""
     body: list[cst.BaseStatement] = list(module.body)
     body.insert(first, definition)
     return module.with_changes(body=pep8_blank_lines(body, {first}, top_level=True))
