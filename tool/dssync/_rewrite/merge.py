@@ -146,13 +146,12 @@ def merge(vendored: bytes, upstream: bytes, *, vendored_path: str = "vendored",
     v_src = decode_source(vendored, vendored_path)
     u_original = decode_source(upstream, upstream_path)
     u_src = _restyled(u_original, v_src.newline)
-    v_layout, v_table = read_side(v_src, vendored_path, hashlib.sha256(vendored).hexdigest(),
-                                  known)
+    v_sha, u_sha = hashlib.sha256(vendored).hexdigest(), hashlib.sha256(upstream).hexdigest()
+    v_layout, v_table = read_side(v_src, vendored_path, v_sha, known)
     if known is None:
         store_table(v_table, cache)
     restyled = u_src.text != u_original.text
-    u_layout, u_table = read_side(u_src, upstream_path,
-                                  "" if restyled else hashlib.sha256(upstream).hexdigest(),
+    u_layout, u_table = read_side(u_src, upstream_path, "" if restyled else u_sha,
                                   None if restyled else upstream_known)
     if upstream_known is None:
         store_table(u_table, cache)  # (a restyled text's table has no sha256: not stored)
@@ -177,7 +176,8 @@ def merge(vendored: bytes, upstream: bytes, *, vendored_path: str = "vendored",
                                   upstream=upstream_path, pins={**pins, **decided},
                                   renames=False, place_added=False)
         plan = _merge_plan(v_layout, v_table, u_layout, u_table,
-                           drift if base is None else to_plan, select, keep_removed)
+                           drift if base is None else to_plan, select, keep_removed,
+                           Unbound(cache, v_sha, u_sha))
         if base is not None:
             plan.local = sorted(sides.keep)
             plan.conflicts = [] if theirs else sides.conflicts
@@ -215,12 +215,23 @@ def merge(vendored: bytes, upstream: bytes, *, vendored_path: str = "vendored",
     return MergeResult(vendored, data, mode, plan, drift)
 
 
+@dataclass(frozen=True)
+class Unbound:
+    """Where the names each side leaves unbound are kept: ``cache``, by the sha256 of the
+    vendored file's and upstream's bytes."""
+
+    cache: Cache | None
+    ours: str
+    theirs: str
+
+
 def _merge_plan(v_layout: Layout, v_table: ConstantTable, u_layout: Layout, u_table: ConstantTable,
-                drift: FileDrift, select: Callable[[str], bool], keep_removed: bool) -> MergePlan:
+                drift: FileDrift, select: Callable[[str], bool], keep_removed: bool,
+                kept: Unbound) -> MergePlan:
     """The plan, applied (``plan.module``), with every name the result uses bound: what binds it
     upstream is brought along, and a constant whose statement needs a name nothing brings in is
     left out (listed in ``plan.unresolved``) and the merge planned again without it."""
-    from dssync._rewrite.names import missing_names, resolve, surely_resolved
+    from dssync._rewrite.names import resolve, surely_resolved, unbound_names
 
     unbound: dict[str, set[str]] = {}
     removing: set[str] = set()
@@ -231,10 +242,10 @@ def _merge_plan(v_layout: Layout, v_table: ConstantTable, u_layout: Layout, u_ta
         Not a module-level constant this merge removes: upstream may bind it in code the merge
         does not bring (``globals()[name] = ...`` in a loop), so the file would lose it."""
         if "theirs" not in unbound:
-            unbound["theirs"] = set(missing_names(u_layout.module))
+            unbound["theirs"] = unbound_names(u_layout.module, kept.theirs, kept.cache)
         fine = names & unbound["theirs"] - removing
         if names - fine and "ours" not in unbound:
-            unbound["ours"] = set(missing_names(v_layout.module))
+            unbound["ours"] = unbound_names(v_layout.module, kept.ours, kept.cache)
         return fine | (names & unbound.get("ours", set()))
 
     left: dict[str, str] = {}

@@ -16,14 +16,19 @@ are the names a forward reference reads (``typing.Union["Foo", None]``: ``forwar
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, ScopeProvider
 
 from dssync._rewrite.forward_refs import forward_refs, typing_names
 from dssync._rewrite.spacing import blank_lines_before, pep8_blank_lines
+
+if TYPE_CHECKING:
+    from dssync.cache import Cache
 
 _MODULE_DUNDERS = frozenset({"__file__", "__name__", "__doc__", "__package__", "__loader__",
                              "__spec__", "__path__", "__builtins__", "__annotations__",
@@ -57,6 +62,36 @@ def missing_names(module: cst.Module) -> dict[str, list[cst.CSTNode]]:
         if name not in bound and name not in _MODULE_DUNDERS:
             out.setdefault(name, []).append(node)
     return out
+
+
+UNBOUND_NAMESPACE = "unbound-names-1"
+
+
+def unbound_names(module: cst.Module, sha256: str, cache: Cache | None) -> set[str]:
+    """The names ``module`` (parsed from bytes whose sha256 is ``sha256``) uses without binding
+    them, kept in ``cache``: a scope analysis is most of a merge's time, and the vendored file
+    and upstream's are the same texts on the next run (after a ``--dry-run``, say)."""
+    if cache is None or not sha256:
+        return set(missing_names(module))
+    key = f"{_analysis_versions()}/{sha256}"
+    kept = cache.read_json(UNBOUND_NAMESPACE, key)
+    if isinstance(kept, list) and all(isinstance(name, str) for name in kept):
+        return set(kept)
+    names = set(missing_names(module))
+    # Derived from content: lost to a crash, it is analysed again.
+    cache.write_json(UNBOUND_NAMESPACE, key, sorted(names), durable=False)
+    return names
+
+
+@functools.lru_cache(maxsize=1)
+def _analysis_versions() -> str:
+    """What the analysis depends on besides the text: this reading of names (dssync's version)
+    and libcst's scope analysis."""
+    from importlib.metadata import version
+
+    from dssync import __version__
+
+    return f"dssync-{__version__}/libcst-{version('libcst')}"
 
 
 def exports(module: cst.Module) -> list[tuple[cst.SimpleString, str]]:
