@@ -274,9 +274,10 @@ def _upstream_plan(project: Project, options: UpdateOptions,
             gone = [t for t in targets if t.upstream in present.missing
                     and not _explicit(config, t)]
             targets = [t for t in targets if t not in gone]
-        reported = {t.upstream for t in gone}
-        left = [error for path, error in present.missing.items() if path not in reported]
-        if left:
+        wanted = [t.upstream for t in targets] + ([license_entry.upstream]
+                                                 if license_entry is not None else [])
+        left = [present.missing[path] for path in wanted if path in present.missing]
+        if left:  # a file entry (or the LICENSE) upstream lacks: the update cannot be made
             raise left[0]
         fetched = present.files
     finally:
@@ -565,7 +566,7 @@ def _write(project: Project, plan: UpdatePlan, on_file: Callable[[FileUpdate], N
         entries = [f.lock_entry for f in done if f.lock_entry is not None]
         if (entries or pruned) and plan.config is not None:
             result.lock_changed = _record(entries, plan.config, project.name_of, pruned)
-            project._lock = None  # read again when next asked for
+            project.lock_written()
             if on_lock is not None:
                 on_lock(plan.config.lock, result.lock_changed)
     return result
