@@ -459,6 +459,21 @@ def test_every_upstream_of_a_run_shares_its_cache_and_lock(world, tmp_path):
     assert project.only("beta").only("beta").cache is project.cache
 
 
+def test_a_lock_written_through_one_upstream_is_the_one_every_upstream_reads(project):
+    from dssync import api
+
+    root, cache = project
+    whole = api.Project.load(root, options=api.UpstreamOptions(cache_dir=Path(cache[1])))
+    beta = whole.only("beta")
+    assert beta.lock().get("vendor/beta/settings.py").tag == "v1.0"
+    api.apply_update(beta, api.UpdateOptions(tag="v2.0"))
+    for asked in (beta, whole, whole.only("alpha")):
+        assert asked.lock().get("vendor/beta/settings.py").tag == "v2.0"
+    alpha = whole.only("alpha")
+    api.vendor(alpha, api.VendorOptions(tag="2.0"))
+    assert beta.lock().get("vendor/alpha/constants.py").tag == "2.0"
+
+
 def test_a_file_no_upstream_holds_is_named_when_files_are_split(world):
     from dssync import api
 

@@ -182,6 +182,11 @@ class Project:
             self._lock = read_lock(config.resolve(config.lock), self.name_of)
         return self._lock
 
+    def lock_written(self, lock: Lock | None = None) -> None:
+        """The lock file was written: ``lock`` is what it holds now, or (None) it is read again
+        when next asked for; for every upstream of the run."""
+        (self._whole_project or self)._lock = lock
+
     def name_of(self, vendored: str) -> str | None:
         """The upstream whose file ``vendored`` is, in the whole configuration: it names the
         entries of an old lock (``dssync.lock/1``), whichever upstream this project is."""

@@ -86,7 +86,7 @@ def vendor(project: Project, options: VendorOptions) -> VendorResult:
             written.append(Vendored(vendored, len(got.content), got.origin.source,
                                     got.origin.identity(), tag, sub.upstream.name))
     changed = write_lock(lock_path, lock, root=config.root)
-    project._lock = lock
+    project.lock_written(lock)
     tags = {tag for _, tag, _ in planned}
     return VendorResult(tags.pop() if len(tags) == 1 else "", written, config.lock, changed)
 
