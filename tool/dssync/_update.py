@@ -266,17 +266,16 @@ def _upstream_plan(project: Project, options: UpdateOptions,
         # A tree is matched against the release's files: a new one is written, one gone is
         # reported (and deleted only with --prune).
         trees = config is not None and bool(config.trees) and not options.upstream_path
+        licensed = [license_entry.upstream] if license_entry is not None else []
         targets, appeared, present = fetch_targets(
-            chain, config, tag, targets, trees=trees, appeared=not options.files,
-            also=[license_entry.upstream] if license_entry is not None else [])
+            chain, config, tag, targets, trees=trees, appeared=not options.files, also=licensed)
         if trees:
             assert config is not None
             gone = [t for t in targets if t.upstream in present.missing
                     and not _explicit(config, t)]
             targets = [t for t in targets if t not in gone]
-        wanted = [t.upstream for t in targets] + ([license_entry.upstream]
-                                                 if license_entry is not None else [])
-        left = [present.missing[path] for path in wanted if path in present.missing]
+        left = [present.missing[path] for path in [t.upstream for t in targets] + licensed
+                if path in present.missing]
         if left:  # a file entry (or the LICENSE) upstream lacks: the update cannot be made
             raise left[0]
         fetched = present.files
