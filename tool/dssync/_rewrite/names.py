@@ -66,7 +66,8 @@ def missing_names(module: cst.Module) -> dict[str, list[cst.CSTNode]]:
 
 UNBOUND_NAMESPACE = "unbound-names-1"
 """Where ``unbound_names`` keeps its answers; the number goes up whenever ``missing_names``
-reads names differently (a release's version is in the key too, a development tree's is not)."""
+reads names differently (dssync's version is in the key too, but a development tree's version
+does not change with its code)."""
 
 
 def unbound_names(module: cst.Module, sha256: str, cache: Cache | None) -> set[str]:
