@@ -23,7 +23,7 @@ def container_details(old: Any, new: Any) -> tuple[str, ...] | None:
         return None
     if not (isinstance(old, CONTAINERS) and isinstance(new, CONTAINERS)):
         return None
-    from dssync._extract.evaluate import value_size
+    from dssync._extract.bounds import value_size
 
     size = max(value_size(old, MAX_DETAIL_SIZE), value_size(new, MAX_DETAIL_SIZE))
     if size > MAX_DETAIL_SIZE:
