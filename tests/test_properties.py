@@ -75,6 +75,7 @@ def test_module_compared_with_itself_has_no_drift(module):
     # The table cache stores tables as JSON; a stored table must come back the same.
     stored = table_from_json(json.loads(json.dumps(table_to_json(old))), "old.py")
     assert stored.constants == old.constants
+    assert repr(stored.resolved) == repr(old.resolved)  # sets iterate as freshly evaluated ones
     assert_resolves_like_model(stored, module)
     assert not diff_tables(stored, new).has_drift
 

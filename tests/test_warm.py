@@ -25,14 +25,19 @@ STEPS_DEFAULT = 10
 # FP16 initial dynamic scale loss power
 FP16_POWER_DEFAULT = 32
 OLD = "old"
+# Iterates in an order of the process's hash seed: each run below has its own.
+MODES = {"train", "eval", "infer", "export", "serve", "tune", "debug", "trace", "bench", "test"}
 '''
 V2 = V1.replace(b"= 32", b"= 0x10").replace(b'OLD = "old"\n', b'NEW = "new"\n')
 CONSUMER = b"from pkg.constants import FP16_POWER_DEFAULT, OLD\n\nprint(FP16_POWER_DEFAULT, OLD)\n"
 
 
-def run(project: Path, cache: Path, *args: str) -> tuple[int, str, set[str]]:
+def run(project: Path, cache: Path, *args: str, hash_seed: int | None = None
+        ) -> tuple[int, str, set[str]]:
     """Exit code, stdout and the top-level packages the run imported."""
     env = {**os.environ, "DSSYNC_CACHE_DIR": str(cache)}
+    if hash_seed is not None:
+        env["PYTHONHASHSEED"] = str(hash_seed)
     proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "dssync", *args],
                           cwd=project, env=env, capture_output=True, timeout=120)
     err = proc.stderr.decode("utf-8", "replace")
@@ -114,3 +119,21 @@ def test_a_class_renamed_as_a_whole_is_judged_from_the_cache_on_a_warm_run(tmp_p
     for _ in range(2):
         assert "renamed to" not in run(tmp_path, cache, "diff", "a.py", "b.py",
                                        "--cache-dir", str(cache))[1]
+
+
+def test_sets_of_strings_are_read_from_the_cache_by_a_process_with_another_hash_seed(tmp_path):
+    # A set of strings iterates in an order that depends on the process's hash seed: the
+    # cache must not store that order, or every later process would evaluate the table again.
+    old = (b'MODES = {"train", "eval", "infer", "export", "serve", "tune"}\n'
+           b'KINDS = frozenset({"a", "b", "c"})\n'
+           b'BY_MODE = {"train": {"fp16", "bf16", "fp32"}, "eval": {"fp32"}}\n'
+           b'TAGS = ({"x", "y"}, {"y", "z"})\n')
+    (tmp_path / "a.py").write_bytes(old)
+    (tmp_path / "b.py").write_bytes(old.replace(b'"tune"}', b'"tune", "debug"}'))
+    cache = tmp_path / "cache"
+    first = run(tmp_path, cache, "diff", "a.py", "b.py", "--cache-dir", str(cache), hash_seed=1)
+    for seed in (2, 3):
+        again = run(tmp_path, cache, "diff", "a.py", "b.py", "--cache-dir", str(cache),
+                    hash_seed=seed)
+        assert again[:2] == first[:2] and first[0] == 1 and "MODES" in first[1]
+        assert "libcst" not in again[2]

@@ -6,8 +6,7 @@ as tables are): running ``dssync history`` again, with no new release upstream, 
 entry instead of loading every table and comparing every pair of releases. Anything else that
 changes (a new tag, ``--since``) is a miss, answered from the table cache as before.
 
-Values are stored in the exact encoding of ``value_json``; an entry that is damaged, or whose
-values cannot be rebuilt exactly in this process (a set's iteration order), is a miss.
+Values are stored in the exact encoding of ``value_json``; an entry that is damaged is a miss.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ import sys
 from typing import Any, Mapping
 
 from dssync._extract.table_json import FORMAT_VERSION as TABLE_FORMAT
-from dssync._extract.value_json import NotExact, decode_value, encode_value
+from dssync._extract.value_json import decode_value, encode_value
 from dssync._analyses.progress import Progress
 from dssync._analyses.timeline import (
     CHANGED, INTRODUCED, REINTRODUCED, REMOVED, ConstantTimeline, Event, FileHistory, History,
@@ -107,7 +106,7 @@ def _file(item: Any, path: str, tags: list[str], contents: list[str | None]) -> 
 
 def histories_from_json(data: Any, walk: Walk, walk_digest: str) -> list[FileHistory]:
     """The file histories ``histories_to_json`` described, for ``walk``; ``ValueError`` if
-    ``data`` is not one (``NotExact`` if a value cannot be rebuilt exactly here)."""
+    ``data`` is not one."""
     try:
         if (not isinstance(data, dict) or data.get("format") != FORMAT_VERSION
                 or data.get("digest") != walk_digest):
@@ -132,7 +131,6 @@ def cached_history(walk: Walk, vendored: Mapping[str, str] | None = None, *,
     """
     vendored = vendored or {}
     key = walk_digest = None
-    rewrite = True
     if cache is not None and cache.enabled:
         walk_digest = digest(walk)
         key = cache_key(walk_digest)
@@ -140,8 +138,6 @@ def cached_history(walk: Walk, vendored: Mapping[str, str] | None = None, *,
         if stored is not None:
             try:
                 files = histories_from_json(stored, walk, walk_digest)
-            except NotExact:
-                files, rewrite = None, False  # the same entry would be written again
             except ValueError:
                 files = None
             if files is not None:
@@ -150,7 +146,7 @@ def cached_history(walk: Walk, vendored: Mapping[str, str] | None = None, *,
                 return history_of(walk, files, since=since, until=until)
     parse_walk(walk, cache, progress)
     history = build_history(walk, vendored, since=since, until=until)
-    if cache is not None and key is not None and walk_digest is not None and rewrite:
+    if cache is not None and key is not None and walk_digest is not None:
         try:
             data = histories_to_json(history.files, history.tags, walk_digest)
         except (ValueError, RecursionError):

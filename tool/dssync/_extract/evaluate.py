@@ -16,6 +16,7 @@ import libcst as cst
 from dssync._extract.literals import Field, Part, fold, number_value
 from dssync._extract.unparse import BINARY, CONSTANT_NAMES, subscript_items
 from dssync._extract.bounds import MAX_SIZE, value_size
+from dssync._extract.value_json import canonical_set
 from dssync.models import UNRESOLVED
 
 MAX_FORMAT_WIDTH = 10_000
@@ -236,7 +237,7 @@ class Evaluator:
         values = self._all(node.elements)
         if values is None:
             return UNRESOLVED
-        return frozenset(values)
+        return canonical_set(values)
 
     def _dict(self, node: cst.Dict) -> Any:
         if any(type(e) is not cst.DictElement for e in node.elements):

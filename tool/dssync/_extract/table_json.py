@@ -4,9 +4,9 @@ Walking a hundred upstream tags parses the same few file contents again and agai
 once built, is kept in the cache with everything ``extract_table`` computed: names, bindings,
 augments, references, each binding's literal and each constant's resolved value (values in the
 exact encoding of ``value_json``), so loading one parses and evaluates nothing. When a value
-cannot be stored or rebuilt exactly (a set whose iteration order differs in this process), the
-values are recomputed from the normalized text with the evaluator and resolver
-``extract_table`` uses, so a loaded table always equals a freshly extracted one.
+cannot be stored (a type the encoding does not name), the table is stored without values, which
+are recomputed from the normalized text with the evaluator and resolver ``extract_table`` uses,
+so a loaded table always equals a freshly extracted one.
 
 Each constant is stored as a JSON text of its own: consecutive releases share most constants
 word for word, so a walk that loads many tables (``Memo``) decodes each distinct constant once.
@@ -23,16 +23,18 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from dssync._extract.stack import deeply
-from dssync._extract.value_json import NotExact, decode_value, encode_value
+from dssync._extract.value_json import decode_value, encode_value
 from dssync.models import UNRESOLVED, Augment, Binding, Constant, ConstantTable
 
 if TYPE_CHECKING:
     from dssync.cache import Cache
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 """3 (issue 13): bindings carry their documenting comment. 3 (issue 15, on another branch):
 the reader refuses what ``_extract.guard`` refuses (a table read before would hide it). 4: both,
-so that neither branch's tables are taken for the other's, and each value as written."""
+so that neither branch's tables are taken for the other's, and each value as written. 5: sets
+stored in ``value_json``'s canonical order, not the iteration order of the process that stored
+them (which another process could not rebuild, so it evaluated the whole table again)."""
 NAMESPACE = "tables"
 
 SAME_AS_LITERAL = ["="]
@@ -199,11 +201,8 @@ def table_from_json(data: Any, path: str, memo: Memo | None = None) -> ConstantT
         records = data["constants"]
         resolved = None
         if stored is not None:
-            try:
-                constants = _constants(records, True, memo)
-                resolved = _resolved(constants, stored)
-            except NotExact:
-                pass
+            constants = _constants(records, True, memo)
+            resolved = _resolved(constants, stored)
         if resolved is None:
             constants, resolved = _recomputed(_constants(records, False, None))
     except (KeyError, TypeError, IndexError) as exc:

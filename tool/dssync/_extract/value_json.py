@@ -4,30 +4,30 @@ Strings, booleans, ``None`` and integers up to 64 bits are themselves; everythin
 whose first item names the type (lists included, so nothing is ambiguous):
 
     ["l", ...] list   ["t", ...] tuple   ["d", k1, v1, k2, v2, ...] dict (in order)
-    ["F", ...] frozenset  ["S", ...] set (in iteration order)   ["i", "-1f"] big integer (hex)
+    ["F", ...] frozenset  ["S", ...] set (see below)   ["i", "-1f"] big integer (hex)
     ["f", "0.1"] float (``repr``)   ["n", "7ff8000000000000"] NaN (its 64 bits, sign included)
     ["c", float, float] complex   ["b", "00ff"] bytes   ["u"] UNRESOLVED
 
-A value must come back as a fresh evaluation would give it, ``repr`` included, and a set's
-iteration order depends on the order its items were added and, for strings, on the process's
-hash seed; so a set that does not iterate in the stored order once rebuilt raises ``NotExact``
-and the caller evaluates again instead. Anything malformed raises ``ValueError``.
+A value must come back as a fresh evaluation would give it, ``repr`` included. A set's
+iteration order depends on the order its members were added and, for strings, on the process's
+hash seed, so every set dssync builds is built by ``canonical_set``: its members added in one
+order that depends on neither (sorted by their encoding here). A set is stored in that order, and
+rebuilt by adding its members in that order again, so it iterates as a fresh evaluation's does
+in whatever process reads it. Anything malformed raises ``ValueError``.
 """
 
 from __future__ import annotations
 
+import json
 import struct
-from typing import Any
+from typing import Any, Iterable
 
 from dssync.models import UNRESOLVED
 
 _SMALL = 1 << 63
 _MAX_DEPTH = 64
-"""Deeper than anything the evaluator accepts (``MAX_DEPTH``); a damaged entry cannot recurse."""
-
-
-class NotExact(ValueError):
-    """The stored value cannot be rebuilt exactly in this process (a set's order)."""
+"""Deeper than anything the evaluator accepts (``bounds.MAX_DEPTH``); a damaged entry cannot
+recurse."""
 
 
 def _float(x: float) -> list[str]:
@@ -43,9 +43,10 @@ def encode_value(value: Any, depth: int = 0) -> Any:
         return value if -_SMALL < value < _SMALL else ["i", format(value, "x")]
     if depth > _MAX_DEPTH:
         raise ValueError("value nested too deeply to store")
-    if t is list or t is tuple or t is frozenset or t is set:
-        tag = "l" if t is list else "t" if t is tuple else "F" if t is frozenset else "S"
-        return [tag, *(encode_value(v, depth + 1) for v in value)]
+    if t is list or t is tuple:
+        return ["l" if t is list else "t", *(encode_value(v, depth + 1) for v in value)]
+    if t is frozenset or t is set:
+        return ["F" if t is frozenset else "S", *_in_canonical_order(value, depth + 1)]
     if t is dict:
         out: list[Any] = ["d"]
         for k, v in value.items():
@@ -63,13 +64,35 @@ def encode_value(value: Any, depth: int = 0) -> Any:
     raise ValueError(f"cannot store a value of type {t.__name__}")
 
 
+def _in_canonical_order(members: Iterable[Any], depth: int) -> list[Any]:
+    """The encodings of a set's members, in the order ``canonical_set`` adds them."""
+    encoded = [encode_value(m, depth) for m in members]
+    return [e for _, e in sorted(((_sort_key(e), e) for e in encoded), key=lambda p: p[0])]
+
+
+def _sort_key(encoded: Any) -> str:
+    return json.dumps(encoded, ensure_ascii=False, separators=(",", ":"))
+
+
+def canonical_set(members: Iterable[Any]) -> frozenset[Any]:
+    """A frozenset of ``members``, the first of equal ones kept (as Python's ``{...}`` keeps
+    it), built by adding them in the order of their encodings: it iterates the same as this set
+    read back from the cache, whatever order the members came in. (The evaluator never lets a
+    set's order into another value, so only ``repr`` shows it.)"""
+    kept = list(dict.fromkeys(members))
+    try:
+        return frozenset(sorted(kept, key=lambda m: _sort_key(encode_value(m))))
+    except ValueError:  # a member the encoding cannot name: no order to keep
+        return frozenset(kept)
+
+
 def _decode_set(kind: type, items: list[Any]) -> Any:
     try:
         value = kind(items)
     except TypeError:
         raise ValueError("malformed set") from None
-    if len(value) != len(items) or any(a is not b for a, b in zip(value, items)):
-        raise NotExact("a set does not iterate in its stored order here")
+    if len(value) != len(items):
+        raise ValueError("malformed set: a member stored twice")
     return value
 
 
@@ -92,7 +115,7 @@ def _decode_float(data: Any) -> float:
 
 
 def decode_value(data: Any, depth: int = 0) -> Any:
-    """The value ``encode_value`` described; ``ValueError`` (or ``NotExact``) if it cannot be."""
+    """The value ``encode_value`` described; ``ValueError`` if it cannot be."""
     t = type(data)
     if t is str or t is int or t is bool or data is None:
         return data
